@@ -104,10 +104,11 @@ FILES: dict[str, tuple[str, Callable[[Inputs], dict[str, Any]]]] = {
 }
 
 
-def render(api: Api, compiled: Compiled, models_code: str, only: tuple[str, ...] | None = None) -> dict[str, str]:
+def render(api: Api, compiled: Compiled, models_code: str, only: tuple[str, ...] | None = None, format: bool = True) -> dict[str, str]:
     """Render and format every file; returns ``{path relative to the out dir: content}``.
 
-    ``only`` limits rendering to some files (e.g. the validators for ``genspec check``).
+    ``only`` limits rendering to some files (e.g. the validators for ``genspec check``);
+    ``format=False`` skips black (for code that is imported, never written).
     Raises :class:`SpecErrors` if a rendered file is not valid Python (a generator bug or a
     spec value that cannot be expressed).
     """
@@ -121,7 +122,7 @@ def render(api: Api, compiled: Compiled, models_code: str, only: tuple[str, ...]
         context = {"api": api, **ctx_fn(inputs), "header": header(api)}
         text = env.get_template(template).render(**context)
         try:
-            text = black.format_str(text, mode=mode)
+            text = black.format_str(text, mode=mode) if format else text
         except Exception as exc:  # black raises InvalidInput and others for bad source
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise SpecErrors([SpecError(api.spec_display, 0, f"the generated {name} does not parse: {first}", "report this as a genspec bug with the spec that caused it")]) from None

@@ -1,0 +1,128 @@
+"""``genspec check``: every problem of a spec, each as ``FILE:LINE: what (how to fix)``.
+
+Order: load (YAML, duplicate keys) -> openapi-spec-validator (the OpenAPI 3.1 meta-schema) ->
+genspec's own checks while compiling (refs resolve, keywords known, rules well formed and
+unique, CEL parses, names existing properties and has sound types) -> examples run through the
+compiled validators (every rule's valid examples pass, its invalid ones break that rule; every
+request body example of an operation passes).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from . import loader, parse, render
+from .compile import Compiled
+from .errors import Reporter, SpecError, SpecErrors
+from .ir import Api
+from .loader import Document, escape_pointer
+
+_counter = itertools.count()
+
+
+@dataclass
+class Checked:
+    """A spec that passed every check: the document, its model and compiled validators."""
+
+    doc: Document
+    api: Api
+    compiled: Compiled
+    validators: ModuleType
+
+
+def _meta_schema(doc: Document, reporter: Reporter) -> None:
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    try:
+        errors = list(OpenAPIV31SpecValidator(doc.data).iter_errors())
+    except RecursionError:
+        reporter.add("", "the spec's $ref structure is too deep or cyclic for openapi-spec-validator", "break the cycle")
+        return
+    except Exception as exc:  # the validator raises on some malformed documents
+        reporter.add("", f"openapi-spec-validator failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", "fix the document structure")
+        return
+    for err in errors:
+        path = "".join("/" + escape_pointer(str(p)) for p in getattr(err, "absolute_path", []))
+        message = str(err).splitlines()[0] if str(err) else "invalid"
+        if len(message) > 300:
+            message = message[:300] + "..."
+        reporter.add(path, f"OpenAPI 3.1: {message}", "see https://spec.openapis.org/oas/v3.1.0")
+
+
+def load_validators(api: Api, compiled: Compiled) -> ModuleType:
+    """Render the validators into a private temporary package and import it.
+
+    Returns the ``validators`` module (its ``validate_schema``, ``validate_request``, ...).
+    """
+    files = render.render(api, compiled, "", only=("_runtime.py", "validators.py"), format=False)
+    tmp = Path(tempfile.mkdtemp(prefix="genspec-check-"))
+    pkg = tmp / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    for rel, text in files.items():
+        (pkg / Path(rel).name).write_text(text)
+    name = f"_genspec_check_{next(_counter)}"
+    spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return importlib.import_module(f"{name}.validators")
+
+
+def _short(value: Any) -> str:
+    import json
+
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _examples(api: Api, validators: ModuleType, reporter: Reporter) -> None:
+    for rule in api.rules:
+        if not rule.valid_examples or not rule.invalid_examples:
+            reporter.add(rule.pointer, f"rule '{rule.id}' needs at least one valid and one invalid example", "add examples: {valid: [...], invalid: [...]}")
+        for i, example in enumerate(rule.valid_examples):
+            found = validators.validate_schema(rule.owner, example)
+            if found:
+                v = found[0]
+                reporter.add(f"{rule.pointer}/examples/valid/{i}", f"valid example of rule '{rule.id}' is rejected: {v.path or '/'}: {v.message} [{v.rule}]", "fix the example or the rule")
+        for i, example in enumerate(rule.invalid_examples):
+            found = validators.validate_schema(rule.owner, example)
+            if not any(v.rule == rule.id for v in found):
+                others = ", ".join(sorted({v.rule for v in found})) or "nothing"
+                reporter.add(f"{rule.pointer}/examples/invalid/{i}", f"invalid example {_short(example)} of rule '{rule.id}' does not break it (breaks {others})", "fix the example or the rule")
+    for op in api.operations:
+        for name, value in op.body_examples:
+            found = validators.validate_request(op.operation_id, value)
+            if found:
+                v = found[0]
+                ptr = f"/paths/{escape_pointer(op.path)}/{op.method}/requestBody/content/application~1json/examples/{escape_pointer(name)}"
+                reporter.add(ptr, f"request example '{name}' of {op.operation_id} is invalid: {v.path or '/'}: {v.message} [{v.rule}]", "fix the example")
+
+
+def run(spec: str | Path) -> Checked:
+    """Check ``spec``; return the checked result or raise :class:`SpecErrors` with every problem."""
+    doc = loader.load(spec)
+    reporter = Reporter(doc.path, doc.lines)
+    _meta_schema(doc, reporter)
+    try:
+        api, compiled = parse.build(doc, reporter)
+    except RecursionError:
+        reporter.add("", "a schema nests too deeply", "flatten it with $ref")
+        reporter.raise_if_any()
+        raise
+    reporter.raise_if_any()
+    try:
+        validators = load_validators(api, compiled)
+    except SyntaxError as exc:
+        raise SpecErrors([SpecError(doc.path, 0, f"the compiled validators do not parse ({exc.msg})", "report this as a genspec bug")]) from None
+    _examples(api, validators, reporter)
+    reporter.raise_if_any()
+    return Checked(doc, api, compiled, validators)

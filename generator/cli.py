@@ -1,0 +1,198 @@
+"""The ``genspec`` command: thin subcommands over the library; exit codes and output only.
+
+Exit codes: 0 success, 1 a problem found (bad spec, stale files, invalid request), 2 usage
+errors or unreadable input. No traceback reaches the user for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import SpecErrors
+
+DEFAULT_SPEC = "spec/generations.yaml"
+DEFAULT_OUT = "generated"
+
+
+def _print_errors(exc: SpecErrors) -> None:
+    for error in exc.errors:
+        click.echo(str(error), err=True)
+    n = len(exc.errors)
+    click.echo(f"{n} problem{'s' if n != 1 else ''} found", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="genspec")
+def main() -> None:
+    """genspec: one OpenAPI 3.1 spec in; models, validators for every rule, a client, a CLI
+    and Hypothesis strategies out."""
+
+
+@main.command()
+@click.argument("spec", default=DEFAULT_SPEC, type=click.Path(dir_okay=False))
+def check(spec: str) -> None:
+    """Validate SPEC: OpenAPI 3.1 meta-schema, refs, rules, CEL, and every example."""
+    from . import check as checker
+
+    try:
+        checked = checker.run(spec)
+    except SpecErrors as exc:
+        _print_errors(exc)
+        sys.exit(1)
+    api = checked.api
+    examples = sum(len(r.valid_examples) + len(r.invalid_examples) for r in api.rules)
+    click.echo(f"{spec}: ok ({len(api.operations)} operations, {len(api.schemas)} schemas, {len(api.rules)} rules, {examples} rule examples)")
+
+
+def _render_all(spec: str) -> tuple[Any, dict[str, str]]:
+    from . import check as checker
+    from . import models, render
+
+    checked = checker.run(spec)
+    models_code = models.generate_models(checked.doc.data, checked.doc.path)
+    return checked.api, render.render(checked.api, checked.compiled, models_code)
+
+
+@main.command()
+@click.option("--spec", default=DEFAULT_SPEC, show_default=True, type=click.Path(dir_okay=False), help="The OpenAPI 3.1 spec.")
+@click.option("--out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False), help="Folder that receives the package.")
+@click.option("--check", "check_only", is_flag=True, help="Render to a temporary folder, compare, and exit 1 naming the stale files.")
+def generate(spec: str, out: str, check_only: bool) -> None:
+    """Check SPEC, then render the package into OUT (only changed files are rewritten)."""
+    from . import render
+
+    try:
+        api, files = _render_all(spec)
+    except SpecErrors as exc:
+        _print_errors(exc)
+        click.echo("generate: nothing written", err=True)
+        sys.exit(1)
+    out_dir = Path(out)
+    if check_only:
+        stale = [rel for rel in sorted(files) if not (out_dir / rel).is_file() or (out_dir / rel).read_bytes() != files[rel].encode()]
+        pkg = out_dir / api.package
+        extra = sorted(
+            p.relative_to(out_dir).as_posix()
+            for p in (pkg.rglob("*.py") if pkg.is_dir() else [])
+            if p.relative_to(out_dir).as_posix() not in files and render._is_generated(p)
+        )
+        for rel in stale:
+            click.echo(f"{out_dir / rel}: stale (run `genspec generate --spec {spec} --out {out}`)", err=True)
+        for rel in extra:
+            click.echo(f"{out_dir / rel}: no longer generated (run `genspec generate --spec {spec} --out {out}`)", err=True)
+        if stale or extra:
+            sys.exit(1)
+        click.echo(f"{out_dir / api.package}: up to date with {spec}")
+        return
+    try:
+        report = render.write(files, out_dir, api.package)
+    except SpecErrors as exc:
+        _print_errors(exc)
+        click.echo("generate: nothing written", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"{out}: cannot write: {exc.strerror or exc} (check the folder's permissions)", err=True)
+        sys.exit(1)
+    click.echo(
+        f"{out_dir / api.package}: {len(report.written)} written, {len(report.unchanged)} unchanged"
+        + (f", {len(report.removed)} removed" if report.removed else "")
+    )
+    for rel in report.written:
+        click.echo(f"  wrote {out_dir / rel}")
+    for rel in report.removed:
+        click.echo(f"  removed {out_dir / rel}")
+
+
+class _BadInput(Exception):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _BadInput(f"{name} is not JSON (use a finite number)")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _BadInput(f"duplicate key {key!r} (JSON readers disagree on which value wins)")
+        out[key] = value
+    return out
+
+
+def read_json(raw: bytes, name: str) -> Any:
+    """Parse request bytes strictly: UTF-8, no NaN/Infinity, no duplicate keys.
+
+    Raises ``_BadInput`` with a one-line reason (``NAME:LINE:COL: ...`` for syntax errors).
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _BadInput(f"{name}: not UTF-8 (byte {exc.start}); save it as UTF-8") from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise _BadInput(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except _BadInput as exc:
+        raise _BadInput(f"{name}: {exc}") from None
+    except RecursionError:
+        raise _BadInput(f"{name}: nests too deeply to read") from None
+
+
+@main.command()
+@click.option("--operation", "operation_id", required=True, help="operationId whose request body to check, e.g. createGeneration.")
+@click.option("--spec", default=DEFAULT_SPEC, show_default=True, type=click.Path(dir_okay=False), help="The OpenAPI 3.1 spec.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+def validate(operation_id: str, spec: str, fmt: str, file: str) -> None:
+    """Check the request body in FILE (JSON; - for stdin) against every rule of SPEC.
+
+    Exit 0 valid, 1 invalid, 2 for usage errors or unreadable input.
+    """
+    from . import check as checker
+    from . import loader, parse
+    from .errors import Reporter
+
+    try:
+        raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as exc:
+        click.echo(f"{file}: cannot read: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    name = "<stdin>" if file == "-" else file
+    try:
+        body = read_json(raw, name)
+    except _BadInput as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    try:
+        doc = loader.load(spec)
+        reporter = Reporter(doc.path, doc.lines)
+        api, compiled = parse.build(doc, reporter)
+        reporter.raise_if_any()
+        validators = checker.load_validators(api, compiled)
+    except SpecErrors as exc:
+        _print_errors(exc)
+        sys.exit(2)
+    try:
+        violations = validators.validate_request(operation_id, body)
+    except KeyError as exc:
+        click.echo(f"--operation: {exc} (see the operationIds in {spec})", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps({"valid": not violations, "violations": [v.as_dict() for v in violations]}, indent=2))
+    else:
+        for v in violations:
+            click.echo(f"{v.path or '/'}: {v.message} [{v.rule}]")
+        if not violations:
+            click.echo(f"{name}: valid {operation_id} request")
+    sys.exit(1 if violations else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
