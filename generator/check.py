@@ -98,6 +98,14 @@ def _examples(api: Api, validators: ModuleType, reporter: Reporter) -> None:
             if not any(v.rule == rule.id for v in found):
                 others = ", ".join(sorted({v.rule for v in found})) or "nothing"
                 reporter.add(f"{rule.pointer}/examples/invalid/{i}", f"invalid example {_short(example)} of rule '{rule.id}' does not break it (breaks {others})", "fix the example or the rule")
+            for other in rule.subsumed_by:
+                if not any(v.rule == other for v in found):
+                    reporter.add(f"{rule.pointer}/subsumed-by", f"rule '{rule.id}' says it is subsumed by '{other}', but invalid example {_short(example)} does not break '{other}'", "fix subsumed-by or the example")
+    known = {r.id for r in api.rules}
+    for rule in api.rules:
+        for other in rule.subsumed_by:
+            if other not in known:
+                reporter.add(f"{rule.pointer}/subsumed-by", f"rule '{rule.id}' names unknown rule '{other}' in subsumed-by", "use the id of a rule of this spec")
     for op in api.operations:
         for name, value in op.body_examples:
             found = validators.validate_request(op.operation_id, value)

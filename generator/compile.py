@@ -340,6 +340,7 @@ class Compiler:
             cel=cel_expr,
             valid_examples=tuple(examples.get("valid") or ()),
             invalid_examples=tuple(examples.get("invalid") or ()),
+            subsumed_by=tuple(raw.get("subsumed-by") or ()),
         )
         known = self.result.rules.get(rule.id)
         if known is not None and known.pointer != rule.pointer:

@@ -17,7 +17,9 @@ class Rule:
     ``kind`` is ``schema`` (a JSON Schema subschema carrying ``x-rule``) or ``cel`` (an
     ``x-validations`` entry, with its expression in ``cel``). ``owner`` is the component
     whose instances the rule and its examples apply to; ``pointer`` its JSON Pointer in the
-    spec; ``at`` an optional relative pointer where violations are reported.
+    spec; ``at`` an optional relative pointer where violations are reported;
+    ``subsumed_by`` the rules every body breaking this one also breaks (so no request can
+    break it alone; ``genspec check`` verifies it on the invalid examples).
     """
 
     id: str
@@ -31,6 +33,7 @@ class Rule:
     cel: str | None = None
     valid_examples: tuple[Any, ...] = ()
     invalid_examples: tuple[Any, ...] = ()
+    subsumed_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
