@@ -85,7 +85,7 @@ class Path:
         return Path(self.parts + (("lit", "/"), ("key", var)))
 
     def relative(self, pointer: str) -> "Path":
-        """This pointer followed by a relative JSON Pointer such as ``/keyframe_indexes``."""
+        """This pointer followed by a relative JSON Pointer such as ``/line_items``."""
         if not pointer or pointer == "/":
             return self
         return Path(self.parts + (("lit", pointer),))
@@ -112,7 +112,7 @@ class Ctx:
     """Where the compiler is: mode, rule scope, names for ids and spec locations."""
 
     mode: str  # "collect" or "bool"
-    loc: str  # dotted location for plain keyword rule ids, e.g. "VideoOptions.keyframes[]"
+    loc: str  # dotted location for plain keyword rule ids, e.g. "Order.lines[]"
     ptr: str  # JSON Pointer of the schema in the spec document
     owner: str  # component (or synthetic) name owning this schema
     rule: Rule | None = None

@@ -24,7 +24,7 @@ def snake(name: str) -> str:
 
 
 def pascal(name: str) -> str:
-    """``video-edit options`` -> ``VideoEditOptions``."""
+    """``line-item options`` -> ``LineItemOptions``."""
     out = "".join(w.capitalize() for w in words(name)) or "Model"
     return "_" + out if out[0].isdigit() else out
 
@@ -36,5 +36,5 @@ def schema_function_suffix(name: str) -> str:
 
 
 def cli_flag(name: str) -> str:
-    """``aspect_ratio`` -> ``--aspect-ratio``; dotted paths keep their dots."""
+    """``gift_wrap`` -> ``--gift-wrap``; dotted paths keep their dots."""
     return "--" + name.replace("_", "-")

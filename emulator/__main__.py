@@ -1,0 +1,103 @@
+"""``luma-emulator``: serve the emulator with uvicorn.
+
+    luma-emulator [--host 127.0.0.1] [--port 8080] [--db PATH] [--complete-after SECONDS]
+                  [--rate-limit N] [--rate-window SECONDS] [--url-ttl SECONDS] [--log-level LEVEL]
+
+Exit codes: 0 after a clean stop, 2 for bad options or a database that cannot be opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .config import API_PREFIX, EmulatorConfig
+
+
+def _parser() -> argparse.ArgumentParser:
+    defaults = EmulatorConfig()
+    p = argparse.ArgumentParser(
+        prog="luma-emulator",
+        description=(
+            "A local stand-in for the Luma Agents API. Point the SDK at "
+            f"base_url=http://HOST:PORT{API_PREFIX}. See emulator/README.md for the test markers."
+        ),
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on, 0 for any free one (default: %(default)s)")
+    p.add_argument(
+        "--db",
+        default=defaults.db,
+        metavar="PATH",
+        help="SQLite file holding the jobs, or :memory: (default: %(default)s)",
+    )
+    p.add_argument(
+        "--complete-after",
+        type=float,
+        default=defaults.complete_after,
+        metavar="SECONDS",
+        help="seconds from creation until a job is completed (default: %(default)s)",
+    )
+    p.add_argument(
+        "--rate-limit",
+        type=int,
+        default=defaults.rate_limit,
+        metavar="N",
+        help="API requests allowed per caller per window, 0 for no limit (default: %(default)s)",
+    )
+    p.add_argument(
+        "--rate-window",
+        type=float,
+        default=defaults.rate_window,
+        metavar="SECONDS",
+        help="length of the rate-limit window (default: %(default)s)",
+    )
+    p.add_argument(
+        "--url-ttl",
+        type=int,
+        default=defaults.url_ttl,
+        metavar="SECONDS",
+        help="how long an output URL stays valid (default: %(default)s)",
+    )
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's log level (default: %(default)s)",
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` (default: ``sys.argv[1:]``), open the database, serve until stopped.
+
+    Returns the exit code (2 for a bad option value or an unusable database).
+    """
+    import uvicorn
+
+    from .app import create_app
+    from .store import StoreError
+
+    args = _parser().parse_args(argv)
+    try:
+        config = EmulatorConfig(
+            db=args.db,
+            complete_after=args.complete_after,
+            rate_limit=args.rate_limit,
+            rate_window=args.rate_window,
+            url_ttl=args.url_ttl,
+        )
+        app = create_app(config)
+    except (ValueError, StoreError) as exc:
+        print(f"luma-emulator: error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"luma-emulator: serving http://{args.host}:{args.port}{API_PREFIX} (db {args.db})",
+        file=sys.stderr,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
