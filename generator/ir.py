@@ -107,3 +107,80 @@ class Api:
     rules: tuple[Rule, ...]
     body_fields: dict[str, tuple[BodyField, ...]] = field(default_factory=dict)
     document: Any = None
+    jobs: tuple["Job", ...] = ()
+    typedefs: tuple["TypeDef", ...] = ()
+    file_refs: dict[str, tuple["FileRef", ...]] = field(default_factory=dict)
+    cli_options: dict[str, tuple["CliOption", ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A long-running job declared in ``info.x-genspec.jobs``: ``start`` creates it, ``poll``
+    reads it; ``state`` is the response property holding its state, ``succeeded``/``failed``
+    the final states, ``code``/``reason`` the failure properties, ``outputs``/``url``/``kind``
+    where its output files are listed. ``cls`` is the PascalCase name used for the error
+    class (``<cls>FailedError``); ``group`` the client attribute of the poll operation."""
+
+    name: str
+    cls: str
+    start: str
+    poll: str
+    group: str
+    start_method: str
+    poll_method: str
+    poll_param: str
+    id: str
+    state: str
+    succeeded: tuple[str, ...]
+    failed: tuple[str, ...]
+    code: str
+    reason: str
+    outputs: str
+    url: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A position in a request body that takes a file reference (``x-genspec-file``).
+
+    ``path`` is the property path from the body, ``"[]"`` standing for any array index;
+    ``data``/``media_type``/``url`` name the properties to fill.
+    """
+
+    path: tuple[str, ...]
+    data: str
+    media_type: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TypeDef:
+    """A type emitted into ``types.py``: a TypedDict (``fields``: key, python type, required,
+    description) or a Literal alias (``values``)."""
+
+    name: str
+    kind: str
+    description: str
+    fields: tuple[tuple[str, str, bool, str], ...] = ()
+    values: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class CliOption:
+    """One option of a generated CLI command.
+
+    ``flags`` e.g. ``("--video.duration",)``; ``dest`` the Python parameter name; ``path`` the
+    property path in the body; ``kind`` one of ``str int float bool choice value``
+    (``value``: JSON or YAML text); ``multiple`` for repeatable options (arrays);
+    ``choices`` for enums.
+    """
+
+    flags: tuple[str, ...]
+    dest: str
+    path: tuple[str, ...]
+    kind: str
+    multiple: bool
+    required: bool
+    help: str
+    choices: tuple[str, ...] = ()

@@ -74,6 +74,7 @@ def generate_models(document: dict, spec_file: str) -> str:
                 target_python_version="3.11",
                 custom_file_header="#",
                 formatters=[],
+                collapse_root_models=True,
             )
     except Exception as exc:  # the library raises many kinds for a schema it cannot read
         line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -17,6 +17,7 @@ from .errors import Reporter
 from .ir import Api, BodyField, Operation, Param
 from .loader import Document, escape_pointer
 from .naming import pascal, snake
+from .surface import Surface
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
@@ -44,6 +45,7 @@ class _Parser:
             str(name): (schema, f"/components/schemas/{escape_pointer(str(name))}") for name, schema in schemas.items()
         }
         self.compiler = Compiler(self.components, reporter)
+        self.surface = Surface(self.components, reporter)
 
     def _dict(self, value: Any, ptr: str) -> dict:
         if value is None:
@@ -151,7 +153,7 @@ class _Parser:
                 location=where,
                 required=bool(node.get("required")) or where == "path",
                 description=_str(node.get("description")),
-                py_type=self.py_type(schema),
+                py_type=self.surface.py_type(schema),
                 schema=schema,
             )
         declared = {name for (where, name) in out if where == "path"}
@@ -226,29 +228,6 @@ class _Parser:
             errors_schema=error_schema,
         )
 
-    # ------------------------------------------------------------ types for signatures
-    def py_type(self, schema: Any, depth: int = 0) -> str:
-        """A Python type expression for a schema, for client and CLI signatures."""
-        if depth > 8 or not isinstance(schema, dict):
-            return "Any"
-        name = ref_name(schema)
-        if name is not None:
-            target = self.components.get(name, ({}, ""))[0]
-            if isinstance(target, dict) and target.get("type") == "object":
-                return f"{pascal(name)}Param"
-            if isinstance(target, dict) and "enum" in target:
-                return pascal(name) + "Value"
-            return self.py_type(target, depth + 1)
-        if "enum" in schema and isinstance(schema["enum"], list):
-            return "Literal[" + ", ".join(repr(v) for v in schema["enum"]) + "]"
-        t = schema.get("type")
-        if isinstance(t, list):
-            parts = [self.py_type({**schema, "type": x}, depth + 1) for x in t]
-            return " | ".join(dict.fromkeys(parts))
-        if t == "array":
-            return f"Sequence[{self.py_type(schema.get('items', {}), depth + 1)}]"
-        return {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None", "object": "Mapping[str, Any]"}.get(t, "Any")
-
     def body_fields(self, name: str) -> tuple[BodyField, ...]:
         schema = self.compiler._deref(self.components[name][0])
         if not isinstance(schema, dict):
@@ -261,7 +240,7 @@ class _Parser:
                 continue
             target = self.compiler._deref(sub)
             description = _str(sub.get("description")) or (_str(target.get("description")) if isinstance(target, dict) else "")
-            out.append(BodyField(prop, snake(prop), prop in required, self.py_type(sub), " ".join(description.split()), sub))
+            out.append(BodyField(prop, snake(prop), prop in required, self.surface.py_type(sub), " ".join(description.split()), sub))
         return tuple(sorted(out, key=lambda f: (not f.required,)))
 
 
@@ -296,6 +275,9 @@ def build(doc: Document, reporter: Reporter) -> tuple[Api, Compiled]:
             entries[f"params:{op.operation_id}"] = v_fn
     compiled = p.compiler.result
     compiled.entry_points = entries
+    info = doc.data.get("info") if isinstance(doc.data.get("info"), dict) else {}
+    settings_raw = info.get("x-genspec") if isinstance(info.get("x-genspec"), dict) else {}
+    surface = p.surface
     api = Api(
         title=settings["title"],
         version=settings["version"],
@@ -313,5 +295,9 @@ def build(doc: Document, reporter: Reporter) -> tuple[Api, Compiled]:
         rules=tuple(sorted(compiled.rules.values(), key=lambda r: r.id)),
         body_fields=body_fields,
         document=doc.data,
+        jobs=surface.jobs(settings_raw.get("jobs"), tuple(ops)),
+        typedefs=surface.typedefs(),
+        file_refs={op.operation_id: surface.file_refs(op.body_schema) for op in ops if op.body_schema},
+        cli_options={op.operation_id: surface.cli_options(op.body_schema) for op in ops if op.body_schema},
     )
     return api, compiled

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import black
 import jinja2
 
-from . import __version__
+from . import __version__, emit
 from .compile import Compiled
 from .errors import SpecError, SpecErrors
 from .ir import Api
@@ -91,7 +91,15 @@ def _ctx_plain(i: Inputs) -> dict[str, Any]:
 
 
 def _ctx_init(i: Inputs) -> dict[str, Any]:
-    return {"api": i.api}
+    return {"api": i.api, "has_client": bool(i.api.operations)}
+
+
+def _ctx_client(i: Inputs) -> dict[str, Any]:
+    return emit.client_context(i.api, i.models_code)
+
+
+def _ctx_types(i: Inputs) -> dict[str, Any]:
+    return emit.types_context(i.api)
 
 
 #: emitted file (relative to the package) -> (template, context function)
@@ -101,6 +109,10 @@ FILES: dict[str, tuple[str, Callable[[Inputs], dict[str, Any]]]] = {
     "validators.py": ("validators.py.jinja", _ctx_validators),
     "rules.py": ("rules.py.jinja", _ctx_rules),
     "models.py": ("models.py.jinja", _ctx_models),
+    "errors.py": ("errors.py.jinja", _ctx_init),
+    "types.py": ("types.py.jinja", _ctx_types),
+    "_client_base.py": ("_client_base.py.jinja", _ctx_plain),
+    "client.py": ("client.py.jinja", _ctx_client),
 }
 
 
