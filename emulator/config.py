@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, get_args
+from typing import Callable, Literal, get_args, get_origin
 
 from luma_gen import models
 
@@ -22,19 +22,38 @@ OUTPUTS_PREFIX = "/outputs"
 CREATE_STATUS = 201
 
 
-def _literals(root_model: type) -> tuple[str, ...]:
-    """The values of a generated ``RootModel[Literal[...]]`` enum, in the spec's order."""
-    return tuple(get_args(root_model.model_fields["root"].annotation))
+def _literals(model: type, field: str) -> tuple[str, ...]:
+    """The string values a field of a generated pydantic model allows, in the spec's order.
+
+    Works whether the generator emits the enum as ``Literal[...]`` inline, as a
+    ``RootModel[Literal[...]]`` class, or either of them ``| None``.
+    """
+    found: list[str] = []
+
+    def walk(annotation: object) -> None:
+        root = getattr(annotation, "model_fields", {}).get("root")
+        if root is not None:
+            walk(root.annotation)
+        elif get_origin(annotation) is Literal:
+            found.extend(a for a in get_args(annotation) if isinstance(a, str) and a not in found)
+        else:
+            for arg in get_args(annotation):
+                walk(arg)
+
+    walk(model.model_fields[field].annotation)
+    if not found:
+        raise RuntimeError(f"luma_gen.models.{model.__name__}.{field} is no enum of strings")
+    return tuple(found)
 
 
 #: failure codes of the spec's GenerationFailureCode enum
-FAILURE_CODES: tuple[str, ...] = _literals(models.GenerationFailureCode)
+FAILURE_CODES: tuple[str, ...] = _literals(models.Generation, "failure_code")
 #: the spec's GenerationType enum
-GENERATION_TYPES: tuple[str, ...] = _literals(models.GenerationType)
+GENERATION_TYPES: tuple[str, ...] = _literals(models.Generation, "type")
 #: the spec's Model enum
-MODELS: tuple[str, ...] = _literals(models.Model)
+MODELS: tuple[str, ...] = _literals(models.Generation, "model")
 #: the spec's OutputFormat enum
-OUTPUT_FORMATS: tuple[str, ...] = _literals(models.OutputFormat)
+OUTPUT_FORMATS: tuple[str, ...] = _literals(models.GenerationCreateParams, "output_format")
 #: the generation types whose output is a video; every other type yields an image
 VIDEO_TYPES: frozenset[str] = frozenset(t for t in GENERATION_TYPES if t.startswith("video"))
 #: model used when the request names none (the spec: uni-1 for image types, ray-3.2 for video)

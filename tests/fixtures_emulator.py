@@ -56,7 +56,9 @@ def running_emulator(clock: Clock = system_clock, **options: Any) -> Iterator[Ru
     """
     config = EmulatorConfig(**{**FAST, **options})
     app = create_app(config, clock)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP: asyncio then sets TCP_NODELAY on accepted connections (it checks the
+    # proto); without it every response waits ~40 ms for Nagle's algorithm
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
