@@ -109,6 +109,30 @@ def generate(spec: str, out: str, check_only: bool) -> None:
         click.echo(f"  removed {out_dir / rel}")
 
 
+@main.command()
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["breaking", "warning", "never"]), default="breaking", show_default=True, help="Exit 1 when a change this severe (or worse) is found.")
+def diff(old: str, new: str, fmt: str, fail_on: str) -> None:
+    """List every change from spec OLD to spec NEW, classified for existing clients
+    (breaking, warning, non-breaking); rule changes are judged by behaviour.
+
+    Exit 0, or 1 when --fail-on finds a change; 2 when a spec does not pass `genspec check`.
+    """
+    from . import diff as differ
+    from . import diff_report
+
+    try:
+        report = differ.run(old, new)
+    except SpecErrors as exc:
+        _print_errors(exc)
+        click.echo("diff: fix the spec first (`genspec check SPEC`)", err=True)
+        sys.exit(2)
+    click.echo(diff_report.FORMATS[fmt](report).rstrip("\n"))
+    sys.exit(diff_report.exit_code(report, fail_on))
+
+
 class _BadInput(Exception):
     pass
 
