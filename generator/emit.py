@@ -195,3 +195,76 @@ def types_context(api: Api) -> dict[str, Any]:
             fields = [(k, typ if req else f"NotRequired[{typ}]", _sentence(d, 300)) for k, typ, req, d in t.fields]
             defs.append({"kind": "typeddict", "name": t.name, "fields": fields, "class_syntax": identifier_keys, "doc": _sentence(t.description, 300)})
     return {"defs": defs}
+
+
+def _click_type(kind: str, choices: tuple[str, ...]) -> str:
+    if kind == "choice":
+        return "click.Choice(" + repr(list(choices)) + ")"
+    return {"str": "str", "int": "int", "float": "float", "value": "str"}.get(kind, "str")
+
+
+def _help(text: str) -> str:
+    return _sentence(text, 160).replace("%", "%%")
+
+
+def cli_context(api: Api) -> dict[str, Any]:
+    """Context of ``cli.py``: one click command per operation, grouped like the client."""
+    jobs_start = {job.start: job for job in api.jobs}
+    jobs_poll = {job.poll: job for job in api.jobs}
+    commands = []
+    for op in api.operations:
+        decorators = []
+        arguments = []
+        for p in op.params:
+            if p.location == "path":
+                arguments.append(p.py_name)
+                decorators.append(f"@click.argument({p.py_name.upper()!r}, metavar={p.name.upper()!r})")
+            else:
+                decorators.append(f"@click.option({'--' + p.name.replace('_', '-')!r}, {p.py_name!r}, help={_help(p.description)!r})")
+        table = []
+        for o in api.cli_options.get(op.operation_id, ()):
+            if o.kind == "bool":
+                flag = o.flags[0]
+                negative = "--no-" + flag[2:]
+                decorators.append(f"@click.option({flag + '/' + negative!r}, {o.dest!r}, default=None, help={_help(o.help)!r})")
+            else:
+                metavar = "VALUE" if o.kind == "value" else None
+                decorators.append(
+                    f"@click.option({o.flags[0]!r}, {o.dest!r}, type={_click_type(o.kind, o.choices)}, multiple={o.multiple}"
+                    + (f", metavar={metavar!r}" if metavar else "")
+                    + (", show_choices=False" if len(o.choices) > 6 else "")
+                    + f", help={_help(o.help)!r})"
+                )
+            table.append((o.dest, o.path, o.kind, o.multiple, o.flags[0]))
+        refs = tuple((r.path, (r.data, r.media_type, r.url, r.id)) for r in api.file_refs.get(op.operation_id, ()))
+        job = jobs_start.get(op.operation_id) or jobs_poll.get(op.operation_id)
+        job_view = None
+        if job is not None:
+            job_view = {
+                "const": f"_JOB_{snake(job.name).upper()}",
+                "group": job.group,
+                "id": job.id,
+                "state": job.state,
+                "name": job.name,
+                "start": op.operation_id == job.start,
+            }
+            decorators.append("@click.option('--wait', is_flag=True, help='Poll until the job finishes, with live progress.')")
+            decorators.append("@click.option('--download', type=click.Path(file_okay=False), default=None, metavar='DIR', help='Wait, then save the outputs into DIR.')")
+            decorators.append("@click.option('--poll-interval', type=float, default=2.0, show_default=True, help='Seconds between polls.')")
+            decorators.append("@click.option('--wait-timeout', type=float, default=600.0, show_default=True, help='Give up waiting after this many seconds.')")
+        path_expr = "{" + ", ".join(f"{p.name!r}: kw[{p.py_name!r}]" for p in op.params) + "}"
+        commands.append({
+            "name": op.py_method.replace("_", "-"),
+            "func": f"_{snake(op.operation_id)}",
+            "group": op.group,
+            "const": f"_OP_{snake(op.operation_id).upper()}",
+            "help": _sentence(op.summary or op.operation_id) + (". " + _sentence(op.description, 300) if op.description else ""),
+            "decorators": decorators,
+            "table": repr(tuple(table)),
+            "refs": repr(refs),
+            "has_body": bool(op.body_schema),
+            "path_expr": path_expr,
+            "job": job_view,
+        })
+    groups = sorted({c["group"] for c in commands})
+    return {"commands": commands, "groups": groups, "jobs": api.jobs}

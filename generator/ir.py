@@ -145,13 +145,14 @@ class FileRef:
     """A position in a request body that takes a file reference (``x-genspec-file``).
 
     ``path`` is the property path from the body, ``"[]"`` standing for any array index;
-    ``data``/``media_type``/``url`` name the properties to fill.
+    ``data``/``media_type``/``url``/``id`` name the properties to fill.
     """
 
     path: tuple[str, ...]
     data: str
     media_type: str
     url: str
+    id: str = ""
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,10 @@ def _ctx_types(i: Inputs) -> dict[str, Any]:
     return emit.types_context(i.api)
 
 
+def _ctx_cli(i: Inputs) -> dict[str, Any]:
+    return emit.cli_context(i.api)
+
+
 #: emitted file (relative to the package) -> (template, context function)
 FILES: dict[str, tuple[str, Callable[[Inputs], dict[str, Any]]]] = {
     "__init__.py": ("__init__.py.jinja", _ctx_init),
@@ -113,6 +117,8 @@ FILES: dict[str, tuple[str, Callable[[Inputs], dict[str, Any]]]] = {
     "types.py": ("types.py.jinja", _ctx_types),
     "_client_base.py": ("_client_base.py.jinja", _ctx_plain),
     "client.py": ("client.py.jinja", _ctx_client),
+    "_cli_base.py": ("_cli_base.py.jinja", _ctx_plain),
+    "cli.py": ("cli.py.jinja", _ctx_cli),
 }
 
 
@@ -132,7 +138,11 @@ def render(api: Api, compiled: Compiled, models_code: str, only: tuple[str, ...]
         if only is not None and name not in only:
             continue
         context = {"api": api, **ctx_fn(inputs), "header": header(api)}
-        text = env.get_template(template).render(**context)
+        try:
+            text = env.get_template(template).render(**context)
+        except jinja2.TemplateError as exc:
+            where = f"templates/{template}:{getattr(exc, 'lineno', 0) or 0}"
+            raise SpecErrors([SpecError(where, 0, f"template error: {exc.message or type(exc).__name__}", "fix the template (a genspec bug)")]) from None
         try:
             text = black.format_str(text, mode=mode) if format else text
         except Exception as exc:  # black raises InvalidInput and others for bad source
