@@ -109,3 +109,13 @@ def parse_markers(prompt: object) -> tuple[Markers, list[Violation]]:
     if "fail" in found and "hold" in found:
         violations.append(Violation("/prompt", RULE, "[[fail:...]] and [[hold:...]] exclude each other"))
     return Markers(**found), violations  # type: ignore[arg-type]
+
+
+def marker_for(failure_code: str) -> str:
+    """The marker that makes a job fail with ``failure_code``: ``"[[fail:CODE]]"``.
+
+    Raises ``ValueError`` for a code the spec's GenerationFailureCode does not define.
+    """
+    if failure_code not in FAILURE_CODES:
+        raise ValueError(f"unknown failure code {failure_code!r}; known: {', '.join(FAILURE_CODES)}")
+    return f"[[fail:{failure_code}]]"

@@ -24,6 +24,7 @@ from PIL import Image
 from emulator import API_PREFIX, ManualClock
 from emulator.__main__ import main as cli_main
 from emulator.config import CREATE_STATUS, FAILURE_CODES
+from emulator.markers import marker_for
 from luma_gen import validate_request, validate_response, validate_schema
 from luma_gen.rules import RULES
 
@@ -413,7 +414,7 @@ def test_references_must_be_completed(manual: tuple[RunningEmulator, ManualClock
 def test_fail_marker_reaches_every_failure_code(manual: tuple[RunningEmulator, ManualClock], code: str) -> None:
     emu, clock = manual
     api = Api(emu.url)
-    gen = api.create(prompt=f"a cat [[fail:{code}]]")
+    gen = api.create(prompt=f"a cat {marker_for(code)}")
     assert gen["state"] == "queued" and gen["failure_code"] is None
     clock.advance(2.0)
     gen = api.get(gen["id"])
@@ -424,6 +425,11 @@ def test_fail_marker_reaches_every_failure_code(manual: tuple[RunningEmulator, M
 def test_fail_marker_on_the_real_clock(api: Api) -> None:
     gen = api.wait(api.create(prompt="[[fail:content_moderated]] p", type="video")["id"])
     assert (gen["state"], gen["failure_code"]) == ("failed", "content_moderated")
+
+
+def test_marker_for_refuses_unknown_codes() -> None:
+    with pytest.raises(ValueError, match="unknown failure code"):
+        marker_for("nope")
 
 
 def test_hold_and_delay_markers(manual: tuple[RunningEmulator, ManualClock]) -> None:
