@@ -451,7 +451,13 @@ def merge(changes: list[Change]) -> list[Change]:
 def compare(old: dict[str, Any], new: dict[str, Any], behaviours: list[Behaviour] | None, where_old: Where = lambda p: "", where_new: Where = lambda p: "") -> list[Change]:
     """Every change from contract ``old`` to contract ``new`` (see the module docstring)."""
     changes = compare_operations(old["operations"], new["operations"], where_old, where_new)
-    changes += compare_nodes(old["nodes"], new["nodes"], where_old, where_new)
+    both = set(old["operations"]) & set(new["operations"])
+    changes += compare_nodes(
+        {k: v for k, v in old["nodes"].items() if k.split(" ", 1)[0] in both},
+        {k: v for k, v in new["nodes"].items() if k.split(" ", 1)[0] in both},
+        where_old,
+        where_new,
+    )
     changes += compare_type_names(old["types"], new["types"])
     changes += compare_rules(old["rules"], new["rules"], behaviours, where_old, where_new)
     if old.get("version") != new.get("version"):

@@ -81,7 +81,8 @@ def markdown(report: Report) -> str:
             where = f"`{_cell(c.pointer)}`" + "".join(f"<br>`{_cell(a)}`" for a in c.also)
             why = _cell(c.reason)
             if c.counterexample:
-                why += f"<br>counterexample: `{_cell(_short(c.counterexample['body'], 120))}` ({c.counterexample['accepted_by']} accepts, {c.counterexample['rejected_by']} rejects: {_cell(c.counterexample['violation'])})"
+                label = "counterexample" if c.counterexample["accepted_by"] == "OLD" else "example"
+                why += f"<br>{label}: `{_cell(_short(c.counterexample['body'], 120))}` ({c.counterexample['accepted_by']} accepts, {c.counterexample['rejected_by']} rejects: {_cell(c.counterexample['violation'])})"
             lines.append(f"| {where} | {_cell(c.message)} `{c.kind}` | {why} |")
     return "\n".join(lines) + "\n"
 
