@@ -68,10 +68,16 @@ def compact(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _field(obj: Any, name: str) -> Any:
+def field_of(obj: Any, name: str) -> Any:
+    """``obj[name]`` for a dict, ``obj.name`` for a model, None when absent."""
     if isinstance(obj, dict):
         return obj.get(name)
     return getattr(obj, name, None)
+
+
+def is_model(obj: Any) -> bool:
+    """Whether ``obj`` is a response model or a dict (rather than an id)."""
+    return isinstance(obj, dict) or hasattr(obj, "model_dump")
 
 
 class BaseClient:
@@ -94,10 +100,14 @@ class BaseClient:
         env_base_url: str,
         default_base_url: str,
     ):
-        token = auth_token if auth_token is not None else os.environ.get(env_token)
+        token = (auth_token if auth_token is not None else os.environ.get(env_token) or "").strip()
         if not token:
             raise errors.MissingAuthTokenError(
                 f"no auth token: pass auth_token=... or set {env_token}"
+            )
+        if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
+            raise errors.MissingAuthTokenError(
+                "the auth token contains whitespace or control characters; copy it again"
             )
         self._auth_token = token
         self.base_url = (base_url or os.environ.get(env_base_url) or default_base_url).rstrip("/")
@@ -382,12 +392,12 @@ def _target(dest: Path, url: str, content_type: str | None) -> Path:
 
 
 def _finished(job: Any, spec: JobSpec, job_id: str) -> bool:
-    state = _field(job, spec.state)
+    state = field_of(job, spec.state)
     if state in spec.failed:
         raise spec.error(
             job,
-            _field(job, spec.code) if spec.code else None,
-            _field(job, spec.reason) if spec.reason else None,
+            field_of(job, spec.code) if spec.code else None,
+            field_of(job, spec.reason) if spec.reason else None,
             job_id,
         )
     return state in spec.succeeded
@@ -414,7 +424,7 @@ def wait_sync(
             return job
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise errors.WaitTimeoutError(job_id, _field(job, spec.state), timeout)
+            raise errors.WaitTimeoutError(job_id, field_of(job, spec.state), timeout)
         time.sleep(min(poll_interval, remaining))
 
 
@@ -436,7 +446,7 @@ async def wait_async(
             return job
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise errors.WaitTimeoutError(job_id, _field(job, spec.state), timeout)
+            raise errors.WaitTimeoutError(job_id, field_of(job, spec.state), timeout)
         await asyncio.sleep(min(poll_interval, remaining))
 
 
@@ -444,7 +454,9 @@ def output_targets(
     job: Any, spec: JobSpec, job_id: str, folder: str | os.PathLike[str]
 ) -> list[tuple[str, Path]]:
     """(URL, destination without suffix) for every output of a finished job."""
-    outputs = _field(job, spec.outputs) or []
+    outputs = field_of(job, spec.outputs) or []
     base = Path(folder)
     base.mkdir(parents=True, exist_ok=True)
-    return [(str(_field(item, spec.url)), base / f"{job_id}-{i}") for i, item in enumerate(outputs)]
+    return [
+        (str(field_of(item, spec.url)), base / f"{job_id}-{i}") for i, item in enumerate(outputs)
+    ]

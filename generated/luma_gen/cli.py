@@ -634,3 +634,7 @@ def _get_generation(**kw: Any) -> None:
             click.echo(f"saved {path}")
 
     run(action, ENV_AUTH_TOKEN)
+
+
+if __name__ == "__main__":
+    main()

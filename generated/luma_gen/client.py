@@ -22,6 +22,8 @@ from ._client_base import (
     Operation,
     SyncBase,
     compact,
+    field_of,
+    is_model,
     output_targets,
     wait_async,
     wait_sync,
@@ -244,13 +246,13 @@ class Generations:
     def download(
         self, generation: Any, folder: str | os.PathLike[str], *, timeout: float | None = None
     ) -> list[Path]:
-        """Save every output of a finished generation (the model or its id) into ``folder``.
+        """Save every output of a finished generation (the model, a dict, or its id) into ``folder``.
 
         Returns the paths written (``<id>-<n>.<ext>``). Output URLs are fetched without the
         auth header (they are presigned).
         """
-        job = generation if not isinstance(generation, str) else self.get(generation)
-        job_id = str(getattr(job, "id"))
+        job = generation if is_model(generation) else self.get(str(generation))
+        job_id = str(field_of(job, "id"))
         return [
             self._client._download(url, dest, timeout)
             for url, dest in output_targets(job, _JOB_GENERATION, job_id, folder)
@@ -442,8 +444,8 @@ class AsyncGenerations:
         self, generation: Any, folder: str | os.PathLike[str], *, timeout: float | None = None
     ) -> list[Path]:
         """Save every output of a finished generation (the model or its id) into ``folder``."""
-        job = generation if not isinstance(generation, str) else await self.get(generation)
-        job_id = str(getattr(job, "id"))
+        job = generation if is_model(generation) else await self.get(str(generation))
+        job_id = str(field_of(job, "id"))
         return [
             await self._client._download(url, dest, timeout)
             for url, dest in output_targets(job, _JOB_GENERATION, job_id, folder)
