@@ -3,7 +3,8 @@
     luma-emulator [--host 127.0.0.1] [--port 8080] [--db PATH] [--complete-after SECONDS]
                   [--rate-limit N] [--rate-window SECONDS] [--url-ttl SECONDS] [--log-level LEVEL]
 
-Exit codes: 0 after a clean stop, 2 for bad options or a database that cannot be opened.
+Exit codes: 0 after a clean stop (Ctrl-C; SIGTERM ends it as the signal does), 2 for bad options, a database that cannot be opened or an
+address that cannot be bound.
 """
 
 from __future__ import annotations
@@ -73,9 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 
     Returns the exit code (2 for a bad option value or an unusable database).
     """
-    import uvicorn
-
     from .app import create_app
+    from .serve import bind, server
     from .store import StoreError
 
     args = _parser().parse_args(argv)
@@ -91,12 +91,20 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, StoreError) as exc:
         print(f"luma-emulator: error: {exc}", file=sys.stderr)
         return 2
-    print(
-        f"luma-emulator: serving http://{args.host}:{args.port}{API_PREFIX} (db {args.db})",
-        file=sys.stderr,
-    )
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
-    return 0
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print(f"luma-emulator: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"luma-emulator: serving http://{shown}:{port}{API_PREFIX} (db {args.db})", file=sys.stderr)
+    running = server(app, log_level=args.log_level)
+    try:
+        running.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
+        pass
+    return 0 if running.started else 1
 
 
 if __name__ == "__main__":

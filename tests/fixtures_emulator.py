@@ -16,7 +16,6 @@ Registered in ``conftest.py`` with ``pytest_plugins = ["fixtures_emulator"]``. U
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 import time
 import uuid
@@ -24,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 import pytest
-import uvicorn
 
 from emulator import API_PREFIX, EmulatorConfig, create_app
 from emulator.config import Clock, system_clock
+from emulator.serve import bind, server as make_server
 
 #: settings of the session's emulator: fast clock, no rate limit, database in memory
 FAST = {"db": ":memory:", "complete_after": 0.2, "rate_limit": 0}
@@ -56,13 +55,9 @@ def running_emulator(clock: Clock = system_clock, **options: Any) -> Iterator[Ru
     """
     config = EmulatorConfig(**{**FAST, **options})
     app = create_app(config, clock)
-    # proto=IPPROTO_TCP: asyncio then sets TCP_NODELAY on accepted connections (it checks the
-    # proto); without it every response waits ~40 ms for Nagle's algorithm
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock = bind("127.0.0.1", 0)  # TCP_NODELAY-ready, see emulator.serve.bind
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    server = make_server(app, log_level="warning", access_log=False)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"emulator-{port}")
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -25,6 +29,7 @@ from emulator import API_PREFIX, ManualClock
 from emulator.__main__ import main as cli_main
 from emulator.config import CREATE_STATUS, FAILURE_CODES
 from emulator.markers import marker_for
+from emulator.serve import bind
 from luma_gen import validate_request, validate_response, validate_schema
 from luma_gen.rules import RULES
 
@@ -535,8 +540,31 @@ def test_cli_refuses_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert cli_main(["--db", str(tmp_path / "no" / "such" / "dir.db")]) == 2
     (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
     assert cli_main(["--db", str(tmp_path / "junk.db")]) == 2
+    taken = bind("127.0.0.1", 0)
+    try:
+        assert cli_main(["--db", ":memory:", "--port", str(taken.getsockname()[1])]) == 2
+    finally:
+        taken.close()
     lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 3 and all(line.startswith("luma-emulator: error: ") for line in lines)
+    assert len(lines) == 4 and all(line.startswith("luma-emulator: error: ") for line in lines)
+
+
+def test_the_command_serves(tmp_path: Path) -> None:
+    db = tmp_path / "cli.db"
+    cmd = [sys.executable, "-m", "emulator", "--port", "0", "--db", str(db), "--complete-after", "0", "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        match = re.search(r"serving (http://127\.0\.0\.1:\d+/v1) ", line)
+        assert match, line
+        gen = Api(match.group(1), token="cli-secret-token").create(prompt="p")
+        assert gen["state"] == "completed" and HTTP.get(gen["output"][0]["url"]).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=10)
+    assert proc.returncode == 0 and "Traceback" not in rest and "cli-secret-token" not in line + rest
+    assert db.exists()
 
 
 # --------------------------------------------------------------------------- the official SDK
