@@ -15,7 +15,6 @@ compared with a number is a CEL type error). Problems are returned as messages, 
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -125,11 +124,6 @@ class _Translator:
             self.err(f"CEL construct '{node.data}' is not supported by genspec")
             return "None", "dyn"
         return method(node)
-
-    def single(self, node: Tree) -> tuple[str, str]:
-        return self.visit(node.children[0])
-
-    v_conditionaland_single = single
 
     def v_expr(self, node: Tree) -> tuple[str, str]:
         if len(node.children) == 1:
@@ -297,7 +291,6 @@ class _Translator:
             if len(args) != 2:
                 self.err(f"CEL macro {name}() takes a variable and an expression")
                 return "None", "dyn"
-            var_path = self.self_path(args[0]) if False else None  # noqa: F841 (kept simple)
             var_name = self._ident_name(args[0])
             if var_name is None:
                 self.err(f"CEL macro {name}() needs a variable name first")
@@ -409,5 +402,3 @@ def translate(rule: str, var: str, resolve: Resolver) -> Translation:
         tr.err(f"CEL type error: the rule yields {kind}, not bool")
     return Translation(python, tr.errors, tr.paths)
 
-
-_SAFE_NAME = re.compile(r"[^0-9A-Za-z_]")
