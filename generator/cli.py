@@ -90,6 +90,9 @@ def generate(spec: str, out: str, check_only: bool) -> None:
             sys.exit(1)
         click.echo(f"{out_dir / api.package}: up to date with {spec}")
         return
+    from . import evolution
+
+    previous = evolution.snapshot(out_dir / api.package)
     try:
         report = render.write(files, out_dir, api.package)
     except SpecErrors as exc:
@@ -107,6 +110,8 @@ def generate(spec: str, out: str, check_only: bool) -> None:
         click.echo(f"  wrote {out_dir / rel}")
     for rel in report.removed:
         click.echo(f"  removed {out_dir / rel}")
+    for line in evolution.summary_lines(previous, api, files):
+        click.echo(line)
 
 
 @main.command()

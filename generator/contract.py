@@ -261,6 +261,8 @@ def build(api: Api) -> dict[str, Any]:
             for prop in sorted(props):
                 field_facts = walker.facts(props[prop][0], props[prop][1], side, prop in req)[0]
                 field_facts.pop("side", None)
+                if "ref" in field_facts:  # the referenced type carries its own facts once
+                    field_facts = {k: v for k, v in field_facts.items() if k in ("required", "ref", "description", "origin", "type")}
                 facts["fields"][prop] = field_facts
         types[str(name)] = facts
     return {
@@ -295,3 +297,8 @@ def manifest(contract: dict[str, Any]) -> dict[str, Any]:
         "rules": {k: _strip(v) for k, v in contract["rules"].items()},
         "types": {k: _strip(v) for k, v in contract["types"].items()},
     }
+
+
+def render_context(inputs: Any) -> dict[str, Any]:
+    """Context of ``_manifest.py.jinja`` (``inputs`` is a :class:`generator.render.Inputs`)."""
+    return {"manifest": manifest(build(inputs.api))}

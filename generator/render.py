@@ -16,7 +16,7 @@ from typing import Any, Callable
 import black
 import jinja2
 
-from . import __version__, emit
+from . import __version__, contract, emit
 from .compile import Compiled
 from .errors import SpecError, SpecErrors
 from .ir import Api
@@ -119,6 +119,7 @@ FILES: dict[str, tuple[str, Callable[[Inputs], dict[str, Any]]]] = {
     "client.py": ("client.py.jinja", _ctx_client),
     "_cli_base.py": ("_cli_base.py.jinja", _ctx_plain),
     "cli.py": ("cli.py.jinja", _ctx_cli),
+    "_manifest.py": ("_manifest.py.jinja", contract.render_context),
 }
 
 
