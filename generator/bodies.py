@@ -255,29 +255,30 @@ def _mutations(sampler: Sampler, seed: Any, schema: Any, depth: int = 0) -> Iter
                 yield {**seed, k: [m] + v[1:]}
 
 
-def candidates(samplers: list[tuple[Sampler, Any]], seeds: list[Any], budget: int = BUDGET) -> list[Any]:
+def candidates(samplers: list[tuple[Sampler, Any]], seeds: list[Any], budget: int = BUDGET, extra: tuple[Any, ...] | list[Any] = ()) -> list[Any]:
     """Candidate bodies: seeds, one change around each seed, the schema's representative
-    values, and pairs of top-level properties where one takes few values (enum, boolean)."""
+    values, pairs of top-level properties where one takes few values (enum, boolean), then
+    ``extra`` bodies as they are (drawn elsewhere, e.g. from Hypothesis strategies)."""
     out: dict[str, Any] = {}
-
-    def add(body: Any) -> bool:
-        if len(out) >= budget:
-            return False
+    limit = max(budget - len(extra), 0)
+    for body in _generated(samplers, seeds):
+        if len(out) >= limit:
+            break
         out.setdefault(canonical(body), body)
-        return True
+    for body in extra:
+        out.setdefault(canonical(body), body)
+    return list(out.values())
 
-    for seed in seeds:
-        add(seed)
+
+def _generated(samplers: list[tuple[Sampler, Any]], seeds: list[Any]) -> Iterator[Any]:
+    yield from seeds
     for sampler, schema in samplers:
-        for body in sampler.values(schema, "", 0):
-            add(body)
+        yield from sampler.values(schema, "", 0)
     for sampler, schema in samplers:
         for seed in seeds:
-            for body in _mutations(sampler, seed, schema):
-                if not add(body):
-                    return list(out.values())
+            yield from _mutations(sampler, seed, schema)
     for sampler, schema in samplers:
-        props, req = sampler.properties(schema)
+        props, _ = sampler.properties(schema)
         minimal = (sampler.values(schema, "", 0) or [{}])[0]
         if not isinstance(minimal, dict):
             continue
@@ -286,13 +287,10 @@ def candidates(samplers: list[tuple[Sampler, Any]], seeds: list[Any], budget: in
             if len(a_values) > 16 or not all(isinstance(v, (str, int, float, bool)) or v is None for v in a_values):
                 continue
             for b, b_values in values.items():
-                if a == b:
-                    continue
-                for va in a_values:
-                    for vb in b_values[: sampler.per_property]:
-                        if not add({**minimal, a: va, b: vb}):
-                            return list(out.values())
-    return list(out.values())
+                if a != b:
+                    for va in a_values:
+                        for vb in b_values[: sampler.per_property]:
+                            yield {**minimal, a: va, b: vb}
 
 
 @dataclass

@@ -25,7 +25,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable
 
-from . import bodies, contract
+from . import bodies, contract, judge
 from .bodies import Behaviour
 
 BREAKING, WARNING, NON_BREAKING = "breaking", "warning", "non-breaking"
@@ -481,45 +481,6 @@ class Report:
         return sum(1 for c in self.changes if c.severity == severity)
 
 
-def request_seeds(checked: Any, operation_id: str) -> list[Any]:
-    """The request bodies a spec itself offers for an operation: its request examples and the
-    examples of the rules of its body schema."""
-    op = next((o for o in checked.api.operations if o.operation_id == operation_id), None)
-    if op is None:
-        return []
-    out = [value for _, value in op.body_examples]
-    for rule in checked.api.rules:
-        if rule.owner == op.body_schema:
-            out += list(rule.valid_examples) + list(rule.invalid_examples)
-    return out
-
-
-def request_schema(checked: Any, operation_id: str) -> Any:
-    """The raw JSON Schema of an operation's request body in its document (None if none)."""
-    op = next((o for o in checked.api.operations if o.operation_id == operation_id), None)
-    if op is None or op.body_schema is None:
-        return None
-    raw = ((checked.doc.data.get("paths") or {}).get(op.path) or {}).get(op.method) or {}
-    found = contract._json_schema(checked.doc.data, raw.get("requestBody"), "")
-    return found[0] if found else None
-
-
-def judge_requests(old: Any, new: Any) -> list[Behaviour]:
-    """Behaviour of every operation both specs give a request body: bodies drawn from both
-    specs' schemas and examples, run through both specs' validators."""
-    out = []
-    new_ops = {o.operation_id for o in new.api.operations if o.body_schema}
-    for op in old.api.operations:
-        if not op.body_schema or op.operation_id not in new_ops:
-            continue
-        op_id = op.operation_id
-        samplers = [(bodies.Sampler(c.doc.data), request_schema(c, op_id)) for c in (old, new)]
-        seeds = request_seeds(old, op_id) + request_seeds(new, op_id)
-        found = bodies.candidates([(s, schema) for s, schema in samplers if schema is not None], seeds)
-        out.append(bodies.judge(op_id, found, lambda b, v=old.validators: v.validate_request(op_id, b), lambda b, v=new.validators: v.validate_request(op_id, b)))
-    return out
-
-
 def _where(checked: Any) -> Where:
     from .errors import Reporter
 
@@ -540,6 +501,6 @@ def run(old_spec: str, new_spec: str) -> Report:
     from . import check
 
     old, new = check.run(old_spec), check.run(new_spec)
-    behaviours = judge_requests(old, new)
+    behaviours = judge.judge_requests(old, new)
     changes = compare(contract.build(old.api), contract.build(new.api), behaviours, _where(old), _where(new))
     return Report(old_spec, new_spec, changes, sum(b.tried for b in behaviours))

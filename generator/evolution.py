@@ -4,8 +4,9 @@ Every generated package records its contract in ``_manifest.py`` (see
 :func:`generator.contract.manifest`). Before ``genspec generate`` writes, :func:`snapshot`
 reads what the output folder holds (the manifest and the previous modules); afterwards
 :func:`summary_lines` compares it with the new generation using the same classification as
-``genspec diff`` (:mod:`generator.diff`), judges changed rules by behaviour with the previous
-validators against the new ones, and suggests the bump: **major** for anything breaking,
+``genspec diff`` (:mod:`generator.diff`), judges changed rules by behaviour (bodies drawn from
+the new spec and from the previous package's strategies, run through the previous validators
+and the new ones), and suggests the bump: **major** for anything breaking,
 **minor** for additions and loosened constraints, **patch** for documentation only.
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import bodies, contract, diff
+from . import bodies, contract, diff, judge
 from .diff import BREAKING, NON_BREAKING, WARNING, Change
 from .ir import Api
 
@@ -30,6 +31,8 @@ MANIFEST_FILE = "_manifest.py"
 _counter = itertools.count()
 #: request bodies per operation for the summary's rule judgement (``genspec diff`` runs more)
 SUMMARY_BUDGET = 3000
+#: valid bodies drawn from the previous package's strategies (when it has them)
+SUMMARY_DRAWS = 50
 #: non-breaking kinds that change nothing a program can observe
 _DOCS_ONLY = {"description-changed", "api-description-changed", "rule-message-changed", "info-version-changed"}
 
@@ -76,9 +79,10 @@ def snapshot(package_dir: Path) -> Snapshot:
     return snap
 
 
-def _import_validators(modules: dict[str, str]) -> ModuleType | None:
-    """Import ``validators.py`` of a package given as {file name: text}, in a private copy."""
-    if "validators.py" not in modules:
+def _import_validators(modules: dict[str, str], module: str = "validators") -> ModuleType | None:
+    """Import ``validators.py`` (or ``module``) of a package given as {file name: text}, in a
+    private copy; None when it is missing or does not import."""
+    if f"{module}.py" not in modules:
         return None
     pkg = Path(tempfile.mkdtemp(prefix="genspec-prev-")) / "pkg"
     pkg.mkdir()
@@ -94,7 +98,7 @@ def _import_validators(modules: dict[str, str]) -> ModuleType | None:
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
-        return importlib.import_module(f"{name}.validators")
+        return importlib.import_module(f"{name}.{module}")
     except Exception:  # an old or broken package: judge without behaviour
         return None
 
@@ -103,6 +107,7 @@ def _behaviours(api: Api, old_modules: dict[str, str], new_modules: dict[str, st
     old_v, new_v = _import_validators(old_modules), _import_validators(new_modules)
     if old_v is None or new_v is None:
         return None
+    old_strategies = _import_validators(old_modules, "strategies")
     sampler = bodies.Sampler(api.document)
     out = []
     for op in api.operations:
@@ -111,7 +116,8 @@ def _behaviours(api: Api, old_modules: dict[str, str], new_modules: dict[str, st
         raw = ((api.document.get("paths") or {}).get(op.path) or {}).get(op.method) or {}
         found = contract._json_schema(api.document, raw.get("requestBody"), "")
         seeds = [v for _, v in op.body_examples] + [e for r in api.rules if r.owner == op.body_schema for e in r.valid_examples + r.invalid_examples]
-        cands = bodies.candidates([(sampler, found[0])] if found else [], seeds, budget=SUMMARY_BUDGET)
+        extra = judge.draw(old_strategies, op.operation_id, SUMMARY_DRAWS) if old_strategies is not None else []
+        cands = bodies.candidates([(sampler, found[0])] if found else [], seeds, budget=SUMMARY_BUDGET, extra=extra)
         op_id = op.operation_id
         out.append(bodies.judge(op_id, cands, lambda b, v=old_v: v.validate_request(op_id, b), lambda b, v=new_v: v.validate_request(op_id, b)))
     return out
