@@ -91,8 +91,10 @@ async def read_json(request: Request, max_body: int) -> tuple[Any, str]:
         return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float), ""
     except json.JSONDecodeError as exc:
         return None, f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-    except (ValueError, RecursionError) as exc:
-        return None, f"the request body is not valid JSON: {str(exc).splitlines()[0] if str(exc) else 'nests too deeply'}"
+    except RecursionError:
+        return None, "the request body nests too deeply to read"
+    except ValueError as exc:
+        return None, f"the request body is not valid JSON: {str(exc).splitlines()[0]}"
 
 
 class Emulator:
