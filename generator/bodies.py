@@ -85,6 +85,7 @@ class Sampler:
         self._memo: dict[tuple[str, str, int], list[Any]] = {}
 
     def resolve(self, ref: str) -> Any:
+        """The node at a local reference of the document (``{}`` when it does not resolve)."""
         node = self.data
         for raw in ref.lstrip("#").strip("/").split("/") if ref.strip("#/") else []:
             token = unescape_pointer(raw)
@@ -95,6 +96,7 @@ class Sampler:
         return node
 
     def deref(self, schema: Any) -> Any:
+        """``schema`` with its ``$ref`` chain followed."""
         for _ in range(20):
             if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
                 schema = self.resolve(schema["$ref"])

@@ -89,6 +89,7 @@ class _Out:
         self.items: list[Change] = []
 
     def add(self, kind: str, severity: str, message: str, reason: str) -> None:
+        """Record one change at this node."""
         self.items.append(Change(kind, severity, self.pointer, message, reason, where=self.where))
 
 

@@ -167,3 +167,25 @@ def test_cli_bad_spec_is_one_line_per_problem_and_exit_2(tmp_path: Path) -> None
     result = _genspec("diff", str(BASE), str(broken))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "broken.yaml:" in result.stderr
+
+
+def test_history_spec_passes_check_and_generates_its_own_package() -> None:
+    from generator import check
+
+    checked = check.run(HISTORY)
+    assert checked.api.package != "luma_gen"
+    assert {r.id for r in checked.api.rules} >= {"image-ref-exactly-one-source", "image-ref-media-type-with-data", "image-ref-max-9-for-image", "image-ref-max-8-for-image-edit"}
+
+
+def test_bodies_drawn_from_generated_strategies_join_the_candidates() -> None:
+    """judge.draw takes valid bodies from a generated strategies module (valid_request)."""
+    from types import SimpleNamespace
+
+    from hypothesis import strategies as st
+
+    from generator import judge
+
+    module = SimpleNamespace(valid_request=lambda op: st.fixed_dictionaries({"item": st.sampled_from(["a", "b"]), "qty": st.integers(1, 3)}))
+    drawn = judge.draw(module, "createOrder", 20)
+    assert drawn and all(set(b) == {"item", "qty"} for b in drawn)
+    assert judge.draw(SimpleNamespace(), "createOrder") == []
