@@ -236,7 +236,7 @@ def cli_context(api: Api) -> dict[str, Any]:
                     + f", help={_help(o.help)!r})"
                 )
             table.append((o.dest, o.path, o.kind, o.multiple, o.flags[0]))
-        refs = tuple((r.path, (r.data, r.media_type, r.url, r.id)) for r in api.file_refs.get(op.operation_id, ()))
+        refs = tuple((r.path, (r.data, r.mime, r.url, r.id)) for r in api.file_refs.get(op.operation_id, ()))
         job = jobs_start.get(op.operation_id) or jobs_poll.get(op.operation_id)
         job_view = None
         if job is not None:

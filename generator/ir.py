@@ -145,12 +145,13 @@ class FileRef:
     """A position in a request body that takes a file reference (``x-genspec-file``).
 
     ``path`` is the property path from the body, ``"[]"`` standing for any array index;
-    ``data``/``media_type``/``url``/``id`` name the properties to fill.
+    ``data``/``mime``/``url``/``id`` name the properties to fill (base64 content, its MIME
+    type, a URL, an id).
     """
 
     path: tuple[str, ...]
     data: str
-    media_type: str
+    mime: str
     url: str
     id: str = ""
 
@@ -171,7 +172,7 @@ class TypeDef:
 class CliOption:
     """One option of a generated CLI command.
 
-    ``flags`` e.g. ``("--video.duration",)``; ``dest`` the Python parameter name; ``path`` the
+    ``flags`` e.g. ``("--shipping.address",)``; ``dest`` the Python parameter name; ``path`` the
     property path in the body; ``kind`` one of ``str int float bool choice value``
     (``value``: JSON or YAML text); ``multiple`` for repeatable options (arrays);
     ``choices`` for enums.
