@@ -106,6 +106,12 @@ def _ctx_cli(i: Inputs) -> dict[str, Any]:
     return emit.cli_context(i.api)
 
 
+def _ctx_strategies(i: Inputs) -> dict[str, Any]:
+    from . import strategies
+
+    return strategies.context(i.api)
+
+
 #: emitted file (relative to the package) -> (template, context function)
 FILES: dict[str, tuple[str, Callable[[Inputs], dict[str, Any]]]] = {
     "__init__.py": ("__init__.py.jinja", _ctx_init),
@@ -119,6 +125,9 @@ FILES: dict[str, tuple[str, Callable[[Inputs], dict[str, Any]]]] = {
     "client.py": ("client.py.jinja", _ctx_client),
     "_cli_base.py": ("_cli_base.py.jinja", _ctx_plain),
     "cli.py": ("cli.py.jinja", _ctx_cli),
+    "strategies.py": ("strategies.py.jinja", _ctx_strategies),
+    "_strategies.py": ("_strategies.py.jinja", _ctx_plain),
+    "_schemafacts.py": ("_schemafacts.py.jinja", _ctx_plain),
     "_manifest.py": ("_manifest.py.jinja", contract.render_context),
 }
 
