@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import loader, parse, render
+from . import lint, loader, parse, render
 from .compile import Compiled
 from .errors import Reporter, SpecError, SpecErrors
 from .ir import Api
@@ -37,23 +37,87 @@ class Checked:
     validators: ModuleType
 
 
-def _meta_schema(doc: Document, reporter: Reporter) -> None:
+#: openapi-spec-validator findings genspec reports itself, with a line number
+_OWN_CHECKS = ("ParameterDuplicateError", "UnresolvableParameterError", "DuplicateOperationIDError")
+
+
+def _version(doc: Document) -> None:
+    """Stop at once (one line) for a document that is not OpenAPI 3.1: nothing else applies."""
+    version = doc.data.get("openapi")
+    if isinstance(version, str) and version.startswith("3.1"):
+        return
+    if "openapi" not in doc.data:
+        what = "not an OpenAPI document (it has no 'openapi' key); genspec reads OpenAPI 3.1 documents"
+        hint = "start the document with openapi: 3.1.0"
+    else:
+        what = f"genspec reads OpenAPI 3.1 documents, this one says openapi: {version!r}"
+        hint = "set openapi: 3.1.0 and use JSON Schema 2020-12 schemas"
+    raise SpecErrors([SpecError(doc.path, doc.lines.get("/openapi") or doc.lines.get("", 1), what, hint, "/openapi")])
+
+
+def _locate(doc: Document, path: str, instance: Any) -> str | None:
+    """The absolute pointer of a validator finding; None when it cannot be placed.
+
+    openapi-spec-validator reports schema findings relative to the schema it was checking, so
+    a path that does not resolve is matched against the document's pointers ending with it.
+    """
+    if path:
+        try:
+            if doc.resolve(path) == instance or repr(instance) == "<unset>":
+                return path
+        except KeyError:
+            pass
+    else:
+        return "" if instance == doc.data else None
+    for candidate in sorted(doc.lines, key=lambda p: doc.lines[p]):
+        if candidate.endswith(path):
+            try:
+                if doc.resolve(candidate) == instance:
+                    return candidate
+            except KeyError:
+                continue
+    return None
+
+
+def _meta_schema(doc: Document) -> list[tuple[str | None, str, str]]:
+    """openapi-spec-validator's findings as ``(pointer or None, what, hint)``."""
     from openapi_spec_validator import OpenAPIV31SpecValidator
 
+    hint = "see https://spec.openapis.org/oas/v3.1.0"
     try:
         errors = list(OpenAPIV31SpecValidator(doc.data).iter_errors())
     except RecursionError:
-        reporter.add("", "the spec's $ref structure is too deep or cyclic for openapi-spec-validator", "break the cycle")
-        return
+        return [(None, "the spec's $ref structure is too deep or cyclic for openapi-spec-validator", "break the cycle")]
     except Exception as exc:  # the validator raises on some malformed documents
-        reporter.add("", f"openapi-spec-validator failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", "fix the document structure")
-        return
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return [(None, f"openapi-spec-validator failed: {text[:200]}", "fix the document structure")]
+    out: list[tuple[str | None, str, str]] = []
     for err in errors:
+        if type(err).__name__ in _OWN_CHECKS:
+            continue
         path = "".join("/" + escape_pointer(str(p)) for p in getattr(err, "absolute_path", []))
-        message = str(err).splitlines()[0] if str(err) else "invalid"
+        message = str(getattr(err, "message", "") or err).splitlines()[0] or "invalid"
         if len(message) > 300:
             message = message[:300] + "..."
-        reporter.add(path, f"OpenAPI 3.1: {message}", "see https://spec.openapis.org/oas/v3.1.0")
+        out.append((_locate(doc, path, getattr(err, "instance", None)), f"OpenAPI 3.1: {message}", hint))
+    return out
+
+
+def _add_meta(found: list[tuple[str | None, str, str]], reporter: Reporter, placed: bool) -> None:
+    """Add validator findings genspec did not already report on the same line.
+
+    ``placed``: add the findings placed on a line (those on a line genspec reported already
+    are left out); else the ones that cannot be placed, only when genspec found nothing at
+    all (they are then most likely a problem genspec reports itself, with its line).
+    """
+    own = {e.line for e in reporter.errors}
+    nothing_else = not reporter.errors
+    for ptr, what, hint in found:
+        if ptr is None:
+            if not placed and nothing_else:
+                reporter.add("", what, hint)
+        elif placed and reporter.line_of(ptr) not in own:
+            reporter.add(ptr, what, hint)
 
 
 def load_validators(api: Api, compiled: Compiled) -> ModuleType:
@@ -85,6 +149,7 @@ def _short(value: Any) -> str:
 
 
 def _examples(api: Api, validators: ModuleType, reporter: Reporter) -> None:
+    known = {r.id for r in api.rules}
     for rule in api.rules:
         if not rule.valid_examples or not rule.invalid_examples:
             reporter.add(rule.pointer, f"rule '{rule.id}' needs at least one valid and one invalid example", "add examples: {valid: [...], invalid: [...]}")
@@ -99,9 +164,8 @@ def _examples(api: Api, validators: ModuleType, reporter: Reporter) -> None:
                 others = ", ".join(sorted({v.rule for v in found})) or "nothing"
                 reporter.add(f"{rule.pointer}/examples/invalid/{i}", f"invalid example {_short(example)} of rule '{rule.id}' does not break it (breaks {others})", "fix the example or the rule")
             for other in rule.subsumed_by:
-                if not any(v.rule == other for v in found):
+                if other in known and not any(v.rule == other for v in found):
                     reporter.add(f"{rule.pointer}/subsumed-by", f"rule '{rule.id}' says it is subsumed by '{other}', but invalid example {_short(example)} does not break '{other}'", "fix subsumed-by or the example")
-    known = {r.id for r in api.rules}
     for rule in api.rules:
         for other in rule.subsumed_by:
             if other not in known:
@@ -118,19 +182,24 @@ def _examples(api: Api, validators: ModuleType, reporter: Reporter) -> None:
 def run(spec: str | Path) -> Checked:
     """Check ``spec``; return the checked result or raise :class:`SpecErrors` with every problem."""
     doc = loader.load(spec)
+    _version(doc)
     reporter = Reporter(doc.path, doc.lines)
-    _meta_schema(doc, reporter)
+    meta = _meta_schema(doc)
     try:
         api, compiled = parse.build(doc, reporter)
+        lint.run(doc, reporter)
     except RecursionError:
         reporter.add("", "a schema nests too deeply", "flatten it with $ref")
         reporter.raise_if_any()
         raise
+    _add_meta(meta, reporter, placed=True)
     reporter.raise_if_any()
     try:
         validators = load_validators(api, compiled)
     except SyntaxError as exc:
         raise SpecErrors([SpecError(doc.path, 0, f"the compiled validators do not parse ({exc.msg})", "report this as a genspec bug")]) from None
     _examples(api, validators, reporter)
+    lint.examples(doc, reporter, validators)
+    _add_meta(meta, reporter, placed=False)
     reporter.raise_if_any()
     return Checked(doc, api, compiled, validators)

@@ -27,7 +27,30 @@ def _print_errors(exc: SpecErrors) -> None:
     click.echo(f"{n} problem{'s' if n != 1 else ''} found", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group; an unexpected exception becomes one line (a genspec bug), exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except RecursionError:
+            click.echo("genspec: the input nests too deeply to process (flatten it, e.g. with $ref)", err=True)
+            sys.exit(1)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+            where = ""
+            tb = exc.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            if tb is not None:
+                where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+            text = str(exc).splitlines()[0][:200] if str(exc) else ""
+            click.echo(f"genspec: internal error {type(exc).__name__}{where}: {text} (this is a genspec bug; please report it with the input that caused it)", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="genspec")
 def main() -> None:
     """genspec: one OpenAPI 3.1 spec in; models, validators for every rule, a client, a CLI

@@ -232,6 +232,9 @@ class Compiler:
 
     def _ref_target(self, ref: Any, ptr: str) -> str | None:
         prefix = "#/components/schemas/"
+        if isinstance(ref, str) and not ref.startswith("#"):
+            self.reporter.add(ptr, f"external $ref {ref!r} is not supported", "copy the schema under components/schemas and refer to it as #/components/schemas/Name")
+            return None
         if not isinstance(ref, str) or not ref.startswith(prefix):
             self.reporter.add(ptr, f"unsupported $ref {ref!r}", "genspec resolves local references of the form #/components/schemas/Name")
             return None
@@ -324,6 +327,14 @@ class Compiler:
         if not isinstance(examples, dict):
             self.reporter.add(ptr + "/examples", "rule examples must be an object with valid and invalid lists", "write examples: {valid: [...], invalid: [...]}")
             examples = {}
+        for key in ("valid", "invalid"):
+            if examples.get(key) is not None and not isinstance(examples[key], list):
+                self.reporter.add(f"{ptr}/examples/{key}", f"rule examples '{key}' must be a list of example values, not {type(examples[key]).__name__}", f"write {key}: [{{...}}, ...]")
+                examples = {**examples, key: []}
+        subsumed = raw.get("subsumed-by") or []
+        if not isinstance(subsumed, list) or not all(isinstance(x, str) for x in subsumed):
+            self.reporter.add(ptr + "/subsumed-by", "subsumed-by must be a list of rule ids", "write subsumed-by: [rule-id]")
+            subsumed = []
         at = raw.get("at") or ""
         if at and (not isinstance(at, str) or not at.startswith("/")):
             self.reporter.add(ptr + "/at", f"'at' must be a relative JSON Pointer such as /field, not {at!r}", "start it with /")
@@ -340,7 +351,7 @@ class Compiler:
             cel=cel_expr,
             valid_examples=tuple(examples.get("valid") or ()),
             invalid_examples=tuple(examples.get("invalid") or ()),
-            subsumed_by=tuple(raw.get("subsumed-by") or ()),
+            subsumed_by=tuple(subsumed),
         )
         known = self.result.rules.get(rule.id)
         if known is not None and known.pointer != rule.pointer:

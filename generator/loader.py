@@ -101,6 +101,18 @@ def _plain(node: Any, pointer: str, lines: dict[str, int]) -> Any:
     return str(node)
 
 
+def _kind(data: Any) -> str:
+    return {list: "a list", str: "a string", type(None): "empty"}.get(type(data), f"a {type(data).__name__}")
+
+
+def _start_line(node: Any) -> int:
+    """1-based line where the document's top node starts (1 for a scalar or empty file)."""
+    try:
+        return int(node.lc.line) + 1
+    except (AttributeError, TypeError):
+        return 1
+
+
 def load(path: str | Path) -> Document:
     """Read and parse a spec file.
 
@@ -116,7 +128,8 @@ def load(path: str | Path) -> Document:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecErrors([SpecError(shown, 0, f"the spec is not UTF-8 (byte {exc.start})", "save it as UTF-8")]) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SpecErrors([SpecError(shown, line, f"the spec is not UTF-8 (byte {exc.start} is {raw[exc.start]:#04x})", "save it as UTF-8")]) from None
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -130,13 +143,13 @@ def load(path: str | Path) -> Document:
         raise SpecErrors([SpecError(shown, 0, f"invalid YAML: {str(exc).splitlines()[0]}", "fix the syntax")]) from None
     except RecursionError:
         raise SpecErrors([SpecError(shown, 0, "the YAML nests too deeply", "flatten it with $ref")]) from None
-    lines: dict[str, int] = {"": 1}
+    lines: dict[str, int] = {"": _start_line(node)}
     try:
         data = _plain(node, "", lines)
     except RecursionError:
         raise SpecErrors([SpecError(shown, 0, "the YAML nests too deeply (or has a cyclic alias)", "flatten it with $ref")]) from None
     if not isinstance(data, dict):
-        raise SpecErrors([SpecError(shown, 1, "the spec is not a mapping", "an OpenAPI document starts with 'openapi: 3.1.0'")])
+        raise SpecErrors([SpecError(shown, lines[""], f"the spec is not a mapping (it is {_kind(data)})", "an OpenAPI document is a mapping that starts with 'openapi: 3.1.0'")])
     return Document(
         path=shown,
         data=data,

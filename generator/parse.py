@@ -136,14 +136,18 @@ class _Parser:
                 ops.append(self.operation(op_id, method, path, op, op_ptr, shared, item_ptr))
         return ops
 
-    def params(self, op_id: str, path: str, raw: list[Any], op_ptr: str) -> tuple[Param, ...]:
+    def params(self, op_id: str, path: str, raw: list[tuple[Any, str]], op_ptr: str) -> tuple[Param, ...]:
         out: dict[tuple[str, str], Param] = {}
-        for i, node in enumerate(raw):
-            node, ptr = self._follow(node, f"{op_ptr}/{i}")
+        origin: dict[tuple[str, str], str] = {}
+        for node, list_ptr in raw:
+            node, ptr = self._follow(node, list_ptr)
             if not isinstance(node, dict) or not isinstance(node.get("name"), str) or node.get("in") not in ("path", "query", "header", "cookie"):
                 self.r.add(ptr, "a parameter needs a name and in: path, query, header or cookie", "see the OpenAPI Parameter Object")
                 continue
             name, where = node["name"], node["in"]
+            if origin.get((where, name)) == list_ptr.rsplit("/", 1)[0]:
+                self.r.add(ptr, f"{op_id}: parameter '{name}' in {where} is declared twice", "declare each parameter once")
+            origin[(where, name)] = list_ptr.rsplit("/", 1)[0]
             if where == "path" and node.get("required") is not True:
                 self.r.add(ptr, f"path parameter '{name}' must be required: true", "add required: true")
             schema = node.get("schema", {})
@@ -165,7 +169,9 @@ class _Parser:
         return tuple(out.values())
 
     def operation(self, op_id: str, method: str, path: str, op: dict, op_ptr: str, shared: list, item_ptr: str) -> Operation:
-        params_raw = list(shared) + list(op.get("parameters") or [])
+        own = op.get("parameters") or []
+        params_raw = [(p, f"{item_ptr}/parameters/{i}") for i, p in enumerate(shared if isinstance(shared, list) else [])]
+        params_raw += [(p, f"{op_ptr}/parameters/{i}") for i, p in enumerate(own if isinstance(own, list) else [])]
         params = self.params(op_id, path, params_raw, op_ptr + "/parameters")
         body_schema, body_required, examples = None, False, ()
         if "requestBody" in op:
