@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import lint, loader, parse, render
+from . import lint, lint_examples, loader, parse, render
 from .compile import Compiled
 from .errors import Reporter, SpecError, SpecErrors
 from .ir import Api
@@ -199,7 +199,7 @@ def run(spec: str | Path) -> Checked:
     except SyntaxError as exc:
         raise SpecErrors([SpecError(doc.path, 0, f"the compiled validators do not parse ({exc.msg})", "report this as a genspec bug")]) from None
     _examples(api, validators, reporter)
-    lint.examples(doc, reporter, validators)
+    lint_examples.examples(doc, reporter, validators)
     _add_meta(meta, reporter, placed=False)
     reporter.raise_if_any()
     return Checked(doc, api, compiled, validators)

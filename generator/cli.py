@@ -188,13 +188,44 @@ def read_json(raw: bytes, name: str) -> Any:
     except UnicodeDecodeError as exc:
         raise _BadInput(f"{name}: not UTF-8 (byte {exc.start}); save it as UTF-8") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise _BadInput(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except _BadInput as exc:
         raise _BadInput(f"{name}: {exc}") from None
     except RecursionError:
         raise _BadInput(f"{name}: nests too deeply to read") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise _BadInput(f"{name}: not readable JSON: {str(exc).split(';')[0]}") from None
+    bad = _lone_surrogate(value)
+    if bad is not None:
+        raise _BadInput(f"{name}: holds the lone surrogate \\u{ord(bad):04x}, which is not Unicode text (send a complete pair or the character itself)")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _BadInput(f"the number {text[:40]} is out of range (JSON numbers here are finite doubles)")
+    return value
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The first unpaired UTF-16 surrogate in any string or key of ``value`` (``\\ud800``), if any."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return node[exc.start]
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+    return None
 
 
 @main.command()
@@ -240,7 +271,7 @@ def validate(operation_id: str, spec: str, fmt: str, file: str) -> None:
         click.echo(json.dumps({"valid": not violations, "violations": [v.as_dict() for v in violations]}, indent=2))
     else:
         for v in violations:
-            click.echo(f"{v.path or '/'}: {v.message} [{v.rule}]")
+            click.echo(f"{v.path or '/'}: {v.message} [{v.rule}]".encode("utf-8", "backslashreplace").decode("utf-8"))
         if not violations:
             click.echo(f"{name}: valid {operation_id} request")
     sys.exit(1 if violations else 0)

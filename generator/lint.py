@@ -10,7 +10,9 @@
   define, compare a property with a value its schema does not allow, or point ``at`` a
   property that does not exist;
 * ``examples``, ``example`` and ``default`` values that contradict their schema
-  (:func:`examples`, once the validators are built).
+  (:mod:`generator.lint_examples`, once the validators are built).
+
+The rule checks live in :mod:`generator.lint_rules`.
 
 Nothing here knows any one API. On a malformed document every check reports what it
 understands and skips the rest; no function raises for a bad spec.
@@ -23,9 +25,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, Iterator
-from urllib.parse import quote
 
 from .errors import Reporter
 from .loader import Document, escape_pointer, unescape_pointer
@@ -35,8 +35,8 @@ _SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_ONES = ("items", "additionalProperties", "unevaluatedProperties", "unevaluatedItems",
                 "contains", "propertyNames", "not", "if", "then", "else", "contentSchema")
-_IN_PLACE_ONES = ("not", "if", "then", "else")
-_IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
+IN_PLACE_ONES = ("not", "if", "then", "else")
+IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
 _LOWER = ("minimum", "exclusiveMinimum")
 _UPPER = ("maximum", "exclusiveMaximum")
 _COUNTS = (("minLength", "maxLength", "string"), ("minItems", "maxItems", "array"), ("minProperties", "maxProperties", "object"))
@@ -153,7 +153,9 @@ class Conj:
         return "here" if not self.label else "in " + "/".join(self.label)
 
 
-class _Lint:
+class Lint:
+    """Walks the schemas of one document and reports what it finds (once per place)."""
+
     def __init__(self, doc: Document, reporter: Reporter):
         self.doc = doc
         self.r = reporter
@@ -339,92 +341,6 @@ class _Lint:
                     if isinstance(name, str) and name in forbidden:
                         self.add(f"{bptr}/required/{i}", "branch", f"{branch} requires '{name}', which {'/'.join(forbidden[name].label) or 'this schema'} forbids (false): no value for which the if {when} can be valid", f"drop '{name}' from this {branch} or allow it")
 
-    # ------------------------------------------------------------ rules
-    def rules(self, node: dict, ptr: str) -> None:
-        """Rules in ``node``'s allOf that name missing properties or values never allowed."""
-        entries = node.get("allOf") if isinstance(node.get("allOf"), list) else []
-        if not any(isinstance(e, dict) and isinstance(e.get("x-rule"), dict) for e in entries):
-            return
-        view = self.view(node, ptr)
-        owner = self.owner(ptr)
-        for i, entry in enumerate(entries):
-            if not (isinstance(entry, dict) and isinstance(entry.get("x-rule"), dict)):
-                continue
-            rule = entry["x-rule"]
-            rule_id = rule.get("id") if isinstance(rule.get("id"), str) else f"allOf/{i}"
-            eptr = f"{ptr}/allOf/{i}"
-            self._rule_walk(entry, eptr, view, "", rule_id, owner)
-            at = rule.get("at")
-            if isinstance(at, str) and at.startswith("/") and view.props is not None:
-                first = unescape_pointer(at.split("/")[1])
-                if first and first not in view.props:
-                    self.add(eptr + "/x-rule/at", "rule-at", f"rule '{rule_id}' points at /{first}, which {owner} does not define", _did_you_mean(first, view.props, "point 'at' at a property of this schema"))
-
-    def view(self, node: Any, ptr: str) -> "_View":
-        """What the schema (without rule entries) declares: properties, items, conjuncts."""
-        conj = self.conjuncts(node, ptr, rules=False)
-        props: dict[str, Any] | None = None
-        items: list[tuple[Any, str]] = []
-        for c in conj:
-            if isinstance(c.node.get("properties"), dict):
-                props = props or {}
-                for name, sub in c.node["properties"].items():
-                    props.setdefault(str(name), (sub, f"{c.ptr}/properties/{escape_pointer(str(name))}"))
-            elif c.node.get("additionalProperties") is False:
-                props = props or {}
-            if "items" in c.node and not isinstance(c.node["items"], list):
-                items.append((c.node["items"], c.ptr + "/items"))
-        return _View(conj, props, items)
-
-    def _rule_walk(self, sub: Any, ptr: str, view: "_View", where: str, rule_id: str, owner: str) -> None:
-        if not isinstance(sub, dict):
-            return
-        names = view.props
-
-        def need(name: Any, at: str) -> bool:
-            if names is None or not isinstance(name, str) or name in names:
-                return True
-            path = f"{where}.{name}" if where else name
-            self.add(at, "rule-name", f"rule '{rule_id}' names property '{path}', which {owner} does not define", _did_you_mean(name, names, "name a property of the schema, or add the property"))
-            return False
-
-        for i, name in enumerate(sub.get("required") if isinstance(sub.get("required"), list) else []):
-            need(name, f"{ptr}/required/{i}")
-        dep = sub.get("dependentRequired")
-        for trigger, needs in (dep.items() if isinstance(dep, dict) else []):
-            need(trigger, f"{ptr}/dependentRequired/{escape_pointer(str(trigger))}")
-            for i, name in enumerate(needs if isinstance(needs, list) else []):
-                need(name, f"{ptr}/dependentRequired/{escape_pointer(str(trigger))}/{i}")
-        deps = sub.get("dependentSchemas")
-        for trigger, s in (deps.items() if isinstance(deps, dict) else []):
-            if need(trigger, f"{ptr}/dependentSchemas/{escape_pointer(str(trigger))}"):
-                self._rule_walk(s, f"{ptr}/dependentSchemas/{escape_pointer(str(trigger))}", view, where, rule_id, owner)
-        props = sub.get("properties")
-        for name, s in (props.items() if isinstance(props, dict) else []):
-            pptr = f"{ptr}/properties/{escape_pointer(str(name))}"
-            if need(name, pptr) and names is not None:
-                inner = self.view(*names[str(name)])
-                self._rule_walk(s, pptr, inner, f"{where}.{name}" if where else str(name), rule_id, owner)
-        if isinstance(sub.get("items"), dict):
-            inner = _View([], None, [])
-            for node, iptr in view.items:
-                inner = self.view(node, iptr)
-                break
-            self._rule_walk(sub["items"], ptr + "/items", inner, (where or "") + "[]", rule_id, owner)
-        for key in _IN_PLACE_ONES:
-            self._rule_walk(sub.get(key), f"{ptr}/{key}", view, where, rule_id, owner)
-        for key in _IN_PLACE_LISTS:
-            for i, s in enumerate(sub.get(key) if isinstance(sub.get(key), list) else []):
-                self._rule_walk(s, f"{ptr}/{key}/{i}", view, where, rule_id, owner)
-        if where and view.conj:
-            values = [(ptr + "/const", sub["const"])] if "const" in sub else []
-            if isinstance(sub.get("enum"), list):
-                values += [(f"{ptr}/enum/{i}", v) for i, v in enumerate(sub["enum"])]
-            for vptr, value in values:
-                problem = next((p for c in view.conj if (p := value_problem(c.node, value))), None)
-                if problem:
-                    self.add(vptr, "rule-value", f"rule '{rule_id}' compares '{where}' with {show(value)}, which its schema does not allow ({problem})", "use a value the property's schema allows")
-
     # ------------------------------------------------------------ $ref cycles
     def cycles(self) -> None:
         """``$ref`` cycles no value can get through: in place, or through required properties."""
@@ -470,8 +386,8 @@ class _Lint:
             found = self.target(n.get("$ref"))
             if found is not None:
                 out.append((found[2], p + "/$ref"))
-            stack += [(n.get(k), f"{p}/{k}") for k in _IN_PLACE_ONES if k in n]
-            for key in _IN_PLACE_LISTS:
+            stack += [(n.get(k), f"{p}/{k}") for k in IN_PLACE_ONES if k in n]
+            for key in IN_PLACE_LISTS:
                 stack += [(s, f"{p}/{key}/{i}") for i, s in enumerate(n.get(key) if isinstance(n.get(key), list) else [])]
         return out
 
@@ -512,18 +428,6 @@ def _n(value: float | int) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-@dataclass
-class _View:
-    conj: list[Conj]
-    props: dict[str, tuple[Any, str]] | None  # None: the schema declares no properties (open)
-    items: list[tuple[Any, str]]
-
-
-def _did_you_mean(name: str, known: Any, otherwise: str) -> str:
-    close = difflib.get_close_matches(name, sorted(str(k) for k in known), n=1)
-    return f"did you mean '{close[0]}'?" if close else otherwise
-
-
 def _cycles(graph: dict[str, list[tuple[str, str]]]) -> list[tuple[list[str], str]]:
     """One cycle per smallest member: ``(names from the smallest, pointer of its first edge)``."""
     found: list[tuple[list[str], str]] = []
@@ -547,102 +451,14 @@ def _cycles(graph: dict[str, list[tuple[str, str]]]) -> list[tuple[list[str], st
 
 def run(doc: Document, reporter: Reporter) -> None:
     """Every check of meaning on ``doc``; problems go to ``reporter``."""
-    lint = _Lint(doc, reporter)
+    from . import lint_rules
+
+    lint = Lint(doc, reporter)
     try:
         for node, ptr in lint.schemas():
             lint.values(node, ptr)
             lint.merged(node, ptr)
-            lint.rules(node, ptr)
+            lint_rules.check(lint, node, ptr)
         lint.cycles()
     except RecursionError:
         reporter.add("", "a schema nests too deeply for genspec's checks", "flatten it with $ref")
-
-
-def examples(doc: Document, reporter: Reporter, validators: ModuleType) -> None:
-    """``examples``/``example``/``default`` of schemas, and ``example``/``examples`` of
-    parameters, request bodies and responses, checked against their schema.
-
-    A schema that is a component (or a bare ``$ref`` to one) is judged by the compiled
-    ``validators`` (every rule included); any other by the ``jsonschema`` library over the
-    whole document. Request body ``examples`` are checked by ``genspec check`` already.
-    """
-    lint = _Lint(doc, reporter)
-    oracle = _Oracle(doc, lint, validators)
-    for node, ptr in lint.schemas():
-        values: list[tuple[str, str, Any]] = []
-        if isinstance(node.get("examples"), list):
-            values += [(f"{ptr}/examples/{i}", "example", v) for i, v in enumerate(node["examples"])]
-        values += [(f"{ptr}/{k}", k, node[k]) for k in ("example", "default") if k in node]
-        for vptr, kind, value in values:
-            problem = oracle.problem(node, ptr, value)
-            if problem:
-                reporter.add(vptr, f"{kind} {show(value)} is rejected by its schema: {problem}", f"fix the {kind} or the schema")
-    for holder, hptr in _example_holders(doc):
-        schema, sptr = holder["schema"], hptr + "/schema"
-        values = [(hptr + "/example", "example", holder["example"])] if "example" in holder else []
-        ex = holder.get("examples")
-        body = "/requestBody/" in hptr + "/"
-        if isinstance(ex, dict) and not body:
-            values += [(f"{hptr}/examples/{escape_pointer(str(k))}", f"example '{k}'", v["value"]) for k, v in ex.items() if isinstance(v, dict) and "value" in v]
-        for vptr, kind, value in values:
-            problem = oracle.problem(schema, sptr, value)
-            if problem:
-                reporter.add(vptr, f"{kind} {show(value)} is rejected by its schema: {problem}", f"fix the {kind} or the schema")
-
-
-def _example_holders(doc: Document) -> Iterator[tuple[dict, str]]:
-    """Parameters, headers and media types (objects with ``schema`` and examples)."""
-    stack: list[tuple[Any, str]] = [(doc.data.get("paths"), "/paths"), (doc.data.get("components"), "/components")]
-    while stack:
-        node, ptr = stack.pop()
-        if isinstance(node, list):
-            stack += [(v, f"{ptr}/{i}") for i, v in enumerate(node)]
-        elif isinstance(node, dict):
-            if "schema" in node and ("example" in node or "examples" in node):
-                yield node, ptr
-            for key, value in node.items():
-                if key not in ("schema", "schemas", "example", "examples") and not str(key).startswith("x-"):
-                    stack.append((value, f"{ptr}/{escape_pointer(str(key))}"))
-
-
-class _Oracle:
-    """Judges a value against a schema of the document (see :func:`examples`)."""
-
-    def __init__(self, doc: Document, lint: _Lint, validators: ModuleType):
-        self.doc, self.lint, self.validators = doc, lint, validators
-        self._registry: Any = None
-
-    def problem(self, schema: Any, ptr: str, value: Any) -> str | None:
-        name = None
-        prefix = "/components/schemas/"
-        if ptr.startswith(prefix) and "/" not in ptr[len(prefix):]:
-            name = unescape_pointer(ptr[len(prefix):])
-        elif isinstance(schema, dict) and set(schema) <= {"$ref", "description", "summary"}:
-            found = self.lint.target(schema.get("$ref"))
-            name = found[2] if found else None
-        if name is not None:
-            try:
-                found_v = self.validators.validate_schema(name, value)
-            except KeyError:
-                found_v = None
-            if found_v is not None:
-                return f"{found_v[0].path or '/'}: {found_v[0].message} [{found_v[0].rule}]" if found_v else None
-        return self._jsonschema(ptr, value)
-
-    def _jsonschema(self, ptr: str, value: Any) -> str | None:
-        try:
-            from jsonschema import Draft202012Validator
-            from jsonschema.exceptions import best_match
-            from referencing import Registry, Resource
-            from referencing.jsonschema import DRAFT202012
-
-            if self._registry is None:
-                self._registry = Registry().with_resource("urn:genspec:spec", Resource(contents=self.doc.data, specification=DRAFT202012))
-            checker = Draft202012Validator({"$ref": "urn:genspec:spec#" + quote(ptr, safe="/~")}, registry=self._registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
-            error = best_match(checker.iter_errors(value))
-        except Exception:  # noqa: BLE001 - an oracle that cannot judge says nothing
-            return None
-        if error is None:
-            return None
-        where = "".join("/" + escape_pointer(str(p)) for p in error.absolute_path) or "/"
-        return f"{where}: {error.message if len(error.message) <= 120 else error.message[:117] + '...'}"
