@@ -47,7 +47,15 @@ def error_response(
     error: dict[str, Any] = {"type": kind, "message": message}
     if violations is not None:
         error["violations"] = [v.as_dict() for v in violations]
-    return JSONResponse({"error": error}, status_code=status, headers=headers)
+    return _AsciiJSON({"error": error}, status_code=status, headers=headers)
+
+
+class _AsciiJSON(JSONResponse):
+    """JSON with non-ASCII characters escaped: an error that echoes the request (a key in a
+    violation's path) stays encodable even when the request held a lone surrogate."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 def _invalid(violations: list[Violation]) -> JSONResponse:
