@@ -256,15 +256,19 @@ def _split(cond: dict, then: dict) -> tuple[Any, Any]:
 
 
 def trigger(s: Any) -> Any:
-    """What a value must hold for rule subschema ``s`` to take effect (its ``if``; for other
-    rules the presence of what they constrain); ``True`` when always in effect."""
+    """What a value must hold for rule subschema ``s`` to take effect: for a conditional its
+    ``if`` and the presence of what its ``then`` constrains (unless ``then`` forbids it), for
+    other rules the presence of what they constrain; ``True`` when always in effect."""
     if not isinstance(s, dict):
         return True
     if "if" in s:
-        return s["if"]
+        present = trigger(s["then"]) if "then" in s else True
+        return s["if"] if present is True else {"allOf": [s["if"], present]}
     parts: list[Any] = []
     for name, sub in (s.get("properties") or {}).items():
-        inner = trigger(sub) if sub is not False else True
+        if sub is False:
+            continue
+        inner = trigger(sub)
         parts.append({"required": [name]} if inner is True else {"required": [name], "properties": {name: inner}})
     for name in s.get("dependentRequired") or {}:
         parts.append({"required": [name]})

@@ -7,6 +7,7 @@ of them. Formats asserted: uuid and uri, with the definitions genspec documents.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,37 @@ def _formats() -> jsonschema.FormatChecker:
     return checker
 
 
+def _resolve(document: Any, ref: str) -> Any:
+    node = document
+    for token in ref.lstrip("#/").split("/"):
+        node = node[token.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _cel_json(value: Any) -> Any:
+    """JSON -> what celpy converts without overflow: an integer outside int64 becomes a double
+    (CEL reads JSON numbers as doubles anyway; celpy raises on such integers)."""
+    if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
+        return value
+    if isinstance(value, int):
+        if _INT64[0] <= value <= _INT64[1]:
+            return value
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    if isinstance(value, list):
+        return [_cel_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _cel_json(v) for k, v in value.items()}
+    return value
+
+
 def _to_cel(value: Any) -> Any:
-    return celpy.json_to_cel(value)
+    return celpy.json_to_cel(_cel_json(value))
 
 
 class Oracle:
@@ -90,6 +120,34 @@ class Oracle:
         if isinstance(instance, list) and isinstance(schema.get("items"), dict):
             for item in instance:
                 self._walk_cel(schema["items"], item, failures, depth + 1)
+
+    def _rule_on_path(self, name: str, path: list) -> str | None:
+        """The id of the innermost ``x-rule`` subschema on a jsonschema error's schema path
+        (which steps through ``$ref`` without naming it)."""
+        node: Any = {"$ref": f"#/components/schemas/{name}"}
+        found = None
+        for token in path:
+            while isinstance(node, dict) and token not in node and isinstance(node.get("$ref"), str):
+                node = _resolve(self.document, node["$ref"])
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and isinstance(token, int) and token < len(node):
+                node = node[token]
+            else:
+                break
+            if isinstance(node, dict) and isinstance(node.get("x-rule"), dict):
+                found = node["x-rule"].get("id")
+        return found
+
+    def broken_rules(self, name: str, instance: Any) -> set[str]:
+        """Ids of the spec's rules ``instance`` breaks: ``x-rule`` subschemas holding a
+        jsonschema error, and failing ``x-validations`` (CEL) rules."""
+        out = set(self.cel_failures(name, instance))
+        for error in self._validator(name).iter_errors(instance):
+            rule = self._rule_on_path(name, list(error.absolute_schema_path))
+            if rule is not None:
+                out.add(rule)
+        return out
 
     def is_valid(self, name: str, instance: Any) -> bool:
         """The reference verdict: no JSON Schema error and no broken CEL rule."""

@@ -11,11 +11,14 @@ default) also drops the rare value the generated validators reject, ``checked=Fa
 A near miss of rule R is a valid value with one mutation: it breaks R (and the rules listed in
 R's ``subsumed_by``, which every value breaking R breaks) and nothing else, at one JSON
 Pointer. Each is a :class:`NearMiss` whose ``description`` reads "violates R at /pointer
-(was X, became Y)".
+(was X, became Y)"; ``original`` is the valid value, equal to the near miss except at the
+pointer (or, where no single change there can be valid, below its nearest ancestor that allows
+one: removing a list that another list must parallel changes both).
 
 Public API: :func:`valid_request`, :func:`valid_response`, :func:`valid_schema`,
 :func:`near_miss`, :func:`near_misses`, :func:`schema_near_miss`, :func:`rules_exercised`,
-:data:`RULE_IDS`, :data:`REQUEST_RULES`, :data:`RESPONSE_RULES`.
+:func:`rules_of`, :data:`RULE_IDS`, :data:`REQUEST_RULES`, :data:`RESPONSE_RULES`,
+:data:`OPERATION_SCHEMAS`, :data:`SCHEMAS`, :data:`UNBUILDABLE`.
 """
 
 from __future__ import annotations
@@ -34,12 +37,16 @@ from .validators import OPERATIONS, validate_schema
 __all__ = [
     "FAILED",
     "NearMiss",
+    "OPERATION_SCHEMAS",
     "REQUEST_RULES",
     "RESPONSE_RULES",
     "RULE_IDS",
+    "SCHEMAS",
+    "UNBUILDABLE",
     "near_miss",
     "near_misses",
     "rules_exercised",
+    "rules_of",
     "schema_near_miss",
     "valid_request",
     "valid_response",
@@ -753,7 +760,12 @@ _RULES: dict[str, Any] = {
                 },
             ]
         },
-        "trigger": {"required": ["state"], "properties": {"state": {"const": "completed"}}},
+        "trigger": {
+            "allOf": [
+                {"required": ["state"], "properties": {"state": {"const": "completed"}}},
+                {"required": ["output"]},
+            ]
+        },
         "subsumed_by": [],
     },
     "generation-failed-has-failure-code": {
@@ -774,7 +786,12 @@ _RULES: dict[str, Any] = {
                 },
             ]
         },
-        "trigger": {"required": ["state"], "properties": {"state": {"const": "failed"}}},
+        "trigger": {
+            "allOf": [
+                {"required": ["state"], "properties": {"state": {"const": "failed"}}},
+                {"required": ["failure_code"]},
+            ]
+        },
         "subsumed_by": [],
     },
     "image-ref-exactly-one-source": {
@@ -829,7 +846,12 @@ _RULES: dict[str, Any] = {
                 },
             ]
         },
-        "trigger": {"required": ["type"], "properties": {"type": {"const": "image_edit"}}},
+        "trigger": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "image_edit"}}},
+                {"required": ["image_ref"]},
+            ]
+        },
         "subsumed_by": [],
     },
     "image-ref-max-9-for-image": {
@@ -843,7 +865,9 @@ _RULES: dict[str, Any] = {
                 },
             ]
         },
-        "trigger": {"properties": {"type": {"const": "image"}}},
+        "trigger": {
+            "allOf": [{"properties": {"type": {"const": "image"}}}, {"required": ["image_ref"]}]
+        },
         "subsumed_by": [],
     },
     "image-ref-media-type-with-data": {
@@ -869,7 +893,12 @@ _RULES: dict[str, Any] = {
                 },
             ]
         },
-        "trigger": {"properties": {"type": {"enum": ["image", "image_edit"]}}},
+        "trigger": {
+            "allOf": [
+                {"properties": {"type": {"enum": ["image", "image_edit"]}}},
+                {"required": ["model"]},
+            ]
+        },
         "subsumed_by": [],
     },
     "model-fits-video-types": {
@@ -887,8 +916,13 @@ _RULES: dict[str, Any] = {
             ]
         },
         "trigger": {
-            "required": ["type"],
-            "properties": {"type": {"enum": ["video", "video_edit", "video_reframe"]}},
+            "allOf": [
+                {
+                    "required": ["type"],
+                    "properties": {"type": {"enum": ["video", "video_edit", "video_reframe"]}},
+                },
+                {"required": ["model"]},
+            ]
         },
         "subsumed_by": [],
     },
@@ -910,7 +944,12 @@ _RULES: dict[str, Any] = {
                 },
             ]
         },
-        "trigger": {"properties": {"type": {"enum": ["image", "image_edit"]}}},
+        "trigger": {
+            "allOf": [
+                {"properties": {"type": {"enum": ["image", "image_edit"]}}},
+                {"required": ["source"], "properties": {"source": {"required": ["media_type"]}}},
+            ]
+        },
         "subsumed_by": [],
     },
     "source-media-type-with-url-for-video-edit": {
@@ -934,8 +973,13 @@ _RULES: dict[str, Any] = {
             ]
         },
         "trigger": {
-            "required": ["type"],
-            "properties": {"type": {"enum": ["video_edit", "video_reframe"]}},
+            "allOf": [
+                {
+                    "required": ["type"],
+                    "properties": {"type": {"enum": ["video_edit", "video_reframe"]}},
+                },
+                {"required": ["source"], "properties": {"source": {"required": ["url"]}}},
+            ]
         },
         "subsumed_by": [],
     },
@@ -953,8 +997,10 @@ _RULES: dict[str, Any] = {
             ]
         },
         "trigger": {
-            "properties": {"type": {"enum": ["video", "video_edit"]}},
-            "required": ["type"],
+            "allOf": [
+                {"properties": {"type": {"enum": ["video", "video_edit"]}}, "required": ["type"]},
+                {"required": ["video"]},
+            ]
         },
         "subsumed_by": [],
     },
@@ -1001,14 +1047,19 @@ _RULES: dict[str, Any] = {
             ]
         },
         "trigger": {
-            "required": ["type", "video"],
-            "properties": {
-                "type": {"const": "video"},
-                "video": {
-                    "required": ["resolution"],
-                    "properties": {"resolution": {"const": "360p"}},
+            "allOf": [
+                {
+                    "required": ["type", "video"],
+                    "properties": {
+                        "type": {"const": "video"},
+                        "video": {
+                            "required": ["resolution"],
+                            "properties": {"resolution": {"const": "360p"}},
+                        },
+                    },
                 },
-            },
+                {"required": ["video"], "properties": {"video": {"required": ["hdr"]}}},
+            ]
         },
         "subsumed_by": [],
     },
@@ -1027,8 +1078,13 @@ _RULES: dict[str, Any] = {
             ]
         },
         "trigger": {
-            "properties": {"type": {"enum": ["video", "video_reframe"]}},
-            "required": ["type"],
+            "allOf": [
+                {
+                    "properties": {"type": {"enum": ["video", "video_reframe"]}},
+                    "required": ["type"],
+                },
+                {"required": ["video"]},
+            ]
         },
         "subsumed_by": [],
     },
@@ -1048,7 +1104,12 @@ _RULES: dict[str, Any] = {
                 },
             ]
         },
-        "trigger": {"required": ["exr_export"], "properties": {"exr_export": {"const": True}}},
+        "trigger": {
+            "allOf": [
+                {"required": ["exr_export"], "properties": {"exr_export": {"const": True}}},
+                {"required": ["hdr"]},
+            ]
+        },
         "subsumed_by": [],
     },
     "video-frames-image-media": {
@@ -1126,7 +1187,12 @@ _RULES: dict[str, Any] = {
                 },
             ]
         },
-        "trigger": {"required": ["type"], "properties": {"type": {"const": "video_reframe"}}},
+        "trigger": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "video_reframe"}}},
+                {"required": ["video"], "properties": {"video": {"required": ["hdr"]}}},
+            ]
+        },
         "subsumed_by": [],
     },
     "video-keyframe-indexes-in-grid": {
@@ -1161,7 +1227,15 @@ _RULES: dict[str, Any] = {
                 },
             ]
         },
-        "trigger": {"required": ["duration"], "properties": {"duration": {"const": "10s"}}},
+        "trigger": {
+            "allOf": [
+                {"required": ["duration"], "properties": {"duration": {"const": "10s"}}},
+                {
+                    "required": ["keyframe_indexes"],
+                    "properties": {"keyframe_indexes": {"x-contains": True}},
+                },
+            ]
+        },
         "subsumed_by": [],
     },
     "video-keyframe-indexes-length": {
@@ -1193,7 +1267,7 @@ _RULES: dict[str, Any] = {
                 {"required": ["loop"], "properties": {"loop": {"const": True, "x-focus": ""}}},
             ]
         },
-        "trigger": {"required": ["keyframes"]},
+        "trigger": {"allOf": [{"required": ["keyframes"]}, {"required": ["loop"]}]},
         "subsumed_by": [],
     },
     "video-keyframes-exclusive-start-frame": {
@@ -1222,8 +1296,13 @@ _RULES: dict[str, Any] = {
             ]
         },
         "trigger": {
-            "properties": {"type": {"enum": ["video_edit", "video_reframe"]}},
-            "required": ["type"],
+            "allOf": [
+                {
+                    "properties": {"type": {"enum": ["video_edit", "video_reframe"]}},
+                    "required": ["type"],
+                },
+                {"required": ["video"]},
+            ]
         },
         "subsumed_by": [],
     },
@@ -1238,7 +1317,12 @@ _RULES: dict[str, Any] = {
                 },
             ]
         },
-        "trigger": {"required": ["video"], "properties": {"video": {"required": ["keyframes"]}}},
+        "trigger": {
+            "allOf": [
+                {"required": ["video"], "properties": {"video": {"required": ["keyframes"]}}},
+                {"required": ["model"]},
+            ]
+        },
         "subsumed_by": ["model-fits-video-types"],
     },
     "video-keyframes-parallel-lists": {
@@ -1271,7 +1355,12 @@ _RULES: dict[str, Any] = {
                 },
             ]
         },
-        "trigger": {"required": ["loop"], "properties": {"loop": {"const": True}}},
+        "trigger": {
+            "allOf": [
+                {"required": ["loop"], "properties": {"loop": {"const": True}}},
+                {"required": ["duration"]},
+            ]
+        },
         "subsumed_by": [],
     },
     "video-loop-not-with-hdr": {
@@ -1282,7 +1371,12 @@ _RULES: dict[str, Any] = {
                 {"required": ["hdr"], "properties": {"hdr": {"const": True, "x-focus": ""}}},
             ]
         },
-        "trigger": {"required": ["loop"], "properties": {"loop": {"const": True}}},
+        "trigger": {
+            "allOf": [
+                {"required": ["loop"], "properties": {"loop": {"const": True}}},
+                {"required": ["hdr"]},
+            ]
+        },
         "subsumed_by": [],
     },
     "video-loop-only-for-video": {
@@ -1305,8 +1399,13 @@ _RULES: dict[str, Any] = {
             ]
         },
         "trigger": {
-            "properties": {"type": {"enum": ["video_edit", "video_reframe"]}},
-            "required": ["type"],
+            "allOf": [
+                {
+                    "properties": {"type": {"enum": ["video_edit", "video_reframe"]}},
+                    "required": ["type"],
+                },
+                {"required": ["video"], "properties": {"video": {"required": ["loop"]}}},
+            ]
         },
         "subsumed_by": [],
     },
@@ -1332,7 +1431,12 @@ _RULES: dict[str, Any] = {
                 },
             ]
         },
-        "trigger": {"anyOf": [{"required": ["start_frame"]}, {"required": ["end_frame"]}]},
+        "trigger": {
+            "allOf": [
+                {"anyOf": [{"required": ["start_frame"]}, {"required": ["end_frame"]}]},
+                {"required": ["duration"]},
+            ]
+        },
         "subsumed_by": [],
     },
     "video-start-frame-not-with-hdr": {
@@ -1343,7 +1447,12 @@ _RULES: dict[str, Any] = {
                 {"required": ["hdr"], "properties": {"hdr": {"const": True, "x-focus": ""}}},
             ]
         },
-        "trigger": {"anyOf": [{"required": ["start_frame"]}, {"required": ["end_frame"]}]},
+        "trigger": {
+            "allOf": [
+                {"anyOf": [{"required": ["start_frame"]}, {"required": ["end_frame"]}]},
+                {"required": ["hdr"]},
+            ]
+        },
         "subsumed_by": [],
     },
 }
@@ -1539,12 +1648,21 @@ REQUEST_RULES: dict[str, tuple[str, ...]] = {
 RESPONSE_RULES: dict[str, tuple[str, ...]] = {
     op: tuple(_RULES_OF[s["response"]]) if s["response"] else () for op, s in _OPERATIONS.items()
 }
+#: operationId -> (request body schema, success response schema); None where there is none
+OPERATION_SCHEMAS: dict[str, tuple[str | None, str | None]] = {
+    op: (s["body"], s["response"]) for op, s in _OPERATIONS.items()
+}
+#: every schema name :func:`valid_schema` and :func:`schema_near_miss` accept
+SCHEMAS: tuple[str, ...] = tuple(sorted(_SCHEMAS))
+#: rules whose near misses cannot be built (CEL of a shape genspec does not recognise)
+UNBUILDABLE: tuple[str, ...] = tuple(sorted(r for r, d in _RULES.items() if d["negation"] is False))
 
 
 class NearMiss(NamedTuple):
     """A value breaking one rule: ``body`` (the value), ``description``, ``pointer`` (where
     validators report the rule), ``rule``, ``rules`` (every rule it breaks: ``rule`` and its
-    ``subsumed_by``), ``original`` (the valid value ``body`` mutates at ``pointer``)."""
+    ``subsumed_by``), ``original`` (the valid value ``body`` mutates at ``pointer``, see the
+    module docstring)."""
 
     body: Any
     description: str
@@ -1562,6 +1680,14 @@ class _Failed:
 #: what ``checked=False`` strategies yield for a draw construction could not complete
 FAILED: Any = _Failed()
 _PATH_CACHE: dict[tuple, list] = {}
+
+
+def rules_of(name: str) -> tuple[str, ...]:
+    """Ids of the rules values of schema ``name`` can break (its own and its parts').
+
+    Raises ``KeyError`` for a schema the spec does not define.
+    """
+    return tuple(_RULES_OF[_schema(name)])
 
 
 def _schema(name: str) -> str:
@@ -1675,7 +1801,7 @@ def _original(draw: Any, name: str, body: Any, pointer: str) -> Any:
     """A valid value that differs from ``body`` only at ``pointer``, or else only below the
     nearest ancestor of it that allows one (FAILED if none was found)."""
     tokens = pointer.split("/")
-    for cut in range(len(tokens), 0, -1):
+    for cut in range(len(tokens), 1 if len(tokens) > 1 else 0, -1):
         try:
             original = redraw_at(draw, Ctx(_SCHEMAS), name, body, "/".join(tokens[:cut]))
         except Infeasible:
