@@ -25,6 +25,7 @@ from typing import Any
 
 from . import cel
 from .errors import Reporter
+from .fastpath import ExprCompiler, Known, json_type
 from .ir import Rule
 from .loader import escape_pointer
 from .naming import schema_function_suffix
@@ -50,6 +51,14 @@ JSON_TYPES = ("object", "array", "string", "integer", "number", "boolean", "null
 #: formats asserted by the generated validators (others are annotations, as in 2020-12)
 FORMATS = ("uuid", "uri", "date-time", "date", "email")
 _NUMBER_FORMATS = ("float", "double", "int32", "int64")
+#: when a string fails a format (the ``_*_MATCH`` names are bound regex methods of ``_runtime``)
+_FORMAT_FAILS = {
+    "uuid": "len({v}) != 36 or _UUID_MATCH({v}) is None",
+    "uri": "_URI_MATCH({v}) is None",
+    "date-time": "_DATE_TIME_MATCH({v}) is None",
+    "date": "_DATE_MATCH({v}) is None",
+    "email": "_EMAIL_MATCH({v}) is None",
+}
 
 _TYPE_TEST = {
     "object": "type({v}) is dict",
@@ -117,6 +126,13 @@ class Ctx:
     owner: str  # component (or synthetic) name owning this schema
     rule: Rule | None = None
     rule_path: Path | None = None
+    #: facts of the function being emitted (shared by every Ctx derived for it)
+    known: Known = field(default_factory=Known)
+    #: code emitted here runs whenever the enclosing presence guard of the value does (no
+    #: condition in between), so a failed check in the boolean pass proves facts for later code
+    top: bool = False
+    #: compiling the items of an array (the collecting pass checks each item cheaply first)
+    item: bool = False
 
 
 class Code:
@@ -147,7 +163,7 @@ class Compiled:
     entry_points: dict[str, str] = field(default_factory=dict)
 
 
-class Compiler:
+class Compiler(ExprCompiler):
     """Compiles the schemas of one document; problems go to ``reporter``.
 
     ``components`` maps component name -> (schema, JSON Pointer). Call :meth:`component` for
@@ -190,12 +206,41 @@ class Compiler:
             for mode, fname, args in (("collect", f"_v_{suffix}", "x, p, out"), ("bool", f"_ok_{suffix}", "x")):
                 code = Code()
                 code.depth = 1
-                self.compile(schema, "x", Path(), Ctx(mode, name, ptr, name), code)
+                ctx = Ctx(mode, name, ptr, name, top=True)
+                self._prologue(schema, ctx, code)
+                self.compile(schema, "x", Path(), ctx, code)
+                for deferred in ctx.known.deferred:
+                    code.extend(deferred)
                 body = code.lines or ["    pass"]
                 if mode == "bool":
                     body = body + ["    return True"]
                 doc = f'    """{"Collect violations of" if mode == "collect" else "Whether x is a valid"} {name} ({ptr})."""'
                 self.result.functions.append((fname, [f"def {fname}({args}):", doc] + body))
+
+    def _prologue(self, schema: Any, ctx: Ctx, code: Code) -> None:
+        """At the top of a component's function: hoist ``x.get(name, _M)`` of every declared
+        property into a local (``_M`` when x is not an object); the boolean pass first returns
+        False for a non-object, so x is then known to be a dict."""
+        if not isinstance(schema, dict) or schema.get("type") != "object":
+            return
+        props = schema.get("properties")
+        if not isinstance(props, dict) or not props or not all(isinstance(n, str) for n in props):
+            return
+        locals_ = {name: self._name("_h") for name in props}
+        if ctx.mode == "bool":
+            code.add("if type(x) is not dict:")
+            code.add("    return False")
+            ctx.known.dicts.add("x")
+            for name, local in locals_.items():
+                code.add(f"{local} = x.get({name!r}, _M)")
+        else:
+            code.add("if type(x) is dict:")
+            for name, local in locals_.items():
+                code.add(f"    {local} = x.get({name!r}, _M)")
+            code.add("else:")
+            code.add("    " + " = ".join(locals_.values()) + " = _M")
+        for name, local in locals_.items():
+            ctx.known.lookups[("x", name)] = local
 
     def _name(self, prefix: str) -> str:
         self._counter += 1
@@ -229,6 +274,12 @@ class Compiler:
         self.compile(schema, "x", Path(), Ctx("bool", ctx.loc, ptr, ctx.owner), code)
         self.result.functions.append((name, [f"def {name}(x):"] + (code.lines or []) + ["    return True"]))
         return name
+
+    def _bare_ref(self, schema: Any) -> str | None:
+        """The component a schema of only ``$ref`` (and annotations) names, if it resolves."""
+        if isinstance(schema, dict) and set(schema) - ANNOTATIONS == {"$ref"}:
+            return self.ref_name(schema["$ref"])
+        return None
 
     def _ref_target(self, ref: Any, ptr: str) -> str | None:
         prefix = "#/components/schemas/"
@@ -275,9 +326,13 @@ class Compiler:
         if "$ref" in schema:
             target = self._ref_target(schema["$ref"], ctx.ptr + "/$ref")
             if target is not None:
-                v_fn, ok_fn = self.component(target)
+                v_fn, _ = self.component(target)
+                ok = self.ref_ok(target, v, ctx.known)
                 if ctx.mode == "bool" or ctx.rule is not None:
-                    with_block(code, f"if not {ok_fn}({v}):", lambda: self.fail(code, ctx, path, "$ref", f"must be a valid {target}"))
+                    with_block(code, f"if not ({ok}):", lambda: self.fail(code, ctx, path, "$ref", f"must be a valid {target}"))
+                elif ctx.item or self.is_leaf(self.components[target][0]):
+                    # descend (and build the pointer) only into an invalid item or leaf value
+                    with_block(code, f"if not ({ok}):", lambda: code.add(f"{v_fn}({v}, {path.expr()}, out)"))
                 else:
                     code.add(f"{v_fn}({v}, {path.expr()}, out)")
         if self._type(schema, v, path, ctx, code):
@@ -373,9 +428,13 @@ class Compiler:
             self.reporter.add(ctx.ptr + "/type", "type lists a type twice", "list each type once")
         if "integer" in types and "number" in types:
             types = [t for t in types if t != "integer"]
+        if len(types) == 1 and ctx.known.is_a(v, types[0]):
+            return False
         test = " or ".join(_TYPE_TEST[t].format(v=v) for t in types)
         noun = " or ".join(_TYPE_NOUN[t] for t in types)
         with_block(code, f"if not ({test}):", lambda: self.fail(code, ctx, path, "type", f"must be {noun}"))
+        if ctx.mode == "bool" and ctx.top and len(types) == 1:
+            ctx.known.types[v] = types[0]
         return True
 
     def _literal(self, value: Any) -> str:
@@ -393,7 +452,7 @@ class Compiler:
                 shown = ", ".join(str(x) if isinstance(x, str) else _json_text(x) for x in values)
                 if all(isinstance(x, str) for x in values):
                     name = self.constant("_E", "frozenset({" + ", ".join(repr(x) for x in sorted(set(values))) + "})")
-                    test = f"type({v}) is not str or {v} not in {name}"
+                    test = f"{v} not in {name}" if ctx.known.is_a(v, "string") else f"type({v}) is not str or {v} not in {name}"
                 else:
                     name = self.constant("_EL", repr(values))
                     test = f"not _in_enum({v}, {name})"
@@ -442,11 +501,7 @@ class Compiler:
         lo, hi = schema.get("minimum"), schema.get("maximum")
         if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo > hi:
             self.reporter.add(ctx.ptr + "/minimum", f"no number satisfies minimum {lo} and maximum {hi}", "swap or widen the bounds")
-        if inner:
-            code.add(f"if type({v}) in _NUM:")
-            code.depth += 1
-            code.extend(inner)
-            code.depth -= 1
+        guarded(code, inner, ctx.known.guard(v, "number"))
 
     def _count(self, schema: dict, key: str, ptr: str) -> int | None:
         value = schema.get(key)
@@ -477,15 +532,11 @@ class Compiler:
                 with_block(inner, f"if {name}.search({v}) is None:", lambda: self.fail(inner, ctx, path, "pattern", f"must match the pattern {pattern}"))
         fmt = schema.get("format")
         if fmt in FORMATS:
-            fn = "_fmt_" + fmt.replace("-", "_")
-            with_block(inner, f"if not {fn}({v}):", lambda: self.fail(inner, ctx, path, "format", f"must be a valid {fmt}"))
+            test = _FORMAT_FAILS[fmt].format(v=v)
+            with_block(inner, f"if {test}:", lambda: self.fail(inner, ctx, path, "format", f"must be a valid {fmt}"))
         elif fmt is not None and not isinstance(fmt, str):
             self.reporter.add(ctx.ptr + "/format", "format must be a string", "write e.g. format: uuid")
-        if inner:
-            code.add(f"if type({v}) is str:")
-            code.depth += 1
-            code.extend(inner)
-            code.depth -= 1
+        guarded(code, inner, ctx.known.guard(v, "string"))
 
     def _arrays(self, schema: dict, v: str, path: Path, ctx: Ctx, code: Code) -> None:
         inner = Code()
@@ -505,17 +556,20 @@ class Compiler:
             else:
                 i, item = self._name("_i"), self._name("_x")
                 body = Code()
-                self.compile(items, item, path.index(i), replace(ctx, loc=ctx.loc + "[]", ptr=ctx.ptr + "/items"), body)
+                item_ctx = replace(ctx, loc=ctx.loc + "[]", ptr=ctx.ptr + "/items", item=True)
+                target = self._bare_ref(items)
+                if ctx.mode == "bool" and target is not None and not self.is_leaf(self.components[target][0]):
+                    ok_fn = self.component(target)[1]  # the loop runs in C
+                    with_block(inner, f"if not all(map({ok_fn}, {v})):", lambda: self.fail(inner, item_ctx, path, "items", "has an invalid item"))
+                    body = Code()
+                else:
+                    self.compile(items, item, path.index(i), item_ctx, body)
                 if body:
                     inner.add(f"for {i}, {item} in enumerate({v}):" if ctx.mode == "collect" else f"for {item} in {v}:")
                     inner.depth += 1
                     inner.extend(body)
                     inner.depth -= 1
-        if inner:
-            code.add(f"if type({v}) is list:")
-            code.depth += 1
-            code.extend(inner)
-            code.depth -= 1
+        guarded(code, inner, ctx.known.guard(v, "array"))
 
     def _objects(self, schema: dict, v: str, path: Path, ctx: Ctx, code: Code) -> None:
         inner = Code()
@@ -529,25 +583,42 @@ class Compiler:
             required = []
         if len(set(required)) != len(required):
             self.reporter.add(ctx.ptr + "/required", "required lists a property twice", "list each once")
+        lookups = ctx.known.lookups
         for r in dict.fromkeys(required):
             if props.get(r) is False:
                 self.reporter.add(ctx.ptr + "/required", f"'{r}' is both required and forbidden (false)", "no value can satisfy this schema; drop one")
             r_ctx = replace(ctx, loc=f"{ctx.loc}.{r}")
-            with_block(inner, f"if {r!r} not in {v}:", lambda r=r, r_ctx=r_ctx: self.fail(inner, r_ctx, path.child(r), "required", f"{r} is required"))
+            test = f"{lookups[(v, r)]} is _M" if (v, r) in lookups else f"{r!r} not in {v}"
+            with_block(inner, f"if {test}:", lambda r=r, r_ctx=r_ctx: self.fail(inner, r_ctx, path.child(r), "required", f"{r} is required"))
         for name, sub in props.items():
             sub_ctx = replace(ctx, loc=f"{ctx.loc}.{name}", ptr=f"{ctx.ptr}/properties/{escape_pointer(name)}")
+            local = lookups.get((v, name)) if isinstance(name, str) else None
             if sub is False:
-                with_block(inner, f"if {name!r} in {v}:", lambda name=name, sub_ctx=sub_ctx: self.fail(inner, sub_ctx, path.child(name), "false", f"{name} is not allowed here"))
+                test = f"{local} is not _M" if local else f"{name!r} in {v}"
+                with_block(inner, f"if {test}:", lambda name=name, sub_ctx=sub_ctx: self.fail(inner, sub_ctx, path.child(name), "false", f"{name} is not allowed here"))
                 continue
-            item = self._name("_x")
+            item = local or self._name("_x")
             body = Code()
-            self.compile(sub, item, path.child(name), sub_ctx, body)
-            if body:
-                inner.add(f"{item} = {v}.get({name!r}, _M)")
+            self.compile(sub, item, path.child(name), replace(sub_ctx, item=False), body)
+            kind = json_type(sub, self.components) if ctx.mode == "bool" and ctx.top and local else None
+            if body and kind in ("object", "array"):
+                # a container's deep checks run last; a type test now proves what later code needs
+                deferred = Code()
+                deferred.add(f"if {item} is not _M:")
+                deferred.depth += 1
+                deferred.extend(body)
+                ctx.known.deferred.append(deferred)
+                inner.add(f"if {item} is not _M and not ({_TYPE_TEST[kind].format(v=item)}):")
+                inner.add("    return False")
+            elif body:
+                if not local:
+                    inner.add(f"{item} = {v}.get({name!r}, _M)")
                 inner.add(f"if {item} is not _M:")
                 inner.depth += 1
                 inner.extend(body)
                 inner.depth -= 1
+            if kind is not None and local:
+                ctx.known.types[local] = kind
         extra = schema.get("additionalProperties", True)
         if extra is not True and extra != {}:
             names = self.constant("_P", "frozenset({" + ", ".join(repr(n) for n in sorted(props)) + "})")
@@ -583,7 +654,7 @@ class Compiler:
                 with_block(inner, f"if {trigger!r} in {v} and {need!r} not in {v}:", lambda trigger=trigger, need=need, n_ctx=n_ctx: self.fail(inner, n_ctx, path.child(need), "dependentRequired", f"{need} is required with {trigger}"))
         for trigger, sub in (schema.get("dependentSchemas") or {}).items():
             body = Code()
-            self.compile(sub, v, path, replace(ctx, ptr=f"{ctx.ptr}/dependentSchemas/{escape_pointer(trigger)}"), body)
+            self.compile(sub, v, path, replace(ctx, ptr=f"{ctx.ptr}/dependentSchemas/{escape_pointer(trigger)}", top=False), body)
             if body:
                 inner.add(f"if {trigger!r} in {v}:")
                 inner.depth += 1
@@ -597,37 +668,31 @@ class Compiler:
         validations = schema.get("x-validations")
         if validations is not None:
             self._cel(validations, schema, v, path, ctx, inner)
-        if inner:
-            code.add(f"if type({v}) is dict:")
-            code.depth += 1
-            code.extend(inner)
-            code.depth -= 1
+        guarded(code, inner, ctx.known.guard(v, "object"))
 
     def _combinators(self, schema: dict, v: str, path: Path, ctx: Ctx, code: Code) -> None:
         for i, sub in enumerate(_list(schema, "allOf", ctx, self.reporter)):
             self.compile(sub, v, path, replace(ctx, ptr=f"{ctx.ptr}/allOf/{i}"), code)
         any_of = _list(schema, "anyOf", ctx, self.reporter)
         if any_of:
-            fns = [self.ok_function(s, f"{ctx.ptr}/anyOf/{i}", ctx) for i, s in enumerate(any_of)]
-            test = " or ".join(f"{f}({v})" for f in fns)
+            test = " or ".join(f"({self._ok_expr(s, f'{ctx.ptr}/anyOf/{i}', v, ctx)})" for i, s in enumerate(any_of))
             with_block(code, f"if not ({test}):", lambda: self.fail(code, ctx, path, "anyOf", "must match at least one of the alternatives"))
         one_of = _list(schema, "oneOf", ctx, self.reporter)
         if one_of:
-            fns = [self.ok_function(s, f"{ctx.ptr}/oneOf/{i}", ctx) for i, s in enumerate(one_of)]
-            test = " + ".join(f"{f}({v})" for f in fns)
+            test = " + ".join(f"({self._ok_expr(s, f'{ctx.ptr}/oneOf/{i}', v, ctx)})" for i, s in enumerate(one_of))
             with_block(code, f"if ({test}) != 1:", lambda: self.fail(code, ctx, path, "oneOf", "must match exactly one of the alternatives"))
         if "not" in schema:
-            fn = self.ok_function(schema["not"], ctx.ptr + "/not", ctx)
-            with_block(code, f"if {fn}({v}):", lambda: self.fail(code, ctx, path, "not", "must not match the excluded schema"))
+            test = self._ok_expr(schema["not"], ctx.ptr + "/not", v, ctx)
+            with_block(code, f"if {test}:", lambda: self.fail(code, ctx, path, "not", "must not match the excluded schema"))
         if "if" in schema:
-            cond = self.ok_function(schema["if"], ctx.ptr + "/if", ctx)
+            cond = self._ok_expr(schema["if"], ctx.ptr + "/if", v, ctx)
             then, other = Code(), Code()
             if "then" in schema:
-                self.compile(schema["then"], v, path, replace(ctx, ptr=ctx.ptr + "/then"), then)
+                self.compile(schema["then"], v, path, replace(ctx, ptr=ctx.ptr + "/then", top=False), then)
             if "else" in schema:
-                self.compile(schema["else"], v, path, replace(ctx, ptr=ctx.ptr + "/else"), other)
+                self.compile(schema["else"], v, path, replace(ctx, ptr=ctx.ptr + "/else", top=False), other)
             if then:
-                code.add(f"if {cond}({v}):")
+                code.add(f"if {cond}:")
                 code.depth += 1
                 code.extend(then)
                 code.depth -= 1
@@ -637,12 +702,20 @@ class Compiler:
                     code.extend(other)
                     code.depth -= 1
             elif other:
-                code.add(f"if not {cond}({v}):")
+                code.add(f"if not ({cond}):")
                 code.depth += 1
                 code.extend(other)
                 code.depth -= 1
         elif "then" in schema or "else" in schema:
             self.reporter.add(ctx.ptr, "then/else without if is ignored by JSON Schema", "add the if condition or remove then/else")
+
+    def _ok_expr(self, schema: Any, ptr: str, v: str, ctx: Ctx) -> str:
+        """Boolean expression: ``v`` is valid against ``schema`` (inline when it can be, else
+        a call of a generated ``_ok`` function, which also reports the schema's problems)."""
+        inline = self.expr(schema, v, ctx.known)
+        if inline is not None:
+            return inline
+        return f"{self.ok_function(schema, ptr, ctx)}({v})"
 
     def _cel(self, validations: Any, schema: dict, v: str, path: Path, ctx: Ctx, code: Code) -> None:
         ptr = ctx.ptr + "/x-validations"
@@ -729,6 +802,19 @@ def _list(schema: dict, key: str, ctx: Ctx, reporter: Reporter) -> list[Any]:
         reporter.add(f"{ctx.ptr}/{key}", f"{key} must be a non-empty list of schemas", "write a YAML list")
         return []
     return value
+
+
+def guarded(code: Code, inner: Code, test: str | None) -> None:
+    """Emit ``inner`` under ``if test:``, or as it is when ``test`` is None (always true)."""
+    if not inner:
+        return
+    if test is None:
+        code.extend(inner)
+        return
+    code.add(f"if {test}:")
+    code.depth += 1
+    code.extend(inner)
+    code.depth -= 1
 
 
 def with_block(code: Code, header: str, body: Any) -> None:
