@@ -1,7 +1,8 @@
 """``luma-emulator``: serve the emulator with uvicorn.
 
     luma-emulator [--host 127.0.0.1] [--port 8080] [--db PATH] [--complete-after SECONDS]
-                  [--rate-limit N] [--rate-window SECONDS] [--url-ttl SECONDS] [--log-level LEVEL]
+                  [--rate-limit N] [--rate-window SECONDS] [--url-ttl SECONDS]
+                  [--max-body BYTES] [--api-key KEY]... [--log-level LEVEL]
 
 Exit codes: 0 after a clean stop (Ctrl-C; SIGTERM ends it as the signal does), 2 for bad options, a database that cannot be opened or an
 address that cannot be bound.
@@ -61,6 +62,20 @@ def _parser() -> argparse.ArgumentParser:
         help="how long an output URL stays valid (default: %(default)s)",
     )
     p.add_argument(
+        "--max-body",
+        type=int,
+        default=defaults.max_body,
+        metavar="BYTES",
+        help="largest request body accepted; larger: 413 (default: %(default)s, 10 MiB)",
+    )
+    p.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="accept only this bearer token (repeat for more); default: any well-formed token",
+    )
+    p.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -75,17 +90,23 @@ def main(argv: list[str] | None = None) -> int:
     Returns the exit code (2 for a bad option value or an unusable database).
     """
     from .app import create_app
+    from .guard import bearer_token
     from .serve import bind, server
     from .store import StoreError
 
     args = _parser().parse_args(argv)
     try:
+        for key in args.api_key:
+            if bearer_token(f"Bearer {key}")[0] is None:
+                raise ValueError("an --api-key is not a valid bearer token (letters, digits and -._~+/ then =)")
         config = EmulatorConfig(
             db=args.db,
             complete_after=args.complete_after,
             rate_limit=args.rate_limit,
             rate_window=args.rate_window,
             url_ttl=args.url_ttl,
+            max_body=args.max_body,
+            api_keys=frozenset(args.api_key),
         )
         app = create_app(config)
     except (ValueError, StoreError) as exc:

@@ -76,19 +76,37 @@ def _finite_float(text: str) -> float:
     return value
 
 
-async def read_json(request: Request, max_body: int) -> tuple[Any, str]:
-    """``(value, "")`` for a body holding one JSON value, else ``(None, why)`` (one line).
+class BodyTooLarge(Exception):
+    """The request body is over the emulator's ``max_body`` bytes (answered with 413)."""
 
-    Refuses bodies over ``max_body`` bytes, non-UTF-8, NaN/Infinity and numbers that overflow.
+
+async def read_body(request: Request, max_body: int) -> bytes:
+    """The whole request body; raises :class:`BodyTooLarge` past ``max_body`` bytes.
+
+    A ``Content-Length`` over the limit is refused before anything is read. Either way the
+    rest of the body is read and dropped, so the client gets the 413 instead of a connection
+    reset in the middle of its upload.
     """
+    declared = request.headers.get("content-length", "")
+    too_large = declared.isdigit() and int(declared) > max_body
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_body:
-            return None, f"the request body is larger than {max_body} bytes"
-        chunks.append(chunk)
-    raw = b"".join(chunks)
+            too_large = True
+        if not too_large:
+            chunks.append(chunk)
+    if too_large:
+        raise BodyTooLarge(f"the request body is larger than the limit of {max_body} bytes")
+    return b"".join(chunks)
+
+
+def parse_json(raw: bytes) -> tuple[Any, str]:
+    """``(value, "")`` for a body holding one JSON value, else ``(None, why)`` (one line).
+
+    Refuses non-UTF-8, NaN/Infinity, numbers that overflow and nesting too deep to read.
+    """
     if not raw.strip():
         return None, "the request body is empty; send a JSON object"
     try:
@@ -114,12 +132,16 @@ class Emulator:
         self.clock = clock
         self.store = store
         self.limiter = RateLimiter(config.rate_limit, config.rate_window, clock)
+        #: the accepted keys as caller ids (SHA-256); empty: any well-formed token
+        self.api_keys = frozenset(caller_id(key) for key in config.api_keys)
 
     # ---------------------------------------------------------------- shared steps
     def caller(self, request: Request) -> tuple[str | None, Response | None]:
         """``(caller id, None)`` for an authorised, not rate-limited request, else
         ``(None, the 401 or 429 response)``."""
         token, why = bearer_token(request.headers.get("authorization"))
+        if token is not None and self.api_keys and caller_id(token) not in self.api_keys:
+            token, why = None, "the bearer token is not a known API key"
         if token is None:
             challenge = 'Bearer realm="luma-emulator"'
             if request.headers.get("authorization") is not None:
@@ -153,12 +175,16 @@ class Emulator:
 
     # ---------------------------------------------------------------- operations
     async def create_generation(self, request: Request) -> Response:
-        """POST /v1/generations: 201 + Generation; 400, 401, 404, 429, 500 + Error."""
+        """POST /v1/generations: 201 + Generation; 400, 401, 404, 413, 429, 500 + Error."""
         who, refused = self.caller(request)
         if refused is not None:
             return refused
         assert who is not None
-        body, problem = await read_json(request, self.config.max_body)
+        try:
+            raw = await read_body(request, self.config.max_body)
+        except BodyTooLarge as exc:
+            return error_response(413, "payload_too_large", str(exc))
+        body, problem = parse_json(raw)
         if problem:
             return error_response(400, "invalid_request", problem, [Violation("", "json", problem)])
         violations = validate_request(CREATE, body)
@@ -168,7 +194,7 @@ class Emulator:
             return _invalid(violations)
         if markers.http is not None:
             key = hashlib.sha256(body["prompt"].encode("utf-8")).hexdigest()
-            hits = self.store.count_marker_hit(who, key)
+            hits = await run_in_threadpool(self.store.count_marker_hit, who, key)
             if markers.http.times is None or hits < markers.http.times:
                 return self.forced(markers.http, "http")
         now = self.clock()
@@ -179,7 +205,7 @@ class Emulator:
         if violations:
             return _invalid(violations)
         job = new_job(who, body, markers, now, self.config.complete_after)
-        self.store.insert(job)
+        await run_in_threadpool(self.store.insert, job)  # returns after the commit
         return JSONResponse(self.view(job, request), status_code=CREATE_STATUS)
 
     async def get_generation(self, request: Request) -> Response:
@@ -196,7 +222,7 @@ class Emulator:
         if job is None:
             return error_response(404, "not_found", f"no generation {generation_id} for this caller")
         if job.poll_status is not None:
-            polls = self.store.count_poll(job.id)
+            polls = await run_in_threadpool(self.store.count_poll, job.id)
             if job.poll_times is None or polls < job.poll_times:
                 return self.forced(ForcedStatus(job.poll_status, job.poll_times), "poll")
         return JSONResponse(self.view(job, request))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Literal, get_args, get_origin
 
 from luma_gen import models
@@ -18,6 +18,9 @@ from luma_gen import models
 API_PREFIX = "/v1"
 #: where the presigned output files live, outside the API (like a CDN host would be)
 OUTPUTS_PREFIX = "/outputs"
+#: largest request body accepted by default, in bytes (10 MiB; larger: 413 payload_too_large).
+#: Inline base64 media (``data``) is what makes bodies big: 10 MiB holds a ~7.5 MB file.
+MAX_BODY = 10 * 1024 * 1024
 #: success status of createGeneration: the first one the spec declares (201; it also lists 200)
 CREATE_STATUS = 201
 
@@ -115,7 +118,10 @@ class EmulatorConfig:
       ``rate_window`` seconds, else 429 with ``Retry-After``; ``rate_limit=0`` turns it off;
     * ``url_ttl``: seconds an output URL stays valid (the real presigned URLs: 1 hour);
     * ``marker_retry_after``: the ``Retry-After`` seconds of a 429 forced by a prompt marker;
-    * ``max_body``: largest request body accepted, in bytes (larger: 400).
+    * ``max_body``: largest request body accepted, in bytes (larger: 413, see
+      :data:`MAX_BODY`);
+    * ``api_keys``: the bearer tokens accepted; empty (the default): any well-formed token,
+      each a caller of its own. Kept out of ``repr()`` so a logged config leaks no key.
     """
 
     db: str = "luma-emulator.db"
@@ -124,7 +130,8 @@ class EmulatorConfig:
     rate_window: float = 60.0
     url_ttl: int = 3600
     marker_retry_after: int = 1
-    max_body: int = 10 * 1024 * 1024
+    max_body: int = MAX_BODY
+    api_keys: frozenset[str] = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
         if self.complete_after < 0:
@@ -137,6 +144,9 @@ class EmulatorConfig:
             raise ValueError("url_ttl must be > 0 seconds")
         if self.marker_retry_after < 0:
             raise ValueError("marker_retry_after must be >= 0 seconds")
+        if self.max_body < 1:
+            raise ValueError("max_body must be >= 1 byte")
+        object.__setattr__(self, "api_keys", frozenset(self.api_keys))
 
 
 def system_clock() -> float:

@@ -207,10 +207,10 @@ def test_json_that_is_no_create_body_is_400(api: Api, value: Any) -> None:
     assert checked(resp, CREATE)["error"]["violations"] == [v.as_dict() for v in validate_request(CREATE, value)]
 
 
-def test_body_over_the_limit_is_400() -> None:
+def test_body_over_the_limit_is_413() -> None:
     with running_emulator(max_body=1000) as emu:
         resp = Api(emu.url).post({"prompt": "x" * 2000})
-        assert resp.status_code == 400 and "larger than" in checked(resp, CREATE)["error"]["message"]
+        assert resp.status_code == 413 and "larger than" in checked(resp, CREATE)["error"]["message"]
 
 
 JSON = st.recursive(
