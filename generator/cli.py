@@ -277,5 +277,53 @@ def validate(operation_id: str, spec: str, fmt: str, file: str) -> None:
     sys.exit(1 if violations else 0)
 
 
+@main.command()
+@click.option("--base-url", required=True, help="The server's API base, e.g. http://127.0.0.1:8080/v1.")
+@click.option("--spec", default=DEFAULT_SPEC, show_default=True, type=click.Path(dir_okay=False), help="The OpenAPI 3.1 spec.")
+@click.option("--operation", "operations", multiple=True, help="operationId to fuzz (repeatable; default: all).")
+@click.option("--rule", "rules", multiple=True, help="Rule id to fuzz (repeatable; default: all).")
+@click.option("--examples", default=25, show_default=True, type=click.IntRange(1), help="Requests per rule and kind (valid, near miss).")
+@click.option("--seed", type=int, help="Hypothesis seed (default: random; the report names it).")
+@click.option("--auth-token", help="Bearer token (default: the environment variable the spec names).")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Write the JSON report here.")
+@click.option("--allow-remote", is_flag=True, help="Allow a host other than loopback (requests may cost money).")
+@click.option("--shrink-budget", default=100, show_default=True, type=click.IntRange(0), help="Requests spent shrinking each mismatching body.")
+@click.option("--opaque-format", "opaque", multiple=True, default=("uuid",), show_default=True, help="String format naming server state; valid bodies leave it out where allowed.")
+def fuzz(base_url: str, spec: str, operations: tuple[str, ...], rules: tuple[str, ...], examples: int, seed: int | None, auth_token: str | None,
+         report_file: str | None, allow_remote: bool, shrink_budget: int, opaque: tuple[str, ...]) -> None:
+    """Send valid and near-miss requests drawn from SPEC to a server: valid must get 2xx and a
+    response matching the spec, near misses 4xx. Exit 0 clean, 1 mismatches, 2 usage errors."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from . import fuzz as fuzzer
+
+    err = Console(stderr=True)
+    with Progress(console=err, transient=True) as bar:
+
+        def progress(total: int) -> Any:
+            task = bar.add_task("fuzzing", total=total)
+            return lambda: bar.advance(task)
+
+        try:
+            report = fuzzer.run(spec, base_url, auth_token=auth_token, operations=operations, rules=rules, examples=examples, seed=seed,
+                                allow_remote=allow_remote, opaque_formats=opaque, shrink_budget=shrink_budget, progress=progress)
+        except fuzzer.FuzzError as exc:
+            click.echo(f"fuzz: {exc}", err=True)
+            sys.exit(2)
+        except SpecErrors as exc:
+            _print_errors(exc)
+            sys.exit(2)
+    out = Console()
+    fuzzer.print_report(report, out if out.is_terminal else Console(width=200))
+    if report_file:
+        try:
+            Path(report_file).write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"{report_file}: cannot write: {exc.strerror or exc}", err=True)
+            sys.exit(2)
+    sys.exit(0 if report.ok else 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -213,7 +213,8 @@ class Facts:
     None; ``dep``: (trigger, need) pairs; ``conds``: undecided conditionals; ``choices``:
     undecided ``anyOf``/``oneOf`` branch lists; ``sizes``: CEL size shapes; ``items`` and
     ``contains``: array item schemas; ``foci``: relative pointers where a negation bites;
-    ``rules``: ids of the rules absorbed here. Rules in ``dropped`` are skipped.
+    ``rules``: ids of the rules absorbed here. ``dropped`` holds rule ids (those rules are
+    skipped) and ``format:NAME`` entries (no string of that format may be drawn).
     """
 
     def __init__(self, schemas: dict, conj: Any = (), dropped: frozenset = frozenset()):
@@ -279,6 +280,8 @@ class Facts:
                 flat["not"] = inner
         if flat:
             self.flat.append(flat)
+            if "format" in flat and "format:" + str(flat["format"]) in self.dropped:
+                self.false = True
         props = s.get("properties")
         for name in props or ():
             if name not in self.props:

@@ -1715,11 +1715,11 @@ def _rule(name: str, rule_id: str) -> dict:
     return _RULES[rule_id]
 
 
-def _paths(name: str, rule_id: str, miss: bool) -> list:
-    key = (name, rule_id, miss)
+def _paths(name: str, rule_id: str, miss: bool, avoid: tuple = ()) -> list:
+    key = (name, rule_id, miss, avoid)
     if key not in _PATH_CACHE:
         data = _RULES[rule_id]
-        ctx = Ctx(_SCHEMAS, data["subsumed_by"] if miss else ())
+        ctx = Ctx(_SCHEMAS, list(data["subsumed_by"] if miss else ()) + list(avoid))
         paths = _PATHS[name][data["owner"]]
         fit = [
             p
@@ -1736,26 +1736,36 @@ def _inner(rule_id: str, miss: bool) -> Any:
 
 
 def valid_schema(
-    name: str, trigger: str | None = None, *, checked: bool = True
+    name: str,
+    trigger: str | None = None,
+    *,
+    checked: bool = True,
+    avoid_formats: tuple[str, ...] = (),
 ) -> st.SearchStrategy[Any]:
     """Values of component schema ``name`` that satisfy every rule.
 
     ``trigger``: a rule id; every value then takes that rule into effect somewhere (its
-    ``if`` holds, or what it constrains is present). Raises ``KeyError`` for an unknown schema
-    or rule and ``ValueError`` for a rule that does not apply to ``name``.
+    ``if`` holds and what its ``then`` constrains is present, or what it constrains is
+    present). ``avoid_formats``: string formats (e.g. ``uuid`` for ids a server must know)
+    left out wherever the schema allows. Raises ``KeyError`` for an unknown schema or rule
+    and ``ValueError`` for a rule that does not apply to ``name``.
     """
     _schema(name)
     if trigger is not None:
         _rule(name, trigger)
+    avoid = tuple(f"format:{f}" for f in sorted(avoid_formats))
 
     @st.composite
     def build(draw: Any) -> Any:
         conj: list = [{"$ref": name}]
         if trigger is not None:
             conj.append(
-                steer(draw(st.sampled_from(_paths(name, trigger, False))), _inner(trigger, False))
+                steer(
+                    draw(st.sampled_from(_paths(name, trigger, False, avoid))),
+                    _inner(trigger, False),
+                )
             )
-        ctx = Ctx(_SCHEMAS)
+        ctx = Ctx(_SCHEMAS, avoid)
         try:
             return draw_value(draw, ctx.facts(conj), "", ctx)
         except Infeasible:
@@ -1768,14 +1778,20 @@ def valid_schema(
 
 
 def valid_request(
-    operation_id: str, trigger: str | None = None, *, checked: bool = True
+    operation_id: str,
+    trigger: str | None = None,
+    *,
+    checked: bool = True,
+    avoid_formats: tuple[str, ...] = (),
 ) -> st.SearchStrategy[Any]:
     """Valid request bodies of ``operation_id`` (see :func:`valid_schema`).
 
     Raises :class:`UnknownOperationError` for an operationId the spec does not define and
     ``ValueError`` for an operation without a request body.
     """
-    return valid_schema(_operation(operation_id, "body"), trigger, checked=checked)
+    return valid_schema(
+        _operation(operation_id, "body"), trigger, checked=checked, avoid_formats=avoid_formats
+    )
 
 
 def valid_response(
