@@ -25,7 +25,7 @@ from typing import Any
 
 from . import cel
 from .errors import Reporter
-from .fastpath import ExprCompiler, Known, json_type
+from .fastpath import MISSING, OTHER, ExprCompiler, Known, condition_holds, dispatch_values, json_type
 from .ir import Rule
 from .loader import escape_pointer
 from .naming import schema_function_suffix
@@ -528,8 +528,12 @@ class Compiler(ExprCompiler):
             except (re.error, TypeError) as exc:
                 self.reporter.add(ctx.ptr + "/pattern", f"pattern {pattern!r} does not compile: {exc}", "write a regular expression Python and ECMA-262 both accept")
             else:
-                name = self.constant("_RE", f"re.compile({pattern!r})")
-                with_block(inner, f"if {name}.search({v}) is None:", lambda: self.fail(inner, ctx, path, "pattern", f"must match the pattern {pattern}"))
+                prefix = _literal_prefix(pattern)
+                if prefix is not None:  # "^literal": no regex engine needed
+                    test = f"not {v}.startswith({prefix!r})"
+                else:
+                    test = f"{self.constant('_RE', f're.compile({pattern!r})')}.search({v}) is None"
+                with_block(inner, f"if {test}:", lambda: self.fail(inner, ctx, path, "pattern", f"must match the pattern {pattern}"))
         fmt = schema.get("format")
         if fmt in FORMATS:
             test = _FORMAT_FAILS[fmt].format(v=v)
@@ -561,6 +565,19 @@ class Compiler(ExprCompiler):
                 if ctx.mode == "bool" and target is not None and not self.is_leaf(self.components[target][0]):
                     ok_fn = self.component(target)[1]  # the loop runs in C
                     with_block(inner, f"if not all(map({ok_fn}, {v})):", lambda: self.fail(inner, item_ctx, path, "items", "has an invalid item"))
+                    body = Code()
+                elif target is not None and not self.is_leaf(self.components[target][0]):
+                    # collecting: one pass in C judges every item; only the invalid ones are visited
+                    self.compile(items, item, path.index(i), item_ctx, body)
+                    verdicts = self._name("_m")
+                    inner.add(f"{verdicts} = list(map({self.component(target)[1]}, {v}))")
+                    inner.add(f"if not all({verdicts}):")
+                    inner.depth += 1
+                    inner.add(f"for {i} in _compress(_count(), map(_not, {verdicts})):")
+                    inner.depth += 1
+                    inner.add(f"{item} = {v}[{i}]")
+                    inner.extend(body)
+                    inner.depth -= 2
                     body = Code()
                 else:
                     self.compile(items, item, path.index(i), item_ctx, body)
@@ -671,8 +688,15 @@ class Compiler(ExprCompiler):
         guarded(code, inner, ctx.known.guard(v, "object"))
 
     def _combinators(self, schema: dict, v: str, path: Path, ctx: Ctx, code: Code) -> None:
-        for i, sub in enumerate(_list(schema, "allOf", ctx, self.reporter)):
-            self.compile(sub, v, path, replace(ctx, ptr=f"{ctx.ptr}/allOf/{i}"), code)
+        entries = _list(schema, "allOf", ctx, self.reporter)
+        groups = self.dispatch_groups(entries, v, ctx.known) if ctx.mode == "bool" else {}
+        placed = {indexes[0]: prop for prop, indexes in groups.items()}
+        grouped = {i for indexes in groups.values() for i in indexes}
+        for i, sub in enumerate(entries):
+            if i in placed:
+                self._dispatch(entries, groups[placed[i]], placed[i], v, path, ctx, code)
+            elif i not in grouped:
+                self.compile(sub, v, path, replace(ctx, ptr=f"{ctx.ptr}/allOf/{i}"), code)
         any_of = _list(schema, "anyOf", ctx, self.reporter)
         if any_of:
             test = " or ".join(f"({self._ok_expr(s, f'{ctx.ptr}/anyOf/{i}', v, ctx)})" for i, s in enumerate(any_of))
@@ -708,6 +732,37 @@ class Compiler(ExprCompiler):
                 code.depth -= 1
         elif "then" in schema or "else" in schema:
             self.reporter.add(ctx.ptr, "then/else without if is ignored by JSON Schema", "add the if condition or remove then/else")
+
+    def _dispatch(self, entries: list, indexes: list[int], prop: str, v: str, path: Path, ctx: Ctx, code: Code) -> None:
+        """Boolean pass: the conditional entries ``indexes`` of ``allOf`` all test property
+        ``prop`` alone, so branch once on its value and check only the rules that apply."""
+        local = ctx.known.lookups[(v, prop)]
+        bodies: dict[int, tuple[Code, Code]] = {}
+        for i in indexes:
+            sub = entries[i]
+            sub_ctx = replace(ctx, ptr=f"{ctx.ptr}/allOf/{i}", top=False)
+            then, other = Code(), Code()
+            if "then" in sub:
+                self.compile(sub["then"], v, path, replace(sub_ctx, ptr=sub_ctx.ptr + "/then"), then)
+            if "else" in sub:
+                self.compile(sub["else"], v, path, replace(sub_ctx, ptr=sub_ctx.ptr + "/else"), other)
+            bodies[i] = (then, other)
+        values = dispatch_values([entries[i]["if"] for i in indexes], prop)
+        for n, value in enumerate([MISSING, *values, OTHER]):
+            branch = Code()
+            for i in indexes:
+                then, other = bodies[i]
+                branch.extend(then if condition_holds(entries[i]["if"], prop, value) else other)
+            if value is MISSING:
+                test = f"if {local} is _M:"
+            elif value is OTHER:
+                test = "else:"
+            else:
+                test = f"elif {local} == {value!r}:"
+            code.add(test)
+            code.depth += 1
+            code.extend(branch if branch else _pass())
+            code.depth -= 1
 
     def _ok_expr(self, schema: Any, ptr: str, v: str, ctx: Ctx) -> str:
         """Boolean expression: ``v`` is valid against ``schema`` (inline when it can be, else
@@ -802,6 +857,23 @@ def _list(schema: dict, key: str, ctx: Ctx, reporter: Reporter) -> list[Any]:
         reporter.add(f"{ctx.ptr}/{key}", f"{key} must be a non-empty list of schemas", "write a YAML list")
         return []
     return value
+
+
+_LITERAL = re.compile(r"[A-Za-z0-9/_:@,;=%&!<>'\" -]*")
+
+
+def _literal_prefix(pattern: str) -> str | None:
+    """``"^abc"`` -> ``"abc"`` when the rest of the pattern is plain text (no metacharacter)."""
+    if not pattern.startswith("^") or pattern.startswith("^^"):
+        return None
+    rest = pattern[1:]
+    return rest if rest and _LITERAL.fullmatch(rest) else None
+
+
+def _pass() -> Code:
+    code = Code()
+    code.add("pass")
+    return code
 
 
 def guarded(code: Code, inner: Code, test: str | None) -> None:

@@ -33,6 +33,13 @@ _TYPE_TEST = {
 _GUARD = {"object": "type({v}) is dict", "array": "type({v}) is list", "string": "type({v}) is str", "number": "type({v}) in _NUM"}
 _REF_PREFIX = "#/components/schemas/"
 MAX_DEPTH = 6
+#: the smallest group of rules worth one branch on their discriminating property
+DISPATCH_MIN = 3
+#: the discriminating property is absent / has a value no condition of the group names
+MISSING = object()
+OTHER = object()
+_CONDITION_KEYS = frozenset({"properties", "required"})
+_TEST_KEYS = frozenset({"const", "enum"})
 
 
 @dataclass
@@ -95,6 +102,19 @@ class ExprCompiler:
 
     def _name(self, prefix: str) -> str:  # provided by Compiler
         raise NotImplementedError
+
+    def dispatch_groups(self, entries: list, v: str, known: Known) -> dict[str, list[int]]:
+        """``allOf`` entries (by index) that are ``if``/``then``/``else`` on one hoisted property
+        of ``v`` compared with string constants, grouped by that property (groups of at least
+        :data:`DISPATCH_MIN`)."""
+        if v not in known.dicts:
+            return {}
+        groups: dict[str, list[int]] = {}
+        for i, sub in enumerate(entries):
+            prop = discriminator(sub)
+            if prop is not None and (v, prop) in known.lookups:
+                groups.setdefault(prop, []).append(i)
+        return {p: idx for p, idx in groups.items() if len(idx) >= DISPATCH_MIN}
 
     def ref_name(self, ref: Any) -> str | None:
         """The component a local ``$ref`` names, or None (the statement compiler reports it)."""
@@ -249,3 +269,50 @@ def _annotations() -> frozenset[str]:
     from .compile import ANNOTATIONS
 
     return ANNOTATIONS
+
+
+def discriminator(entry: Any) -> str | None:
+    """The property an ``allOf`` entry's ``if`` tests alone (``properties: {P: {const|enum of
+    strings}}``, optionally ``required: [P]``), if the entry is only that conditional."""
+    if not isinstance(entry, dict) or "if" not in entry:
+        return None
+    keys = {k for k in entry if not (isinstance(k, str) and k.startswith("x-"))} - _annotations()
+    if not keys <= {"if", "then", "else"} or "x-validations" in entry:
+        return None
+    cond = entry["if"]
+    if not isinstance(cond, dict) or not set(cond) <= _CONDITION_KEYS or not isinstance(cond.get("properties"), dict):
+        return None
+    props = cond["properties"]
+    if len(props) != 1:
+        return None
+    (prop, test), = props.items()
+    if cond.get("required", [prop]) != [prop] or not isinstance(prop, str) or not isinstance(test, dict):
+        return None
+    if not test or not set(test) <= _TEST_KEYS:
+        return None
+    values = test.get("enum", [test.get("const")]) if "enum" in test else [test.get("const")]
+    if "enum" in test and "const" in test:
+        return None
+    if not isinstance(values, list) or not values or not all(isinstance(x, str) for x in values):
+        return None
+    return prop
+
+
+def _tested(cond: dict, prop: str) -> list[str]:
+    test = cond["properties"][prop]
+    return list(test["enum"]) if "enum" in test else [test["const"]]
+
+
+def dispatch_values(conditions: list[dict], prop: str) -> list[str]:
+    """Every value the conditions compare ``prop`` with, in order of first appearance."""
+    return list(dict.fromkeys(x for cond in conditions for x in _tested(cond, prop)))
+
+
+def condition_holds(cond: dict, prop: str, value: Any) -> bool:
+    """Whether the ``if`` schema ``cond`` (see :func:`discriminator`) holds when ``prop`` is
+    ``value`` (or :data:`MISSING`, or :data:`OTHER`: a value no condition names)."""
+    if value is MISSING:
+        return "required" not in cond
+    if value is OTHER:
+        return False
+    return value in _tested(cond, prop)

@@ -10,6 +10,9 @@ never raises on any JSON value. Rule ids, messages and sources are listed in ``r
 from __future__ import annotations
 
 import re
+from itertools import compress as _compress
+from itertools import count as _count
+from operator import not_ as _not
 from typing import Any
 
 from ._runtime import (
@@ -62,10 +65,10 @@ _P40 = frozenset({"depth", "face", "normals", "pose", "trajectory"})
 _E48 = frozenset(
     {"16:9", "1:1", "1:2", "1:3", "21:9", "2:1", "2:3", "3:1", "3:2", "3:4", "4:3", "9:16"}
 )
-_E75 = frozenset({"ray-3.2", "uni-1", "uni-1-max"})
-_E76 = frozenset({"completed", "failed", "processing", "queued"})
-_E77 = frozenset({"image", "image_edit", "video", "video_edit", "video_reframe"})
-_E78 = frozenset(
+_E76 = frozenset({"ray-3.2", "uni-1", "uni-1-max"})
+_E77 = frozenset({"completed", "failed", "processing", "queued"})
+_E78 = frozenset({"image", "image_edit", "video", "video_edit", "video_reframe"})
+_E79 = frozenset(
     {
         "budget_exhausted",
         "content_moderated",
@@ -78,12 +81,12 @@ _E78 = frozenset(
         "unsupported_format",
     }
 )
-_E106 = frozenset({"jpeg", "png"})
-_E107 = frozenset({"auto", "manga"})
-_P114 = frozenset({"data", "generation_id", "media_type", "url"})
-_E132 = frozenset({"10s", "5s"})
-_E133 = frozenset({"1080p", "360p", "540p", "720p"})
-_E143 = frozenset(
+_E108 = frozenset({"jpeg", "png"})
+_E109 = frozenset({"auto", "manga"})
+_P116 = frozenset({"data", "generation_id", "media_type", "url"})
+_E135 = frozenset({"10s", "5s"})
+_E136 = frozenset({"1080p", "360p", "540p", "720p"})
+_E147 = frozenset(
     {
         "adhere_1",
         "adhere_2",
@@ -96,10 +99,9 @@ _E143 = frozenset(
         "reimagine_3",
     }
 )
-_P148 = frozenset({"auto_controls", "controls", "keyframe_indexes", "keyframes", "strength"})
-_RE154 = re.compile("^image/")
-_P173 = frozenset({"h_norm", "w_norm", "x_norm", "y_norm"})
-_P180 = frozenset(
+_P153 = frozenset({"auto_controls", "controls", "keyframe_indexes", "keyframes", "strength"})
+_P177 = frozenset({"h_norm", "w_norm", "x_norm", "y_norm"})
+_P184 = frozenset(
     {
         "duration",
         "edit",
@@ -114,7 +116,7 @@ _P180 = frozenset(
         "start_frame",
     }
 )
-_P218 = frozenset(
+_P222 = frozenset(
     {
         "aspect_ratio",
         "image_ref",
@@ -129,13 +131,13 @@ _P218 = frozenset(
         "web_search",
     }
 )
-_E223 = frozenset({"image_edit", "video_edit", "video_reframe"})
-_E224 = frozenset({"image", "image_edit"})
-_E226 = frozenset({"video_edit", "video_reframe"})
-_E227 = frozenset({"uni-1", "uni-1-max"})
-_E228 = frozenset({"video", "video_edit", "video_reframe"})
-_E229 = frozenset({"video", "video_reframe"})
-_E234 = frozenset({"video", "video_edit"})
+_E227 = frozenset({"image_edit", "video_edit", "video_reframe"})
+_E228 = frozenset({"image", "image_edit"})
+_E230 = frozenset({"video_edit", "video_reframe"})
+_E231 = frozenset({"uni-1", "uni-1-max"})
+_E232 = frozenset({"video", "video_edit", "video_reframe"})
+_E233 = frozenset({"video", "video_reframe"})
+_E238 = frozenset({"video", "video_edit"})
 
 
 def _v_DepthControl(x, p, out):
@@ -637,40 +639,43 @@ def _v_Error(x, p, out):
                             )
                         )
                     if type(_x52) is list:
-                        for _i53, _x54 in enumerate(_x52):
-                            if not (_ok_Violation(_x54)):
-                                _v_Violation(_x54, p + "/error/violations/" + str(_i53), out)
+                        _m61 = list(map(_ok_Violation, _x52))
+                        if not all(_m61):
+                            for _i53 in _compress(_count(), map(_not, _m61)):
+                                _x54 = _x52[_i53]
+                                if not (_ok_Violation(_x54)):
+                                    _v_Violation(_x54, p + "/error/violations/" + str(_i53), out)
 
 
 def _ok_Error(x):
     """Whether x is a valid Error (/components/schemas/Error)."""
     if type(x) is not dict:
         return False
-    _h61 = x.get("error", _M)
-    if _h61 is _M:
+    _h62 = x.get("error", _M)
+    if _h62 is _M:
         return False
-    if _h61 is not _M and not (type(_h61) is dict):
+    if _h62 is not _M and not (type(_h62) is dict):
         return False
-    if _h61 is not _M:
-        if not (type(_h61) is dict):
+    if _h62 is not _M:
+        if not (type(_h62) is dict):
             return False
-        if "type" not in _h61:
+        if "type" not in _h62:
             return False
-        if "message" not in _h61:
+        if "message" not in _h62:
             return False
-        _x62 = _h61.get("type", _M)
-        if _x62 is not _M:
-            if not (type(_x62) is str):
-                return False
-        _x63 = _h61.get("message", _M)
+        _x63 = _h62.get("type", _M)
         if _x63 is not _M:
             if not (type(_x63) is str):
                 return False
-        _x64 = _h61.get("violations", _M)
+        _x64 = _h62.get("message", _M)
         if _x64 is not _M:
-            if not (type(_x64) is list):
+            if not (type(_x64) is str):
                 return False
-            if not all(map(_ok_Violation, _x64)):
+        _x65 = _h62.get("violations", _M)
+        if _x65 is not _M:
+            if not (type(_x65) is list):
+                return False
+            if not all(map(_ok_Violation, _x65)):
                 return False
     return True
 
@@ -680,7 +685,7 @@ def _v_Model(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "Model.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E75:
+        if type(x) is not str or x not in _E76:
             out.append(_V(p, "Model.enum", "must be one of: uni-1, uni-1-max, ray-3.2"))
 
 
@@ -689,7 +694,7 @@ def _ok_Model(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E75:
+        if x not in _E76:
             return False
     return True
 
@@ -699,7 +704,7 @@ def _v_GenerationState(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "GenerationState.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E76:
+        if type(x) is not str or x not in _E77:
             out.append(
                 _V(
                     p,
@@ -714,7 +719,7 @@ def _ok_GenerationState(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E76:
+        if x not in _E77:
             return False
     return True
 
@@ -724,7 +729,7 @@ def _v_GenerationType(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "GenerationType.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E77:
+        if type(x) is not str or x not in _E78:
             out.append(
                 _V(
                     p,
@@ -739,7 +744,7 @@ def _ok_GenerationType(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E77:
+        if x not in _E78:
             return False
     return True
 
@@ -747,25 +752,25 @@ def _ok_GenerationType(x):
 def _v_GenerationOutput(x, p, out):
     """Collect violations of GenerationOutput (/components/schemas/GenerationOutput)."""
     if type(x) is dict:
-        _h81 = x.get("type", _M)
-        _h82 = x.get("url", _M)
+        _h82 = x.get("type", _M)
+        _h83 = x.get("url", _M)
     else:
-        _h81 = _h82 = _M
+        _h82 = _h83 = _M
     if not (type(x) is dict):
         out.append(_V(p, "GenerationOutput.type", "must be an object"))
     if type(x) is dict:
-        if _h81 is _M:
-            out.append(_V(p + "/type", "GenerationOutput.type.required", "type is required"))
         if _h82 is _M:
+            out.append(_V(p + "/type", "GenerationOutput.type.required", "type is required"))
+        if _h83 is _M:
             out.append(_V(p + "/url", "GenerationOutput.url.required", "url is required"))
-        if _h81 is not _M:
-            if not (type(_h81) is str):
-                out.append(_V(p + "/type", "GenerationOutput.type.type", "must be a string"))
         if _h82 is not _M:
             if not (type(_h82) is str):
+                out.append(_V(p + "/type", "GenerationOutput.type.type", "must be a string"))
+        if _h83 is not _M:
+            if not (type(_h83) is str):
                 out.append(_V(p + "/url", "GenerationOutput.url.type", "must be a string"))
-            if type(_h82) is str:
-                if _URI_MATCH(_h82) is None:
+            if type(_h83) is str:
+                if _URI_MATCH(_h83) is None:
                     out.append(_V(p + "/url", "GenerationOutput.url.format", "must be a valid uri"))
 
 
@@ -773,19 +778,19 @@ def _ok_GenerationOutput(x):
     """Whether x is a valid GenerationOutput (/components/schemas/GenerationOutput)."""
     if type(x) is not dict:
         return False
-    _h83 = x.get("type", _M)
-    _h84 = x.get("url", _M)
-    if _h83 is _M:
-        return False
+    _h84 = x.get("type", _M)
+    _h85 = x.get("url", _M)
     if _h84 is _M:
         return False
-    if _h83 is not _M:
-        if not (type(_h83) is str):
-            return False
+    if _h85 is _M:
+        return False
     if _h84 is not _M:
         if not (type(_h84) is str):
             return False
-        if _URI_MATCH(_h84) is None:
+    if _h85 is not _M:
+        if not (type(_h85) is str):
+            return False
+        if _URI_MATCH(_h85) is None:
             return False
     return True
 
@@ -793,51 +798,51 @@ def _ok_GenerationOutput(x):
 def _v_Generation(x, p, out):
     """Collect violations of Generation (/components/schemas/Generation)."""
     if type(x) is dict:
-        _h67 = x.get("id", _M)
-        _h68 = x.get("created_at", _M)
-        _h69 = x.get("model", _M)
-        _h70 = x.get("state", _M)
-        _h71 = x.get("type", _M)
-        _h72 = x.get("failure_code", _M)
-        _h73 = x.get("failure_reason", _M)
-        _h74 = x.get("output", _M)
+        _h68 = x.get("id", _M)
+        _h69 = x.get("created_at", _M)
+        _h70 = x.get("model", _M)
+        _h71 = x.get("state", _M)
+        _h72 = x.get("type", _M)
+        _h73 = x.get("failure_code", _M)
+        _h74 = x.get("failure_reason", _M)
+        _h75 = x.get("output", _M)
     else:
-        _h67 = _h68 = _h69 = _h70 = _h71 = _h72 = _h73 = _h74 = _M
+        _h68 = _h69 = _h70 = _h71 = _h72 = _h73 = _h74 = _h75 = _M
     if not (type(x) is dict):
         out.append(_V(p, "Generation.type", "must be an object"))
     if type(x) is dict:
-        if _h67 is _M:
-            out.append(_V(p + "/id", "Generation.id.required", "id is required"))
         if _h68 is _M:
+            out.append(_V(p + "/id", "Generation.id.required", "id is required"))
+        if _h69 is _M:
             out.append(
                 _V(p + "/created_at", "Generation.created_at.required", "created_at is required")
             )
-        if _h69 is _M:
-            out.append(_V(p + "/model", "Generation.model.required", "model is required"))
         if _h70 is _M:
-            out.append(_V(p + "/state", "Generation.state.required", "state is required"))
+            out.append(_V(p + "/model", "Generation.model.required", "model is required"))
         if _h71 is _M:
+            out.append(_V(p + "/state", "Generation.state.required", "state is required"))
+        if _h72 is _M:
             out.append(_V(p + "/type", "Generation.type.required", "type is required"))
-        if _h67 is not _M:
-            if not (type(_h67) is str):
-                out.append(_V(p + "/id", "Generation.id.type", "must be a string"))
-            if type(_h67) is str:
-                if len(_h67) != 36 or _UUID_MATCH(_h67) is None:
-                    out.append(_V(p + "/id", "Generation.id.format", "must be a valid uuid"))
         if _h68 is not _M:
             if not (type(_h68) is str):
-                out.append(_V(p + "/created_at", "Generation.created_at.type", "must be a string"))
+                out.append(_V(p + "/id", "Generation.id.type", "must be a string"))
+            if type(_h68) is str:
+                if len(_h68) != 36 or _UUID_MATCH(_h68) is None:
+                    out.append(_V(p + "/id", "Generation.id.format", "must be a valid uuid"))
         if _h69 is not _M:
-            if not ((type(_h69) is str) and (_h69 in _E75)):
-                _v_Model(_h69, p + "/model", out)
+            if not (type(_h69) is str):
+                out.append(_V(p + "/created_at", "Generation.created_at.type", "must be a string"))
         if _h70 is not _M:
             if not ((type(_h70) is str) and (_h70 in _E76)):
-                _v_GenerationState(_h70, p + "/state", out)
+                _v_Model(_h70, p + "/model", out)
         if _h71 is not _M:
             if not ((type(_h71) is str) and (_h71 in _E77)):
-                _v_GenerationType(_h71, p + "/type", out)
+                _v_GenerationState(_h71, p + "/state", out)
         if _h72 is not _M:
-            if not ((((type(_h72) is str) and (_h72 in _E78))) or ((_h72 is None))):
+            if not ((type(_h72) is str) and (_h72 in _E78)):
+                _v_GenerationType(_h72, p + "/type", out)
+        if _h73 is not _M:
+            if not ((((type(_h73) is str) and (_h73 in _E79))) or ((_h73 is None))):
                 out.append(
                     _V(
                         p + "/failure_code",
@@ -845,8 +850,8 @@ def _v_Generation(x, p, out):
                         "must match at least one of the alternatives",
                     )
                 )
-        if _h73 is not _M:
-            if not (type(_h73) is str or _h73 is None):
+        if _h74 is not _M:
+            if not (type(_h74) is str or _h74 is None):
                 out.append(
                     _V(
                         p + "/failure_reason",
@@ -854,16 +859,19 @@ def _v_Generation(x, p, out):
                         "must be a string or null",
                     )
                 )
-        if _h74 is not _M:
-            if not (type(_h74) is list or _h74 is None):
+        if _h75 is not _M:
+            if not (type(_h75) is list or _h75 is None):
                 out.append(_V(p + "/output", "Generation.output.type", "must be an array or null"))
-            if type(_h74) is list:
-                for _i79, _x80 in enumerate(_h74):
-                    if not (_ok_GenerationOutput(_x80)):
-                        _v_GenerationOutput(_x80, p + "/output/" + str(_i79), out)
-    if type(x) is not dict or (((_h70 == "completed"))):
+            if type(_h75) is list:
+                _m86 = list(map(_ok_GenerationOutput, _h75))
+                if not all(_m86):
+                    for _i80 in _compress(_count(), map(_not, _m86)):
+                        _x81 = _h75[_i80]
+                        if not (_ok_GenerationOutput(_x81)):
+                            _v_GenerationOutput(_x81, p + "/output/" + str(_i80), out)
+    if type(x) is not dict or (((_h71 == "completed"))):
         if type(x) is dict:
-            if _h74 is _M:
+            if _h75 is _M:
                 out.append(
                     _V(
                         p + "/output",
@@ -871,8 +879,8 @@ def _v_Generation(x, p, out):
                         "a completed generation carries at least one output",
                     )
                 )
-            if _h74 is not _M:
-                if not (type(_h74) is list):
+            if _h75 is not _M:
+                if not (type(_h75) is list):
                     out.append(
                         _V(
                             p + "/output",
@@ -880,8 +888,8 @@ def _v_Generation(x, p, out):
                             "a completed generation carries at least one output",
                         )
                     )
-                if type(_h74) is list:
-                    if len(_h74) < 1:
+                if type(_h75) is list:
+                    if len(_h75) < 1:
                         out.append(
                             _V(
                                 p + "/output",
@@ -889,9 +897,9 @@ def _v_Generation(x, p, out):
                                 "a completed generation carries at least one output",
                             )
                         )
-    if type(x) is not dict or (((_h70 == "failed"))):
+    if type(x) is not dict or (((_h71 == "failed"))):
         if type(x) is dict:
-            if _h72 is _M:
+            if _h73 is _M:
                 out.append(
                     _V(
                         p + "/failure_code",
@@ -899,8 +907,8 @@ def _v_Generation(x, p, out):
                         "a failed generation carries a failure_code",
                     )
                 )
-            if _h72 is not _M:
-                if not (type(_h72) is str):
+            if _h73 is not _M:
+                if not (type(_h73) is str):
                     out.append(
                         _V(
                             p + "/failure_code",
@@ -914,67 +922,67 @@ def _ok_Generation(x):
     """Whether x is a valid Generation (/components/schemas/Generation)."""
     if type(x) is not dict:
         return False
-    _h85 = x.get("id", _M)
-    _h86 = x.get("created_at", _M)
-    _h87 = x.get("model", _M)
-    _h88 = x.get("state", _M)
-    _h89 = x.get("type", _M)
-    _h90 = x.get("failure_code", _M)
-    _h91 = x.get("failure_reason", _M)
-    _h92 = x.get("output", _M)
-    if _h85 is _M:
-        return False
-    if _h86 is _M:
-        return False
+    _h87 = x.get("id", _M)
+    _h88 = x.get("created_at", _M)
+    _h89 = x.get("model", _M)
+    _h90 = x.get("state", _M)
+    _h91 = x.get("type", _M)
+    _h92 = x.get("failure_code", _M)
+    _h93 = x.get("failure_reason", _M)
+    _h94 = x.get("output", _M)
     if _h87 is _M:
         return False
     if _h88 is _M:
         return False
     if _h89 is _M:
         return False
-    if _h85 is not _M:
-        if not (type(_h85) is str):
-            return False
-        if len(_h85) != 36 or _UUID_MATCH(_h85) is None:
-            return False
-    if _h86 is not _M:
-        if not (type(_h86) is str):
-            return False
+    if _h90 is _M:
+        return False
+    if _h91 is _M:
+        return False
     if _h87 is not _M:
-        if not ((type(_h87) is str) and (_h87 in _E75)):
+        if not (type(_h87) is str):
+            return False
+        if len(_h87) != 36 or _UUID_MATCH(_h87) is None:
             return False
     if _h88 is not _M:
-        if not ((type(_h88) is str) and (_h88 in _E76)):
+        if not (type(_h88) is str):
             return False
     if _h89 is not _M:
-        if not ((type(_h89) is str) and (_h89 in _E77)):
+        if not ((type(_h89) is str) and (_h89 in _E76)):
             return False
     if _h90 is not _M:
-        if not ((((type(_h90) is str) and (_h90 in _E78))) or ((_h90 is None))):
+        if not ((type(_h90) is str) and (_h90 in _E77)):
             return False
     if _h91 is not _M:
-        if not (type(_h91) is str or _h91 is None):
+        if not ((type(_h91) is str) and (_h91 in _E78)):
             return False
     if _h92 is not _M:
-        if not (type(_h92) is list or _h92 is None):
+        if not ((((type(_h92) is str) and (_h92 in _E79))) or ((_h92 is None))):
             return False
-        if type(_h92) is list:
-            if not all(map(_ok_GenerationOutput, _h92)):
+    if _h93 is not _M:
+        if not (type(_h93) is str or _h93 is None):
+            return False
+    if _h94 is not _M:
+        if not (type(_h94) is list or _h94 is None):
+            return False
+        if type(_h94) is list:
+            if not all(map(_ok_GenerationOutput, _h94)):
                 return False
-    if _h88 == "completed":
+    if _h90 == "completed":
+        if _h94 is _M:
+            return False
+        if _h94 is not _M:
+            if not (type(_h94) is list):
+                return False
+            if type(_h94) is list:
+                if len(_h94) < 1:
+                    return False
+    if _h90 == "failed":
         if _h92 is _M:
             return False
         if _h92 is not _M:
-            if not (type(_h92) is list):
-                return False
-            if type(_h92) is list:
-                if len(_h92) < 1:
-                    return False
-    if _h88 == "failed":
-        if _h90 is _M:
-            return False
-        if _h90 is not _M:
-            if not (type(_h90) is str):
+            if not (type(_h92) is str):
                 return False
     return True
 
@@ -984,7 +992,7 @@ def _v_OutputFormat(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "OutputFormat.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E106:
+        if type(x) is not str or x not in _E108:
             out.append(_V(p, "OutputFormat.enum", "must be one of: png, jpeg"))
 
 
@@ -993,7 +1001,7 @@ def _ok_OutputFormat(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E106:
+        if x not in _E108:
             return False
     return True
 
@@ -1003,7 +1011,7 @@ def _v_Style(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "Style.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E107:
+        if type(x) is not str or x not in _E109:
             out.append(_V(p, "Style.enum", "must be one of: auto, manga"))
 
 
@@ -1012,7 +1020,7 @@ def _ok_Style(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E107:
+        if x not in _E109:
             return False
     return True
 
@@ -1020,31 +1028,31 @@ def _ok_Style(x):
 def _v_ImageRef(x, p, out):
     """Collect violations of ImageRef (/components/schemas/ImageRef)."""
     if type(x) is dict:
-        _h110 = x.get("url", _M)
-        _h111 = x.get("data", _M)
-        _h112 = x.get("generation_id", _M)
-        _h113 = x.get("media_type", _M)
+        _h112 = x.get("url", _M)
+        _h113 = x.get("data", _M)
+        _h114 = x.get("generation_id", _M)
+        _h115 = x.get("media_type", _M)
     else:
-        _h110 = _h111 = _h112 = _h113 = _M
+        _h112 = _h113 = _h114 = _h115 = _M
     if not (type(x) is dict):
         out.append(_V(p, "ImageRef.type", "must be an object"))
     if type(x) is dict:
-        if _h110 is not _M:
-            if not (type(_h110) is str):
-                out.append(_V(p + "/url", "ImageRef.url.type", "must be a string"))
-            if type(_h110) is str:
-                if _URI_MATCH(_h110) is None:
-                    out.append(_V(p + "/url", "ImageRef.url.format", "must be a valid uri"))
-        if _h111 is not _M:
-            if not (type(_h111) is str):
-                out.append(_V(p + "/data", "ImageRef.data.type", "must be a string"))
         if _h112 is not _M:
             if not (type(_h112) is str):
+                out.append(_V(p + "/url", "ImageRef.url.type", "must be a string"))
+            if type(_h112) is str:
+                if _URI_MATCH(_h112) is None:
+                    out.append(_V(p + "/url", "ImageRef.url.format", "must be a valid uri"))
+        if _h113 is not _M:
+            if not (type(_h113) is str):
+                out.append(_V(p + "/data", "ImageRef.data.type", "must be a string"))
+        if _h114 is not _M:
+            if not (type(_h114) is str):
                 out.append(
                     _V(p + "/generation_id", "ImageRef.generation_id.type", "must be a string")
                 )
-            if type(_h112) is str:
-                if len(_h112) != 36 or _UUID_MATCH(_h112) is None:
+            if type(_h114) is str:
+                if len(_h114) != 36 or _UUID_MATCH(_h114) is None:
                     out.append(
                         _V(
                             p + "/generation_id",
@@ -1052,23 +1060,23 @@ def _v_ImageRef(x, p, out):
                             "must be a valid uuid",
                         )
                     )
-        if _h113 is not _M:
-            if not (type(_h113) is str):
+        if _h115 is not _M:
+            if not (type(_h115) is str):
                 out.append(_V(p + "/media_type", "ImageRef.media_type.type", "must be a string"))
-        if not _P114.issuperset(x):
-            for _k115 in x:
-                if _k115 not in _P114:
+        if not _P116.issuperset(x):
+            for _k117 in x:
+                if _k117 not in _P116:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k115),
+                            p + "/" + _esc(_k117),
                             "ImageRef.additionalProperties",
-                            _unknown(_k115, _P114),
+                            _unknown(_k117, _P116),
                         )
                     )
     if (
-        ((type(x) is not dict or ((_h110 is not _M))))
-        + ((type(x) is not dict or ((_h111 is not _M))))
-        + ((type(x) is not dict or ((_h112 is not _M))))
+        ((type(x) is not dict or ((_h112 is not _M))))
+        + ((type(x) is not dict or ((_h113 is not _M))))
+        + ((type(x) is not dict or ((_h114 is not _M))))
     ) != 1:
         out.append(
             _V(p, "image-ref-exactly-one-source", "give exactly one of url, data or generation_id")
@@ -1088,31 +1096,31 @@ def _ok_ImageRef(x):
     """Whether x is a valid ImageRef (/components/schemas/ImageRef)."""
     if type(x) is not dict:
         return False
-    _h116 = x.get("url", _M)
-    _h117 = x.get("data", _M)
-    _h118 = x.get("generation_id", _M)
-    _h119 = x.get("media_type", _M)
-    if _h116 is not _M:
-        if not (type(_h116) is str):
-            return False
-        if _URI_MATCH(_h116) is None:
-            return False
-    if _h117 is not _M:
-        if not (type(_h117) is str):
-            return False
+    _h118 = x.get("url", _M)
+    _h119 = x.get("data", _M)
+    _h120 = x.get("generation_id", _M)
+    _h121 = x.get("media_type", _M)
     if _h118 is not _M:
         if not (type(_h118) is str):
             return False
-        if len(_h118) != 36 or _UUID_MATCH(_h118) is None:
+        if _URI_MATCH(_h118) is None:
             return False
     if _h119 is not _M:
         if not (type(_h119) is str):
             return False
-    if not _P114.issuperset(x):
-        for _k120 in x:
-            if _k120 not in _P114:
+    if _h120 is not _M:
+        if not (type(_h120) is str):
+            return False
+        if len(_h120) != 36 or _UUID_MATCH(_h120) is None:
+            return False
+    if _h121 is not _M:
+        if not (type(_h121) is str):
+            return False
+    if not _P116.issuperset(x):
+        for _k122 in x:
+            if _k122 not in _P116:
                 return False
-    if ((((_h116 is not _M))) + (((_h117 is not _M))) + (((_h118 is not _M)))) != 1:
+    if ((((_h118 is not _M))) + (((_h119 is not _M))) + (((_h120 is not _M)))) != 1:
         return False
     if "data" in x and "media_type" not in x:
         return False
@@ -1124,7 +1132,7 @@ def _v_VideoDuration(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "VideoDuration.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E132:
+        if type(x) is not str or x not in _E135:
             out.append(_V(p, "VideoDuration.enum", "must be one of: 5s, 10s"))
 
 
@@ -1133,7 +1141,7 @@ def _ok_VideoDuration(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E132:
+        if x not in _E135:
             return False
     return True
 
@@ -1143,7 +1151,7 @@ def _v_VideoResolution(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "VideoResolution.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E133:
+        if type(x) is not str or x not in _E136:
             out.append(_V(p, "VideoResolution.enum", "must be one of: 360p, 540p, 720p, 1080p"))
 
 
@@ -1152,7 +1160,7 @@ def _ok_VideoResolution(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E133:
+        if x not in _E136:
             return False
     return True
 
@@ -1162,7 +1170,7 @@ def _v_VideoEditStrength(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "VideoEditStrength.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E143:
+        if type(x) is not str or x not in _E147:
             out.append(
                 _V(
                     p,
@@ -1177,12 +1185,12 @@ def _ok_VideoEditStrength(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E143:
+        if x not in _E147:
             return False
     return True
 
 
-def _cel150(self):
+def _cel155(self):
     """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
         return bool(
@@ -1201,18 +1209,18 @@ def _cel150(self):
 def _v_VideoEditOptions(x, p, out):
     """Collect violations of VideoEditOptions (/components/schemas/VideoEditOptions)."""
     if type(x) is dict:
-        _h138 = x.get("auto_controls", _M)
-        _h139 = x.get("controls", _M)
-        _h140 = x.get("strength", _M)
-        _h141 = x.get("keyframes", _M)
-        _h142 = x.get("keyframe_indexes", _M)
+        _h142 = x.get("auto_controls", _M)
+        _h143 = x.get("controls", _M)
+        _h144 = x.get("strength", _M)
+        _h145 = x.get("keyframes", _M)
+        _h146 = x.get("keyframe_indexes", _M)
     else:
-        _h138 = _h139 = _h140 = _h141 = _h142 = _M
+        _h142 = _h143 = _h144 = _h145 = _h146 = _M
     if not (type(x) is dict):
         out.append(_V(p, "VideoEditOptions.type", "must be an object"))
     if type(x) is dict:
-        if _h138 is not _M:
-            if not (type(_h138) is bool):
+        if _h142 is not _M:
+            if not (type(_h142) is bool):
                 out.append(
                     _V(
                         p + "/auto_controls",
@@ -1220,18 +1228,18 @@ def _v_VideoEditOptions(x, p, out):
                         "must be a boolean",
                     )
                 )
-        if _h139 is not _M:
-            _v_AdvancedControls(_h139, p + "/controls", out)
-        if _h140 is not _M:
-            if not ((type(_h140) is str) and (_h140 in _E143)):
-                _v_VideoEditStrength(_h140, p + "/strength", out)
-        if _h141 is not _M:
-            if not (type(_h141) is list):
+        if _h143 is not _M:
+            _v_AdvancedControls(_h143, p + "/controls", out)
+        if _h144 is not _M:
+            if not ((type(_h144) is str) and (_h144 in _E147)):
+                _v_VideoEditStrength(_h144, p + "/strength", out)
+        if _h145 is not _M:
+            if not (type(_h145) is list):
                 out.append(
                     _V(p + "/keyframes", "VideoEditOptions.keyframes.type", "must be an array")
                 )
-            if type(_h141) is list:
-                if len(_h141) > 64:
+            if type(_h145) is list:
+                if len(_h145) > 64:
                     out.append(
                         _V(
                             p + "/keyframes",
@@ -1239,11 +1247,14 @@ def _v_VideoEditOptions(x, p, out):
                             "must have at most 64 items",
                         )
                     )
-                for _i144, _x145 in enumerate(_h141):
-                    if not (_ok_ImageRef(_x145)):
-                        _v_ImageRef(_x145, p + "/keyframes/" + str(_i144), out)
-        if _h142 is not _M:
-            if not (type(_h142) is list):
+                _m150 = list(map(_ok_ImageRef, _h145))
+                if not all(_m150):
+                    for _i148 in _compress(_count(), map(_not, _m150)):
+                        _x149 = _h145[_i148]
+                        if not (_ok_ImageRef(_x149)):
+                            _v_ImageRef(_x149, p + "/keyframes/" + str(_i148), out)
+        if _h146 is not _M:
+            if not (type(_h146) is list):
                 out.append(
                     _V(
                         p + "/keyframe_indexes",
@@ -1251,8 +1262,8 @@ def _v_VideoEditOptions(x, p, out):
                         "must be an array",
                     )
                 )
-            if type(_h142) is list:
-                if not _unique(_h142):
+            if type(_h146) is list:
+                if not _unique(_h146):
                     out.append(
                         _V(
                             p + "/keyframe_indexes",
@@ -1260,35 +1271,35 @@ def _v_VideoEditOptions(x, p, out):
                             "must not contain duplicate items",
                         )
                     )
-                for _i146, _x147 in enumerate(_h142):
-                    if not ((type(_x147) is int or (type(_x147) is float and _x147.is_integer()))):
+                for _i151, _x152 in enumerate(_h146):
+                    if not ((type(_x152) is int or (type(_x152) is float and _x152.is_integer()))):
                         out.append(
                             _V(
-                                p + "/keyframe_indexes/" + str(_i146),
+                                p + "/keyframe_indexes/" + str(_i151),
                                 "VideoEditOptions.keyframe_indexes[].type",
                                 "must be an integer",
                             )
                         )
-                    if type(_x147) in _NUM:
-                        if _x147 < 0:
+                    if type(_x152) in _NUM:
+                        if _x152 < 0:
                             out.append(
                                 _V(
-                                    p + "/keyframe_indexes/" + str(_i146),
+                                    p + "/keyframe_indexes/" + str(_i151),
                                     "VideoEditOptions.keyframe_indexes[].minimum",
                                     "must be >= 0",
                                 )
                             )
-        if not _P148.issuperset(x):
-            for _k149 in x:
-                if _k149 not in _P148:
+        if not _P153.issuperset(x):
+            for _k154 in x:
+                if _k154 not in _P153:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k149),
+                            p + "/" + _esc(_k154),
                             "VideoEditOptions.additionalProperties",
-                            _unknown(_k149, _P148),
+                            _unknown(_k154, _P153),
                         )
                     )
-        if not _cel150(x):
+        if not _cel155(x):
             out.append(
                 _V(
                     p + "/keyframe_indexes",
@@ -1314,24 +1325,24 @@ def _v_VideoEditOptions(x, p, out):
                 )
             )
     if type(x) is dict:
-        if _h141 is not _M:
-            if type(_h141) is list:
-                for _i151, _x152 in enumerate(_h141):
-                    if type(_x152) is dict:
-                        _x153 = _x152.get("media_type", _M)
-                        if _x153 is not _M:
-                            if type(_x153) is str:
-                                if _RE154.search(_x153) is None:
+        if _h145 is not _M:
+            if type(_h145) is list:
+                for _i156, _x157 in enumerate(_h145):
+                    if type(_x157) is dict:
+                        _x158 = _x157.get("media_type", _M)
+                        if _x158 is not _M:
+                            if type(_x158) is str:
+                                if not _x158.startswith("image/"):
                                     out.append(
                                         _V(
-                                            p + "/keyframes/" + str(_i151) + "/media_type",
+                                            p + "/keyframes/" + str(_i156) + "/media_type",
                                             "edit-keyframes-image-media",
                                             "edit.keyframes take image media (media_type image/*)",
                                         )
                                     )
 
 
-def _cel165(self):
+def _cel169(self):
     """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
         return bool(
@@ -1351,60 +1362,60 @@ def _ok_VideoEditOptions(x):
     """Whether x is a valid VideoEditOptions (/components/schemas/VideoEditOptions)."""
     if type(x) is not dict:
         return False
-    _h155 = x.get("auto_controls", _M)
-    _h156 = x.get("controls", _M)
-    _h157 = x.get("strength", _M)
-    _h158 = x.get("keyframes", _M)
-    _h159 = x.get("keyframe_indexes", _M)
-    if _h155 is not _M:
-        if not (type(_h155) is bool):
+    _h159 = x.get("auto_controls", _M)
+    _h160 = x.get("controls", _M)
+    _h161 = x.get("strength", _M)
+    _h162 = x.get("keyframes", _M)
+    _h163 = x.get("keyframe_indexes", _M)
+    if _h159 is not _M:
+        if not (type(_h159) is bool):
             return False
-    if _h156 is not _M and not (type(_h156) is dict):
+    if _h160 is not _M and not (type(_h160) is dict):
         return False
-    if _h157 is not _M:
-        if not ((type(_h157) is str) and (_h157 in _E143)):
+    if _h161 is not _M:
+        if not ((type(_h161) is str) and (_h161 in _E147)):
             return False
-    if _h158 is not _M and not (type(_h158) is list):
+    if _h162 is not _M and not (type(_h162) is list):
         return False
-    if _h159 is not _M and not (type(_h159) is list):
+    if _h163 is not _M and not (type(_h163) is list):
         return False
-    if not _P148.issuperset(x):
-        for _k164 in x:
-            if _k164 not in _P148:
+    if not _P153.issuperset(x):
+        for _k168 in x:
+            if _k168 not in _P153:
                 return False
-    if not _cel165(x):
+    if not _cel169(x):
         return False
     if "keyframes" in x and "keyframe_indexes" not in x:
         return False
     if "keyframe_indexes" in x and "keyframes" not in x:
         return False
-    if _h158 is not _M:
-        for _x167 in _h158:
-            if type(_x167) is dict:
-                _x168 = _x167.get("media_type", _M)
-                if _x168 is not _M:
-                    if type(_x168) is str:
-                        if _RE154.search(_x168) is None:
+    if _h162 is not _M:
+        for _x171 in _h162:
+            if type(_x171) is dict:
+                _x172 = _x171.get("media_type", _M)
+                if _x172 is not _M:
+                    if type(_x172) is str:
+                        if not _x172.startswith("image/"):
                             return False
-    if _h156 is not _M:
-        if not (_ok_AdvancedControls(_h156)):
+    if _h160 is not _M:
+        if not (_ok_AdvancedControls(_h160)):
             return False
-    if _h158 is not _M:
-        if not (type(_h158) is list):
+    if _h162 is not _M:
+        if not (type(_h162) is list):
             return False
-        if len(_h158) > 64:
+        if len(_h162) > 64:
             return False
-        if not all(map(_ok_ImageRef, _h158)):
+        if not all(map(_ok_ImageRef, _h162)):
             return False
-    if _h159 is not _M:
-        if not (type(_h159) is list):
+    if _h163 is not _M:
+        if not (type(_h163) is list):
             return False
-        if not _unique(_h159):
+        if not _unique(_h163):
             return False
-        for _x163 in _h159:
-            if not ((type(_x163) is int or (type(_x163) is float and _x163.is_integer()))):
+        for _x167 in _h163:
+            if not ((type(_x167) is int or (type(_x167) is float and _x167.is_integer()))):
                 return False
-            if _x163 < 0:
+            if _x167 < 0:
                 return False
     return True
 
@@ -1412,67 +1423,67 @@ def _ok_VideoEditOptions(x):
 def _v_SourcePosition(x, p, out):
     """Collect violations of SourcePosition (/components/schemas/SourcePosition)."""
     if type(x) is dict:
-        _h169 = x.get("x_norm", _M)
-        _h170 = x.get("y_norm", _M)
-        _h171 = x.get("w_norm", _M)
-        _h172 = x.get("h_norm", _M)
+        _h173 = x.get("x_norm", _M)
+        _h174 = x.get("y_norm", _M)
+        _h175 = x.get("w_norm", _M)
+        _h176 = x.get("h_norm", _M)
     else:
-        _h169 = _h170 = _h171 = _h172 = _M
+        _h173 = _h174 = _h175 = _h176 = _M
     if not (type(x) is dict):
         out.append(_V(p, "SourcePosition.type", "must be an object"))
     if type(x) is dict:
-        if _h169 is _M:
+        if _h173 is _M:
             out.append(_V(p + "/x_norm", "SourcePosition.x_norm.required", "x_norm is required"))
-        if _h170 is _M:
+        if _h174 is _M:
             out.append(_V(p + "/y_norm", "SourcePosition.y_norm.required", "y_norm is required"))
-        if _h171 is _M:
+        if _h175 is _M:
             out.append(_V(p + "/w_norm", "SourcePosition.w_norm.required", "w_norm is required"))
-        if _h172 is _M:
+        if _h176 is _M:
             out.append(_V(p + "/h_norm", "SourcePosition.h_norm.required", "h_norm is required"))
-        if _h169 is not _M:
-            if not (type(_h169) in _NUM):
+        if _h173 is not _M:
+            if not (type(_h173) in _NUM):
                 out.append(_V(p + "/x_norm", "SourcePosition.x_norm.type", "must be a number"))
-            if type(_h169) in _NUM:
-                if _h169 < -2:
+            if type(_h173) in _NUM:
+                if _h173 < -2:
                     out.append(_V(p + "/x_norm", "SourcePosition.x_norm.minimum", "must be >= -2"))
-                if _h169 > 2:
+                if _h173 > 2:
                     out.append(_V(p + "/x_norm", "SourcePosition.x_norm.maximum", "must be <= 2"))
-        if _h170 is not _M:
-            if not (type(_h170) in _NUM):
+        if _h174 is not _M:
+            if not (type(_h174) in _NUM):
                 out.append(_V(p + "/y_norm", "SourcePosition.y_norm.type", "must be a number"))
-            if type(_h170) in _NUM:
-                if _h170 < -2:
+            if type(_h174) in _NUM:
+                if _h174 < -2:
                     out.append(_V(p + "/y_norm", "SourcePosition.y_norm.minimum", "must be >= -2"))
-                if _h170 > 2:
+                if _h174 > 2:
                     out.append(_V(p + "/y_norm", "SourcePosition.y_norm.maximum", "must be <= 2"))
-        if _h171 is not _M:
-            if not (type(_h171) in _NUM):
+        if _h175 is not _M:
+            if not (type(_h175) in _NUM):
                 out.append(_V(p + "/w_norm", "SourcePosition.w_norm.type", "must be a number"))
-            if type(_h171) in _NUM:
-                if _h171 > 2:
+            if type(_h175) in _NUM:
+                if _h175 > 2:
                     out.append(_V(p + "/w_norm", "SourcePosition.w_norm.maximum", "must be <= 2"))
-                if _h171 <= 0:
+                if _h175 <= 0:
                     out.append(
                         _V(p + "/w_norm", "SourcePosition.w_norm.exclusiveMinimum", "must be > 0")
                     )
-        if _h172 is not _M:
-            if not (type(_h172) in _NUM):
+        if _h176 is not _M:
+            if not (type(_h176) in _NUM):
                 out.append(_V(p + "/h_norm", "SourcePosition.h_norm.type", "must be a number"))
-            if type(_h172) in _NUM:
-                if _h172 > 2:
+            if type(_h176) in _NUM:
+                if _h176 > 2:
                     out.append(_V(p + "/h_norm", "SourcePosition.h_norm.maximum", "must be <= 2"))
-                if _h172 <= 0:
+                if _h176 <= 0:
                     out.append(
                         _V(p + "/h_norm", "SourcePosition.h_norm.exclusiveMinimum", "must be > 0")
                     )
-        if not _P173.issuperset(x):
-            for _k174 in x:
-                if _k174 not in _P173:
+        if not _P177.issuperset(x):
+            for _k178 in x:
+                if _k178 not in _P177:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k174),
+                            p + "/" + _esc(_k178),
                             "SourcePosition.additionalProperties",
-                            _unknown(_k174, _P173),
+                            _unknown(_k178, _P177),
                         )
                     )
 
@@ -1481,54 +1492,54 @@ def _ok_SourcePosition(x):
     """Whether x is a valid SourcePosition (/components/schemas/SourcePosition)."""
     if type(x) is not dict:
         return False
-    _h175 = x.get("x_norm", _M)
-    _h176 = x.get("y_norm", _M)
-    _h177 = x.get("w_norm", _M)
-    _h178 = x.get("h_norm", _M)
-    if _h175 is _M:
+    _h179 = x.get("x_norm", _M)
+    _h180 = x.get("y_norm", _M)
+    _h181 = x.get("w_norm", _M)
+    _h182 = x.get("h_norm", _M)
+    if _h179 is _M:
         return False
-    if _h176 is _M:
+    if _h180 is _M:
         return False
-    if _h177 is _M:
+    if _h181 is _M:
         return False
-    if _h178 is _M:
+    if _h182 is _M:
         return False
-    if _h175 is not _M:
-        if not (type(_h175) in _NUM):
+    if _h179 is not _M:
+        if not (type(_h179) in _NUM):
             return False
-        if _h175 < -2:
+        if _h179 < -2:
             return False
-        if _h175 > 2:
+        if _h179 > 2:
             return False
-    if _h176 is not _M:
-        if not (type(_h176) in _NUM):
+    if _h180 is not _M:
+        if not (type(_h180) in _NUM):
             return False
-        if _h176 < -2:
+        if _h180 < -2:
             return False
-        if _h176 > 2:
+        if _h180 > 2:
             return False
-    if _h177 is not _M:
-        if not (type(_h177) in _NUM):
+    if _h181 is not _M:
+        if not (type(_h181) in _NUM):
             return False
-        if _h177 > 2:
+        if _h181 > 2:
             return False
-        if _h177 <= 0:
+        if _h181 <= 0:
             return False
-    if _h178 is not _M:
-        if not (type(_h178) in _NUM):
+    if _h182 is not _M:
+        if not (type(_h182) in _NUM):
             return False
-        if _h178 > 2:
+        if _h182 > 2:
             return False
-        if _h178 <= 0:
+        if _h182 <= 0:
             return False
-    if not _P173.issuperset(x):
-        for _k179 in x:
-            if _k179 not in _P173:
+    if not _P177.issuperset(x):
+        for _k183 in x:
+            if _k183 not in _P177:
                 return False
     return True
 
 
-def _cel182(self):
+def _cel186(self):
     """CEL rule video-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
         return bool(
@@ -1547,48 +1558,48 @@ def _cel182(self):
 def _v_VideoOptions(x, p, out):
     """Collect violations of VideoOptions (/components/schemas/VideoOptions)."""
     if type(x) is dict:
-        _h121 = x.get("duration", _M)
-        _h122 = x.get("resolution", _M)
-        _h123 = x.get("hdr", _M)
-        _h124 = x.get("exr_export", _M)
-        _h125 = x.get("loop", _M)
-        _h126 = x.get("start_frame", _M)
-        _h127 = x.get("end_frame", _M)
-        _h128 = x.get("keyframes", _M)
-        _h129 = x.get("keyframe_indexes", _M)
-        _h130 = x.get("edit", _M)
-        _h131 = x.get("source_position", _M)
+        _h124 = x.get("duration", _M)
+        _h125 = x.get("resolution", _M)
+        _h126 = x.get("hdr", _M)
+        _h127 = x.get("exr_export", _M)
+        _h128 = x.get("loop", _M)
+        _h129 = x.get("start_frame", _M)
+        _h130 = x.get("end_frame", _M)
+        _h131 = x.get("keyframes", _M)
+        _h132 = x.get("keyframe_indexes", _M)
+        _h133 = x.get("edit", _M)
+        _h134 = x.get("source_position", _M)
     else:
-        _h121 = _h122 = _h123 = _h124 = _h125 = _h126 = _h127 = _h128 = _h129 = _h130 = _h131 = _M
+        _h124 = _h125 = _h126 = _h127 = _h128 = _h129 = _h130 = _h131 = _h132 = _h133 = _h134 = _M
     if not (type(x) is dict):
         out.append(_V(p, "VideoOptions.type", "must be an object"))
     if type(x) is dict:
-        if _h121 is not _M:
-            if not ((type(_h121) is str) and (_h121 in _E132)):
-                _v_VideoDuration(_h121, p + "/duration", out)
-        if _h122 is not _M:
-            if not ((type(_h122) is str) and (_h122 in _E133)):
-                _v_VideoResolution(_h122, p + "/resolution", out)
-        if _h123 is not _M:
-            if not (type(_h123) is bool):
-                out.append(_V(p + "/hdr", "VideoOptions.hdr.type", "must be a boolean"))
         if _h124 is not _M:
-            if not (type(_h124) is bool):
+            if not ((type(_h124) is str) and (_h124 in _E135)):
+                _v_VideoDuration(_h124, p + "/duration", out)
+        if _h125 is not _M:
+            if not ((type(_h125) is str) and (_h125 in _E136)):
+                _v_VideoResolution(_h125, p + "/resolution", out)
+        if _h126 is not _M:
+            if not (type(_h126) is bool):
+                out.append(_V(p + "/hdr", "VideoOptions.hdr.type", "must be a boolean"))
+        if _h127 is not _M:
+            if not (type(_h127) is bool):
                 out.append(
                     _V(p + "/exr_export", "VideoOptions.exr_export.type", "must be a boolean")
                 )
-        if _h125 is not _M:
-            if not (type(_h125) is bool):
-                out.append(_V(p + "/loop", "VideoOptions.loop.type", "must be a boolean"))
-        if _h126 is not _M:
-            _v_ImageRef(_h126, p + "/start_frame", out)
-        if _h127 is not _M:
-            _v_ImageRef(_h127, p + "/end_frame", out)
         if _h128 is not _M:
-            if not (type(_h128) is list):
+            if not (type(_h128) is bool):
+                out.append(_V(p + "/loop", "VideoOptions.loop.type", "must be a boolean"))
+        if _h129 is not _M:
+            _v_ImageRef(_h129, p + "/start_frame", out)
+        if _h130 is not _M:
+            _v_ImageRef(_h130, p + "/end_frame", out)
+        if _h131 is not _M:
+            if not (type(_h131) is list):
                 out.append(_V(p + "/keyframes", "VideoOptions.keyframes.type", "must be an array"))
-            if type(_h128) is list:
-                if len(_h128) < 1:
+            if type(_h131) is list:
+                if len(_h131) < 1:
                     out.append(
                         _V(
                             p + "/keyframes",
@@ -1596,7 +1607,7 @@ def _v_VideoOptions(x, p, out):
                             "must have at least 1 item",
                         )
                     )
-                if len(_h128) > 64:
+                if len(_h131) > 64:
                     out.append(
                         _V(
                             p + "/keyframes",
@@ -1604,11 +1615,14 @@ def _v_VideoOptions(x, p, out):
                             "must have at most 64 items",
                         )
                     )
-                for _i134, _x135 in enumerate(_h128):
-                    if not (_ok_ImageRef(_x135)):
-                        _v_ImageRef(_x135, p + "/keyframes/" + str(_i134), out)
-        if _h129 is not _M:
-            if not (type(_h129) is list):
+                _m139 = list(map(_ok_ImageRef, _h131))
+                if not all(_m139):
+                    for _i137 in _compress(_count(), map(_not, _m139)):
+                        _x138 = _h131[_i137]
+                        if not (_ok_ImageRef(_x138)):
+                            _v_ImageRef(_x138, p + "/keyframes/" + str(_i137), out)
+        if _h132 is not _M:
+            if not (type(_h132) is list):
                 out.append(
                     _V(
                         p + "/keyframe_indexes",
@@ -1616,8 +1630,8 @@ def _v_VideoOptions(x, p, out):
                         "must be an array",
                     )
                 )
-            if type(_h129) is list:
-                if not _unique(_h129):
+            if type(_h132) is list:
+                if not _unique(_h132):
                     out.append(
                         _V(
                             p + "/keyframe_indexes",
@@ -1625,39 +1639,39 @@ def _v_VideoOptions(x, p, out):
                             "must not contain duplicate items",
                         )
                     )
-                for _i136, _x137 in enumerate(_h129):
-                    if not ((type(_x137) is int or (type(_x137) is float and _x137.is_integer()))):
+                for _i140, _x141 in enumerate(_h132):
+                    if not ((type(_x141) is int or (type(_x141) is float and _x141.is_integer()))):
                         out.append(
                             _V(
-                                p + "/keyframe_indexes/" + str(_i136),
+                                p + "/keyframe_indexes/" + str(_i140),
                                 "VideoOptions.keyframe_indexes[].type",
                                 "must be an integer",
                             )
                         )
-                    if type(_x137) in _NUM:
-                        if _x137 < 0:
+                    if type(_x141) in _NUM:
+                        if _x141 < 0:
                             out.append(
                                 _V(
-                                    p + "/keyframe_indexes/" + str(_i136),
+                                    p + "/keyframe_indexes/" + str(_i140),
                                     "VideoOptions.keyframe_indexes[].minimum",
                                     "must be >= 0",
                                 )
                             )
-        if _h130 is not _M:
-            _v_VideoEditOptions(_h130, p + "/edit", out)
-        if _h131 is not _M:
-            _v_SourcePosition(_h131, p + "/source_position", out)
-        if not _P180.issuperset(x):
-            for _k181 in x:
-                if _k181 not in _P180:
+        if _h133 is not _M:
+            _v_VideoEditOptions(_h133, p + "/edit", out)
+        if _h134 is not _M:
+            _v_SourcePosition(_h134, p + "/source_position", out)
+        if not _P184.issuperset(x):
+            for _k185 in x:
+                if _k185 not in _P184:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k181),
+                            p + "/" + _esc(_k185),
                             "VideoOptions.additionalProperties",
-                            _unknown(_k181, _P180),
+                            _unknown(_k185, _P184),
                         )
                     )
-        if not _cel182(x):
+        if not _cel186(x):
             out.append(
                 _V(
                     p + "/keyframe_indexes",
@@ -1665,14 +1679,14 @@ def _v_VideoOptions(x, p, out):
                     "keyframe_indexes must have as many entries as keyframes",
                 )
             )
-    if type(x) is not dict or (((_h124 is True))):
+    if type(x) is not dict or (((_h127 is True))):
         if type(x) is dict:
-            if _h123 is _M:
+            if _h126 is _M:
                 out.append(
                     _V(p + "/hdr", "video-exr-export-requires-hdr", "exr_export requires hdr=true")
                 )
-            if _h123 is not _M:
-                if _h123 is not True:
+            if _h126 is not _M:
+                if _h126 is not True:
                     out.append(
                         _V(
                             p + "/hdr",
@@ -1680,10 +1694,10 @@ def _v_VideoOptions(x, p, out):
                             "exr_export requires hdr=true",
                         )
                     )
-    if type(x) is not dict or (((_h125 is True))):
+    if type(x) is not dict or (((_h128 is True))):
         if type(x) is dict:
-            if _h121 is not _M:
-                if _h121 == "10s":
+            if _h124 is not _M:
+                if _h124 == "10s":
                     out.append(
                         _V(
                             p + "/duration",
@@ -1691,10 +1705,10 @@ def _v_VideoOptions(x, p, out):
                             "loop is not supported with duration=10s",
                         )
                     )
-    if type(x) is not dict or (((_h125 is True))):
+    if type(x) is not dict or (((_h128 is True))):
         if type(x) is dict:
-            if _h123 is not _M:
-                if _h123 is True:
+            if _h126 is not _M:
+                if _h126 is True:
                     out.append(
                         _V(
                             p + "/hdr",
@@ -1702,9 +1716,9 @@ def _v_VideoOptions(x, p, out):
                             "loop is not supported with hdr=true",
                         )
                     )
-    if type(x) is not dict or ((_h128 is not _M)):
+    if type(x) is not dict or ((_h131 is not _M)):
         if type(x) is dict:
-            if _h126 is not _M:
+            if _h129 is not _M:
                 out.append(
                     _V(
                         p + "/start_frame",
@@ -1712,9 +1726,9 @@ def _v_VideoOptions(x, p, out):
                         "keyframes and start_frame are mutually exclusive",
                     )
                 )
-    if type(x) is not dict or ((_h128 is not _M)):
+    if type(x) is not dict or ((_h131 is not _M)):
         if type(x) is dict:
-            if _h127 is not _M:
+            if _h130 is not _M:
                 out.append(
                     _V(
                         p + "/end_frame",
@@ -1722,10 +1736,10 @@ def _v_VideoOptions(x, p, out):
                         "keyframes and end_frame are mutually exclusive",
                     )
                 )
-    if type(x) is not dict or ((_h128 is not _M)):
+    if type(x) is not dict or ((_h131 is not _M)):
         if type(x) is dict:
-            if _h125 is not _M:
-                if _h125 is True:
+            if _h128 is not _M:
+                if _h128 is True:
                     out.append(
                         _V(
                             p + "/loop",
@@ -1750,40 +1764,40 @@ def _v_VideoOptions(x, p, out):
                     "keyframes and keyframe_indexes go together",
                 )
             )
-    if type(x) is not dict or (((_h121 == "10s"))):
+    if type(x) is not dict or (((_h124 == "10s"))):
         if type(x) is dict:
-            if _h129 is not _M:
-                if type(_h129) is list:
-                    for _i183, _x184 in enumerate(_h129):
-                        if type(_x184) in _NUM:
-                            if _x184 > 240:
+            if _h132 is not _M:
+                if type(_h132) is list:
+                    for _i187, _x188 in enumerate(_h132):
+                        if type(_x188) in _NUM:
+                            if _x188 > 240:
                                 out.append(
                                     _V(
-                                        p + "/keyframe_indexes/" + str(_i183),
+                                        p + "/keyframe_indexes/" + str(_i187),
                                         "video-keyframe-indexes-in-grid",
                                         "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
                                     )
                                 )
     else:
         if type(x) is dict:
-            if _h129 is not _M:
-                if type(_h129) is list:
-                    for _i185, _x186 in enumerate(_h129):
-                        if type(_x186) in _NUM:
-                            if _x186 > 120:
+            if _h132 is not _M:
+                if type(_h132) is list:
+                    for _i189, _x190 in enumerate(_h132):
+                        if type(_x190) in _NUM:
+                            if _x190 > 120:
                                 out.append(
                                     _V(
-                                        p + "/keyframe_indexes/" + str(_i185),
+                                        p + "/keyframe_indexes/" + str(_i189),
                                         "video-keyframe-indexes-in-grid",
                                         "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
                                     )
                                 )
-    if ((type(x) is not dict or ((_h126 is not _M)))) or (
-        (type(x) is not dict or ((_h127 is not _M)))
+    if ((type(x) is not dict or ((_h129 is not _M)))) or (
+        (type(x) is not dict or ((_h130 is not _M)))
     ):
         if type(x) is dict:
-            if _h121 is not _M:
-                if _h121 == "10s":
+            if _h124 is not _M:
+                if _h124 == "10s":
                     out.append(
                         _V(
                             p + "/duration",
@@ -1791,12 +1805,12 @@ def _v_VideoOptions(x, p, out):
                             "start_frame/end_frame (the legacy 2-frame surface) do not support duration=10s; use keyframes",
                         )
                     )
-    if ((type(x) is not dict or ((_h126 is not _M)))) or (
-        (type(x) is not dict or ((_h127 is not _M)))
+    if ((type(x) is not dict or ((_h129 is not _M)))) or (
+        (type(x) is not dict or ((_h130 is not _M)))
     ):
         if type(x) is dict:
-            if _h123 is not _M:
-                if _h123 is True:
+            if _h126 is not _M:
+                if _h126 is True:
                     out.append(
                         _V(
                             p + "/hdr",
@@ -1805,10 +1819,10 @@ def _v_VideoOptions(x, p, out):
                         )
                     )
     if type(x) is not dict or (
-        (_h130 is not _M and ((type(_h130) is not dict or (("keyframes" in _h130)))))
+        (_h133 is not _M and ((type(_h133) is not dict or (("keyframes" in _h133)))))
     ):
         if type(x) is dict:
-            if _h126 is not _M:
+            if _h129 is not _M:
                 out.append(
                     _V(
                         p + "/start_frame",
@@ -1817,12 +1831,12 @@ def _v_VideoOptions(x, p, out):
                     )
                 )
     if type(x) is dict:
-        if _h126 is not _M:
-            if type(_h126) is dict:
-                _x187 = _h126.get("media_type", _M)
-                if _x187 is not _M:
-                    if type(_x187) is str:
-                        if _RE154.search(_x187) is None:
+        if _h129 is not _M:
+            if type(_h129) is dict:
+                _x191 = _h129.get("media_type", _M)
+                if _x191 is not _M:
+                    if type(_x191) is str:
+                        if not _x191.startswith("image/"):
                             out.append(
                                 _V(
                                     p + "/start_frame/media_type",
@@ -1830,12 +1844,12 @@ def _v_VideoOptions(x, p, out):
                                     "start_frame, end_frame and keyframes take image media (media_type image/*)",
                                 )
                             )
-        if _h127 is not _M:
-            if type(_h127) is dict:
-                _x188 = _h127.get("media_type", _M)
-                if _x188 is not _M:
-                    if type(_x188) is str:
-                        if _RE154.search(_x188) is None:
+        if _h130 is not _M:
+            if type(_h130) is dict:
+                _x192 = _h130.get("media_type", _M)
+                if _x192 is not _M:
+                    if type(_x192) is str:
+                        if not _x192.startswith("image/"):
                             out.append(
                                 _V(
                                     p + "/end_frame/media_type",
@@ -1843,24 +1857,24 @@ def _v_VideoOptions(x, p, out):
                                     "start_frame, end_frame and keyframes take image media (media_type image/*)",
                                 )
                             )
-        if _h128 is not _M:
-            if type(_h128) is list:
-                for _i189, _x190 in enumerate(_h128):
-                    if type(_x190) is dict:
-                        _x191 = _x190.get("media_type", _M)
-                        if _x191 is not _M:
-                            if type(_x191) is str:
-                                if _RE154.search(_x191) is None:
+        if _h131 is not _M:
+            if type(_h131) is list:
+                for _i193, _x194 in enumerate(_h131):
+                    if type(_x194) is dict:
+                        _x195 = _x194.get("media_type", _M)
+                        if _x195 is not _M:
+                            if type(_x195) is str:
+                                if not _x195.startswith("image/"):
                                     out.append(
                                         _V(
-                                            p + "/keyframes/" + str(_i189) + "/media_type",
+                                            p + "/keyframes/" + str(_i193) + "/media_type",
                                             "video-frames-image-media",
                                             "start_frame, end_frame and keyframes take image media (media_type image/*)",
                                         )
                                     )
 
 
-def _cel208(self):
+def _cel212(self):
     """CEL rule video-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
         return bool(
@@ -1880,151 +1894,151 @@ def _ok_VideoOptions(x):
     """Whether x is a valid VideoOptions (/components/schemas/VideoOptions)."""
     if type(x) is not dict:
         return False
-    _h192 = x.get("duration", _M)
-    _h193 = x.get("resolution", _M)
-    _h194 = x.get("hdr", _M)
-    _h195 = x.get("exr_export", _M)
-    _h196 = x.get("loop", _M)
-    _h197 = x.get("start_frame", _M)
-    _h198 = x.get("end_frame", _M)
-    _h199 = x.get("keyframes", _M)
-    _h200 = x.get("keyframe_indexes", _M)
-    _h201 = x.get("edit", _M)
-    _h202 = x.get("source_position", _M)
-    if _h192 is not _M:
-        if not ((type(_h192) is str) and (_h192 in _E132)):
-            return False
-    if _h193 is not _M:
-        if not ((type(_h193) is str) and (_h193 in _E133)):
-            return False
-    if _h194 is not _M:
-        if not (type(_h194) is bool):
-            return False
-    if _h195 is not _M:
-        if not (type(_h195) is bool):
-            return False
+    _h196 = x.get("duration", _M)
+    _h197 = x.get("resolution", _M)
+    _h198 = x.get("hdr", _M)
+    _h199 = x.get("exr_export", _M)
+    _h200 = x.get("loop", _M)
+    _h201 = x.get("start_frame", _M)
+    _h202 = x.get("end_frame", _M)
+    _h203 = x.get("keyframes", _M)
+    _h204 = x.get("keyframe_indexes", _M)
+    _h205 = x.get("edit", _M)
+    _h206 = x.get("source_position", _M)
     if _h196 is not _M:
-        if not (type(_h196) is bool):
+        if not ((type(_h196) is str) and (_h196 in _E135)):
             return False
-    if _h197 is not _M and not (type(_h197) is dict):
-        return False
-    if _h198 is not _M and not (type(_h198) is dict):
-        return False
-    if _h199 is not _M and not (type(_h199) is list):
-        return False
-    if _h200 is not _M and not (type(_h200) is list):
-        return False
+    if _h197 is not _M:
+        if not ((type(_h197) is str) and (_h197 in _E136)):
+            return False
+    if _h198 is not _M:
+        if not (type(_h198) is bool):
+            return False
+    if _h199 is not _M:
+        if not (type(_h199) is bool):
+            return False
+    if _h200 is not _M:
+        if not (type(_h200) is bool):
+            return False
     if _h201 is not _M and not (type(_h201) is dict):
         return False
     if _h202 is not _M and not (type(_h202) is dict):
         return False
-    if not _P180.issuperset(x):
-        for _k207 in x:
-            if _k207 not in _P180:
-                return False
-    if not _cel208(x):
+    if _h203 is not _M and not (type(_h203) is list):
         return False
-    if _h195 is True:
-        if _h194 is _M:
+    if _h204 is not _M and not (type(_h204) is list):
+        return False
+    if _h205 is not _M and not (type(_h205) is dict):
+        return False
+    if _h206 is not _M and not (type(_h206) is dict):
+        return False
+    if not _P184.issuperset(x):
+        for _k211 in x:
+            if _k211 not in _P184:
+                return False
+    if not _cel212(x):
+        return False
+    if _h199 is True:
+        if _h198 is _M:
             return False
-        if _h194 is not _M:
-            if _h194 is not True:
-                return False
-    if _h196 is True:
-        if _h192 is not _M:
-            if _h192 == "10s":
-                return False
-    if _h196 is True:
-        if _h194 is not _M:
-            if _h194 is True:
-                return False
-    if _h199 is not _M:
-        if _h197 is not _M:
-            return False
-    if _h199 is not _M:
         if _h198 is not _M:
-            return False
-    if _h199 is not _M:
+            if _h198 is not True:
+                return False
+    if _h200 is True:
         if _h196 is not _M:
-            if _h196 is True:
+            if _h196 == "10s":
+                return False
+    if _h200 is True:
+        if _h198 is not _M:
+            if _h198 is True:
+                return False
+    if _h203 is not _M:
+        if _h201 is not _M:
+            return False
+    if _h203 is not _M:
+        if _h202 is not _M:
+            return False
+    if _h203 is not _M:
+        if _h200 is not _M:
+            if _h200 is True:
                 return False
     if "keyframes" in x and "keyframe_indexes" not in x:
         return False
     if "keyframe_indexes" in x and "keyframes" not in x:
         return False
-    if _h192 == "10s":
-        if _h200 is not _M:
-            for _x210 in _h200:
-                if type(_x210) in _NUM:
-                    if _x210 > 240:
+    if _h196 == "10s":
+        if _h204 is not _M:
+            for _x214 in _h204:
+                if type(_x214) in _NUM:
+                    if _x214 > 240:
                         return False
     else:
-        if _h200 is not _M:
-            for _x212 in _h200:
-                if type(_x212) in _NUM:
-                    if _x212 > 120:
+        if _h204 is not _M:
+            for _x216 in _h204:
+                if type(_x216) in _NUM:
+                    if _x216 > 120:
                         return False
-    if (((_h197 is not _M))) or (((_h198 is not _M))):
-        if _h192 is not _M:
-            if _h192 == "10s":
+    if (((_h201 is not _M))) or (((_h202 is not _M))):
+        if _h196 is not _M:
+            if _h196 == "10s":
                 return False
-    if (((_h197 is not _M))) or (((_h198 is not _M))):
-        if _h194 is not _M:
-            if _h194 is True:
+    if (((_h201 is not _M))) or (((_h202 is not _M))):
+        if _h198 is not _M:
+            if _h198 is True:
                 return False
-    if _h201 is not _M and ((("keyframes" in _h201))):
-        if _h197 is not _M:
+    if _h205 is not _M and ((("keyframes" in _h205))):
+        if _h201 is not _M:
             return False
-    if _h197 is not _M:
-        _x213 = _h197.get("media_type", _M)
-        if _x213 is not _M:
-            if type(_x213) is str:
-                if _RE154.search(_x213) is None:
-                    return False
-    if _h198 is not _M:
-        _x214 = _h198.get("media_type", _M)
-        if _x214 is not _M:
-            if type(_x214) is str:
-                if _RE154.search(_x214) is None:
-                    return False
-    if _h199 is not _M:
-        for _x216 in _h199:
-            if type(_x216) is dict:
-                _x217 = _x216.get("media_type", _M)
-                if _x217 is not _M:
-                    if type(_x217) is str:
-                        if _RE154.search(_x217) is None:
-                            return False
-    if _h197 is not _M:
-        if not (_ok_ImageRef(_h197)):
-            return False
-    if _h198 is not _M:
-        if not (_ok_ImageRef(_h198)):
-            return False
-    if _h199 is not _M:
-        if not (type(_h199) is list):
-            return False
-        if len(_h199) < 1:
-            return False
-        if len(_h199) > 64:
-            return False
-        if not all(map(_ok_ImageRef, _h199)):
-            return False
-    if _h200 is not _M:
-        if not (type(_h200) is list):
-            return False
-        if not _unique(_h200):
-            return False
-        for _x206 in _h200:
-            if not ((type(_x206) is int or (type(_x206) is float and _x206.is_integer()))):
-                return False
-            if _x206 < 0:
-                return False
     if _h201 is not _M:
-        if not (_ok_VideoEditOptions(_h201)):
+        _x217 = _h201.get("media_type", _M)
+        if _x217 is not _M:
+            if type(_x217) is str:
+                if not _x217.startswith("image/"):
+                    return False
+    if _h202 is not _M:
+        _x218 = _h202.get("media_type", _M)
+        if _x218 is not _M:
+            if type(_x218) is str:
+                if not _x218.startswith("image/"):
+                    return False
+    if _h203 is not _M:
+        for _x220 in _h203:
+            if type(_x220) is dict:
+                _x221 = _x220.get("media_type", _M)
+                if _x221 is not _M:
+                    if type(_x221) is str:
+                        if not _x221.startswith("image/"):
+                            return False
+    if _h201 is not _M:
+        if not (_ok_ImageRef(_h201)):
             return False
     if _h202 is not _M:
-        if not (_ok_SourcePosition(_h202)):
+        if not (_ok_ImageRef(_h202)):
+            return False
+    if _h203 is not _M:
+        if not (type(_h203) is list):
+            return False
+        if len(_h203) < 1:
+            return False
+        if len(_h203) > 64:
+            return False
+        if not all(map(_ok_ImageRef, _h203)):
+            return False
+    if _h204 is not _M:
+        if not (type(_h204) is list):
+            return False
+        if not _unique(_h204):
+            return False
+        for _x210 in _h204:
+            if not ((type(_x210) is int or (type(_x210) is float and _x210.is_integer()))):
+                return False
+            if _x210 < 0:
+                return False
+    if _h205 is not _M:
+        if not (_ok_VideoEditOptions(_h205)):
+            return False
+    if _h206 is not _M:
+        if not (_ok_SourcePosition(_h206)):
             return False
     return True
 
@@ -2032,33 +2046,33 @@ def _ok_VideoOptions(x):
 def _v_GenerationCreateParams(x, p, out):
     """Collect violations of GenerationCreateParams (/components/schemas/GenerationCreateParams)."""
     if type(x) is dict:
-        _h95 = x.get("prompt", _M)
-        _h96 = x.get("type", _M)
-        _h97 = x.get("model", _M)
-        _h98 = x.get("aspect_ratio", _M)
-        _h99 = x.get("output_format", _M)
-        _h100 = x.get("style", _M)
-        _h101 = x.get("user_id", _M)
-        _h102 = x.get("web_search", _M)
-        _h103 = x.get("image_ref", _M)
-        _h104 = x.get("source", _M)
-        _h105 = x.get("video", _M)
+        _h97 = x.get("prompt", _M)
+        _h98 = x.get("type", _M)
+        _h99 = x.get("model", _M)
+        _h100 = x.get("aspect_ratio", _M)
+        _h101 = x.get("output_format", _M)
+        _h102 = x.get("style", _M)
+        _h103 = x.get("user_id", _M)
+        _h104 = x.get("web_search", _M)
+        _h105 = x.get("image_ref", _M)
+        _h106 = x.get("source", _M)
+        _h107 = x.get("video", _M)
     else:
-        _h95 = _h96 = _h97 = _h98 = _h99 = _h100 = _h101 = _h102 = _h103 = _h104 = _h105 = _M
+        _h97 = _h98 = _h99 = _h100 = _h101 = _h102 = _h103 = _h104 = _h105 = _h106 = _h107 = _M
     if not (type(x) is dict):
         out.append(_V(p, "GenerationCreateParams.type", "must be an object"))
     if type(x) is dict:
-        if _h95 is _M:
+        if _h97 is _M:
             out.append(
                 _V(p + "/prompt", "GenerationCreateParams.prompt.required", "prompt is required")
             )
-        if _h95 is not _M:
-            if not (type(_h95) is str):
+        if _h97 is not _M:
+            if not (type(_h97) is str):
                 out.append(
                     _V(p + "/prompt", "GenerationCreateParams.prompt.type", "must be a string")
                 )
-            if type(_h95) is str:
-                if len(_h95) < 1:
+            if type(_h97) is str:
+                if len(_h97) < 1:
                     out.append(
                         _V(
                             p + "/prompt",
@@ -2066,7 +2080,7 @@ def _v_GenerationCreateParams(x, p, out):
                             "must be at least 1 character long",
                         )
                     )
-                if len(_h95) > 6000:
+                if len(_h97) > 6000:
                     out.append(
                         _V(
                             p + "/prompt",
@@ -2074,28 +2088,28 @@ def _v_GenerationCreateParams(x, p, out):
                             "must be at most 6000 characters long",
                         )
                     )
-        if _h96 is not _M:
-            if not ((type(_h96) is str) and (_h96 in _E77)):
-                _v_GenerationType(_h96, p + "/type", out)
-        if _h97 is not _M:
-            if not ((type(_h97) is str) and (_h97 in _E75)):
-                _v_Model(_h97, p + "/model", out)
         if _h98 is not _M:
-            if not ((type(_h98) is str) and (_h98 in _E48)):
-                _v_AspectRatio(_h98, p + "/aspect_ratio", out)
+            if not ((type(_h98) is str) and (_h98 in _E78)):
+                _v_GenerationType(_h98, p + "/type", out)
         if _h99 is not _M:
-            if not ((type(_h99) is str) and (_h99 in _E106)):
-                _v_OutputFormat(_h99, p + "/output_format", out)
+            if not ((type(_h99) is str) and (_h99 in _E76)):
+                _v_Model(_h99, p + "/model", out)
         if _h100 is not _M:
-            if not ((type(_h100) is str) and (_h100 in _E107)):
-                _v_Style(_h100, p + "/style", out)
+            if not ((type(_h100) is str) and (_h100 in _E48)):
+                _v_AspectRatio(_h100, p + "/aspect_ratio", out)
         if _h101 is not _M:
-            if not (type(_h101) is str):
+            if not ((type(_h101) is str) and (_h101 in _E108)):
+                _v_OutputFormat(_h101, p + "/output_format", out)
+        if _h102 is not _M:
+            if not ((type(_h102) is str) and (_h102 in _E109)):
+                _v_Style(_h102, p + "/style", out)
+        if _h103 is not _M:
+            if not (type(_h103) is str):
                 out.append(
                     _V(p + "/user_id", "GenerationCreateParams.user_id.type", "must be a string")
                 )
-            if type(_h101) is str:
-                if len(_h101) > 256:
+            if type(_h103) is str:
+                if len(_h103) > 256:
                     out.append(
                         _V(
                             p + "/user_id",
@@ -2103,8 +2117,8 @@ def _v_GenerationCreateParams(x, p, out):
                             "must be at most 256 characters long",
                         )
                     )
-        if _h102 is not _M:
-            if not (type(_h102) is bool):
+        if _h104 is not _M:
+            if not (type(_h104) is bool):
                 out.append(
                     _V(
                         p + "/web_search",
@@ -2112,8 +2126,8 @@ def _v_GenerationCreateParams(x, p, out):
                         "must be a boolean",
                     )
                 )
-        if _h103 is not _M:
-            if not (type(_h103) is list):
+        if _h105 is not _M:
+            if not (type(_h105) is list):
                 out.append(
                     _V(
                         p + "/image_ref",
@@ -2121,29 +2135,32 @@ def _v_GenerationCreateParams(x, p, out):
                         "must be an array",
                     )
                 )
-            if type(_h103) is list:
-                for _i108, _x109 in enumerate(_h103):
-                    if not (_ok_ImageRef(_x109)):
-                        _v_ImageRef(_x109, p + "/image_ref/" + str(_i108), out)
-        if _h104 is not _M:
-            _v_ImageRef(_h104, p + "/source", out)
-        if _h105 is not _M:
-            _v_VideoOptions(_h105, p + "/video", out)
-        if not _P218.issuperset(x):
-            for _k219 in x:
-                if _k219 not in _P218:
+            if type(_h105) is list:
+                _m123 = list(map(_ok_ImageRef, _h105))
+                if not all(_m123):
+                    for _i110 in _compress(_count(), map(_not, _m123)):
+                        _x111 = _h105[_i110]
+                        if not (_ok_ImageRef(_x111)):
+                            _v_ImageRef(_x111, p + "/image_ref/" + str(_i110), out)
+        if _h106 is not _M:
+            _v_ImageRef(_h106, p + "/source", out)
+        if _h107 is not _M:
+            _v_VideoOptions(_h107, p + "/video", out)
+        if not _P222.issuperset(x):
+            for _k223 in x:
+                if _k223 not in _P222:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k219),
+                            p + "/" + _esc(_k223),
                             "GenerationCreateParams.additionalProperties",
-                            _unknown(_k219, _P218),
+                            _unknown(_k223, _P222),
                         )
                     )
-    if type(x) is not dict or ((_h96 is _M or ((_h96 == "image")))):
+    if type(x) is not dict or ((_h98 is _M or ((_h98 == "image")))):
         if type(x) is dict:
-            if _h103 is not _M:
-                if type(_h103) is list:
-                    if len(_h103) > 9:
+            if _h105 is not _M:
+                if type(_h105) is list:
+                    if len(_h105) > 9:
                         out.append(
                             _V(
                                 p + "/image_ref",
@@ -2151,11 +2168,11 @@ def _v_GenerationCreateParams(x, p, out):
                                 "image_ref holds at most 9 images for type image",
                             )
                         )
-    if type(x) is not dict or (((_h96 == "image_edit"))):
+    if type(x) is not dict or (((_h98 == "image_edit"))):
         if type(x) is dict:
-            if _h103 is not _M:
-                if type(_h103) is list:
-                    if len(_h103) > 8:
+            if _h105 is not _M:
+                if type(_h105) is list:
+                    if len(_h105) > 8:
                         out.append(
                             _V(
                                 p + "/image_ref",
@@ -2164,24 +2181,24 @@ def _v_GenerationCreateParams(x, p, out):
                             )
                         )
     if type(x) is dict:
-        if _h103 is not _M:
-            if type(_h103) is list:
-                for _i220, _x221 in enumerate(_h103):
-                    if type(_x221) is dict:
-                        _x222 = _x221.get("media_type", _M)
-                        if _x222 is not _M:
-                            if type(_x222) is str:
-                                if _RE154.search(_x222) is None:
+        if _h105 is not _M:
+            if type(_h105) is list:
+                for _i224, _x225 in enumerate(_h105):
+                    if type(_x225) is dict:
+                        _x226 = _x225.get("media_type", _M)
+                        if _x226 is not _M:
+                            if type(_x226) is str:
+                                if not _x226.startswith("image/"):
                                     out.append(
                                         _V(
-                                            p + "/image_ref/" + str(_i220) + "/media_type",
+                                            p + "/image_ref/" + str(_i224) + "/media_type",
                                             "image-ref-image-media",
                                             "image_ref takes image media (media_type image/*)",
                                         )
                                     )
-    if type(x) is not dict or (((type(_h96) is str and _h96 in _E223))):
+    if type(x) is not dict or (((type(_h98) is str and _h98 in _E227))):
         if type(x) is dict:
-            if _h104 is _M:
+            if _h106 is _M:
                 out.append(
                     _V(
                         p + "/source",
@@ -2189,14 +2206,14 @@ def _v_GenerationCreateParams(x, p, out):
                         "image_edit, video_edit and video_reframe need a source to edit",
                     )
                 )
-    if type(x) is not dict or ((_h96 is _M or ((type(_h96) is str and _h96 in _E224)))):
+    if type(x) is not dict or ((_h98 is _M or ((type(_h98) is str and _h98 in _E228)))):
         if type(x) is dict:
-            if _h104 is not _M:
-                if type(_h104) is dict:
-                    _x225 = _h104.get("media_type", _M)
-                    if _x225 is not _M:
-                        if type(_x225) is str:
-                            if _RE154.search(_x225) is None:
+            if _h106 is not _M:
+                if type(_h106) is dict:
+                    _x229 = _h106.get("media_type", _M)
+                    if _x229 is not _M:
+                        if type(_x229) is str:
+                            if not _x229.startswith("image/"):
                                 out.append(
                                     _V(
                                         p + "/source/media_type",
@@ -2204,11 +2221,11 @@ def _v_GenerationCreateParams(x, p, out):
                                         "for image and image_edit the source takes image media (media_type image/*)",
                                     )
                                 )
-    if type(x) is not dict or (((type(_h96) is str and _h96 in _E226))):
+    if type(x) is not dict or (((type(_h98) is str and _h98 in _E230))):
         if type(x) is dict:
-            if _h104 is not _M:
-                if type(_h104) is dict:
-                    if "url" in _h104 and "media_type" not in _h104:
+            if _h106 is not _M:
+                if type(_h106) is dict:
+                    if "url" in _h106 and "media_type" not in _h106:
                         out.append(
                             _V(
                                 p + "/source/media_type",
@@ -2216,10 +2233,10 @@ def _v_GenerationCreateParams(x, p, out):
                                 "source.media_type is required with source.url on video_edit and video_reframe",
                             )
                         )
-    if type(x) is not dict or ((_h96 is _M or ((type(_h96) is str and _h96 in _E224)))):
+    if type(x) is not dict or ((_h98 is _M or ((type(_h98) is str and _h98 in _E228)))):
         if type(x) is dict:
-            if _h97 is not _M:
-                if type(_h97) is not str or _h97 not in _E227:
+            if _h99 is not _M:
+                if type(_h99) is not str or _h99 not in _E231:
                     out.append(
                         _V(
                             p + "/model",
@@ -2227,10 +2244,10 @@ def _v_GenerationCreateParams(x, p, out):
                             "image and image_edit run on uni-1 or uni-1-max",
                         )
                     )
-    if type(x) is not dict or (((type(_h96) is str and _h96 in _E228))):
+    if type(x) is not dict or (((type(_h98) is str and _h98 in _E232))):
         if type(x) is dict:
-            if _h97 is not _M:
-                if _h97 != "ray-3.2":
+            if _h99 is not _M:
+                if _h99 != "ray-3.2":
                     out.append(
                         _V(
                             p + "/model",
@@ -2238,9 +2255,9 @@ def _v_GenerationCreateParams(x, p, out):
                             "video, video_edit and video_reframe run on ray-3.2",
                         )
                     )
-    if type(x) is not dict or ((_h96 is _M or ((type(_h96) is str and _h96 in _E224)))):
+    if type(x) is not dict or ((_h98 is _M or ((type(_h98) is str and _h98 in _E228)))):
         if type(x) is dict:
-            if _h105 is not _M:
+            if _h107 is not _M:
                 out.append(
                     _V(
                         p + "/video",
@@ -2248,11 +2265,11 @@ def _v_GenerationCreateParams(x, p, out):
                         "video options apply only to type video, video_edit or video_reframe",
                     )
                 )
-    if type(x) is not dict or (((type(_h96) is str and _h96 in _E229))):
+    if type(x) is not dict or (((type(_h98) is str and _h98 in _E233))):
         if type(x) is dict:
-            if _h105 is not _M:
-                if type(_h105) is dict:
-                    if "edit" in _h105:
+            if _h107 is not _M:
+                if type(_h107) is dict:
+                    if "edit" in _h107:
                         out.append(
                             _V(
                                 p + "/video/edit",
@@ -2260,13 +2277,13 @@ def _v_GenerationCreateParams(x, p, out):
                                 "video.edit is only valid when type is video_edit",
                             )
                         )
-    if type(x) is not dict or (((_h96 == "video_reframe"))):
+    if type(x) is not dict or (((_h98 == "video_reframe"))):
         if type(x) is dict:
-            if _h105 is not _M:
-                if type(_h105) is dict:
-                    _x230 = _h105.get("hdr", _M)
-                    if _x230 is not _M:
-                        if _x230 is True:
+            if _h107 is not _M:
+                if type(_h107) is dict:
+                    _x234 = _h107.get("hdr", _M)
+                    if _x234 is not _M:
+                        if _x234 is True:
                             out.append(
                                 _V(
                                     p + "/video/hdr",
@@ -2274,13 +2291,13 @@ def _v_GenerationCreateParams(x, p, out):
                                     "hdr is not supported for video_reframe",
                                 )
                             )
-    if type(x) is not dict or (((type(_h96) is str and _h96 in _E226))):
+    if type(x) is not dict or (((type(_h98) is str and _h98 in _E230))):
         if type(x) is dict:
-            if _h105 is not _M:
-                if type(_h105) is dict:
-                    _x231 = _h105.get("loop", _M)
-                    if _x231 is not _M:
-                        if _x231 is True:
+            if _h107 is not _M:
+                if type(_h107) is dict:
+                    _x235 = _h107.get("loop", _M)
+                    if _x235 is not _M:
+                        if _x235 is True:
                             out.append(
                                 _V(
                                     p + "/video/loop",
@@ -2288,11 +2305,11 @@ def _v_GenerationCreateParams(x, p, out):
                                     "loop=true is only valid for type video",
                                 )
                             )
-    if type(x) is not dict or (((type(_h96) is str and _h96 in _E226))):
+    if type(x) is not dict or (((type(_h98) is str and _h98 in _E230))):
         if type(x) is dict:
-            if _h105 is not _M:
-                if type(_h105) is dict:
-                    if "keyframes" in _h105:
+            if _h107 is not _M:
+                if type(_h107) is dict:
+                    if "keyframes" in _h107:
                         out.append(
                             _V(
                                 p + "/video/keyframes",
@@ -2301,11 +2318,11 @@ def _v_GenerationCreateParams(x, p, out):
                             )
                         )
     if type(x) is not dict or (
-        (_h105 is not _M and ((type(_h105) is not dict or (("keyframes" in _h105)))))
+        (_h107 is not _M and ((type(_h107) is not dict or (("keyframes" in _h107)))))
     ):
         if type(x) is dict:
-            if _h97 is not _M:
-                if _h97 != "ray-3.2":
+            if _h99 is not _M:
+                if _h99 != "ray-3.2":
                     out.append(
                         _V(
                             p + "/model",
@@ -2314,23 +2331,23 @@ def _v_GenerationCreateParams(x, p, out):
                         )
                     )
     if type(x) is not dict or (
-        ((_h96 == "video"))
+        ((_h98 == "video"))
         and (
-            _h105 is not _M
+            _h107 is not _M
             and (
                 (
-                    type(_h105) is not dict
-                    or (((_w232 := _h105.get("resolution", _M)) is not _M and ((_w232 == "360p"))))
+                    type(_h107) is not dict
+                    or (((_w236 := _h107.get("resolution", _M)) is not _M and ((_w236 == "360p"))))
                 )
             )
         )
     ):
         if type(x) is dict:
-            if _h105 is not _M:
-                if type(_h105) is dict:
-                    _x233 = _h105.get("hdr", _M)
-                    if _x233 is not _M:
-                        if _x233 is True:
+            if _h107 is not _M:
+                if type(_h107) is dict:
+                    _x237 = _h107.get("hdr", _M)
+                    if _x237 is not _M:
+                        if _x237 is True:
                             out.append(
                                 _V(
                                     p + "/video/hdr",
@@ -2338,11 +2355,11 @@ def _v_GenerationCreateParams(x, p, out):
                                     "360p is SDR-only on type video (not valid with hdr=true)",
                                 )
                             )
-    if type(x) is not dict or (((type(_h96) is str and _h96 in _E234))):
+    if type(x) is not dict or (((type(_h98) is str and _h98 in _E238))):
         if type(x) is dict:
-            if _h105 is not _M:
-                if type(_h105) is dict:
-                    if "source_position" in _h105:
+            if _h107 is not _M:
+                if type(_h107) is dict:
+                    if "source_position" in _h107:
                         out.append(
                             _V(
                                 p + "/video/source_position",
@@ -2356,147 +2373,194 @@ def _ok_GenerationCreateParams(x):
     """Whether x is a valid GenerationCreateParams (/components/schemas/GenerationCreateParams)."""
     if type(x) is not dict:
         return False
-    _h235 = x.get("prompt", _M)
-    _h236 = x.get("type", _M)
-    _h237 = x.get("model", _M)
-    _h238 = x.get("aspect_ratio", _M)
-    _h239 = x.get("output_format", _M)
-    _h240 = x.get("style", _M)
-    _h241 = x.get("user_id", _M)
-    _h242 = x.get("web_search", _M)
-    _h243 = x.get("image_ref", _M)
-    _h244 = x.get("source", _M)
-    _h245 = x.get("video", _M)
-    if _h235 is _M:
+    _h239 = x.get("prompt", _M)
+    _h240 = x.get("type", _M)
+    _h241 = x.get("model", _M)
+    _h242 = x.get("aspect_ratio", _M)
+    _h243 = x.get("output_format", _M)
+    _h244 = x.get("style", _M)
+    _h245 = x.get("user_id", _M)
+    _h246 = x.get("web_search", _M)
+    _h247 = x.get("image_ref", _M)
+    _h248 = x.get("source", _M)
+    _h249 = x.get("video", _M)
+    if _h239 is _M:
         return False
-    if _h235 is not _M:
-        if not (type(_h235) is str):
-            return False
-        if len(_h235) < 1:
-            return False
-        if len(_h235) > 6000:
-            return False
-    if _h236 is not _M:
-        if not ((type(_h236) is str) and (_h236 in _E77)):
-            return False
-    if _h237 is not _M:
-        if not ((type(_h237) is str) and (_h237 in _E75)):
-            return False
-    if _h238 is not _M:
-        if not ((type(_h238) is str) and (_h238 in _E48)):
-            return False
     if _h239 is not _M:
-        if not ((type(_h239) is str) and (_h239 in _E106)):
+        if not (type(_h239) is str):
+            return False
+        if len(_h239) < 1:
+            return False
+        if len(_h239) > 6000:
             return False
     if _h240 is not _M:
-        if not ((type(_h240) is str) and (_h240 in _E107)):
+        if not ((type(_h240) is str) and (_h240 in _E78)):
             return False
     if _h241 is not _M:
-        if not (type(_h241) is str):
-            return False
-        if len(_h241) > 256:
+        if not ((type(_h241) is str) and (_h241 in _E76)):
             return False
     if _h242 is not _M:
-        if not (type(_h242) is bool):
+        if not ((type(_h242) is str) and (_h242 in _E48)):
             return False
-    if _h243 is not _M and not (type(_h243) is list):
-        return False
-    if _h244 is not _M and not (type(_h244) is dict):
-        return False
-    if _h245 is not _M and not (type(_h245) is dict):
-        return False
-    if not _P218.issuperset(x):
-        for _k248 in x:
-            if _k248 not in _P218:
-                return False
-    if _h236 is _M or ((_h236 == "image")):
-        if _h243 is not _M:
-            if len(_h243) > 9:
-                return False
-    if _h236 == "image_edit":
-        if _h243 is not _M:
-            if len(_h243) > 8:
-                return False
     if _h243 is not _M:
-        for _x250 in _h243:
-            if type(_x250) is dict:
-                _x251 = _x250.get("media_type", _M)
-                if _x251 is not _M:
-                    if type(_x251) is str:
-                        if _RE154.search(_x251) is None:
-                            return False
-    if _h236 in _E223:
-        if _h244 is _M:
+        if not ((type(_h243) is str) and (_h243 in _E108)):
             return False
-    if _h236 is _M or ((_h236 in _E224)):
-        if _h244 is not _M:
-            _x252 = _h244.get("media_type", _M)
-            if _x252 is not _M:
-                if type(_x252) is str:
-                    if _RE154.search(_x252) is None:
-                        return False
-    if _h236 in _E226:
-        if _h244 is not _M:
-            if "url" in _h244 and "media_type" not in _h244:
-                return False
-    if _h236 is _M or ((_h236 in _E224)):
-        if _h237 is not _M:
-            if _h237 not in _E227:
-                return False
-    if _h236 in _E228:
-        if _h237 is not _M:
-            if _h237 != "ray-3.2":
-                return False
-    if _h236 is _M or ((_h236 in _E224)):
-        if _h245 is not _M:
+    if _h244 is not _M:
+        if not ((type(_h244) is str) and (_h244 in _E109)):
             return False
-    if _h236 in _E229:
-        if _h245 is not _M:
-            if "edit" in _h245:
+    if _h245 is not _M:
+        if not (type(_h245) is str):
+            return False
+        if len(_h245) > 256:
+            return False
+    if _h246 is not _M:
+        if not (type(_h246) is bool):
+            return False
+    if _h247 is not _M and not (type(_h247) is list):
+        return False
+    if _h248 is not _M and not (type(_h248) is dict):
+        return False
+    if _h249 is not _M and not (type(_h249) is dict):
+        return False
+    if not _P222.issuperset(x):
+        for _k252 in x:
+            if _k252 not in _P222:
                 return False
-    if _h236 == "video_reframe":
-        if _h245 is not _M:
-            _x253 = _h245.get("hdr", _M)
+    if _h240 is _M:
+        if _h247 is not _M:
+            if len(_h247) > 9:
+                return False
+        if _h248 is not _M:
+            _x253 = _h248.get("media_type", _M)
             if _x253 is not _M:
-                if _x253 is True:
+                if type(_x253) is str:
+                    if not _x253.startswith("image/"):
+                        return False
+        if _h241 is not _M:
+            if _h241 not in _E231:
+                return False
+        if _h249 is not _M:
+            return False
+    elif _h240 == "image":
+        if _h247 is not _M:
+            if len(_h247) > 9:
+                return False
+        if _h248 is not _M:
+            _x253 = _h248.get("media_type", _M)
+            if _x253 is not _M:
+                if type(_x253) is str:
+                    if not _x253.startswith("image/"):
+                        return False
+        if _h241 is not _M:
+            if _h241 not in _E231:
+                return False
+        if _h249 is not _M:
+            return False
+    elif _h240 == "image_edit":
+        if _h247 is not _M:
+            if len(_h247) > 8:
+                return False
+        if _h248 is _M:
+            return False
+        if _h248 is not _M:
+            _x253 = _h248.get("media_type", _M)
+            if _x253 is not _M:
+                if type(_x253) is str:
+                    if not _x253.startswith("image/"):
+                        return False
+        if _h241 is not _M:
+            if _h241 not in _E231:
+                return False
+        if _h249 is not _M:
+            return False
+    elif _h240 == "video_edit":
+        if _h248 is _M:
+            return False
+        if _h248 is not _M:
+            if "url" in _h248 and "media_type" not in _h248:
+                return False
+        if _h241 is not _M:
+            if _h241 != "ray-3.2":
+                return False
+        if _h249 is not _M:
+            _x255 = _h249.get("loop", _M)
+            if _x255 is not _M:
+                if _x255 is True:
                     return False
-    if _h236 in _E226:
-        if _h245 is not _M:
-            _x254 = _h245.get("loop", _M)
+        if _h249 is not _M:
+            if "keyframes" in _h249:
+                return False
+        if _h249 is not _M:
+            if "source_position" in _h249:
+                return False
+    elif _h240 == "video_reframe":
+        if _h248 is _M:
+            return False
+        if _h248 is not _M:
+            if "url" in _h248 and "media_type" not in _h248:
+                return False
+        if _h241 is not _M:
+            if _h241 != "ray-3.2":
+                return False
+        if _h249 is not _M:
+            if "edit" in _h249:
+                return False
+        if _h249 is not _M:
+            _x254 = _h249.get("hdr", _M)
             if _x254 is not _M:
                 if _x254 is True:
                     return False
-    if _h236 in _E226:
-        if _h245 is not _M:
-            if "keyframes" in _h245:
-                return False
-    if _h245 is not _M and ((("keyframes" in _h245))):
-        if _h237 is not _M:
-            if _h237 != "ray-3.2":
-                return False
-    if ((_h236 == "video")) and (
-        _h245 is not _M
-        and ((((_w255 := _h245.get("resolution", _M)) is not _M and ((_w255 == "360p")))))
-    ):
-        if _h245 is not _M:
-            _x256 = _h245.get("hdr", _M)
-            if _x256 is not _M:
-                if _x256 is True:
+        if _h249 is not _M:
+            _x255 = _h249.get("loop", _M)
+            if _x255 is not _M:
+                if _x255 is True:
                     return False
-    if _h236 in _E234:
-        if _h245 is not _M:
-            if "source_position" in _h245:
+        if _h249 is not _M:
+            if "keyframes" in _h249:
                 return False
-    if _h243 is not _M:
-        if not (type(_h243) is list):
+    elif _h240 == "video":
+        if _h241 is not _M:
+            if _h241 != "ray-3.2":
+                return False
+        if _h249 is not _M:
+            if "edit" in _h249:
+                return False
+        if _h249 is not _M:
+            if "source_position" in _h249:
+                return False
+    else:
+        pass
+    if _h247 is not _M:
+        for _x257 in _h247:
+            if type(_x257) is dict:
+                _x258 = _x257.get("media_type", _M)
+                if _x258 is not _M:
+                    if type(_x258) is str:
+                        if not _x258.startswith("image/"):
+                            return False
+    if _h249 is not _M and ((("keyframes" in _h249))):
+        if _h241 is not _M:
+            if _h241 != "ray-3.2":
+                return False
+    if ((_h240 == "video")) and (
+        _h249 is not _M
+        and ((((_w259 := _h249.get("resolution", _M)) is not _M and ((_w259 == "360p")))))
+    ):
+        if _h249 is not _M:
+            _x260 = _h249.get("hdr", _M)
+            if _x260 is not _M:
+                if _x260 is True:
+                    return False
+    if _h247 is not _M:
+        if not (type(_h247) is list):
             return False
-        if not all(map(_ok_ImageRef, _h243)):
+        if not all(map(_ok_ImageRef, _h247)):
             return False
-    if _h244 is not _M:
-        if not (_ok_ImageRef(_h244)):
+    if _h248 is not _M:
+        if not (_ok_ImageRef(_h248)):
             return False
-    if _h245 is not _M:
-        if not (_ok_VideoOptions(_h245)):
+    if _h249 is not _M:
+        if not (_ok_VideoOptions(_h249)):
             return False
     return True
 
@@ -2506,7 +2570,7 @@ def _v_GenerationFailureCode(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "GenerationFailureCode.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E78:
+        if type(x) is not str or x not in _E79:
             out.append(
                 _V(
                     p,
@@ -2521,7 +2585,7 @@ def _ok_GenerationFailureCode(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E78:
+        if x not in _E79:
             return False
     return True
 
@@ -2529,13 +2593,13 @@ def _ok_GenerationFailureCode(x):
 def _v_getGeneration_parameters(x, p, out):
     """Collect violations of getGeneration.parameters (/paths/~1generations~1{generation_id}/get/parameters)."""
     if type(x) is dict:
-        _h257 = x.get("generation_id", _M)
+        _h261 = x.get("generation_id", _M)
     else:
-        _h257 = _M
+        _h261 = _M
     if not (type(x) is dict):
         out.append(_V(p, "getGeneration.parameters.type", "must be an object"))
     if type(x) is dict:
-        if _h257 is _M:
+        if _h261 is _M:
             out.append(
                 _V(
                     p + "/generation_id",
@@ -2543,8 +2607,8 @@ def _v_getGeneration_parameters(x, p, out):
                     "generation_id is required",
                 )
             )
-        if _h257 is not _M:
-            if not (type(_h257) is str):
+        if _h261 is not _M:
+            if not (type(_h261) is str):
                 out.append(
                     _V(
                         p + "/generation_id",
@@ -2552,8 +2616,8 @@ def _v_getGeneration_parameters(x, p, out):
                         "must be a string",
                     )
                 )
-            if type(_h257) is str:
-                if len(_h257) != 36 or _UUID_MATCH(_h257) is None:
+            if type(_h261) is str:
+                if len(_h261) != 36 or _UUID_MATCH(_h261) is None:
                     out.append(
                         _V(
                             p + "/generation_id",
@@ -2567,13 +2631,13 @@ def _ok_getGeneration_parameters(x):
     """Whether x is a valid getGeneration.parameters (/paths/~1generations~1{generation_id}/get/parameters)."""
     if type(x) is not dict:
         return False
-    _h258 = x.get("generation_id", _M)
-    if _h258 is _M:
+    _h262 = x.get("generation_id", _M)
+    if _h262 is _M:
         return False
-    if _h258 is not _M:
-        if not (type(_h258) is str):
+    if _h262 is not _M:
+        if not (type(_h262) is str):
             return False
-        if len(_h258) != 36 or _UUID_MATCH(_h258) is None:
+        if len(_h262) != 36 or _UUID_MATCH(_h262) is None:
             return False
     return True
 

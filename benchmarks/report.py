@@ -1,0 +1,148 @@
+"""Tables of the benchmark results, as Markdown: printed and written to ``RESULTS.md``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .system import summary
+
+#: goals of issue 6 (ours / reference), each met when the ratio is at most 1.0 (2.0 for generation)
+GENERATION_LIMIT = 2.0
+
+
+def _us(values: list[float]) -> str:
+    s = summary(values)
+    return f"{s['median']:.2f} ({s['min']:.2f}-{s['max']:.2f})" if values else "-"
+
+
+def _met(ratio: float, limit: float = 1.0) -> str:
+    return "met" if ratio <= limit else "**not met**"
+
+
+def validator_rows(results: dict[str, Any]) -> list[list[str]]:
+    """One row per tool: us/request valid and invalid (median, min-max), mode, disagreements
+    with our validator, rules it cannot express, near-miss rules it let through."""
+    rows = []
+    for tool, r in results["tools"].items():
+        if "error" in r:
+            rows.append([tool, "-", "-", "-", "-", "-", r["error"]])
+            continue
+        rows.append([
+            f"{tool} ({r['version']})",
+            _us(r["valid_us"]),
+            _us(r["invalid_us"]),
+            r["mode"],
+            str(r.get("disagreements", "-")),
+            r.get("cannot_express", "-"),
+            r.get("missed_rules", "-"),
+        ])
+    return rows
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def ratios(results: dict[str, Any]) -> list[list[str]]:
+    """The goals of issue 6 as ratios (ours / reference) with met / not met."""
+    rows: list[list[str]] = []
+    tools = results.get("validators", {}).get("tools", {})
+    ours, rs = tools.get("ours"), tools.get("jsonschema-rs")
+    if ours and rs and "error" not in ours and "error" not in rs:
+        for kind in ("valid", "invalid"):
+            a = summary(ours[f"{kind}_us"])["median"]
+            b = summary(rs[f"{kind}_us"])["median"]
+            rows.append([f"validator, {kind} requests: ours / jsonschema-rs iter_errors", f"{a:.2f} us / {b:.2f} us", f"{a / b:.2f}", "<= 1.0", _met(a / b)])
+        rows.append(["validator: verdicts disagreeing with the reference (tests/oracle.py)", str(results["validators"].get("oracle_disagreements", "-")), "-", "0", _met(float(results["validators"].get("oracle_disagreements", 1) or 0), 0.0)])
+    gen = results.get("generation")
+    if gen and "skipped" not in gen:
+        a, b = gen["genspec_cold_s"]["median"], gen["datamodel_codegen_s"]["median"]
+        rows.append(["genspec generate (cold) / datamodel-codegen alone", f"{a:.2f} s / {b:.2f} s", f"{a / b:.2f}", f"<= {GENERATION_LIMIT}", _met(a / b, GENERATION_LIMIT)])
+        w = gen["genspec_unchanged_s"]["median"]
+        rows.append(["genspec generate (spec unchanged) / datamodel-codegen alone", f"{w:.2f} s / {b:.2f} s", f"{w / b:.2f}", f"<= {GENERATION_LIMIT}", _met(w / b, GENERATION_LIMIT)])
+        rows.append(["files rewritten by a second generate (nothing changed)", f"{gen['rewritten_when_unchanged']} of {gen['files']}", "-", "0", _met(gen["rewritten_when_unchanged"], 0.0)])
+    client = results.get("client")
+    if client and "skipped" not in client:
+        a, b = client["ours"]["median"] * 1e3, client["sdk"]["median"] * 1e3
+        rows.append(["client create+get round trip: ours (validating) / official SDK", f"{a:.2f} ms / {b:.2f} ms", f"{a / b:.2f}", "<= 1.0", _met(a / b)])
+    load = results.get("throughput")
+    if load and "skipped" not in load:
+        a, b = load["emulator"]["median"], load["prism"]["median"]
+        rows.append(["create requests/s: Prism / emulator (so <= 1.0 means the emulator holds at least as many)", f"{b:.0f} / {a:.0f} req/s", f"{b / a:.2f}", "<= 1.0", _met(b / a)])
+    return rows
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """RESULTS.md: machine, command, goals as ratios, then each measurement in detail."""
+    m = results["machine"]
+    out = [
+        "# Benchmark results",
+        "",
+        f"Written by `{results['command']}` in {results['elapsed_s']:.0f} s (one run; every number below comes from it).",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}; {m['platform']}; Python {m['python']}; "
+        f"load average at the start {m['load_average']}.",
+        "",
+        "## Goals (issue 6)",
+        "",
+    ]
+    out += _table(["goal", "ours / reference", "ratio", "goal", "status"], ratios(results))
+    val = results.get("validators")
+    if val:
+        c = val["corpus"]
+        out += [
+            "",
+            "## Validators",
+            "",
+            f"Corpus: {c['valid'] + c['invalid']} createGeneration bodies from `luma_gen.strategies` (seed {c['seed']}): "
+            f"{c['valid']} valid ({', '.join(f'{k} {v}' for k, v in c['valid_types'].items())}), "
+            f"{c['invalid']} near misses over {len(c['near_miss_rules'])} rules; median body {c['median_body_bytes']} bytes, "
+            f"largest {c['max_body_bytes']}.",
+            "Each tool runs in its own process on the same corpus; microseconds per request, median of the rounds "
+            "(min-max in brackets). Disagreements: requests where the tool's verdict differs from our validator's. "
+            f"Our verdicts against the reference (tests/oracle.py, jsonschema + cel-python): {val.get('oracle_disagreements', '-')} disagreements.",
+            "",
+        ]
+        out += _table(["tool", "us/request valid", "us/request invalid", "errors", "disagreements", "rules it cannot express", "near-miss rules it let through"], validator_rows(val))
+    gen = results.get("generation")
+    if gen:
+        out += ["", "## Generation", ""]
+        if "skipped" in gen:
+            out.append(f"Skipped: {gen['skipped']}")
+        else:
+            out += _table(["command (fresh process)", "median s", "min-max s", "runs"], [
+                ["genspec generate, empty output folder (load, check, render, format, write)", f"{gen['genspec_cold_s']['median']:.2f}", f"{gen['genspec_cold_s']['min']:.2f}-{gen['genspec_cold_s']['max']:.2f}", str(gen["genspec_cold_s"]["n"])],
+                ["genspec generate again, nothing changed", f"{gen['genspec_unchanged_s']['median']:.2f}", f"{gen['genspec_unchanged_s']['min']:.2f}-{gen['genspec_unchanged_s']['max']:.2f}", str(gen["genspec_unchanged_s"]["n"])],
+                ["datamodel-codegen alone, same spec (its default black + isort)", f"{gen['datamodel_codegen_s']['median']:.2f}", f"{gen['datamodel_codegen_s']['min']:.2f}-{gen['datamodel_codegen_s']['max']:.2f}", str(gen["datamodel_codegen_s"]["n"])],
+            ])
+    client = results.get("client")
+    if client:
+        out += ["", "## Client overhead", ""]
+        if "skipped" in client:
+            out.append(f"Skipped: {client['skipped']}")
+        else:
+            out.append(f"create + get against one `luma-emulator` process on loopback; blocks of {client['pairs_per_block']} round trips, interleaved; ms per round trip.")
+            out.append("")
+            out += _table(["client", "median ms", "min-max ms", "blocks"], [
+                [name, f"{client[name]['median'] * 1e3:.2f}", f"{client[name]['min'] * 1e3:.2f}-{client[name]['max'] * 1e3:.2f}", str(client[name]["n"])]
+                for name, label in (("ours", ""), ("sdk", ""), ("httpx", ""))
+            ])
+            out.append("")
+            out.append("`ours`: `luma_gen.Client` (validation on); `sdk`: `luma_agents.Luma`; `httpx`: the same two requests with a bare `httpx.Client` (the floor).")
+    load = results.get("throughput")
+    if load:
+        out += ["", "## Emulator throughput", ""]
+        if "skipped" in load:
+            out.append(f"Skipped: {load['skipped']}")
+        else:
+            out.append(f"`wrk -t1 -c{load['connections']} -d{load['seconds']}s`, POST of `{load['body']}`; runs alternate between the two servers.")
+            out.append("")
+            out += _table(["server", "median req/s", "min-max req/s", "runs", "requests", "non-2xx"], [
+                [label, f"{load[name]['median']:.0f}", f"{load[name]['min']:.0f}-{load[name]['max']:.0f}", str(load[name]["n"]), str(load[name]["requests"]), str(load[name]["non_2xx"])]
+                for name, label in (("emulator", "luma-emulator (validates every rule, SQLite file)"), ("prism", f"Prism {load['prism_version']} (`prism mock`)"))
+            ])
+    for note in results.get("notes", []):
+        out += ["", note]
+    return "\n".join(out) + "\n"

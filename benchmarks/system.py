@@ -1,0 +1,251 @@
+"""Whole-system measurements: generation time, client overhead against the official SDK, and
+emulator throughput against Prism. Each function returns plain data for the report.
+
+Everything runs on loopback, bounded in count and time; every process started here is stopped
+here (by its own id).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "spec" / "generations.yaml"
+PRISM = ROOT / "benchmarks" / "node_modules" / ".bin" / "prism"
+TOKEN = "benchmark-token"
+BODY = '{"prompt": "A glass of iced coffee on a marble countertop, morning light", "type": "image", "model": "uni-1", "aspect_ratio": "16:9"}'
+DMCG_OPTIONS = [
+    "--input-file-type", "openapi", "--output-model-type", "pydantic_v2.BaseModel", "--use-annotated",
+    "--field-constraints", "--enum-field-as-literal", "all", "--target-python-version", "3.11",
+    "--disable-timestamp", "--use-double-quotes", "--collapse-root-models", "--use-schema-description",
+    "--use-field-description",
+]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """Median, min and max of ``values`` (empty: zeros)."""
+    if not values:
+        return {"median": 0.0, "min": 0.0, "max": 0.0, "n": 0}
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def _bin(name: str) -> str:
+    here = Path(sys.executable).parent / name
+    return str(here) if here.exists() else (shutil.which(name) or name)
+
+
+def _timed(cmd: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {proc.stderr.strip()[-400:]}")
+    return elapsed
+
+
+def generation(runs: int) -> dict[str, Any]:
+    """``genspec generate`` end to end (fresh process, empty output folder; then again on the
+    same folder, where nothing changed) against ``datamodel-codegen`` alone on the same spec."""
+    cold: list[float] = []
+    warm: list[float] = []
+    dmcg: list[float] = []
+    rewritten: list[int] = []
+    with tempfile.TemporaryDirectory(prefix="genspec-bench-") as tmp:
+        for i in range(runs):
+            out = Path(tmp) / f"out{i}"
+            dmcg.append(_timed([_bin("datamodel-codegen"), "--input", str(SPEC), *DMCG_OPTIONS, "--output", str(Path(tmp) / f"m{i}.py")], ROOT))
+            cold.append(_timed([_bin("genspec"), "generate", "--spec", str(SPEC), "--out", str(out)], ROOT))
+            before = {p: p.stat().st_mtime_ns for p in out.rglob("*.py")}
+            warm.append(_timed([_bin("genspec"), "generate", "--spec", str(SPEC), "--out", str(out)], ROOT))
+            rewritten.append(sum(1 for p, m in before.items() if p.stat().st_mtime_ns != m))
+    return {
+        "genspec_cold_s": summary(cold),
+        "genspec_unchanged_s": summary(warm),
+        "datamodel_codegen_s": summary(dmcg),
+        "files": len(before),
+        "rewritten_when_unchanged": max(rewritten) if rewritten else 0,
+    }
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def serving(cmd: list[str], port: int) -> Iterator[subprocess.Popen]:
+    """Run a server command until the block ends; stop it (SIGTERM, then SIGKILL) by its id."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_port(port, proc)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def emulator(db: Path) -> Iterator[str]:
+    """``luma-emulator`` as its own process (rate limit off, SQLite file ``db``); yields the
+    API base URL."""
+    port = free_port()
+    cmd = [_bin("luma-emulator"), "--host", "127.0.0.1", "--port", str(port), "--db", str(db),
+           "--rate-limit", "0", "--complete-after", "0", "--log-level", "warning"]
+    with serving(cmd, port):
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+def client_overhead(pairs: int, blocks: int) -> dict[str, Any]:
+    """Median seconds per create+get round trip: our Client (validation on), the official SDK
+    and plain httpx, against one emulator; blocks of ``pairs`` calls, interleaved."""
+    import httpx
+    from luma_agents import Luma
+
+    from luma_gen import Client
+
+    body = {"prompt": "A glass of iced coffee on a marble countertop, morning light", "type": "image", "aspect_ratio": "16:9"}
+    results: dict[str, list[float]] = {"ours": [], "sdk": [], "httpx": []}
+    with tempfile.TemporaryDirectory(prefix="genspec-bench-") as tmp, emulator(Path(tmp) / "client.db") as url:
+        ours = Client(auth_token=TOKEN, base_url=url)
+        sdk = Luma(auth_token=TOKEN, base_url=url)
+        raw = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"})
+
+        def run_ours() -> None:
+            created = ours.generations.create(**body)
+            ours.generations.get(str(created.id))
+
+        def run_sdk() -> None:
+            created = sdk.generations.create(**body)
+            sdk.generations.get(created.id)
+
+        def run_httpx() -> None:
+            created = raw.post("/generations", json=body).json()
+            raw.get(f"/generations/{created['id']}").json()
+
+        calls = {"ours": run_ours, "sdk": run_sdk, "httpx": run_httpx}
+        for fn in calls.values():  # warm up connections and caches
+            for _ in range(max(3, pairs // 10)):
+                fn()
+        for _ in range(blocks):
+            for name, fn in calls.items():
+                start = time.perf_counter()
+                for _ in range(pairs):
+                    fn()
+                results[name].append((time.perf_counter() - start) / pairs)
+        ours.close()
+        sdk.close()
+        raw.close()
+    out = {name: summary(values) for name, values in results.items()}
+    out["pairs_per_block"] = pairs
+    return out
+
+
+_LUA = """wrk.method = "POST"
+wrk.body = [[{body}]]
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {token}"
+"""
+
+
+def _wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str, float]:
+    proc = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url],
+        capture_output=True, text=True, timeout=seconds + 60,
+    )
+    text = proc.stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    total = re.search(r"(\d+) requests in", text)
+    if not rps:
+        raise RuntimeError(f"wrk printed no rate: {text[-400:]} {proc.stderr[-400:]}")
+    return {"rps": float(rps.group(1)), "non_2xx": int(non2xx.group(1)) if non2xx else 0, "requests": int(total.group(1)) if total else 0}
+
+
+def throughput(seconds: int, connections: int, runs: int) -> dict[str, Any]:
+    """Create requests per second: the emulator (validating every rule, persisting to SQLite)
+    and Prism (``prism mock`` of the same spec), each loaded by wrk with the same body and
+    concurrency, alternating runs. Skipped (with the reason) without wrk or Prism."""
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    if not PRISM.exists():
+        return {"skipped": "Prism is not installed (cd benchmarks && npm ci)"}
+    out: dict[str, Any] = {"seconds": seconds, "connections": connections, "body": BODY}
+    rates: dict[str, list[dict[str, float]]] = {"emulator": [], "prism": []}
+    with tempfile.TemporaryDirectory(prefix="genspec-bench-") as tmp:
+        script = Path(tmp) / "post.lua"
+        script.write_text(_LUA.format(body=BODY, token=TOKEN))
+        prism_port = free_port()
+        prism_cmd = [str(PRISM), "mock", str(SPEC), "-p", str(prism_port), "-h", "127.0.0.1", "-v", "warn"]
+        with emulator(Path(tmp) / "load.db") as url, serving(prism_cmd, prism_port):
+            targets = {"emulator": f"{url}/generations", "prism": f"http://127.0.0.1:{prism_port}/generations"}
+            for name, target in targets.items():  # warm up
+                _wrk(target, 2, connections, script)
+            for _ in range(runs):
+                for name, target in targets.items():
+                    rates[name].append(_wrk(target, seconds, connections, script))
+    for name, runs_ in rates.items():
+        out[name] = summary([r["rps"] for r in runs_])
+        out[name]["non_2xx"] = sum(int(r["non_2xx"]) for r in runs_)
+        out[name]["requests"] = sum(int(r["requests"]) for r in runs_)
+    out["prism_version"] = _prism_version()
+    return out
+
+
+def _prism_version() -> str:
+    try:
+        return subprocess.run([str(PRISM), "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def machine() -> dict[str, Any]:
+    """Facts about this machine for the report."""
+    import platform
+
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "?"
+    with contextlib.suppress(OSError):
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.0f} GiB"
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "python": sys.version.split()[0] + " (" + platform.python_implementation() + ")",
+        "platform": platform.platform(),
+        "load_average": " ".join(f"{x:.2f}" for x in load),
+    }

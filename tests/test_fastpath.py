@@ -1,0 +1,120 @@
+"""The validators' fast path (generator/fastpath.py) changes speed, never verdicts.
+
+Small inline specs exercise each construct the fast path emits: hoisted lookups, inline
+``if`` expressions, the branch on a discriminating property (``else``, absent and unnamed
+values included), literal-prefix patterns, items judged in one pass, and the ``_unique`` and
+URI shortcuts of the runtime. jsonschema (Draft 2020-12) judges every value.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from generator import check
+from generator.compile import _literal_prefix
+
+
+def _compile(tmp_path: Path, schemas: dict[str, Any]) -> Any:
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1", "x-genspec": {"package": "t_gen"}},
+        "paths": {},
+        "components": {"schemas": schemas},
+    }
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return check.run(path).validators
+
+
+def _reference(schemas: dict[str, Any], name: str) -> jsonschema.Draft202012Validator:
+    root = {"$ref": f"#/components/schemas/{name}", "components": {"schemas": schemas}}
+    return jsonschema.Draft202012Validator(root)
+
+
+EXAMPLES = {
+    1: ({"kind": "a", "n": 1}, {"kind": "a", "n": 2}),
+    2: ({"kind": "b", "n": 0}, {"kind": "b"}),
+    3: ({"kind": "c", "n": 0, "sub": {"x": True}}, {"kind": "c", "n": 0, "sub": {"x": False}}),
+    4: ({"kind": "d", "tags": []}, {"kind": "d", "tags": [{"t": "tag-1"}, {"t": "tag-2"}]}),
+    5: ({"kind": "a", "sub": {"x": True}}, {"kind": "d", "sub": {"x": True}}),
+}
+
+
+def _rule(i: int, cond: dict, then: dict, other: dict | None = None) -> dict:
+    valid, invalid = EXAMPLES[i]
+    rule = {"id": f"r{i}", "message": f"rule {i}", "source": "s", "examples": {"valid": [valid], "invalid": [invalid]}}
+    entry = {"x-rule": rule, "if": cond, "then": then}
+    if other is not None:
+        entry["else"] = other
+    return entry
+
+
+KIND = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "kind": {"type": "string", "enum": ["a", "b", "c", "d"]},
+        "n": {"type": "integer"},
+        "tags": {"type": "array", "items": {"$ref": "#/components/schemas/Tag"}, "uniqueItems": True},
+        "sub": {"type": "object", "properties": {"x": {"type": "boolean"}}},
+    },
+    "allOf": [
+        _rule(1, {"properties": {"kind": {"const": "a"}}}, {"properties": {"n": {"maximum": 1}}}),
+        _rule(2, {"required": ["kind"], "properties": {"kind": {"enum": ["b", "c"]}}}, {"required": ["n"]}, {"properties": {"n": {"minimum": -5}}}),
+        _rule(3, {"required": ["kind"], "properties": {"kind": {"const": "c"}}}, {"properties": {"sub": {"properties": {"x": {"const": True}}}}}),
+        _rule(4, {"properties": {"kind": {"enum": ["a", "d"]}}}, {"properties": {"tags": {"maxItems": 1}}}, {"properties": {"tags": {"minItems": 1}}}),
+        _rule(5, {"required": ["sub"], "properties": {"sub": {"required": ["x"]}}}, {"properties": {"kind": {"not": {"const": "d"}}}}),
+    ],
+}
+TAG = {"type": "object", "additionalProperties": False, "required": ["t"], "properties": {"t": {"type": "string", "pattern": "^tag-"}}}
+
+
+def test_dispatch_inline_conditions_and_items_agree_with_jsonschema(tmp_path: Path) -> None:
+    schemas = {"Kind": KIND, "Tag": TAG}
+    validators = _compile(tmp_path, schemas)
+    source = Path(validators.__file__).read_text()
+    assert "elif _h" in source and "all(map(_ok_Tag" in source and ".startswith(" in source
+    reference = _reference(schemas, "Kind")
+    kinds = [None, "a", "b", "c", "d", "zz", 3]
+    ns = [None, -9, 0, 1, 2, True]
+    tags = [None, [], [{"t": "tag-1"}], [{"t": "tag-1"}, {"t": "tag-2"}], [{"t": "x"}, {"t": "tag-2"}, {"u": 1}], [{"t": "tag-1"}, {"t": "tag-1"}]]
+    subs = [None, {}, {"x": True}, {"x": False}, {"x": 1}, "s"]
+    checked = 0
+    for kind, n, tag, sub in itertools.product(kinds, ns, tags, subs):
+        body = {k: v for k, v in (("kind", kind), ("n", n), ("tags", tag), ("sub", sub)) if v is not None}
+        expected = reference.is_valid(body)
+        found = validators.validate_schema("Kind", body)
+        assert (not found) == expected, (body, found)
+        checked += 1
+    assert checked == len(kinds) * len(ns) * len(tags) * len(subs)
+
+
+def test_every_violation_of_an_invalid_item_is_reported_with_its_index(tmp_path: Path) -> None:
+    validators = _compile(tmp_path, {"Kind": KIND, "Tag": TAG})
+    found = validators.validate_schema("Kind", {"kind": "b", "n": 1, "tags": [{"t": "tag-0"}, {"t": "no"}, {"t": "tag-2"}, {}]})
+    assert [(v.path, v.rule) for v in found] == [("/tags/1/t", "Tag.t.pattern"), ("/tags/3/t", "Tag.t.required")]
+
+
+def test_literal_prefix_only_for_plain_text() -> None:
+    assert _literal_prefix("^image/") == "image/"
+    assert _literal_prefix("^a-b c") == "a-b c"
+    for pattern in ("image/", "^a.b", "^ab$", "^", "^(a)", "^a|b", "^a\\d", "^[ab]"):
+        assert _literal_prefix(pattern) is None, pattern
+
+
+def test_runtime_shortcuts_keep_json_semantics() -> None:
+    from luma_gen._runtime import _URI, _unique
+
+    assert _unique([1, 2, "1"]) and not _unique([1, 1.0]) and _unique([1, True]) and not _unique([[1], [1]])
+    assert not _unique(["a", "a"]) and _unique([]) and _unique([{"a": 1}, {"a": 2}])
+    # the URI tail class equals [^\s\x00-\x1f\x7f] on every code point
+    plain = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f]*")
+    differ = [c for c in range(sys.maxunicode + 1) if (plain.fullmatch("a:" + chr(c)) is None) != (_URI.fullmatch("a:" + chr(c)) is None)]
+    assert differ == []
