@@ -2,7 +2,7 @@
 
 Stages (see ARCHITECTURE.md): ``loader`` (YAML with line numbers) -> ``parse`` (spec to the
 typed intermediate model of ``ir``) -> ``compile`` and ``cel`` (rules to Python) ->
-``render`` (one Jinja environment, black, atomic write). ``check`` runs every stage in memory
+``render`` (one Jinja environment, ruff format, atomic write). ``check`` runs every stage in memory
 and reports problems; ``cli`` is the ``genspec`` command.
 """
 

@@ -28,10 +28,34 @@ _NUMERIC = {"int", "uint", "double"}
 
 
 def _parser() -> CELParser:
+    """celpy's parser. Its Lark LALR tables are built once per process by celpy; here they
+    are built with Lark's ``cache`` (a file in the temp folder keyed by the grammar and the
+    options), which makes every later ``genspec`` run load them instead of rebuilding."""
     global _PARSER
     if _PARSER is None:
+        if CELParser.CEL_PARSER is None:
+            CELParser.CEL_PARSER = _cached_lark()
         _PARSER = CELParser()
     return _PARSER
+
+
+def _cached_lark() -> Any:
+    """The Lark parser celpy builds (same grammar and options), with ``cache=True``."""
+    import re
+    from pathlib import Path
+
+    import celpy.celparser
+    from lark import Lark, Tree as LarkTree
+
+    grammar = (Path(celpy.celparser.__file__).parent / "cel.lark").read_text()
+    try:
+        return Lark(
+            grammar, parser="lalr", start="expr", debug=True, g_regex_flags=re.M,
+            lexer_callbacks={"IDENT": CELParser.ambiguous_literals}, propagate_positions=True,
+            maybe_placeholders=False, priority="invert", tree_class=LarkTree, cache=True,
+        )
+    except Exception:  # an unwritable temp folder or a changed celpy: build it celpy's way
+        return None
 
 
 class CelError(Exception):

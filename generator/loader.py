@@ -2,11 +2,17 @@
 
 The result is plain Python data (dict, list, str, int, float, bool, None) plus a map from
 JSON Pointer to 1-based line, so every later problem can be reported as ``FILE:LINE``.
+
+The data comes from ruamel's safe loader (C-accelerated with ruamel.yaml.clib); the line map
+needs the slower round-trip loader, so it is built only when a problem is reported (the map
+is lazy). Any error, and any value that is not plain JSON, takes the round-trip path at once,
+so messages and values are those of the round-trip loader.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +47,7 @@ class Document:
     data: Any
     sha256: str
     display: str
-    lines: dict[str, int] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict)
 
     def resolve(self, pointer: str) -> Any:
         """The node at a local JSON Pointer (``#/a/b`` or ``/a/b``); ``KeyError`` if absent."""
@@ -130,6 +136,77 @@ def load(path: str | Path) -> Document:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise SpecErrors([SpecError(shown, line, f"the spec is not UTF-8 (byte {exc.start} is {raw[exc.start]:#04x})", "save it as UTF-8")]) from None
+    fast = _fast(text)
+    if fast is not None:
+        return Document(path=shown, data=fast, sha256=hashlib.sha256(raw).hexdigest(), display=_display_path(p), lines=LazyLines(text))
+    return Document(path=shown, data=_round_trip(text, shown, lines := {}), sha256=hashlib.sha256(raw).hexdigest(), display=_display_path(p), lines=lines)
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of plain data (an alias gives separate objects, as the round trip does);
+    raises ``TypeError`` for anything that is not JSON (timestamps, binary, sets)."""
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items() if isinstance(k, _JSON_SCALARS) or _not_json(k)}
+    if type(value) is list:
+        return [_copy(v) for v in value]
+    if type(value) in _JSON_SCALARS:
+        return value
+    return _not_json(value)
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+def _fast(text: str) -> dict | None:
+    """The document from the safe loader, or None to take the round-trip path (any error, a
+    value that is not plain JSON, or a document that is not a mapping)."""
+    yaml = YAML(typ="safe")
+    yaml.allow_duplicate_keys = False
+    try:
+        data = _copy(yaml.load(text))
+    except Exception:  # the round-trip path reports it with the line
+        return None
+    return data if type(data) is dict else None
+
+
+class LazyLines(Mapping):
+    """JSON Pointer -> line of a document's text, computed on first use (only a reported
+    problem needs it)."""
+
+    def __init__(self, text: str):
+        self._text = text
+        self._lines: dict[str, int] | None = None
+
+    def _get(self) -> dict[str, int]:
+        if self._lines is None:
+            lines: dict[str, int] = {}
+            try:
+                _round_trip(self._text, "", lines)
+            except SpecErrors:
+                pass
+            self._lines = lines
+        return self._lines
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __getitem__(self, pointer: str) -> int:
+        return self._get()[pointer]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def _round_trip(text: str, shown: str, lines: dict[str, int]) -> Any:
+    """The plain document through ruamel's round-trip loader, filling ``lines``; raises
+    :class:`SpecErrors` for invalid YAML, duplicate keys or a document that is not a mapping."""
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -143,17 +220,11 @@ def load(path: str | Path) -> Document:
         raise SpecErrors([SpecError(shown, 0, f"invalid YAML: {str(exc).splitlines()[0]}", "fix the syntax")]) from None
     except RecursionError:
         raise SpecErrors([SpecError(shown, 0, "the YAML nests too deeply", "flatten it with $ref")]) from None
-    lines: dict[str, int] = {"": _start_line(node)}
+    lines[""] = _start_line(node)
     try:
         data = _plain(node, "", lines)
     except RecursionError:
         raise SpecErrors([SpecError(shown, 0, "the YAML nests too deeply (or has a cyclic alias)", "flatten it with $ref")]) from None
     if not isinstance(data, dict):
         raise SpecErrors([SpecError(shown, lines[""], f"the spec is not a mapping (it is {_kind(data)})", "an OpenAPI document is a mapping that starts with 'openapi: 3.1.0'")])
-    return Document(
-        path=shown,
-        data=data,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        display=_display_path(p),
-        lines=lines,
-    )
+    return data

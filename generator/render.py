@@ -1,4 +1,4 @@
-"""Render the intermediate model into files: one Jinja environment, black, atomic write.
+"""Render the intermediate model into files: one Jinja environment, ruff format, atomic write.
 
 Every emitted file has one template (``templates/<file>.jinja``) and one context function
 here; Python computes the strings, templates only place them. Output is deterministic: the
@@ -8,12 +8,12 @@ same spec gives byte-identical files under any ``PYTHONHASHSEED``.
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import black
 import jinja2
 
 from . import __version__, contract, emit
@@ -136,14 +136,13 @@ def render(api: Api, compiled: Compiled, models_code: str, only: tuple[str, ...]
     """Render and format every file; returns ``{path relative to the out dir: content}``.
 
     ``only`` limits rendering to some files (e.g. the validators for ``genspec check``);
-    ``format=False`` skips black (for code that is imported, never written).
+    ``format=False`` skips formatting (for code that is imported, never written).
     Raises :class:`SpecErrors` if a rendered file is not valid Python (a generator bug or a
     spec value that cannot be expressed).
     """
     env = environment()
     inputs = Inputs(api, compiled, models_code)
     out: dict[str, str] = {}
-    mode = black.Mode(line_length=100, target_versions={black.TargetVersion.PY311})
     for name, (template, ctx_fn) in sorted(FILES.items()):
         if only is not None and name not in only:
             continue
@@ -153,13 +152,37 @@ def render(api: Api, compiled: Compiled, models_code: str, only: tuple[str, ...]
         except jinja2.TemplateError as exc:
             where = f"templates/{template}:{getattr(exc, 'lineno', 0) or 0}"
             raise SpecErrors([SpecError(where, 0, f"template error: {exc.message or type(exc).__name__}", "fix the template (a genspec bug)")]) from None
-        try:
-            text = black.format_str(text, mode=mode) if format else text
-        except Exception as exc:  # black raises InvalidInput and others for bad source
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise SpecErrors([SpecError(api.spec_display, 0, f"the generated {name} does not parse: {first}", "report this as a genspec bug with the spec that caused it")]) from None
         out[f"{api.package}/{name}"] = text
-    return out
+    return format_sources(out, api.spec_display) if format else out
+
+
+#: the formatter: ruff's black-compatible ``format``, pinned in pyproject.toml so that output is
+#: byte-identical across machines; settings here, not from any config file
+FORMAT_ARGS = ("format", "--isolated", "--no-cache", "--quiet", "--line-length", "100", "--target-version", "py311")
+
+
+def format_sources(files: dict[str, str], spec_display: str) -> dict[str, str]:
+    """``files`` (relative path -> Python source) formatted by ``ruff format``, all in one
+    process. Raises :class:`SpecErrors` naming each file that is not valid Python."""
+    from ruff.__main__ import find_ruff_bin
+
+    names = sorted(files)
+    with tempfile.TemporaryDirectory(prefix="genspec-format-") as tmp:
+        paths = {name: Path(tmp) / f"f{i:03d}.py" for i, name in enumerate(names)}
+        for name, path in paths.items():
+            path.write_text(files[name], encoding="utf-8")
+        proc = subprocess.run([find_ruff_bin(), *FORMAT_ARGS, tmp], capture_output=True, text=True)
+        if proc.returncode != 0:
+            problems = []
+            for name, path in paths.items():
+                lines = [line for line in proc.stderr.splitlines() if path.name in line]
+                if lines:
+                    first = lines[0].split(path.name, 1)[1].lstrip(":")
+                    problems.append(SpecError(spec_display, 0, f"the generated {Path(name).name} does not parse: {first.strip()}", "report this as a genspec bug with the spec that caused it"))
+            if not problems:
+                problems.append(SpecError(spec_display, 0, f"ruff format failed: {proc.stderr.strip()[:300]}", "check the ruff installation (pip install -e .)"))
+            raise SpecErrors(problems)
+        return {name: path.read_text(encoding="utf-8") for name, path in paths.items()}
 
 
 @dataclass

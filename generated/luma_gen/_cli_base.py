@@ -141,7 +141,7 @@ def dump(value: Any, fmt: str) -> None:
         from rich.table import Table
 
         table = Table(show_header=False, box=None)
-        for key, item in (data.items() if isinstance(data, dict) else [("value", data)]):
+        for key, item in data.items() if isinstance(data, dict) else [("value", data)]:
             shown = json.dumps(item) if isinstance(item, (dict, list)) else str(item)
             table.add_row(f"[bold]{key}[/bold]", shown)
         Console().print(table)

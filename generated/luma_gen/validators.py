@@ -842,7 +842,7 @@ def _v_Generation(x, p, out):
             if not ((type(_h72) is str) and (_h72 in _E78)):
                 _v_GenerationType(_h72, p + "/type", out)
         if _h73 is not _M:
-            if not ((((type(_h73) is str) and (_h73 in _E79))) or ((_h73 is None))):
+            if not (((type(_h73) is str) and (_h73 in _E79)) or (_h73 is None)):
                 out.append(
                     _V(
                         p + "/failure_code",
@@ -869,7 +869,7 @@ def _v_Generation(x, p, out):
                         _x81 = _h75[_i80]
                         if not (_ok_GenerationOutput(_x81)):
                             _v_GenerationOutput(_x81, p + "/output/" + str(_i80), out)
-    if type(x) is not dict or (((_h71 == "completed"))):
+    if type(x) is not dict or (_h71 == "completed"):
         if type(x) is dict:
             if _h75 is _M:
                 out.append(
@@ -897,7 +897,7 @@ def _v_Generation(x, p, out):
                                 "a completed generation carries at least one output",
                             )
                         )
-    if type(x) is not dict or (((_h71 == "failed"))):
+    if type(x) is not dict or (_h71 == "failed"):
         if type(x) is dict:
             if _h73 is _M:
                 out.append(
@@ -958,7 +958,7 @@ def _ok_Generation(x):
         if not ((type(_h91) is str) and (_h91 in _E78)):
             return False
     if _h92 is not _M:
-        if not ((((type(_h92) is str) and (_h92 in _E79))) or ((_h92 is None))):
+        if not (((type(_h92) is str) and (_h92 in _E79)) or (_h92 is None)):
             return False
     if _h93 is not _M:
         if not (type(_h93) is str or _h93 is None):
@@ -1074,9 +1074,9 @@ def _v_ImageRef(x, p, out):
                         )
                     )
     if (
-        ((type(x) is not dict or ((_h112 is not _M))))
-        + ((type(x) is not dict or ((_h113 is not _M))))
-        + ((type(x) is not dict or ((_h114 is not _M))))
+        (type(x) is not dict or (_h112 is not _M))
+        + (type(x) is not dict or (_h113 is not _M))
+        + (type(x) is not dict or (_h114 is not _M))
     ) != 1:
         out.append(
             _V(p, "image-ref-exactly-one-source", "give exactly one of url, data or generation_id")
@@ -1120,7 +1120,7 @@ def _ok_ImageRef(x):
         for _k122 in x:
             if _k122 not in _P116:
                 return False
-    if ((((_h118 is not _M))) + (((_h119 is not _M))) + (((_h120 is not _M)))) != 1:
+    if ((_h118 is not _M) + (_h119 is not _M) + (_h120 is not _M)) != 1:
         return False
     if "data" in x and "media_type" not in x:
         return False
@@ -1272,7 +1272,7 @@ def _v_VideoEditOptions(x, p, out):
                         )
                     )
                 for _i151, _x152 in enumerate(_h146):
-                    if not ((type(_x152) is int or (type(_x152) is float and _x152.is_integer()))):
+                    if not (type(_x152) is int or (type(_x152) is float and _x152.is_integer())):
                         out.append(
                             _V(
                                 p + "/keyframe_indexes/" + str(_i151),
@@ -1413,7 +1413,7 @@ def _ok_VideoEditOptions(x):
         if not _unique(_h163):
             return False
         for _x167 in _h163:
-            if not ((type(_x167) is int or (type(_x167) is float and _x167.is_integer()))):
+            if not (type(_x167) is int or (type(_x167) is float and _x167.is_integer())):
                 return False
             if _x167 < 0:
                 return False
@@ -1640,7 +1640,7 @@ def _v_VideoOptions(x, p, out):
                         )
                     )
                 for _i140, _x141 in enumerate(_h132):
-                    if not ((type(_x141) is int or (type(_x141) is float and _x141.is_integer()))):
+                    if not (type(_x141) is int or (type(_x141) is float and _x141.is_integer())):
                         out.append(
                             _V(
                                 p + "/keyframe_indexes/" + str(_i140),
@@ -1679,7 +1679,7 @@ def _v_VideoOptions(x, p, out):
                     "keyframe_indexes must have as many entries as keyframes",
                 )
             )
-    if type(x) is not dict or (((_h127 is True))):
+    if type(x) is not dict or (_h127 is True):
         if type(x) is dict:
             if _h126 is _M:
                 out.append(
@@ -1694,7 +1694,7 @@ def _v_VideoOptions(x, p, out):
                             "exr_export requires hdr=true",
                         )
                     )
-    if type(x) is not dict or (((_h128 is True))):
+    if type(x) is not dict or (_h128 is True):
         if type(x) is dict:
             if _h124 is not _M:
                 if _h124 == "10s":
@@ -1705,7 +1705,7 @@ def _v_VideoOptions(x, p, out):
                             "loop is not supported with duration=10s",
                         )
                     )
-    if type(x) is not dict or (((_h128 is True))):
+    if type(x) is not dict or (_h128 is True):
         if type(x) is dict:
             if _h126 is not _M:
                 if _h126 is True:
@@ -1716,7 +1716,7 @@ def _v_VideoOptions(x, p, out):
                             "loop is not supported with hdr=true",
                         )
                     )
-    if type(x) is not dict or ((_h131 is not _M)):
+    if type(x) is not dict or (_h131 is not _M):
         if type(x) is dict:
             if _h129 is not _M:
                 out.append(
@@ -1726,7 +1726,7 @@ def _v_VideoOptions(x, p, out):
                         "keyframes and start_frame are mutually exclusive",
                     )
                 )
-    if type(x) is not dict or ((_h131 is not _M)):
+    if type(x) is not dict or (_h131 is not _M):
         if type(x) is dict:
             if _h130 is not _M:
                 out.append(
@@ -1736,7 +1736,7 @@ def _v_VideoOptions(x, p, out):
                         "keyframes and end_frame are mutually exclusive",
                     )
                 )
-    if type(x) is not dict or ((_h131 is not _M)):
+    if type(x) is not dict or (_h131 is not _M):
         if type(x) is dict:
             if _h128 is not _M:
                 if _h128 is True:
@@ -1764,7 +1764,7 @@ def _v_VideoOptions(x, p, out):
                     "keyframes and keyframe_indexes go together",
                 )
             )
-    if type(x) is not dict or (((_h124 == "10s"))):
+    if type(x) is not dict or (_h124 == "10s"):
         if type(x) is dict:
             if _h132 is not _M:
                 if type(_h132) is list:
@@ -1792,9 +1792,7 @@ def _v_VideoOptions(x, p, out):
                                         "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
                                     )
                                 )
-    if ((type(x) is not dict or ((_h129 is not _M)))) or (
-        (type(x) is not dict or ((_h130 is not _M)))
-    ):
+    if (type(x) is not dict or (_h129 is not _M)) or (type(x) is not dict or (_h130 is not _M)):
         if type(x) is dict:
             if _h124 is not _M:
                 if _h124 == "10s":
@@ -1805,9 +1803,7 @@ def _v_VideoOptions(x, p, out):
                             "start_frame/end_frame (the legacy 2-frame surface) do not support duration=10s; use keyframes",
                         )
                     )
-    if ((type(x) is not dict or ((_h129 is not _M)))) or (
-        (type(x) is not dict or ((_h130 is not _M)))
-    ):
+    if (type(x) is not dict or (_h129 is not _M)) or (type(x) is not dict or (_h130 is not _M)):
         if type(x) is dict:
             if _h126 is not _M:
                 if _h126 is True:
@@ -1819,7 +1815,7 @@ def _v_VideoOptions(x, p, out):
                         )
                     )
     if type(x) is not dict or (
-        (_h133 is not _M and ((type(_h133) is not dict or (("keyframes" in _h133)))))
+        _h133 is not _M and (type(_h133) is not dict or ("keyframes" in _h133))
     ):
         if type(x) is dict:
             if _h129 is not _M:
@@ -1978,15 +1974,15 @@ def _ok_VideoOptions(x):
                 if type(_x216) in _NUM:
                     if _x216 > 120:
                         return False
-    if (((_h201 is not _M))) or (((_h202 is not _M))):
+    if (_h201 is not _M) or (_h202 is not _M):
         if _h196 is not _M:
             if _h196 == "10s":
                 return False
-    if (((_h201 is not _M))) or (((_h202 is not _M))):
+    if (_h201 is not _M) or (_h202 is not _M):
         if _h198 is not _M:
             if _h198 is True:
                 return False
-    if _h205 is not _M and ((("keyframes" in _h205))):
+    if _h205 is not _M and ("keyframes" in _h205):
         if _h201 is not _M:
             return False
     if _h201 is not _M:
@@ -2030,7 +2026,7 @@ def _ok_VideoOptions(x):
         if not _unique(_h204):
             return False
         for _x210 in _h204:
-            if not ((type(_x210) is int or (type(_x210) is float and _x210.is_integer()))):
+            if not (type(_x210) is int or (type(_x210) is float and _x210.is_integer())):
                 return False
             if _x210 < 0:
                 return False
@@ -2156,7 +2152,7 @@ def _v_GenerationCreateParams(x, p, out):
                             _unknown(_k223, _P222),
                         )
                     )
-    if type(x) is not dict or ((_h98 is _M or ((_h98 == "image")))):
+    if type(x) is not dict or (_h98 is _M or (_h98 == "image")):
         if type(x) is dict:
             if _h105 is not _M:
                 if type(_h105) is list:
@@ -2168,7 +2164,7 @@ def _v_GenerationCreateParams(x, p, out):
                                 "image_ref holds at most 9 images for type image",
                             )
                         )
-    if type(x) is not dict or (((_h98 == "image_edit"))):
+    if type(x) is not dict or (_h98 == "image_edit"):
         if type(x) is dict:
             if _h105 is not _M:
                 if type(_h105) is list:
@@ -2196,7 +2192,7 @@ def _v_GenerationCreateParams(x, p, out):
                                             "image_ref takes image media (media_type image/*)",
                                         )
                                     )
-    if type(x) is not dict or (((type(_h98) is str and _h98 in _E227))):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E227):
         if type(x) is dict:
             if _h106 is _M:
                 out.append(
@@ -2206,7 +2202,7 @@ def _v_GenerationCreateParams(x, p, out):
                         "image_edit, video_edit and video_reframe need a source to edit",
                     )
                 )
-    if type(x) is not dict or ((_h98 is _M or ((type(_h98) is str and _h98 in _E228)))):
+    if type(x) is not dict or (_h98 is _M or (type(_h98) is str and _h98 in _E228)):
         if type(x) is dict:
             if _h106 is not _M:
                 if type(_h106) is dict:
@@ -2221,7 +2217,7 @@ def _v_GenerationCreateParams(x, p, out):
                                         "for image and image_edit the source takes image media (media_type image/*)",
                                     )
                                 )
-    if type(x) is not dict or (((type(_h98) is str and _h98 in _E230))):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E230):
         if type(x) is dict:
             if _h106 is not _M:
                 if type(_h106) is dict:
@@ -2233,7 +2229,7 @@ def _v_GenerationCreateParams(x, p, out):
                                 "source.media_type is required with source.url on video_edit and video_reframe",
                             )
                         )
-    if type(x) is not dict or ((_h98 is _M or ((type(_h98) is str and _h98 in _E228)))):
+    if type(x) is not dict or (_h98 is _M or (type(_h98) is str and _h98 in _E228)):
         if type(x) is dict:
             if _h99 is not _M:
                 if type(_h99) is not str or _h99 not in _E231:
@@ -2244,7 +2240,7 @@ def _v_GenerationCreateParams(x, p, out):
                             "image and image_edit run on uni-1 or uni-1-max",
                         )
                     )
-    if type(x) is not dict or (((type(_h98) is str and _h98 in _E232))):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E232):
         if type(x) is dict:
             if _h99 is not _M:
                 if _h99 != "ray-3.2":
@@ -2255,7 +2251,7 @@ def _v_GenerationCreateParams(x, p, out):
                             "video, video_edit and video_reframe run on ray-3.2",
                         )
                     )
-    if type(x) is not dict or ((_h98 is _M or ((type(_h98) is str and _h98 in _E228)))):
+    if type(x) is not dict or (_h98 is _M or (type(_h98) is str and _h98 in _E228)):
         if type(x) is dict:
             if _h107 is not _M:
                 out.append(
@@ -2265,7 +2261,7 @@ def _v_GenerationCreateParams(x, p, out):
                         "video options apply only to type video, video_edit or video_reframe",
                     )
                 )
-    if type(x) is not dict or (((type(_h98) is str and _h98 in _E233))):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E233):
         if type(x) is dict:
             if _h107 is not _M:
                 if type(_h107) is dict:
@@ -2277,7 +2273,7 @@ def _v_GenerationCreateParams(x, p, out):
                                 "video.edit is only valid when type is video_edit",
                             )
                         )
-    if type(x) is not dict or (((_h98 == "video_reframe"))):
+    if type(x) is not dict or (_h98 == "video_reframe"):
         if type(x) is dict:
             if _h107 is not _M:
                 if type(_h107) is dict:
@@ -2291,7 +2287,7 @@ def _v_GenerationCreateParams(x, p, out):
                                     "hdr is not supported for video_reframe",
                                 )
                             )
-    if type(x) is not dict or (((type(_h98) is str and _h98 in _E230))):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E230):
         if type(x) is dict:
             if _h107 is not _M:
                 if type(_h107) is dict:
@@ -2305,7 +2301,7 @@ def _v_GenerationCreateParams(x, p, out):
                                     "loop=true is only valid for type video",
                                 )
                             )
-    if type(x) is not dict or (((type(_h98) is str and _h98 in _E230))):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E230):
         if type(x) is dict:
             if _h107 is not _M:
                 if type(_h107) is dict:
@@ -2318,7 +2314,7 @@ def _v_GenerationCreateParams(x, p, out):
                             )
                         )
     if type(x) is not dict or (
-        (_h107 is not _M and ((type(_h107) is not dict or (("keyframes" in _h107)))))
+        _h107 is not _M and (type(_h107) is not dict or ("keyframes" in _h107))
     ):
         if type(x) is dict:
             if _h99 is not _M:
@@ -2331,14 +2327,12 @@ def _v_GenerationCreateParams(x, p, out):
                         )
                     )
     if type(x) is not dict or (
-        ((_h98 == "video"))
+        (_h98 == "video")
         and (
             _h107 is not _M
             and (
-                (
-                    type(_h107) is not dict
-                    or (((_w236 := _h107.get("resolution", _M)) is not _M and ((_w236 == "360p"))))
-                )
+                type(_h107) is not dict
+                or ((_w236 := _h107.get("resolution", _M)) is not _M and (_w236 == "360p"))
             )
         )
     ):
@@ -2355,7 +2349,7 @@ def _v_GenerationCreateParams(x, p, out):
                                     "360p is SDR-only on type video (not valid with hdr=true)",
                                 )
                             )
-    if type(x) is not dict or (((type(_h98) is str and _h98 in _E238))):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E238):
         if type(x) is dict:
             if _h107 is not _M:
                 if type(_h107) is dict:
@@ -2538,13 +2532,12 @@ def _ok_GenerationCreateParams(x):
                     if type(_x258) is str:
                         if not _x258.startswith("image/"):
                             return False
-    if _h249 is not _M and ((("keyframes" in _h249))):
+    if _h249 is not _M and ("keyframes" in _h249):
         if _h241 is not _M:
             if _h241 != "ray-3.2":
                 return False
-    if ((_h240 == "video")) and (
-        _h249 is not _M
-        and ((((_w259 := _h249.get("resolution", _M)) is not _M and ((_w259 == "360p")))))
+    if (_h240 == "video") and (
+        _h249 is not _M and ((_w259 := _h249.get("resolution", _M)) is not _M and (_w259 == "360p"))
     ):
         if _h249 is not _M:
             _x260 = _h249.get("hdr", _M)
