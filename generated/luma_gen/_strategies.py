@@ -262,16 +262,31 @@ def settled(ctx: Ctx, conj: list, value: Any, skip: str | None = None) -> Facts:
 
 # ---------------------------------------------------------------- leaves and arrays
 def _size(draw: Any, lo: int, hi: int | None, excluded: set, spare: int = SPARE_ITEMS) -> int:
+    """A size in [lo, hi] (hi absent: lo + spare) not in ``excluded``; the bounds often."""
     top = hi if hi is not None else lo + spare
-    options = [n for n in (lo, top) if n not in excluded]
     pick = draw(_made(st.integers, 0, 7))
-    if pick < len(options) and pick < 2:
-        return options[pick]
-    for _ in range(5):
-        n = draw(_made(st.integers, lo, max(lo, min(top, lo + 3 * spare))))
-        if n not in excluded:
-            return n
-    raise Infeasible("no size left")
+    if pick == 0 and lo not in excluded:
+        return lo
+    if pick == 1 and top not in excluded and top >= lo:
+        return top
+    allowed = [n for n in range(lo, max(lo, min(top, lo + 3 * spare)) + 1) if n not in excluded]
+    if not allowed:
+        raise Infeasible("no size left")
+    return _pick(draw, allowed)
+
+
+def _fresh(item: Any, taken: list, f: Facts) -> Any:
+    """A scalar near ``item`` that no value in ``taken`` equals and ``f`` accepts, or None
+    (when Hypothesis keeps replaying its simplest choices, retrying draws the same item)."""
+    if type(item) is int:
+        candidates: Any = (item + k for k in range(1, 200))
+    elif type(item) is str:
+        candidates = (item + str(k) for k in range(1, 200))
+    else:
+        return None
+    return next(
+        (c for c in candidates if not any(_json_eq(c, x) for x in taken) and f.accepts(c)), None
+    )
 
 
 def _draw_array(draw: Any, f: Facts, path: str, ctx: Ctx) -> list:
@@ -290,10 +305,14 @@ def _draw_array(draw: Any, f: Facts, path: str, ctx: Ctx) -> list:
     out: list = []
     for i in range(n):
         conj = f.items + ([spots[i]] if i in spots else [])
-        for _ in range(25 if unique else 1):
+        for _ in range(5 if unique else 1):
             mark = len(ctx.foci)
-            item = draw_value(draw, ctx.facts(conj), f"{path}/{i}", ctx)
+            facts = ctx.facts(conj)
+            item = draw_value(draw, facts, f"{path}/{i}", ctx)
             if not unique or not any(_json_eq(item, x) for x in out):
+                break
+            item = _fresh(item, out, facts)
+            if item is not None:
                 break
             del ctx.foci[mark:]
         else:
@@ -490,12 +509,11 @@ def redraw_at(draw: Any, ctx: Ctx, root: str, value: Any, pointer: str) -> Any:
         rest = {k: v for k, v in node.items() if k != last}
         f = settled(ctx, conj, rest, skip=last)
         needed = last in f.required or any(t in rest and n == last for t, n in f.dep)
-        if last in node and not needed and draw(_made(st.booleans)):
+        sub = ctx.facts(f.props.get(last, []) + _size_bounds(f, last, rest))
+        if last in node and not needed and (not feasible(sub) or draw(_made(st.booleans))):
             new: Any = rest
         else:
-            item = draw_value(
-                draw, ctx.facts(f.props.get(last, []) + _size_bounds(f, last, rest)), "", ctx
-            )
+            item = draw_value(draw, sub, "", ctx)
             new = (
                 {k: (item if k == last else v) for k, v in node.items()}
                 if last in node
