@@ -120,6 +120,24 @@ def _add_meta(found: list[tuple[str | None, str, str]], reporter: Reporter, plac
             reporter.add(ptr, what, hint)
 
 
+def _crashed(doc: Document, reporter: Reporter, meta: list[tuple[str | None, str, str]], exc: Exception) -> None:
+    """Turn an unexpected exception while reading a spec into problems (raises SpecErrors).
+
+    A spec that already has problems (genspec's own or the meta-schema's) most likely broke
+    genspec through one of them: those are reported. Otherwise the exception is a genspec bug,
+    reported as one line naming where it happened.
+    """
+    _add_meta(meta, reporter, placed=True)
+    _add_meta(meta, reporter, placed=False)
+    if not reporter.errors:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb is not None else ""
+        reporter.add("", f"genspec failed reading this spec ({type(exc).__name__}{where}: {str(exc)[:120]})", "this is a genspec bug; please report it with the spec")
+    reporter.raise_if_any()
+
+
 def load_validators(api: Api, compiled: Compiled) -> ModuleType:
     """Render the validators into a private temporary package and import it.
 
@@ -184,6 +202,7 @@ def run(spec: str | Path) -> Checked:
     doc = loader.load(spec)
     _version(doc)
     reporter = Reporter(doc.path, doc.lines)
+    lint.pair_surrogates(doc, reporter)
     meta = _meta_schema(doc)
     try:
         api, compiled = parse.build(doc, reporter)
@@ -192,6 +211,8 @@ def run(spec: str | Path) -> Checked:
         reporter.add("", "a schema nests too deeply", "flatten it with $ref")
         reporter.raise_if_any()
         raise
+    except Exception as exc:  # noqa: BLE001 - see _crashed
+        _crashed(doc, reporter, meta, exc)
     _add_meta(meta, reporter, placed=True)
     reporter.raise_if_any()
     try:

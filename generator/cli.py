@@ -239,7 +239,7 @@ def validate(operation_id: str, spec: str, fmt: str, file: str) -> None:
     Exit 0 valid, 1 invalid, 2 for usage errors or unreadable input.
     """
     from . import check as checker
-    from . import loader, parse
+    from . import lint, loader, parse
     from .errors import Reporter
 
     try:
@@ -256,6 +256,7 @@ def validate(operation_id: str, spec: str, fmt: str, file: str) -> None:
     try:
         doc = loader.load(spec)
         reporter = Reporter(doc.path, doc.lines)
+        lint.pair_surrogates(doc, reporter)
         api, compiled = parse.build(doc, reporter)
         reporter.raise_if_any()
         validators = checker.load_validators(api, compiled)

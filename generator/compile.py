@@ -214,7 +214,7 @@ class Compiler(ExprCompiler):
                 body = code.lines or ["    pass"]
                 if mode == "bool":
                     body = body + ["    return True"]
-                doc = f'    """{"Collect violations of" if mode == "collect" else "Whether x is a valid"} {name} ({ptr})."""'
+                doc = f'    """{"Collect violations of" if mode == "collect" else "Whether x is a valid"} {_doc(name)} ({_doc(ptr)})."""'
                 self.result.functions.append((fname, [f"def {fname}({args}):", doc] + body))
 
     def _prologue(self, schema: Any, ctx: Ctx, code: Code) -> None:
@@ -797,7 +797,7 @@ class Compiler(ExprCompiler):
             fn = self._name("_cel")
             self.result.functions.append((fn, [
                 f"def {fn}(self):",
-                f'    """CEL rule {rule.id}: {raw["rule"]}"""'.replace("\\", "\\\\"),
+                f'    """CEL rule {_doc(rule.id)}: {_doc(raw["rule"])}"""',
                 "    try:",
                 f"        return bool({translation.python})",
                 "    except _CEL_ERRORS:",
@@ -887,6 +887,11 @@ def guarded(code: Code, inner: Code, test: str | None) -> None:
     code.depth += 1
     code.extend(inner)
     code.depth -= 1
+
+
+def _doc(text: str) -> str:
+    """``text`` safe inside a generated triple-quoted docstring (backslashes, quotes, NUL)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\x00", "\\x00")
 
 
 def with_block(code: Code, header: str, body: Any) -> None:

@@ -273,7 +273,7 @@ class Lint:
         conj = self.conjuncts(node, ptr)
         self._merged_types(conj)
         self._merged_bounds(conj)
-        required = [(c, i, r) for c in conj for i, r in enumerate(c.node.get("required") or []) if isinstance(c.node.get("required"), list) and isinstance(r, str)]
+        required = [(c, i, r) for c in conj if isinstance(c.node.get("required"), list) for i, r in enumerate(c.node["required"]) if isinstance(r, str)]
         demanded = {r for _, _, r in required}
         for c in conj:
             props = c.node.get("properties") if isinstance(c.node.get("properties"), dict) else {}
@@ -447,6 +447,44 @@ def _cycles(graph: dict[str, list[tuple[str, str]]]) -> list[tuple[list[str], st
         if hit is not None:
             found.append(hit)
     return found
+
+
+def pair_surrogates(doc: Document, reporter: Reporter) -> None:
+    """Join UTF-16 surrogate pairs written as escapes (``"\\ud83c\\udfac"``, as JSON tools
+    write non-ASCII text) into the character they stand for, in ``doc.data`` in place; report
+    a surrogate left alone (not Unicode text, and no file could hold it)."""
+    stack: list[tuple[Any, str]] = [(doc.data, "")]
+    while stack:
+        node, ptr = stack.pop()
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node)) if isinstance(node, list) else []
+        if isinstance(node, dict) and any(isinstance(k, str) and _has_surrogate(k) for k in node):
+            fixed = {(_pair(k, f"{ptr}/{escape_pointer(k)}", reporter) if isinstance(k, str) else k): v for k, v in node.items()}
+            node.clear()
+            node.update(fixed)
+            items = list(node.items())
+        for key, value in items:
+            child = f"{ptr}/{escape_pointer(str(key))}"
+            if isinstance(value, str) and _has_surrogate(value):
+                node[key] = _pair(value, child, reporter)
+            elif isinstance(value, (dict, list)):
+                stack.append((value, child))
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def _pair(text: str, ptr: str, reporter: Reporter) -> str:
+    joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    if _has_surrogate(joined):
+        bad = next(c for c in joined if 0xD800 <= ord(c) <= 0xDFFF)
+        reporter.add(ptr, f"a string holds the lone surrogate \\u{ord(bad):04x}, which is not Unicode text", "write the character itself, or a complete surrogate pair")
+        return joined.encode("utf-8", "backslashreplace").decode("utf-8")
+    return joined
 
 
 def run(doc: Document, reporter: Reporter) -> None:

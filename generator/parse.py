@@ -82,6 +82,9 @@ class _Parser:
             self.r.add("/jsonSchemaDialect", f"unsupported jsonSchemaDialect {dialect!r}", "use https://json-schema.org/draft/2020-12/schema")
         if not isinstance(self.data.get("info"), dict):
             self.r.add("/info", "the spec has no info object", "add info: {title: ..., version: ...}")
+        for name, (_, ptr) in self.components.items():
+            if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
+                self.r.add(ptr, f"component name {name!r} is not allowed (OpenAPI allows letters, digits, '.', '-' and '_')", "rename it, and the $refs to it")
 
     def settings(self) -> dict[str, Any]:
         info = self.data.get("info") if isinstance(self.data.get("info"), dict) else {}
@@ -94,7 +97,7 @@ class _Parser:
         if not re.fullmatch(r"[a-z_][a-z0-9_]*", package):
             self.r.add("/info/x-genspec/package", f"package name {package!r} is not a Python module name", "use lower_snake_case")
         env = raw.get("env") if isinstance(raw.get("env"), dict) else {}
-        servers = self.data.get("servers") or []
+        servers = self.data.get("servers") if isinstance(self.data.get("servers"), list) else []
         server = servers[0].get("url", "") if servers and isinstance(servers[0], dict) else ""
         return {
             "title": title,
@@ -209,11 +212,14 @@ class _Parser:
             if schema is not None and name is None:
                 name = f"{pascal(op_id)}Response{code}"
                 self.components[name] = (schema, resp_ptr + "/content/application~1json/schema")
+            elif name is not None and name not in self.components:
+                self.r.add(resp_ptr + "/content/application~1json/schema/$ref", f"$ref to components/schemas/{name} does not resolve", "define the schema or fix the name")
+                name = None
             if code.startswith("2") and response_schema is None:
-                success_status, response_schema = int(code), name
+                success_status, response_schema = int(code) if code.isdigit() else 200, name
             elif code[:1] in "45" and name and error_schema is None:
                 error_schema = name
-        tags = op.get("tags") or []
+        tags = op.get("tags") if isinstance(op.get("tags"), list) else []
         group = snake(tags[0]) if tags and isinstance(tags[0], str) else snake(path.strip("/").split("/")[0] or "default")
         py_method = _str(op.get("x-method-name")) or snake(op_id)
         return Operation(
@@ -238,8 +244,8 @@ class _Parser:
         schema = self.compiler._deref(self.components[name][0])
         if not isinstance(schema, dict):
             return ()
-        required = set(schema.get("required") or [])
-        props = schema.get("properties") or {}
+        required = {r for r in schema.get("required") or [] if isinstance(r, str)} if isinstance(schema.get("required"), list) else set()
+        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
         out = []
         for prop, sub in props.items():
             if not isinstance(sub, dict):

@@ -45,7 +45,7 @@ class Surface:
         if isinstance(t, list):
             t = [x for x in t if x != "null"]
             t = t[0] if len(t) == 1 else None
-        if t is None and "enum" in schema and all(isinstance(v, str) for v in schema["enum"] or []):
+        if t is None and isinstance(schema.get("enum"), list) and all(isinstance(v, str) for v in schema["enum"]):
             return "string"
         if t is None and "properties" in schema:
             return "object"
@@ -57,7 +57,7 @@ class Surface:
         if depth > 6 or not isinstance(target, dict):
             return "Any"
         if name is not None:
-            if "enum" in target and all(isinstance(v, str) for v in target["enum"] or []):
+            if isinstance(target.get("enum"), list) and all(isinstance(v, str) for v in target["enum"]):
                 return pascal(name) + "Value"
             if self.kind(target) == "object" and isinstance(target.get("properties"), dict):
                 return pascal(name) + "Param"
@@ -79,10 +79,10 @@ class Surface:
             if not isinstance(schema, dict):
                 continue
             description = " ".join(str(schema.get("description", "")).split())
-            if "enum" in schema and all(isinstance(v, str) for v in schema["enum"] or []):
+            if isinstance(schema.get("enum"), list) and all(isinstance(v, str) for v in schema["enum"]):
                 out.append(TypeDef(pascal(name) + "Value", "literal", description, values=tuple(schema["enum"])))
             elif self.kind(schema) == "object" and isinstance(schema.get("properties"), dict):
-                required = set(schema.get("required") or [])
+                required = {r for r in schema.get("required") or [] if isinstance(r, str)} if isinstance(schema.get("required"), list) else set()
                 fields = tuple(
                     (key, self.py_type(sub), key in required, " ".join(str((sub or {}).get("description", "") if isinstance(sub, dict) else "").split()))
                     for key, sub in schema["properties"].items()
@@ -173,7 +173,7 @@ class Surface:
         also give dotted flags (``--outer.inner``) down to scalars and arrays of scalars.
         """
         schema, _ = self.deref(self.components[body][0])
-        required = set(schema.get("required") or []) if isinstance(schema, dict) else set()
+        required = {r for r in schema["required"] if isinstance(r, str)} if isinstance(schema, dict) and isinstance(schema.get("required"), list) else set()
         out: list[CliOption] = []
 
         def option(path: tuple[str, ...], sub: Any, top: bool) -> CliOption | None:
@@ -183,7 +183,7 @@ class Surface:
             help_text = " ".join(str(target.get("description", "") if isinstance(target, dict) else "").split())
             kind = self.kind(target)
             is_req = top and path[0] in required
-            if isinstance(target, dict) and "enum" in target and all(isinstance(v, str) for v in target["enum"] or []):
+            if isinstance(target, dict) and isinstance(target.get("enum"), list) and all(isinstance(v, str) for v in target["enum"]):
                 return CliOption((flag,), dest, path, "choice", False, is_req, help_text, tuple(target["enum"]))
             if kind in ("string", "integer", "number", "boolean"):
                 return CliOption((flag,), dest, path, {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}[kind], False, is_req, help_text)
