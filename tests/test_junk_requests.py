@@ -141,6 +141,15 @@ def test_a_ten_megabyte_prompt_is_refused_by_max_length() -> None:
     assert [(v.path, v.rule.rsplit(".", 1)[-1]) for v in found] == [("/prompt", "maxLength")]
 
 
+def test_a_ten_megabyte_unknown_key_is_reported_quickly_and_briefly() -> None:
+    import time
+
+    start = time.monotonic()
+    found = validate_request(OPERATION, {"prompt": "x", "k" * TEN_MB: 1})
+    assert time.monotonic() - start < 1.0
+    assert len(found) == 1 and found[0].path == "/" + "k" * TEN_MB and len(found[0].message) < 200
+
+
 def test_nan_infinity_and_odd_strings_are_judged_not_raised() -> None:
     nan, inf = float("nan"), float("inf")
     for body in ({"prompt": nan}, {"prompt": "x", "video": {"keyframe_indexes": [nan, inf, -inf]}},

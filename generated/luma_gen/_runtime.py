@@ -162,9 +162,13 @@ def _multiple_of(x: float, m: float) -> bool:
 
 
 def _unknown(key: Any, known: frozenset) -> str:
-    close = difflib.get_close_matches(str(key), sorted(known), n=1)
+    """The message for an unknown property (a long key is shortened, not spell-checked)."""
+    text = str(key)
+    if len(text) > 80:
+        return f"unknown property '{text[:60]}...' ({len(text)} characters)"
+    close = difflib.get_close_matches(text, sorted(known), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"unknown property '{key}'{hint}"
+    return f"unknown property '{text}'{hint}"
 
 
 def _cel_div(a: int, b: int) -> int:
