@@ -63,6 +63,8 @@ class Ctx:
 
 # ---------------------------------------------------------------- objects
 def _blocked(f: Facts, decided: set) -> set | None:
+    """Properties that must wait: constrained by an undecided conditional, or the later operand
+    of a size shape whose other operands are undecided (None: all of them)."""
     out: set = set()
     for cond in f.conds:
         if cond["x-constrains"] is None:
@@ -108,10 +110,8 @@ def _obj_ok(
     )
 
 
-_branch = constant_facts
-
-
 def _signature(f: Facts, cond: dict, decided: set) -> tuple | None:
+    """What a conditional's checks depend on (None: everything)."""
     names = cond["x-tests"], cond["x-constrains"]
     if names[0] is None or names[1] is None:
         return None
@@ -157,7 +157,7 @@ def _settle(
                 if signature is not None and seen.get(id(cond)) == signature:
                     continue
                 for key, cause in (("then", "x-not-if"), ("else", "if")):
-                    if not _obj_ok(f, values, decided, tests, _branch(f, cond[cause])):
+                    if not _obj_ok(f, values, decided, tests, constant_facts(f, cond[cause])):
                         f.conds.remove(cond)  # the condition is already decided by the facts
                         f.add(cond.get(key, True))
                         changed = True
@@ -177,7 +177,7 @@ def _contrapositive(f: Facts, cond: dict, values: dict, decided: set) -> bool:
     it (and take the other branch); True when it did."""
     for key, needed, other in (("then", cond["x-not-if"], "else"), ("else", cond["if"], "then")):
         if key in cond and not _obj_ok(
-            f, values, decided, cond["x-constrains"], _branch(f, cond[key])
+            f, values, decided, cond["x-constrains"], constant_facts(f, cond[key])
         ):
             f.conds.remove(cond)
             f.add(needed)
@@ -218,6 +218,8 @@ def _needed(f: Facts, name: str, values: dict, decided: set) -> bool:
 def _present(
     draw: Any, f: Facts, name: str, sub: Facts, values: dict, decided: set, ctx: Ctx
 ) -> bool:
+    """Whether to draw property ``name``: when needed, never when forbidden or unsatisfiable,
+    else a coin flip."""
     if _needed(f, name, values, decided):
         return True
     if sub.false or (f.closed is not None and name not in f.closed) or ctx.depth > MAX_DEPTH:
@@ -430,7 +432,11 @@ def draw_value(draw: Any, f: Facts, path: str, ctx: Ctx) -> Any:
         fit = (
             types
             if len(types) == 1
-            else [t for t in types if t in ("string", "boolean", "null") or feasible(_typed(f, t))]
+            else [
+                t
+                for t in types
+                if t in ("string", "boolean", "null") or feasible(f.with_({"type": t}))
+            ]
         )
         kind = _pick(draw, fit or types)
         ctx.depth += 1
@@ -441,17 +447,9 @@ def draw_value(draw: Any, f: Facts, path: str, ctx: Ctx) -> Any:
         if not f.accepts(value):
             del ctx.foci[mark:]
             raise Infeasible(f"{path or '/'}: drawn value does not fit")
-    ctx.foci.extend(path + p for p in f.foci if kind_is_leaf(value))
+    if type(value) is not dict:  # objects record theirs once their conditionals are decided
+        ctx.foci.extend(path + p for p in f.foci)
     return value
-
-
-def kind_is_leaf(value: Any) -> bool:
-    """Objects record their foci themselves (after their conditionals are decided)."""
-    return type(value) is not dict
-
-
-def _typed(f: Facts, kind: str) -> Facts:
-    return f.with_({"type": kind})
 
 
 def _draw_kind(draw: Any, f: Facts, kind: str, path: str, ctx: Ctx) -> Any:
