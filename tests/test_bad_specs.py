@@ -5,8 +5,9 @@ Every file in ``tests/bad_specs/`` has exactly one kind of problem and names it 
 `` ... `` must all appear, in order), ``# line:`` the
 line it must point at; a JSON file carries the same as ``"x-problem"``, ``"x-expect"`` and
 ``"x-line"`` members). Each spec runs through ``genspec check`` and ``genspec generate --out
-TMP`` in one subprocess (both commands in one interpreter keeps the suite fast); all
-subprocesses start together and each parametrized test reads its own result.
+TMP`` in a subprocess; to keep the suite fast a few subprocesses share the corpus (one per
+core, each running both commands on its share of the specs, one after the other) and each
+parametrized test reads the result of its own spec.
 """
 
 from __future__ import annotations
@@ -26,21 +27,24 @@ from genhelp import ROOT, generate, import_package, submodule
 
 BAD = ROOT / "tests" / "bad_specs"
 CASES = sorted(p for p in BAD.iterdir() if p.suffix in (".yaml", ".json"))
-SEPARATOR = "@@@ exit "
+SEPARATOR = "@@@ "
 
-#: runs `genspec check SPEC` then `genspec generate --spec SPEC --out OUT` in one process
+#: runs `genspec check SPEC` then `genspec generate --spec SPEC --out OUT/<stem>` for each SPEC
 RUNNER = f"""
 import sys
+from pathlib import Path
 from generator.cli import main
-spec, out = sys.argv[1], sys.argv[2]
-for args in (["check", spec], ["generate", "--spec", spec, "--out", out]):
-    try:
-        main(args, prog_name="genspec")
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    sys.stderr.write("\\n{SEPARATOR}%s\\n" % code)
-    sys.stderr.flush()
+out = Path(sys.argv[1])
+for spec in sys.argv[2:]:
+    for command, args in (("check", ["check", spec]), ("generate", ["generate", "--spec", spec, "--out", str(out / Path(spec).stem)])):
+        sys.stderr.write("\\n{SEPARATOR}begin %s %s\\n" % (spec, command))
+        try:
+            main(args, prog_name="genspec")
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+        sys.stderr.write("\\n{SEPARATOR}exit %s\\n" % code)
+        sys.stderr.flush()
 """
 
 
@@ -98,25 +102,35 @@ class Run:
     after: dict[str, bytes]
 
 
-def _run(spec: Path, work: Path) -> Run:
-    out = work / spec.stem
-    before = _package(out)
+def _run_batch(specs: list[Path], work: Path) -> dict[str, Run]:
+    """Both commands on each of ``specs`` in one subprocess (imports paid once per batch)."""
+    before = {spec.name: _package(work / spec.stem) for spec in specs}
     proc = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(spec.relative_to(ROOT)), str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONHASHSEED": "0"},
+        [sys.executable, "-c", RUNNER, str(work), *(str(spec.relative_to(ROOT)) for spec in specs)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONHASHSEED": "0"},
     )
-    parts = proc.stderr.split(SEPARATOR)
-    codes = [int(p.split("\n", 1)[0]) for p in parts[1:]]
-    texts = [parts[0]] + [p.split("\n", 1)[1] if "\n" in p else "" for p in parts[1:-1]]
-    return Run(codes, texts, before, _snapshot(out))
+    found: dict[str, Run] = {spec.name: Run([], [], before[spec.name], {}) for spec in specs}
+    for block in proc.stderr.split(f"\n{SEPARATOR}begin ")[1:]:
+        head, _, rest = block.partition("\n")
+        name = Path(head.rsplit(" ", 1)[0]).name
+        text, _, tail = rest.partition(f"\n{SEPARATOR}exit ")
+        found[name].codes.append(int(tail.split("\n", 1)[0]) if tail else -1)
+        found[name].stderr.append(text)
+    for spec in specs:
+        found[spec.name].after = _snapshot(work / spec.stem)
+    return found
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    """Every bad spec through both commands, several subprocesses at a time."""
+    """Every bad spec through both commands: a few subprocesses, each taking a share."""
     work = tmp_path_factory.mktemp("bad-specs")
-    with ThreadPoolExecutor(max_workers=max(2, (os.cpu_count() or 2) + 1)) as pool:
-        results = dict(zip((p.name for p in CASES), pool.map(lambda p: _run(p, work), CASES)))
+    workers = max(2, os.cpu_count() or 2)
+    batches = [CASES[i::workers] for i in range(workers)]
+    results: dict[str, Run] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for found in pool.map(lambda batch: _run_batch(batch, work), batches):
+            results.update(found)
     return results
 
 
