@@ -241,27 +241,61 @@ CLI_JUNK: dict[str, tuple[bytes, int, str]] = {
 }
 
 
+#: runs `genspec validate --operation OP FILE` for each FILE, marking where each run starts and ends
+VALIDATE_RUNNER = """
+import sys
+from generator.cli import main
+for path in sys.argv[2:]:
+    for stream in (sys.stdout, sys.stderr):
+        stream.write("\\n@@@ begin %s\\n" % path)
+        stream.flush()
+    try:
+        main(["validate", "--operation", sys.argv[1], path], prog_name="genspec")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    for stream in (sys.stdout, sys.stderr):
+        stream.write("\\n@@@ exit %s\\n" % code)
+        stream.flush()
+"""
+
+
 @pytest.fixture(scope="module")
-def cli_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess]:
-    """Every CLI_JUNK body through a real ``genspec validate`` subprocess, a few at a time."""
+def cli_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, str]]:
+    """Every CLI_JUNK body through ``genspec validate`` in real subprocesses (one per core,
+    each taking a share): name -> (exit code, stdout + stderr)."""
     work = tmp_path_factory.mktemp("junk")
+    for name, (body, _, _) in CLI_JUNK.items():
+        (work / f"{name}.json").write_bytes(body)
 
-    def run(name: str) -> subprocess.CompletedProcess:
-        path = work / f"{name}.json"
-        path.write_bytes(CLI_JUNK[name][0])
-        return subprocess.run([sys.executable, "-m", "generator.cli", "validate", "--operation", OPERATION, str(path)],
-                              cwd=ROOT, capture_output=True, timeout=300)
+    def run(names: list[str]) -> dict[str, tuple[int, str]]:
+        proc = subprocess.run([sys.executable, "-c", VALIDATE_RUNNER, OPERATION, *(str(work / f"{n}.json") for n in names)],
+                              cwd=ROOT, capture_output=True, timeout=600)
+        out: dict[str, tuple[int, str]] = {}
+        streams = [proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")]
+        for name in names:
+            texts, code = [], -1
+            for stream in streams:
+                block = stream.split(f"@@@ begin {work / name}.json\n", 1)[-1].split("\n@@@ exit ", 1)
+                texts.append(block[0])
+                code = int(block[1].split("\n", 1)[0]) if len(block) > 1 else -1
+            out[name] = (code, "".join(texts))
+        return out
 
-    with ThreadPoolExecutor(max_workers=max(2, (os.cpu_count() or 2) + 1)) as pool:
-        return dict(zip(CLI_JUNK, pool.map(run, CLI_JUNK)))
+    workers = max(2, os.cpu_count() or 2)
+    names = sorted(CLI_JUNK)
+    found: dict[str, tuple[int, str]] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for part in pool.map(run, [names[i::workers] for i in range(workers)]):
+            found.update(part)
+    return found
 
 
 @pytest.mark.parametrize("name", sorted(CLI_JUNK))
-def test_genspec_validate_subprocess_on_junk(name: str, cli_runs: dict[str, subprocess.CompletedProcess]) -> None:
+def test_genspec_validate_subprocess_on_junk(name: str, cli_runs: dict[str, tuple[int, str]]) -> None:
     _, code, says = CLI_JUNK[name]
-    proc = cli_runs[name]
-    out = (proc.stdout + proc.stderr).decode("utf-8", "replace")
-    assert proc.returncode == code, out[:500]
+    returncode, out = cli_runs[name]
+    assert returncode == code, out[:500]
     assert "Traceback" not in out and "internal error" not in out
     assert says in out, out[:500]
 
