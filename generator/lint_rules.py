@@ -66,7 +66,25 @@ def view_of(lint: Lint, node: Any, ptr: str) -> View:
             props = props or {}
         if "items" in c.node and not isinstance(c.node["items"], list):
             items.append((c.node["items"], c.ptr + "/items"))
+    if props is not None:  # names defined only in alternatives or branches count as defined too
+        for c in conj:
+            for sub, sptr in _branches(c):
+                for b in lint.conjuncts(sub, sptr, rules=False):
+                    for name, s in (b.node.get("properties") or {}).items() if isinstance(b.node.get("properties"), dict) else []:
+                        props.setdefault(str(name), (s, f"{b.ptr}/properties/{escape_pointer(str(name))}"))
     return View(conj, props, items)
+
+
+def _branches(c: Conj) -> list[tuple[Any, str]]:
+    """The subschemas of ``c`` that may apply to the same instance (alternatives, branches)."""
+    out: list[tuple[Any, str]] = []
+    for key in ("anyOf", "oneOf"):
+        if isinstance(c.node.get(key), list):
+            out += [(s, f"{c.ptr}/{key}/{i}") for i, s in enumerate(c.node[key])]
+    out += [(c.node[k], f"{c.ptr}/{k}") for k in ("then", "else") if k in c.node]
+    if isinstance(c.node.get("dependentSchemas"), dict):
+        out += [(s, f"{c.ptr}/dependentSchemas/{escape_pointer(str(k))}") for k, s in c.node["dependentSchemas"].items()]
+    return out
 
 
 def _walk(lint: Lint, sub: Any, ptr: str, view: View, where: str, rule_id: str, owner: str) -> None:
