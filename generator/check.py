@@ -9,8 +9,10 @@ request body example of an operation passes).
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import itertools
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -144,19 +146,20 @@ def load_validators(api: Api, compiled: Compiled) -> ModuleType:
     Returns the ``validators`` module (its ``validate_schema``, ``validate_request``, ...).
     """
     files = render.render(api, compiled, "", only=("_runtime.py", "validators.py"), format=False)
-    with tempfile.TemporaryDirectory(prefix="genspec-check-") as tmp:  # imported, then removed
-        pkg = Path(tmp) / "pkg"
-        pkg.mkdir()
-        (pkg / "__init__.py").write_text("", encoding="utf-8")
-        for rel, text in files.items():
-            (pkg / Path(rel).name).write_text(text, encoding="utf-8")
-        name = f"_genspec_check_{next(_counter)}"
-        spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        return importlib.import_module(f"{name}.validators")
+    tmp = tempfile.mkdtemp(prefix="genspec-check-")
+    atexit.register(shutil.rmtree, tmp, True)  # the files stay readable while this process runs
+    pkg = Path(tmp) / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    for rel, text in files.items():
+        (pkg / Path(rel).name).write_text(text, encoding="utf-8")
+    name = f"_genspec_check_{next(_counter)}"
+    spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return importlib.import_module(f"{name}.validators")
 
 
 def _short(value: Any) -> str:
