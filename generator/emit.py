@@ -6,6 +6,7 @@ loops over these values.
 
 from __future__ import annotations
 
+import keyword
 import re
 import textwrap
 from dataclasses import dataclass
@@ -74,6 +75,12 @@ def _doc(lines: list[str], indent: str = "        ") -> str:
         out.extend(wrapped or [""])
     text = "\n".join(indent + l if l else "" for l in out).replace('"""', "'''").replace("\\", "\\\\")
     return text.lstrip()
+
+
+def _docstring(text: str) -> str:
+    """``text`` made safe inside a triple-quoted docstring (backslashes, quotes, NUL)."""
+    text = text.replace(chr(92), chr(92) * 2).replace('"' * 3, "'" * 3).replace(chr(0), "")
+    return text + " " if text.endswith('"') else text
 
 
 def _model(api_models: str, name: str | None) -> str:
@@ -189,11 +196,11 @@ def types_context(api: Api) -> dict[str, Any]:
     defs = []
     for t in api.typedefs:
         if t.kind == "literal":
-            defs.append({"kind": "literal", "name": t.name, "expr": "Literal[" + ", ".join(repr(v) for v in t.values) + "]", "doc": _sentence(t.description)})
+            defs.append({"kind": "literal", "name": t.name, "expr": "Literal[" + ", ".join(repr(v) for v in t.values) + "]", "doc": _docstring(_sentence(t.description))})
         else:
-            identifier_keys = all(k.isidentifier() and not k.startswith("_") for k, _, _, _ in t.fields)
-            fields = [(k, typ if req else f"NotRequired[{typ}]", _sentence(d, 300)) for k, typ, req, d in t.fields]
-            defs.append({"kind": "typeddict", "name": t.name, "fields": fields, "class_syntax": identifier_keys, "doc": _sentence(t.description, 300)})
+            identifier_keys = all(k.isidentifier() and not keyword.iskeyword(k) and not k.startswith("_") for k, _, _, _ in t.fields)
+            fields = [(k, typ if req else f"NotRequired[{typ}]", _docstring(_sentence(d, 300))) for k, typ, req, d in t.fields]
+            defs.append({"kind": "typeddict", "name": t.name, "fields": fields, "class_syntax": identifier_keys, "doc": _docstring(_sentence(t.description, 300))})
     return {"defs": defs}
 
 

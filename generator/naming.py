@@ -26,7 +26,9 @@ def snake(name: str) -> str:
 def pascal(name: str) -> str:
     """``line-item options`` -> ``LineItemOptions``."""
     out = "".join(w.capitalize() for w in words(name)) or "Model"
-    return "_" + out if out[0].isdigit() else out
+    if out[0].isdigit():
+        out = "_" + out
+    return out + "_" if keyword.iskeyword(out) else out
 
 
 def schema_function_suffix(name: str) -> str:

@@ -221,7 +221,7 @@ class _Parser:
                 error_schema = name
         tags = op.get("tags") if isinstance(op.get("tags"), list) else []
         group = snake(tags[0]) if tags and isinstance(tags[0], str) else snake(path.strip("/").split("/")[0] or "default")
-        py_method = _str(op.get("x-method-name")) or snake(op_id)
+        py_method = snake(_str(op.get("x-method-name")) or op_id)
         return Operation(
             operation_id=op_id,
             method=method,
