@@ -33,6 +33,8 @@ ROOT = HERE.parent
 PEERS_VENV = HERE / ".venv"
 PARTS = ("validators", "generation", "client", "throughput")
 FAST_TOOLS = ("ours", "jsonschema-rs", "fastjsonschema", "pydantic", "json.loads")
+#: tools timed request by request too, for the breakdown by body size
+BREAKDOWN_TOOLS = ("ours", "jsonschema-rs", "json.loads")
 SLOW_TOOLS = ("jsonschema", "openapi-core")
 
 
@@ -60,8 +62,9 @@ def _peer_python(tool: str) -> str:
     return str(python) if python.exists() else sys.executable
 
 
-def _run_tool(tool: str, corpus_path: Path, rounds: int, budget: float) -> dict[str, Any]:
+def _run_tool(tool: str, corpus_path: Path, rounds: int, budget: float, per_request: bool = False) -> dict[str, Any]:
     cmd = [_peer_python(tool), "-m", "benchmarks.peers", tool, str(corpus_path), str(system.SPEC), "--rounds", str(rounds), "--budget", str(budget)]
+    cmd += ["--per-request"] if per_request else []
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))}
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600, env=env)
     if proc.returncode != 0:
@@ -95,9 +98,9 @@ def validators(size: int, seed: int, quick: bool) -> dict[str, Any]:
     data = corpus.load(path)
     rounds, processes, budget = (2, 1, 2.0) if quick else (5, 3, 30.0)
     results: dict[str, dict[str, Any]] = {}
-    for _ in range(processes):
+    for n in range(processes):
         for tool in FAST_TOOLS:
-            merge(results, tool, _run_tool(tool, path, rounds, budget))
+            merge(results, tool, _run_tool(tool, path, rounds, budget, per_request=n == 0 and tool in BREAKDOWN_TOOLS))
     for tool in SLOW_TOOLS:
         merge(results, tool, _run_tool(tool, path, rounds, budget))
     rules, cel = _rule_kinds()
@@ -120,7 +123,37 @@ def validators(size: int, seed: int, quick: bool) -> dict[str, Any]:
         pairs = zip(r["accepts_valid"] + r["accepts_invalid"], ours["accepts_valid"] + ours["accepts_invalid"])
         r["disagreements"] = sum(1 for a, b in pairs if a != b)
         r["missed_rules"] = _short(sorted({rule for rule, a in zip(near, r["accepts_invalid"]) if a == "1"}))
-    return {"corpus": data["meta"], "tools": results, "oracle_disagreements": oracle_disagreements(data)}
+    profile = {kind: system.validator_profile(bodies) for kind, bodies in (("valid", data["valid"]), ("invalid", [m["body"] for m in data["invalid"]]))}
+    return {"corpus": data["meta"], "tools": results, "oracle_disagreements": oracle_disagreements(data), "breakdown": breakdown(data, results), "profile": profile}
+
+
+#: body size buckets (bytes of the JSON text) of the breakdown
+BUCKETS = ((0, 1_000, "< 1 KB"), (1_000, 10_000, "1-10 KB"), (10_000, 10**12, ">= 10 KB"))
+
+
+def breakdown(data: dict[str, Any], results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per body-size bucket and kind (valid / invalid): requests, and for each timed tool the
+    mean microseconds and the share of that tool's total time the bucket takes."""
+    sizes = {"valid": [len(json.dumps(b)) for b in data["valid"]], "invalid": [len(json.dumps(m["body"])) for m in data["invalid"]]}
+    rows = []
+    for kind in ("valid", "invalid"):
+        for lo, hi, label in BUCKETS:
+            index = [i for i, n in enumerate(sizes[kind]) if lo <= n < hi]
+            if not index:
+                continue
+            row: dict[str, Any] = {"kind": kind, "bucket": label, "requests": len(index)}
+            for tool in BREAKDOWN_TOOLS:
+                each = (results.get(tool) or {}).get("each_us")
+                if not each:
+                    continue
+                times = each[kind]
+                total = sum(times) or 1.0
+                part = sum(times[i] for i in index)
+                row[tool] = {"mean_us": part / len(index), "share": part / total}
+            rows.append(row)
+    for r in results.values():
+        r.pop("each_us", None)
+    return rows
 
 
 def merge(results: dict[str, dict[str, Any]], tool: str, run: dict[str, Any]) -> None:
@@ -176,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     if "client" in parts:
         results["client"] = system.client_overhead(20 if args.quick else 200, 2 if args.quick else 7)
     if "throughput" in parts:
-        results["throughput"] = system.throughput(2 if args.quick else 10, 16, 1 if args.quick else 3)
+        results["throughput"] = load = system.throughput(2 if args.quick else 10, 16, 1 if args.quick else 3)
+        if "skipped" not in load and load["emulator"]["median"] < load["prism"]["median"]:
+            load["profile"] = system.emulator_profile(2 if args.quick else 10, 16)
     results["elapsed_s"] = time.perf_counter() - started
     results["command"] = "python -m benchmarks" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     text = report.markdown(results)

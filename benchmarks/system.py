@@ -249,3 +249,85 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "load_average": " ".join(f"{x:.2f}" for x in load),
     }
+
+
+def emulator_profile(seconds: int, connections: int) -> dict[str, Any]:
+    """Where the emulator's time goes under the same wrk load: the server runs under cProfile
+    (event-loop thread) and is stopped with SIGINT; returns the handler's callees and the top
+    functions by own time, as shares of the profiled time."""
+    import pstats
+    import signal
+
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is not installed"}
+    with tempfile.TemporaryDirectory(prefix="genspec-bench-") as tmp:
+        port = free_port()
+        out = Path(tmp) / "emulator.prof"
+        script = Path(tmp) / "post.lua"
+        script.write_text(_LUA.format(body=BODY, token=TOKEN))
+        cmd = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "emulator", "--host", "127.0.0.1", "--port", str(port),
+               "--db", str(Path(tmp) / "profile.db"), "--rate-limit", "0", "--complete-after", "0", "--log-level", "warning"]
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait_port(port, proc)
+            rate = _wrk(f"http://127.0.0.1:{port}/v1/generations", seconds, connections, script)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        if not out.exists():
+            return {"skipped": "the profiled emulator wrote no profile"}
+        stats = pstats.Stats(str(out))
+    raw = stats.stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in raw.values()) or 1.0
+    own = sorted(((v[2], k) for k, v in raw.items()), reverse=True)[:10]
+    handler = next((k for k in raw if k[2] == "create_generation"), None)
+    callees = []
+    if handler is not None:
+        hcum = raw[handler][3] or 1.0
+        for key, value in raw.items():
+            callers = value[4]
+            if handler in callers:
+                callees.append((callers[handler][3], _label(key), callers[handler][1]))
+        callees.sort(reverse=True)
+        validation = sum(cum for cum, label, _ in callees if "validate_request" in label)
+        callees = [(label, cum, cum / hcum, n) for cum, label, n in callees[:8]]
+    else:
+        validation, hcum = 0.0, 1.0
+    return {
+        "rps_profiled": rate["rps"],
+        "own": [(_label(k), t, t / total) for t, k in own],
+        "handler_callees": callees,
+        "validation_share": validation / hcum,
+    }
+
+
+def _label(key: tuple) -> str:
+    file, line, name = key
+    if file == "~":
+        return name
+    parts = Path(file).parts
+    short = "/".join(parts[-2:]) if "site-packages" not in parts else "/".join(parts[parts.index("site-packages") + 1:])
+    return f"{short}:{line}({name})"
+
+
+def validator_profile(bodies: list[Any]) -> list[tuple[str, float, int]]:
+    """cProfile of our validator on ``bodies``: the functions taking most own time, with their
+    share and number of calls (profiling inflates calls, so shares are indicative)."""
+    import cProfile
+    import pstats
+
+    from luma_gen import validate_request
+
+    profile = cProfile.Profile()
+    profile.enable()
+    for body in bodies:
+        validate_request("createGeneration", body)
+    profile.disable()
+    raw = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in raw.values()) or 1.0
+    top = sorted(((v[2], v[1], k) for k, v in raw.items()), reverse=True)[:8]
+    return [(f"luma_gen {k[2]}" if "luma_gen" in k[0] else _label(k), t / total, calls) for t, calls, k in top]
