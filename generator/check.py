@@ -9,12 +9,7 @@ request body example of an operation passes).
 
 from __future__ import annotations
 
-import atexit
-import importlib.util
-import itertools
-import shutil
-import sys
-import tempfile
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -26,7 +21,6 @@ from .errors import Reporter, SpecError, SpecErrors
 from .ir import Api
 from .loader import Document, escape_pointer
 
-_counter = itertools.count()
 
 
 @dataclass
@@ -145,21 +139,8 @@ def load_validators(api: Api, compiled: Compiled) -> ModuleType:
 
     Returns the ``validators`` module (its ``validate_schema``, ``validate_request``, ...).
     """
-    files = render.render(api, compiled, "", only=("_runtime.py", "validators.py"), format=False)
-    tmp = tempfile.mkdtemp(prefix="genspec-check-")
-    atexit.register(shutil.rmtree, tmp, True)  # the files stay readable while this process runs
-    pkg = Path(tmp) / "pkg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("", encoding="utf-8")
-    for rel, text in files.items():
-        (pkg / Path(rel).name).write_text(text, encoding="utf-8")
-    name = f"_genspec_check_{next(_counter)}"
-    spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return importlib.import_module(f"{name}.validators")
+    package = render.import_rendered(api, compiled, ("_runtime.py", "validators.py"), "check")
+    return importlib.import_module(f"{package.__name__}.validators")
 
 
 def _short(value: Any) -> str:

@@ -146,7 +146,6 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
 
 def _job_view(api: Api, job: Job, views: dict[str, OpView]) -> dict[str, Any]:
     start = views[job.start]
-    poll = views[job.poll]
     start_kw = ", ".join(start.kw_parts + ("validate: bool = True",))
     forward = ", ".join(start.forward_parts + ("validate=validate",))
     return {

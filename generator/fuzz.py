@@ -16,7 +16,6 @@ Requests cost money on a real API, so only loopback hosts are accepted unless
 from __future__ import annotations
 
 import ipaddress
-import itertools
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -25,7 +24,6 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-_counter = itertools.count()
 #: seconds to wait at most for one 429 before retrying, and retries per request
 RETRY_AFTER_CAP, RETRIES_429 = 5.0, 4
 
@@ -112,27 +110,13 @@ def load_package(spec: str) -> tuple[Any, Any, Any]:
     Returns ``(api, validators module, strategies module)``; raises ``SpecErrors``.
     """
     import importlib
-    import importlib.util
-    import sys
-    import tempfile
-    from pathlib import Path
 
     from . import check, render
 
     checked = check.run(spec)
     names = ("_runtime.py", "validators.py", "rules.py", "_schemafacts.py", "_strategies.py", "strategies.py")
-    files = render.render(checked.api, checked.compiled, "", only=names, format=False)
-    pkg = Path(tempfile.mkdtemp(prefix="genspec-fuzz-")) / "pkg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    for rel, text in files.items():
-        (pkg / Path(rel).name).write_text(text)
-    name = f"_genspec_fuzz_{next(_counter)}"
-    module_spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
-    assert module_spec is not None and module_spec.loader is not None
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[name] = module
-    module_spec.loader.exec_module(module)
+    package = render.import_rendered(checked.api, checked.compiled, names, "fuzz")
+    name = package.__name__
     return checked.api, importlib.import_module(f"{name}.validators"), importlib.import_module(f"{name}.strategies")
 
 

@@ -95,30 +95,20 @@ def draw(module: Any, operation_id: str, n: int = STRATEGY_DRAWS) -> list[Any]:
     return drawn
 
 
+_JUDGE_PACKAGES: dict[str, str] = {}
+
+
 def _load_generated(checked: Any, module: str) -> Any:
     """Render ``module`` of the package of ``checked`` with the private modules and validators
     it may import (unformatted) into a private folder and import it, the way
     :func:`generator.check.load_validators` does for validators."""
     import importlib
-    import importlib.util
-    import sys
-    import tempfile
-    from pathlib import Path
 
     from . import render
 
     wanted = tuple(n for n in render.FILES if n.startswith("_") and n not in ("__init__.py", "_manifest.py")) + ("validators.py", f"{module}.py")
-    files = render.render(checked.api, checked.compiled, "", only=wanted, format=False)
-    pkg = Path(tempfile.mkdtemp(prefix="genspec-judge-")) / "pkg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    for rel, text in files.items():
-        (pkg / Path(rel).name).write_text(text)
-    name = f"_genspec_judge_{checked.doc.sha256[:16]}"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
-        assert spec is not None and spec.loader is not None
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        spec.loader.exec_module(mod)
+    key = f"{checked.doc.sha256}:{module}"
+    if key not in _JUDGE_PACKAGES:
+        _JUDGE_PACKAGES[key] = render.import_rendered(checked.api, checked.compiled, wanted, "judge").__name__
+    name = _JUDGE_PACKAGES[key]
     return importlib.import_module(f"{name}.{module}")

@@ -7,11 +7,17 @@ same spec gives byte-identical files under any ``PYTHONHASHSEED``.
 
 from __future__ import annotations
 
+import sys
+import shutil
+import itertools
+import importlib.util
+import atexit
 import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable
 
 import jinja2
@@ -238,3 +244,31 @@ def write(files: dict[str, str], out_dir: Path, package: str) -> WriteReport:
                 path.unlink()
                 report.removed.append(path.relative_to(out_dir).as_posix())
     return report
+
+
+_private = itertools.count()
+
+
+def import_rendered(api: Api, compiled: Compiled, names: tuple[str, ...], tag: str) -> ModuleType:
+    """Render ``names`` (unformatted) into a private temporary package and import it.
+
+    Returns the package module; import its files as ``f"{package.__name__}.validators"``.
+    The folder is removed when the process exits (the files stay readable until then).
+    Used by ``genspec check``, ``fuzz`` and ``diff`` to run code of a spec that is not the
+    installed package.
+    """
+    files = render(api, compiled, "", only=names, format=False)
+    tmp = tempfile.mkdtemp(prefix=f"genspec-{tag}-")
+    atexit.register(shutil.rmtree, tmp, True)
+    pkg = Path(tmp) / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    for rel, text in files.items():
+        (pkg / Path(rel).name).write_text(text, encoding="utf-8")
+    name = f"_genspec_{tag}_{next(_private)}"
+    spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
