@@ -272,9 +272,9 @@ async def _internal(request: Request, exc: Exception) -> Response:
 
 def create_app(config: EmulatorConfig | None = None, clock: Clock = system_clock) -> Starlette:
     """The emulator as an ASGI app. Opens the database now (raises
-    :class:`emulator.store.StoreError` if it cannot) and closes it when the app shuts down.
+    :class:`luma_emulator.store.StoreError` if it cannot) and closes it when the app shuts down.
 
-    ``clock`` returns epoch seconds; pass a :class:`emulator.config.ManualClock` in tests.
+    ``clock`` returns epoch seconds; pass a :class:`luma_emulator.config.ManualClock` in tests.
     """
     config = config or EmulatorConfig()
     emulator = Emulator(config, clock, Store(config.db))

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .errors import SpecErrors
+from genspec import __version__
+from genspec.load.errors import SpecErrors
 
 DEFAULT_SPEC = "spec/generations.yaml"
 DEFAULT_OUT = "generated"
@@ -61,7 +61,7 @@ def main() -> None:
 @click.argument("spec", default=DEFAULT_SPEC, type=click.Path(dir_okay=False))
 def check(spec: str) -> None:
     """Validate SPEC: OpenAPI 3.1 meta-schema, refs, rules, CEL, and every example."""
-    from . import check as checker
+    from genspec.check import check as checker
 
     try:
         checked = checker.run(spec)
@@ -74,8 +74,9 @@ def check(spec: str) -> None:
 
 
 def _render_all(spec: str) -> tuple[Any, dict[str, str]]:
-    from . import check as checker
-    from . import models, render
+    from genspec.check import check as checker
+    from genspec.surface import models
+    from genspec.render import render
 
     checked = checker.run(spec)
     models_code = models.generate_models(checked.doc.data, checked.doc.path)
@@ -88,7 +89,7 @@ def _render_all(spec: str) -> tuple[Any, dict[str, str]]:
 @click.option("--check", "check_only", is_flag=True, help="Render to a temporary folder, compare, and exit 1 naming the stale files.")
 def generate(spec: str, out: str, check_only: bool) -> None:
     """Check SPEC, then render the package into OUT (only changed files are rewritten)."""
-    from . import render
+    from genspec.render import render
 
     try:
         api, files = _render_all(spec)
@@ -113,7 +114,7 @@ def generate(spec: str, out: str, check_only: bool) -> None:
             sys.exit(1)
         click.echo(f"{out_dir / api.package}: up to date with {spec}")
         return
-    from . import evolution
+    from genspec.evolve import evolution
 
     previous = evolution.snapshot(out_dir / api.package)
     try:
@@ -148,8 +149,8 @@ def diff(old: str, new: str, fmt: str, fail_on: str) -> None:
 
     Exit 0, or 1 when --fail-on finds a change; 2 when a spec does not pass `genspec check`.
     """
-    from . import diff as differ
-    from . import diff_report
+    from genspec.evolve import diff as differ
+    from genspec.evolve import diff_report
 
     try:
         report = differ.run(old, new)
@@ -238,9 +239,11 @@ def validate(operation_id: str, spec: str, fmt: str, file: str) -> None:
 
     Exit 0 valid, 1 invalid, 2 for usage errors or unreadable input.
     """
-    from . import check as checker
-    from . import lint, loader, parse
-    from .errors import Reporter
+    from genspec.check import check as checker
+    from genspec.check import lint
+    from genspec.load import loader
+    from genspec.model import parse
+    from genspec.load.errors import Reporter
 
     try:
         raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
@@ -297,7 +300,7 @@ def fuzz(base_url: str, spec: str, operations: tuple[str, ...], rules: tuple[str
     from rich.console import Console
     from rich.progress import Progress
 
-    from . import fuzz as fuzzer
+    from genspec.fuzz import fuzz as fuzzer
 
     err = Console(stderr=True)
     with Progress(console=err, transient=True) as bar:

@@ -24,9 +24,9 @@ from typing import Any, Iterator
 
 import pytest
 
-from emulator import API_PREFIX, EmulatorConfig, create_app
-from emulator.config import Clock, system_clock
-from emulator.serve import bind, server as make_server
+from luma_emulator import API_PREFIX, EmulatorConfig, create_app
+from luma_emulator.config import Clock, system_clock
+from luma_emulator.serve import bind, server as make_server
 
 #: settings of the session's emulator: fast clock, no rate limit, database in memory
 FAST = {"db": ":memory:", "complete_after": 0.2, "rate_limit": 0}

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 with atheris.instrument_imports():
-    from generator.cli import _BadInput, read_json
+    from genspec.cli import _BadInput, read_json
     from luma_gen import validate_request
 
 OPERATION = "createGeneration"
@@ -53,7 +53,7 @@ def _emulator_target() -> object:
     """A target posting the bytes to an in-process emulator (memory database, no rate limit)."""
     from starlette.testclient import TestClient
 
-    from emulator import EmulatorConfig, create_app
+    from luma_emulator import EmulatorConfig, create_app
 
     client = TestClient(create_app(EmulatorConfig(db=":memory:", complete_after=0.2, rate_limit=0)), raise_server_exceptions=False)
     client.__enter__()

@@ -11,7 +11,11 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from generator import check, models, render
+from genspec.check import check
+
+from genspec.surface import models
+
+from genspec.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 _n = itertools.count()
@@ -46,7 +50,7 @@ def genspec(*args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict | 
     """Run the ``genspec`` command in a subprocess; returns the completed process (text)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "generator.cli", *args],
+        [sys.executable, "-m", "genspec.cli", *args],
         cwd=cwd,
         input=stdin,
         capture_output=True,

@@ -33,7 +33,7 @@ SEPARATOR = "@@@ "
 RUNNER = f"""
 import sys
 from pathlib import Path
-from generator.cli import main
+from genspec.cli import main
 out = Path(sys.argv[1])
 for spec in sys.argv[2:]:
     for command, args in (("check", ["check", spec]), ("generate", ["generate", "--spec", spec, "--out", str(out / Path(spec).stem)])):

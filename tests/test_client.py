@@ -71,7 +71,7 @@ def test_status_errors_carry_status_and_body(client: Client, emulator_url: str) 
 
 
 def test_failed_job_raises_with_failure_code(client: Client) -> None:
-    from emulator.markers import marker_for
+    from luma_emulator.markers import marker_for
 
     created = client.generations.create(prompt=f"{PROMPT} {marker_for('content_moderated')}")
     with pytest.raises(errors.GenerationFailedError) as info:

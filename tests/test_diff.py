@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import diff, diff_report
+from genspec.evolve import diff
+
+from genspec.evolve import diff_report
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "diff_fixtures"
@@ -78,7 +80,7 @@ def test_worst_severity_of_each_pair(reports: dict[str, diff.Report], name: str)
 
 
 def test_counterexamples_are_smallest_and_really_tell_the_specs_apart(reports: dict[str, diff.Report]) -> None:
-    from generator import check
+    from genspec.check import check
 
     tightened = _find(reports["rule-tightened"], "rule-changed", "rule gift-qty-limit").counterexample
     assert tightened is not None
@@ -130,7 +132,7 @@ def test_history_to_current_classifies_everything_else_with_a_reason(history: di
 
 
 def _genspec(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "genspec.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize(
@@ -170,7 +172,7 @@ def test_cli_bad_spec_is_one_line_per_problem_and_exit_2(tmp_path: Path) -> None
 
 
 def test_history_spec_passes_check_and_generates_its_own_package() -> None:
-    from generator import check
+    from genspec.check import check
 
     checked = check.run(HISTORY)
     assert checked.api.package != "luma_gen"
@@ -183,7 +185,7 @@ def test_bodies_drawn_from_generated_strategies_join_the_candidates() -> None:
 
     from hypothesis import strategies as st
 
-    from generator import judge
+    from genspec.evolve import judge
 
     module = SimpleNamespace(valid_request=lambda op: st.fixed_dictionaries({"item": st.sampled_from(["a", "b"]), "qty": st.integers(1, 3)}))
     drawn = judge.draw(module, "createOrder", 20)

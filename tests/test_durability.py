@@ -20,8 +20,8 @@ from typing import Iterator
 
 import httpx
 
-from emulator.config import CREATE_STATUS
-from emulator.store import Store
+from luma_emulator.config import CREATE_STATUS
+from luma_emulator.store import Store
 from luma_gen import validate_request
 
 THREADS = 8

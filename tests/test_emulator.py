@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from emulator import API_PREFIX, ManualClock
-from emulator.__main__ import main as cli_main
-from emulator.config import CREATE_STATUS, FAILURE_CODES
-from emulator.markers import marker_for
-from emulator.serve import bind
+from luma_emulator import API_PREFIX, ManualClock
+from luma_emulator.__main__ import main as cli_main
+from luma_emulator.config import CREATE_STATUS, FAILURE_CODES
+from luma_emulator.markers import marker_for
+from luma_emulator.serve import bind
 from luma_gen import validate_request, validate_response, validate_schema
 from luma_gen.rules import RULES
 
@@ -347,7 +347,7 @@ def test_output_of_a_job_not_completed_is_404(manual: tuple[RunningEmulator, Man
     gen = completed(api, clock, prompt="p")
     path = urlparse(gen["output"][0]["url"]).path
     # a correctly signed URL for an output that does not exist (wrong extension)
-    from emulator.signing import sign_path
+    from luma_emulator.signing import sign_path
 
     secret = emu.app.state.emulator.store.secret
     for name in (f"{gen['id']}/0.jpg", f"{uuid.uuid4()}/0.png", f"{gen['id']}/x.png"):

@@ -20,10 +20,10 @@ import httpx
 import pytest
 from fixtures_emulator import RunningEmulator, running_emulator
 
-from emulator import EmulatorConfig, ManualClock
-from emulator.__main__ import main as cli_main
-from emulator.config import CREATE_STATUS, MAX_BODY
-from emulator.signing import sign_path
+from luma_emulator import EmulatorConfig, ManualClock
+from luma_emulator.__main__ import main as cli_main
+from luma_emulator.config import CREATE_STATUS, MAX_BODY
+from luma_emulator.signing import sign_path
 from luma_gen import AsyncClient, Client, errors, validate_schema
 
 HTTP = httpx.Client(timeout=30)

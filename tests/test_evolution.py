@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from generator import check, contract, evolution, render
+from genspec.check import check
+
+from genspec.model import contract
+
+from genspec.evolve import evolution
+
+from genspec.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "generations.yaml"
@@ -83,7 +89,7 @@ def test_next_version(version: str, level: str, expected: str) -> None:
 
 
 def test_bump_levels() -> None:
-    from generator.diff import Change
+    from genspec.evolve.diff import Change
 
     docs = Change("description-changed", "non-breaking", "x", "m", "r")
     added = Change("new-optional-request-property", "non-breaking", "x", "m", "r")
@@ -95,7 +101,7 @@ def test_bump_levels() -> None:
 
 
 def _genspec(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "genspec.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def test_generate_check_fails_on_a_stale_tree_and_regeneration_says_what_changed(tmp_path: Path) -> None:

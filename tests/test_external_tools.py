@@ -22,7 +22,7 @@ from conftest import ROOT
 from fixtures_emulator import running_emulator
 from PIL import Image
 
-from emulator.jobs import RULE_COMPLETED, RULE_KIND
+from luma_emulator.jobs import RULE_COMPLETED, RULE_KIND
 
 WAIT = 10.0
 

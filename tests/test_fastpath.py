@@ -17,8 +17,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from generator import check
-from generator.compile import _literal_prefix
+from genspec.check import check
+from genspec.schema.compile import _literal_prefix
 
 
 def _compile(tmp_path: Path, schemas: dict[str, Any]) -> Any:

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import SPEC
 
-from generator import fuzz
-from generator.cli import main
+from genspec.fuzz import fuzz
+from genspec.cli import main
 
 EXAMPLES = "4"
 

@@ -26,7 +26,7 @@ def test_output_is_identical_under_any_hash_seed(tmp_path: Path, seed: str) -> N
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONHASHSEED": seed}
     proc = subprocess.run(
-        [sys.executable, "-m", "generator.cli", "generate", "--out", str(out)],
+        [sys.executable, "-m", "genspec.cli", "generate", "--out", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr

@@ -163,9 +163,10 @@ def test_nan_infinity_and_odd_strings_are_judged_not_raised() -> None:
 def validate_cli() -> Iterator[CliRunner]:
     """``genspec validate`` in-process with the spec parsed and compiled once (the command's
     own reading, checking and printing still run on every call)."""
-    from generator import check as checker
-    from generator import loader, parse
-    from generator.errors import Reporter
+    from genspec.check import check as checker
+    from genspec.load import loader
+    from genspec.model import parse
+    from genspec.load.errors import Reporter
 
     doc = loader.load(SPEC)
     reporter = Reporter(doc.path, doc.lines)
@@ -216,7 +217,7 @@ def test_genspec_validate_answers_any_bytes(raw: bytes, validate_cli: CliRunner)
 
 
 def _genspec_main() -> Any:
-    from generator.cli import main
+    from genspec.cli import main
 
     return main
 
@@ -244,7 +245,7 @@ CLI_JUNK: dict[str, tuple[bytes, int, str]] = {
 #: runs `genspec validate --operation OP FILE` for each FILE, marking where each run starts and ends
 VALIDATE_RUNNER = """
 import sys
-from generator.cli import main
+from genspec.cli import main
 for path in sys.argv[2:]:
     for stream in (sys.stdout, sys.stderr):
         stream.write("\\n@@@ begin %s\\n" % path)

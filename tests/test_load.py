@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from test_durability import emulator_process
 
-from emulator.config import CREATE_STATUS
+from luma_emulator.config import CREATE_STATUS
 
 CLIENTS = 50
 CREATES = 5_000

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import check
-from generator.errors import SpecErrors
+from genspec.check import check
+from genspec.load.errors import SpecErrors
 from luma_gen import validate_request, validate_schema
 from luma_gen.rules import RULES
 from oracle import Oracle

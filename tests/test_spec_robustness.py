@@ -21,8 +21,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import check
-from generator.errors import SpecErrors
+from genspec.check import check
+from genspec.load.errors import SpecErrors
 
 BASE = yaml.safe_load((Path(__file__).parent / "specs" / "bookshop.yaml").read_text())
 KEYWORDS = ["x-rule", "x-validations", "$ref", "allOf", "anyOf", "items", "properties", "required", "enum", "const", "type",
@@ -106,6 +106,6 @@ def test_check_reports_problems_and_never_raises(doc: dict, as_json: bool, stric
 
 
 def _pointers(doc: Any) -> set[str]:
-    from generator.loader import escape_pointer
+    from genspec.load.loader import escape_pointer
 
     return {"".join("/" + escape_pointer(str(step)) for step in path) for path in _places(doc)}

@@ -8,8 +8,31 @@ Nothing here knows the API; every rule lives in ``validators.py``, generated fro
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import re
 from typing import Any, NamedTuple
+
+#: the distribution this package is installed as (for the install hint of a missing extra)
+DISTRIBUTION = "luma-gen"
+
+
+class MissingExtraError(ImportError):
+    """Raised on importing a part of the package whose optional dependencies are not
+    installed; the message names the extra to install (``pip install 'DIST[EXTRA]'``)."""
+
+
+def require_extra(feature: str, extra: str, *modules: str) -> None:
+    """Raise :class:`MissingExtraError` unless every module in ``modules`` can be imported.
+
+    ``feature`` names what needs them ("the command line"), ``extra`` the extra of the
+    distribution that installs them (see the package's ``pyproject.toml``).
+    """
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise MissingExtraError(
+            f"{feature} needs the {extra!r} extra (missing: {', '.join(missing)}); "
+            f"install it with: pip install '{DISTRIBUTION}[{extra}]'"
+        )
 
 
 class Violation(NamedTuple):

@@ -9,6 +9,10 @@ Every request is checked against the spec's rules before it is sent; a broken ru
 
 from __future__ import annotations
 
+from ._runtime import require_extra
+
+require_extra("the command line", "cli", "click", "rich", "yaml", "filetype")
+
 from typing import Any
 
 import click

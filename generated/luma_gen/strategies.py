@@ -23,6 +23,10 @@ Public API: :func:`valid_request`, :func:`valid_response`, :func:`valid_schema`,
 
 from __future__ import annotations
 
+from ._runtime import require_extra
+
+require_extra("luma_gen.strategies", "strategies", "hypothesis")
+
 import json
 from typing import Any, NamedTuple
 

@@ -1,0 +1,218 @@
+"""``genspec check``: every problem of a spec, each as ``FILE:LINE: what (how to fix)``.
+
+Order: load (YAML, duplicate keys) -> openapi-spec-validator (the OpenAPI 3.1 meta-schema) ->
+genspec's own checks while compiling (refs resolve, keywords known, rules well formed and
+unique, CEL parses, names existing properties and has sound types) -> examples run through the
+compiled validators (every rule's valid examples pass, its invalid ones break that rule; every
+request body example of an operation passes).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from genspec.check import lint
+
+from genspec.check import lint_examples
+
+from genspec.load import loader
+
+from genspec.model import parse
+
+from genspec.render import render
+from genspec.schema.compile import Compiled
+from genspec.load.errors import Reporter, SpecError, SpecErrors
+from genspec.load.ir import Api
+from genspec.load.loader import Document, escape_pointer
+
+
+
+@dataclass
+class Checked:
+    """A spec that passed every check: the document, its model and compiled validators."""
+
+    doc: Document
+    api: Api
+    compiled: Compiled
+    validators: ModuleType
+
+
+#: openapi-spec-validator findings genspec reports itself, with a line number
+_OWN_CHECKS = ("ParameterDuplicateError", "UnresolvableParameterError", "DuplicateOperationIDError")
+
+
+def _version(doc: Document) -> None:
+    """Stop at once (one line) for a document that is not OpenAPI 3.1: nothing else applies."""
+    version = doc.data.get("openapi")
+    if isinstance(version, str) and version.startswith("3.1"):
+        return
+    if "openapi" not in doc.data:
+        what = "not an OpenAPI document (it has no 'openapi' key); genspec reads OpenAPI 3.1 documents"
+        hint = "start the document with openapi: 3.1.0"
+    else:
+        what = f"genspec reads OpenAPI 3.1 documents, this one says openapi: {version!r}"
+        hint = "set openapi: 3.1.0 and use JSON Schema 2020-12 schemas"
+    raise SpecErrors([SpecError(doc.path, doc.lines.get("/openapi") or doc.lines.get("", 1), what, hint, "/openapi")])
+
+
+def _locate(doc: Document, path: str, instance: Any) -> str | None:
+    """The absolute pointer of a validator finding; None when it cannot be placed.
+
+    openapi-spec-validator reports schema findings relative to the schema it was checking, so
+    a path that does not resolve is matched against the document's pointers ending with it.
+    """
+    if path:
+        try:
+            if doc.resolve(path) == instance or repr(instance) == "<unset>":
+                return path
+        except KeyError:
+            pass
+    else:
+        return "" if instance == doc.data else None
+    for candidate in sorted(doc.lines, key=lambda p: doc.lines[p]):
+        if candidate.endswith(path):
+            try:
+                if doc.resolve(candidate) == instance:
+                    return candidate
+            except KeyError:
+                continue
+    return None
+
+
+def _meta_schema(doc: Document) -> list[tuple[str | None, str, str]]:
+    """openapi-spec-validator's findings as ``(pointer or None, what, hint)``."""
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    hint = "see https://spec.openapis.org/oas/v3.1.0"
+    try:
+        errors = list(OpenAPIV31SpecValidator(doc.data).iter_errors())
+    except RecursionError:
+        return [(None, "the spec's $ref structure is too deep or cyclic for openapi-spec-validator", "break the cycle")]
+    except Exception as exc:  # the validator raises on some malformed documents
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return [(None, f"openapi-spec-validator failed: {text[:200]}", "fix the document structure")]
+    out: list[tuple[str | None, str, str]] = []
+    for err in errors:
+        if type(err).__name__ in _OWN_CHECKS:
+            continue
+        path = "".join("/" + escape_pointer(str(p)) for p in getattr(err, "absolute_path", []))
+        message = str(getattr(err, "message", "") or err).splitlines()[0] or "invalid"
+        if len(message) > 300:
+            message = message[:300] + "..."
+        out.append((_locate(doc, path, getattr(err, "instance", None)), f"OpenAPI 3.1: {message}", hint))
+    return out
+
+
+def _add_meta(found: list[tuple[str | None, str, str]], reporter: Reporter, placed: bool) -> None:
+    """Add validator findings genspec did not already report on the same line.
+
+    ``placed``: add the findings placed on a line (those on a line genspec reported already
+    are left out); else the ones that cannot be placed, only when genspec found nothing at
+    all (they are then most likely a problem genspec reports itself, with its line).
+    """
+    own = {e.line for e in reporter.errors}
+    nothing_else = not reporter.errors
+    for ptr, what, hint in found:
+        if ptr is None:
+            if not placed and nothing_else:
+                reporter.add("", what, hint)
+        elif placed and reporter.line_of(ptr) not in own:
+            reporter.add(ptr, what, hint)
+
+
+def _crashed(doc: Document, reporter: Reporter, meta: list[tuple[str | None, str, str]], exc: Exception) -> None:
+    """Turn an unexpected exception while reading a spec into problems (raises SpecErrors).
+
+    A spec that already has problems (genspec's own or the meta-schema's) most likely broke
+    genspec through one of them: those are reported. Otherwise the exception is a genspec bug,
+    reported as one line naming where it happened.
+    """
+    _add_meta(meta, reporter, placed=True)
+    _add_meta(meta, reporter, placed=False)
+    if not reporter.errors:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb is not None else ""
+        reporter.add("", f"genspec failed reading this spec ({type(exc).__name__}{where}: {str(exc)[:120]})", "this is a genspec bug; please report it with the spec")
+    reporter.raise_if_any()
+
+
+def load_validators(api: Api, compiled: Compiled) -> ModuleType:
+    """Render the validators into a private temporary package and import it.
+
+    Returns the ``validators`` module (its ``validate_schema``, ``validate_request``, ...).
+    """
+    package = render.import_rendered(api, compiled, ("_runtime.py", "validators.py"), "check")
+    return importlib.import_module(f"{package.__name__}.validators")
+
+
+def _short(value: Any) -> str:
+    import json
+
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _examples(api: Api, validators: ModuleType, reporter: Reporter) -> None:
+    known = {r.id for r in api.rules}
+    for rule in api.rules:
+        if not rule.valid_examples or not rule.invalid_examples:
+            reporter.add(rule.pointer, f"rule '{rule.id}' needs at least one valid and one invalid example", "add examples: {valid: [...], invalid: [...]}")
+        for i, example in enumerate(rule.valid_examples):
+            found = validators.validate_schema(rule.owner, example)
+            if found:
+                v = found[0]
+                reporter.add(f"{rule.pointer}/examples/valid/{i}", f"valid example of rule '{rule.id}' is rejected: {v.path or '/'}: {v.message} [{v.rule}]", "fix the example or the rule")
+        for i, example in enumerate(rule.invalid_examples):
+            found = validators.validate_schema(rule.owner, example)
+            if not any(v.rule == rule.id for v in found):
+                others = ", ".join(sorted({v.rule for v in found})) or "nothing"
+                reporter.add(f"{rule.pointer}/examples/invalid/{i}", f"invalid example {_short(example)} of rule '{rule.id}' does not break it (breaks {others})", "fix the example or the rule")
+            for other in rule.subsumed_by:
+                if other in known and not any(v.rule == other for v in found):
+                    reporter.add(f"{rule.pointer}/subsumed-by", f"rule '{rule.id}' says it is subsumed by '{other}', but invalid example {_short(example)} does not break '{other}'", "fix subsumed-by or the example")
+    for rule in api.rules:
+        for other in rule.subsumed_by:
+            if other not in known:
+                reporter.add(f"{rule.pointer}/subsumed-by", f"rule '{rule.id}' names unknown rule '{other}' in subsumed-by", "use the id of a rule of this spec")
+    for op in api.operations:
+        for name, value in op.body_examples:
+            found = validators.validate_request(op.operation_id, value)
+            if found:
+                v = found[0]
+                ptr = f"/paths/{escape_pointer(op.path)}/{op.method}/requestBody/content/application~1json/examples/{escape_pointer(name)}"
+                reporter.add(ptr, f"request example '{name}' of {op.operation_id} is invalid: {v.path or '/'}: {v.message} [{v.rule}]", "fix the example")
+
+
+def run(spec: str | Path) -> Checked:
+    """Check ``spec``; return the checked result or raise :class:`SpecErrors` with every problem."""
+    doc = loader.load(spec)
+    _version(doc)
+    reporter = Reporter(doc.path, doc.lines)
+    lint.pair_surrogates(doc, reporter)
+    meta = _meta_schema(doc)
+    try:
+        api, compiled = parse.build(doc, reporter)
+        lint.run(doc, reporter)
+    except RecursionError:
+        reporter.add("", "a schema nests too deeply", "flatten it with $ref")
+        reporter.raise_if_any()
+        raise
+    except Exception as exc:  # noqa: BLE001 - see _crashed
+        _crashed(doc, reporter, meta, exc)
+    _add_meta(meta, reporter, placed=True)
+    reporter.raise_if_any()
+    try:
+        validators = load_validators(api, compiled)
+    except SyntaxError as exc:
+        raise SpecErrors([SpecError(doc.path, 0, f"the compiled validators do not parse ({exc.msg})", "report this as a genspec bug")]) from None
+    _examples(api, validators, reporter)
+    lint_examples.examples(doc, reporter, validators)
+    _add_meta(meta, reporter, placed=False)
+    reporter.raise_if_any()
+    return Checked(doc, api, compiled, validators)

@@ -1,0 +1,511 @@
+"""Every change between two specs, classified for existing clients.
+
+:func:`run` checks both specs, flattens each into its contract (:mod:`generator.contract`),
+compares operations, parameters, request and response properties (following ``$ref``),
+enums, ranges, lengths, requiredness and rules (matched by id), and judges rule changes by
+behaviour (:mod:`generator.bodies`): a rule is *tightened* when a body OLD accepts is rejected
+by NEW for it, *loosened* for the reverse; the smallest such body is the counterexample.
+
+Severities, for clients written against OLD:
+
+* ``breaking``: some request OLD accepted is now rejected, or a response OLD's clients read
+  safely may now break them (operation, property or success status removed, request field
+  newly required, request enum value removed, request range or length narrowed, a rule that
+  rejects a body OLD accepted, response field removed or made optional or nullable);
+* ``warning``: nothing is rejected, but some clients may break (a new enum value in a
+  response breaks exhaustive matching; a pattern or format change no body proved breaking);
+* ``non-breaking``: additions of optional things, loosened constraints, documentation.
+
+Change kinds reuse oasdiff's check ids where one exists (``request-property-enum-value-removed``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Callable
+
+from genspec.evolve import bodies
+
+from genspec.model import contract
+
+from genspec.evolve import judge
+from genspec.evolve.bodies import Behaviour
+
+BREAKING, WARNING, NON_BREAKING = "breaking", "warning", "non-breaking"
+SEVERITIES = (BREAKING, WARNING, NON_BREAKING)
+_UPPER = {"maximum": "max", "exclusiveMaximum": "exclusive-max", "maxLength": "max-length", "maxItems": "max-items", "maxProperties": "max-properties"}
+_LOWER = {"minimum": "min", "exclusiveMinimum": "exclusive-min", "minLength": "min-length", "minItems": "min-items", "minProperties": "min-properties"}
+_ZERO_DEFAULT = {"minLength", "minItems", "minProperties"}
+Where = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between OLD and NEW.
+
+    ``kind`` names the change (oasdiff's check id where one exists), ``severity`` is one of
+    :data:`SEVERITIES`, ``pointer`` where clients meet it (``<opId> request /a/b``),
+    ``message`` what changed, ``reason`` why it has this severity, ``counterexample`` the
+    smallest request body that tells OLD and NEW apart (``body``, ``accepted_by``,
+    ``rejected_by``, ``violation``), ``also`` other places with the same change, ``where``
+    the spec line (``FILE:LINE``).
+    """
+
+    kind: str
+    severity: str
+    pointer: str
+    message: str
+    reason: str
+    counterexample: dict[str, Any] | None = None
+    also: tuple[str, ...] = ()
+    where: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        out = asdict(self)
+        out["also"] = list(self.also)
+        return out
+
+
+def _fmt(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _values(values: list[Any]) -> str:
+    return ", ".join(_fmt(v) for v in values)
+
+
+def _num(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _covers(wide: set[str], narrow: set[str]) -> bool:
+    """Whether the JSON types ``wide`` accept every value of the types ``narrow``."""
+    return all(t in wide or (t == "integer" and "number" in wide) for t in narrow)
+
+
+class _Out:
+    """Collects the changes of one node."""
+
+    def __init__(self, pointer: str, origin: str, where: Where):
+        self.pointer, self.where = pointer, where(origin) if origin else ""
+        self.items: list[Change] = []
+
+    def add(self, kind: str, severity: str, message: str, reason: str) -> None:
+        """Record one change at this node."""
+        self.items.append(Change(kind, severity, self.pointer, message, reason, where=self.where))
+
+
+def compare_facts(pointer: str, prefix: str, side: str, o: dict[str, Any], n: dict[str, Any], where: Where) -> list[Change]:
+    """Changes between the facts ``o`` and ``n`` of one parameter, property or body.
+
+    ``prefix`` starts the change kinds (``request-property``, ``response-property``,
+    ``request-parameter``, ``request-body``...); ``side`` is ``request`` or ``response``.
+    """
+    out = _Out(pointer, n.get("origin", ""), where)
+    req = side == "request"
+    if o.get("required") is not None and n.get("required") is not None and o["required"] != n["required"]:
+        if req:
+            if n["required"]:
+                out.add(f"{prefix}-became-required", BREAKING, "optional -> required", "requests that leave it out are now rejected")
+            else:
+                out.add(f"{prefix}-became-optional", NON_BREAKING, "required -> optional", "requests that send it are still accepted")
+        elif n["required"]:
+            out.add(f"{prefix}-became-required", NON_BREAKING, "optional -> required", "clients that handle its absence also handle its presence")
+        else:
+            out.add(f"{prefix}-became-optional", BREAKING, "required -> optional", "clients that read it unconditionally fail when it is absent")
+    _types(out, prefix, req, o, n)
+    _enums(out, prefix, req, o, n)
+    _bounds(out, prefix, req, o, n)
+    for key, word in (("pattern", "pattern"), ("format", "format"), ("multipleOf", "multiple-of")):
+        _loose_keyword(out, prefix, req, key, word, o.get(key), n.get(key))
+    if o.get("uniqueItems") is not True and n.get("uniqueItems") is True:
+        out.add(f"{prefix}-unique-items-set", BREAKING if req else NON_BREAKING, "items must now be unique", "arrays with repeated items are now rejected" if req else "responses only get stricter")
+    elif o.get("uniqueItems") is True and n.get("uniqueItems") is not True:
+        out.add(f"{prefix}-unique-items-unset", NON_BREAKING if req else WARNING, "items need no longer be unique", "only widens what requests may send" if req else "clients that rely on unique items may meet repeats")
+    if "closed" in o and "closed" in n and o["closed"] != n["closed"]:
+        if n["closed"]:
+            out.add(f"{prefix}-additional-properties-closed", BREAKING if req else NON_BREAKING, "unknown properties are now rejected", "requests carrying properties OLD tolerated are now rejected" if req else "responses only get stricter")
+        else:
+            out.add(f"{prefix}-additional-properties-opened", NON_BREAKING, "unknown properties are now allowed", "only widens" if req else "clients ignore properties they do not know")
+    if o.get("forbidden") != n.get("forbidden"):
+        out.add(f"{prefix}-forbidden-changed", BREAKING if req and n.get("forbidden") else NON_BREAKING, "now forbidden" if n.get("forbidden") else "no longer forbidden", "any request sending it is now rejected" if req and n.get("forbidden") else "only widens")
+    if "default" in o or "default" in n:
+        if o.get("default") != n.get("default") or ("default" in o) != ("default" in n):
+            out.add(f"{prefix}-default-value-changed", WARNING if req else NON_BREAKING, f"default {_fmt(o.get('default'))} -> {_fmt(n.get('default'))}", "requests that leave it out now get a different behaviour" if req else "defaults document responses only")
+    if o.get("structure") != n.get("structure"):
+        out.add(f"{prefix}-composition-changed", WARNING, "anyOf/oneOf/not/if composition outside named rules changed", "no body was found that tells OLD and NEW apart; review it")
+    if o.get("description") != n.get("description"):
+        out.add("description-changed", NON_BREAKING, "description changed", "documentation only")
+    return out.items
+
+
+def _types(out: _Out, prefix: str, req: bool, o: dict, n: dict) -> None:
+    ot, nt = set(o.get("type") or []), set(n.get("type") or [])
+    if ot == nt:
+        return
+    if ot - {"null"} == nt - {"null"} and ot and nt:
+        if "null" in nt:
+            out.add(f"{prefix}-became-nullable", NON_BREAKING if req else BREAKING, "may now be null", "only widens what requests may send" if req else "clients must now handle null")
+        else:
+            out.add(f"{prefix}-became-not-nullable", BREAKING if req else NON_BREAKING, "may no longer be null", "requests that send null are now rejected" if req else "responses only get stricter")
+        return
+    widened = not nt or (bool(ot) and _covers(nt, ot))
+    narrowed = not ot or (bool(nt) and _covers(ot, nt))
+    message = f"type {sorted(ot) or 'any'} -> {sorted(nt) or 'any'}"
+    if req:
+        if widened:
+            out.add(f"{prefix}-type-generalized", NON_BREAKING, message, "every value OLD allowed is still allowed")
+        else:
+            out.add(f"{prefix}-type-changed", BREAKING, message, "requests with values of the old type are now rejected")
+    elif narrowed:
+        out.add(f"{prefix}-type-specialized", NON_BREAKING, message, "every value NEW sends was possible before")
+    else:
+        out.add(f"{prefix}-type-changed", BREAKING, message, "clients meet values of a type they do not handle")
+
+
+def _enums(out: _Out, prefix: str, req: bool, o: dict, n: dict) -> None:
+    oe, ne = o.get("enum"), n.get("enum")
+    if "const" in o or "const" in n:
+        if o.get("const") != n.get("const") or ("const" in o) != ("const" in n):
+            if "const" not in n:
+                out.add(f"{prefix}-const-removed", NON_BREAKING if req else WARNING, f"const {_fmt(o.get('const'))} removed", "only widens" if req else "other values may now arrive")
+            else:
+                out.add(f"{prefix}-const-changed", BREAKING if req else ("const" in o and WARNING or NON_BREAKING), f"const {_fmt(o.get('const'))} -> {_fmt(n['const'])}", "requests with the old value are now rejected" if req else "clients meet a value they did not expect")
+    if oe is None and ne is None:
+        return
+    if oe is None:
+        out.add(f"{prefix}-became-enum", BREAKING if req else NON_BREAKING, f"now limited to {_values(ne)}", "requests with other values are now rejected" if req else "responses only get stricter")
+        return
+    if ne is None:
+        out.add(f"{prefix}-enum-removed", NON_BREAKING if req else WARNING, "no longer limited to an enum", "only widens" if req else "clients meet values they do not know")
+        return
+    old_keys = {bodies.canonical(v): v for v in oe if v is not None}
+    new_keys = {bodies.canonical(v): v for v in ne if v is not None}
+    removed = [old_keys[k] for k in old_keys if k not in new_keys]
+    added = [new_keys[k] for k in new_keys if k not in old_keys]
+    if removed:
+        if req:
+            out.add(f"{prefix}-enum-value-removed", BREAKING, f"enum values removed: {_values(removed)}", "requests that send them are now rejected")
+        else:
+            out.add(f"{prefix}-enum-value-removed", NON_BREAKING, f"enum values removed: {_values(removed)}", "clients still handle the values that remain")
+    if added:
+        if req:
+            out.add(f"{prefix}-enum-value-added", NON_BREAKING, f"enum values added: {_values(added)}", "only widens what requests may send")
+        else:
+            out.add(f"{prefix}-enum-value-added", WARNING, f"enum values added: {_values(added)}", "clients that match every value exhaustively meet values they do not know")
+
+
+def _bounds(out: _Out, prefix: str, req: bool, o: dict, n: dict) -> None:
+    for key, word in list(_UPPER.items()) + list(_LOWER.items()):
+        ov, nv = o.get(key), n.get(key)
+        ov = ov if _num(ov) else None
+        nv = nv if _num(nv) else None
+        if ov == nv:
+            continue
+        upper = key in _UPPER
+        floor = 0 if key in _ZERO_DEFAULT else None
+        if ov is None:
+            action = "set"
+            narrowed = upper or floor is None or nv > floor
+        elif nv is None:
+            action = "unset"
+            narrowed = False
+        else:
+            action = "increased" if nv > ov else "decreased"
+            narrowed = (nv < ov) if upper else (nv > ov)
+        if ov is None and not narrowed:
+            continue
+        message = f"{key} {ov if ov is not None else 'none'} -> {nv if nv is not None else 'none'}"
+        kind = f"{prefix}-{word}-{action}"
+        if req:
+            out.add(kind, BREAKING if narrowed else NON_BREAKING, message, "requests with values OLD allowed are now rejected" if narrowed else "only widens what requests may send")
+        else:
+            out.add(kind, NON_BREAKING if narrowed else WARNING, message, "responses only get stricter" if narrowed else "values outside the old bounds may now arrive; clients validating with them reject these")
+
+
+def _loose_keyword(out: _Out, prefix: str, req: bool, key: str, word: str, ov: Any, nv: Any) -> None:
+    if ov == nv:
+        return
+    action = "added" if ov is None else "removed" if nv is None else "changed"
+    message = f"{key} {_fmt(ov) if ov is not None else 'none'} -> {_fmt(nv) if nv is not None else 'none'}"
+    if req:
+        if action == "removed":
+            out.add(f"{prefix}-{word}-removed", NON_BREAKING, message, "only widens what requests may send")
+        else:
+            out.add(f"{prefix}-{word}-{action}", WARNING, message, "values OLD allowed may not pass; no body was found that proves it")
+    elif action == "added":
+        out.add(f"{prefix}-{word}-added", NON_BREAKING, message, "responses only get stricter")
+    else:
+        out.add(f"{prefix}-{word}-{action}", WARNING, message, "values OLD's clients did not expect may now arrive")
+
+
+def _prefix(loc: str, side: str) -> str:
+    if " parameter " in loc:
+        return "request-parameter"
+    if loc.endswith(" /"):
+        return f"{side}-body"
+    return f"{side}-property"
+
+
+def _parent(loc: str) -> str | None:
+    """The location holding ``loc`` (None for a body root or a parameter)."""
+    if loc.endswith(" /") or " parameter " in loc:
+        return None
+    if loc.endswith("[]"):
+        return loc[:-2]
+    head = loc.rpartition("/")[0]
+    return head + "/" if head.endswith(" ") else head
+
+
+def compare_nodes(old: dict[str, dict], new: dict[str, dict], where_old: Where, where_new: Where) -> list[Change]:
+    """Changes of every parameter, request property and response property, by location."""
+    changes: list[Change] = []
+    for loc in sorted(set(old) | set(new)):
+        o, n = old.get(loc), new.get(loc)
+        parent = _parent(loc)
+        if o is None and n is not None:
+            if parent is not None and parent not in old:
+                continue
+            changes += _added(loc, n, where_new)
+        elif n is None and o is not None:
+            if parent is not None and parent not in new:
+                continue
+            changes += _removed(loc, o, where_old)
+        elif o is not None and n is not None:
+            side = n.get("side", "request")
+            changes += compare_facts(loc, _prefix(loc, side), side, o, n, where_new)
+    return changes
+
+
+def _added(loc: str, n: dict, where: Where) -> list[Change]:
+    side, what = n.get("side", "request"), _what(n)
+    w = where(n.get("origin", ""))
+    if " parameter " in loc:
+        if n.get("required"):
+            return [Change("new-required-request-parameter", BREAKING, loc, f"required parameter added{what}", "requests without it are now rejected", where=w)]
+        return [Change("new-optional-request-parameter", NON_BREAKING, loc, f"optional parameter added{what}", "requests without it are still accepted", where=w)]
+    if side == "request":
+        if n.get("required"):
+            return [Change("new-required-request-property", BREAKING, loc, f"required property added{what}", "requests without it are now rejected", where=w)]
+        return [Change("new-optional-request-property", NON_BREAKING, loc, f"optional property added{what}", "requests without it are still accepted", where=w)]
+    return [Change("response-property-added", NON_BREAKING, loc, f"{'required' if n.get('required') else 'optional'} property added{what}", "clients ignore properties they do not know", where=w)]
+
+
+def _removed(loc: str, o: dict, where: Where) -> list[Change]:
+    side, what = o.get("side", "request"), _what(o)
+    w = where(o.get("origin", ""))
+    if " parameter " in loc:
+        return [Change("request-parameter-removed", WARNING, loc, f"parameter removed{what}", "the server may now ignore or reject it; clients that send it should stop", where=w)]
+    if side == "request":
+        return [Change("request-property-removed", BREAKING, loc, f"property removed{what}", "requests that send it are now rejected (request objects are closed) or silently ignored", where=w)]
+    if o.get("required"):
+        return [Change("response-required-property-removed", BREAKING, loc, f"required property removed{what}", "clients that read it fail", where=w)]
+    return [Change("response-optional-property-removed", WARNING, loc, f"optional property removed{what}", "clients already handle its absence but lose what it carried", where=w)]
+
+
+def _what(facts: dict) -> str:
+    if facts.get("ref"):
+        return f" ({facts['ref']})"
+    return f" ({'|'.join(facts['type'])})" if facts.get("type") else ""
+
+
+def compare_operations(old: dict[str, dict], new: dict[str, dict], where_old: Where, where_new: Where) -> list[Change]:
+    """Operations added or removed, moved, bodies, statuses, parameters."""
+    changes: list[Change] = []
+    for op in sorted(set(old) | set(new)):
+        o, n = old.get(op), new.get(op)
+        if o is None and n is not None:
+            changes.append(Change("endpoint-added", NON_BREAKING, op, f"operation added: {n['method'].upper()} {n['path']}", "existing clients do not call it", where=where_new(n.get("origin", ""))))
+            continue
+        if n is None and o is not None:
+            changes.append(Change("api-removed-without-deprecation", BREAKING, op, f"operation removed: {o['method'].upper()} {o['path']}", "clients that call it fail", where=where_old(o.get("origin", ""))))
+            continue
+        assert o is not None and n is not None
+        w = where_new(n.get("origin", ""))
+        if (o["method"], o["path"]) != (n["method"], n["path"]):
+            changes.append(Change("api-path-changed", BREAKING, op, f"{o['method'].upper()} {o['path']} -> {n['method'].upper()} {n['path']}", "clients call the old method and path", where=w))
+        if o.get("body") != n.get("body"):
+            ob, nb = o.get("body"), n.get("body")
+            kind, sev, why = {
+                (None, "required"): ("added-required-request-body", BREAKING, "requests without a body are now rejected"),
+                (None, "optional"): ("added-optional-request-body", NON_BREAKING, "requests without a body are still accepted"),
+                ("optional", "required"): ("request-body-became-required", BREAKING, "requests without a body are now rejected"),
+                ("required", "optional"): ("request-body-became-optional", NON_BREAKING, "requests with a body are still accepted"),
+            }.get((ob, nb), ("request-body-removed", BREAKING, "requests that send a body are now rejected or ignored"))
+            changes.append(Change(kind, sev, f"{op} request /", f"request body {ob or 'none'} -> {nb or 'none'}", why, where=w))
+        os_, ns = set(o.get("statuses", [])), set(n.get("statuses", []))
+        for status in sorted(os_ - ns):
+            ok = status.startswith("2")
+            changes.append(Change("response-success-status-removed" if ok else "response-non-success-status-removed", BREAKING if ok else NON_BREAKING, f"{op} response {status}", f"status {status} removed", "clients that expect it fail" if ok else "clients need no longer handle it", where=w))
+        for status in sorted(ns - os_):
+            ok = status.startswith("2")
+            changes.append(Change("response-success-status-added" if ok else "response-non-success-status-added", NON_BREAKING, f"{op} response {status}", f"status {status} added", "documents a response clients may meet; generated clients read every declared status", where=w))
+        if o.get("summary") != n.get("summary"):
+            changes.append(Change("api-description-changed", NON_BREAKING, op, "summary or description changed", "documentation only", where=w))
+    return changes
+
+
+def compare_type_names(old: dict[str, dict], new: dict[str, dict]) -> list[Change]:
+    """Named component schemas added or removed (one change each way)."""
+    changes = []
+    added = sorted(set(new) - set(old))
+    removed = sorted(set(old) - set(new))
+    if added:
+        changes.append(Change("component-schemas-added", NON_BREAKING, "components", f"schemas added: {', '.join(added)}", "new types; existing code does not use them"))
+    if removed:
+        changes.append(Change("component-schemas-removed", WARNING, "components", f"schemas removed: {', '.join(removed)}", "code importing the generated types breaks; the wire is judged where they were used"))
+    return changes
+
+
+def compare_rules(old: dict[str, dict], new: dict[str, dict], behaviours: list[Behaviour] | None, where_old: Where, where_new: Where) -> list[Change]:
+    """Rules matched by id; request-side ones judged by behaviour when ``behaviours`` is given."""
+    changes = []
+    tried = sum(b.tried for b in behaviours or [])
+    for rid in sorted(set(old) | set(new)):
+        o, n = old.get(rid), new.get(rid)
+        if o is not None and n is not None and o["fp"] == n["fp"]:
+            if o.get("message") != n.get("message"):
+                changes.append(Change("rule-message-changed", NON_BREAKING, f"rule {rid}", f"message {_fmt(o.get('message'))} -> {_fmt(n.get('message'))}", "what it checks is the same", where=where_new(n.get("origin", ""))))
+            continue
+        sides = set((o or {}).get("sides", [])) | set((n or {}).get("sides", []))
+        action = "added" if o is None else "removed" if n is None else "changed"
+        w = where_new(n.get("origin", "")) if n is not None else where_old((o or {}).get("origin", ""))
+        text = f"rule {action}: {(n or o or {}).get('message', '')}"
+        if "request" not in sides and sides:
+            sev = {"added": NON_BREAKING, "removed": WARNING, "changed": WARNING}[action]
+            why = {"added": "a new guarantee about responses", "removed": "a guarantee about responses clients may rely on is gone", "changed": "a guarantee about responses changed; review what clients rely on"}[action]
+            changes.append(Change(f"response-rule-{action}", sev, f"rule {rid}", text, why, where=w))
+            continue
+        tight = _finding(behaviours, rid, "tightened") if action != "removed" else None
+        loose = _finding(behaviours, rid, "loosened") if action != "added" else None
+        if behaviours is None:
+            sev, why, cex = (WARNING, "not judged: no validators of OLD to compare", None) if action != "removed" else (NON_BREAKING, "only widens what requests may send", None)
+        elif tight is not None:
+            sev, why, cex = BREAKING, ("a request OLD accepts breaks the new rule" if action == "added" else "tightened: a request OLD accepts is now rejected"), tight
+        elif loose is not None:
+            sev, why, cex = NON_BREAKING, ("loosened: a request OLD rejected is now accepted" if action == "changed" else "only widens what requests may send"), loose
+        else:
+            sev, cex = NON_BREAKING, None
+            why = {"added": f"no request OLD accepts breaks it ({tried} bodies tried)", "removed": "only widens what requests may send", "changed": f"no request tells OLD and NEW apart ({tried} bodies tried)"}[action]
+        changes.append(Change(f"rule-{action}", sev, f"rule {rid}", text, why, cex, where=w))
+    return changes
+
+
+def _finding(behaviours: list[Behaviour] | None, rule: str, which: str) -> dict[str, Any] | None:
+    for b in behaviours or []:
+        f = getattr(b, which).get(rule)
+        if f is not None:
+            return _cex(f, which)
+    return None
+
+
+def _cex(f: bodies.Finding, which: str) -> dict[str, Any]:
+    accepted, rejected = ("OLD", "NEW") if which == "tightened" else ("NEW", "OLD")
+    return {"body": f.body, "accepted_by": accepted, "rejected_by": rejected, "violation": f"{f.path or '/'}: {f.message} [{f.rule}]"}
+
+
+def _location(op: str, path: str) -> str:
+    """A violation's JSON Pointer -> the contract location (array indexes become ``[]``)."""
+    out = ""
+    for token in path.split("/")[1:] if path else []:
+        out += "[]" if token.isdigit() else "/" + token.replace("~1", "/").replace("~0", "~")
+    return f"{op} request {out or '/'}"
+
+
+def attach(changes: list[Change], behaviours: list[Behaviour], rule_ids: set[str]) -> list[Change]:
+    """Give structural request changes the counterexamples found at their location; report
+    every other body OLD accepts and NEW rejects as a change of its own."""
+    out = list(changes)
+    index = {c.pointer: i for i, c in reversed(list(enumerate(out)))}
+    for b in behaviours:
+        for which, findings in (("tightened", b.tightened), ("loosened", b.loosened)):
+            for rule, f in sorted(findings.items()):
+                if rule in rule_ids:
+                    continue
+                loc = _location(b.operation_id, f.path)
+                hits = [i for i, c in enumerate(out) if c.pointer == loc and c.counterexample is None and c.kind != "description-changed" and (c.severity != NON_BREAKING) == (which == "tightened")][:1]
+                if hits:
+                    for i in hits:
+                        c = out[i]
+                        reason = c.reason if c.severity == BREAKING or which == "loosened" else "a request OLD accepts is now rejected (see the counterexample)"
+                        out[i] = replace(c, severity=BREAKING if which == "tightened" else c.severity, reason=reason, counterexample=_cex(f, which))
+                elif which == "tightened":
+                    out.append(Change("request-rejected", BREAKING, loc, f"a request OLD accepts is rejected: {f.message}", "found by running both validators; no structural change explains it", _cex(f, which)))
+                elif loc not in index:
+                    out.append(Change("request-accepted", NON_BREAKING, loc, f"a request OLD rejected is accepted: {f.message}", "found by running both validators", _cex(f, which)))
+    return out
+
+
+def merge(changes: list[Change]) -> list[Change]:
+    """One change per distinct (kind, severity, message, reason, spec line); the others'
+    places go to ``also``. Sorted by severity, then place."""
+    groups: dict[tuple, list[Change]] = {}
+    for c in changes:
+        key = (c.kind, c.severity, c.message, c.reason, c.where) if c.where else (c.kind, c.severity, c.message, c.reason, c.pointer)
+        groups.setdefault(key, []).append(c)
+    merged = []
+    for group in groups.values():
+        group.sort(key=lambda c: (c.counterexample is None, c.pointer))
+        first = group[0]
+        merged.append(replace(first, also=tuple(sorted({c.pointer for c in group[1:]} - {first.pointer}))))
+    return sorted(merged, key=lambda c: (SEVERITIES.index(c.severity), c.pointer, c.kind, c.message))
+
+
+def compare(old: dict[str, Any], new: dict[str, Any], behaviours: list[Behaviour] | None, where_old: Where = lambda p: "", where_new: Where = lambda p: "") -> list[Change]:
+    """Every change from contract ``old`` to contract ``new`` (see the module docstring)."""
+    changes = compare_operations(old["operations"], new["operations"], where_old, where_new)
+    both = set(old["operations"]) & set(new["operations"])
+    changes += compare_nodes(
+        {k: v for k, v in old["nodes"].items() if k.split(" ", 1)[0] in both},
+        {k: v for k, v in new["nodes"].items() if k.split(" ", 1)[0] in both},
+        where_old,
+        where_new,
+    )
+    changes += compare_type_names(old["types"], new["types"])
+    changes += compare_rules(old["rules"], new["rules"], behaviours, where_old, where_new)
+    if old.get("version") != new.get("version"):
+        changes.append(Change("info-version-changed", NON_BREAKING, "info", f"version {old.get('version')} -> {new.get('version')}", "a label"))
+    if behaviours:
+        changes = attach(changes, behaviours, set(old["rules"]) | set(new["rules"]))
+    return merge(changes)
+
+
+@dataclass
+class Report:
+    """The result of :func:`run`: both spec paths, the changes and how many bodies were run."""
+
+    old: str
+    new: str
+    changes: list[Change] = field(default_factory=list)
+    tried: int = 0
+
+    def count(self, severity: str) -> int:
+        """How many changes have ``severity``."""
+        return sum(1 for c in self.changes if c.severity == severity)
+
+
+def _where(checked: Any) -> Where:
+    from genspec.load.errors import Reporter
+
+    reporter = Reporter(checked.doc.path, checked.doc.lines)
+
+    def where(pointer: str) -> str:
+        line = reporter.line_of(pointer) if pointer else 0
+        return f"{checked.doc.path}:{line}" if line else ""
+
+    return where
+
+
+def run(old_spec: str, new_spec: str) -> Report:
+    """Check both specs and list every change from ``old_spec`` to ``new_spec``.
+
+    Raises :class:`~generator.errors.SpecErrors` when either spec fails ``genspec check``.
+    """
+    from genspec.check import check
+
+    old, new = check.run(old_spec), check.run(new_spec)
+    behaviours = judge.judge_requests(old, new)
+    changes = compare(contract.build(old.api), contract.build(new.api), behaviours, _where(old), _where(new))
+    return Report(old_spec, new_spec, changes, sum(b.tried for b in behaviours))

@@ -1,0 +1,327 @@
+"""Spec -> intermediate model. The only module that knows OpenAPI's shapes.
+
+:func:`build` reads a loaded :class:`~generator.loader.Document`, checks the OpenAPI
+structure genspec relies on (operations, operationIds, parameters, bodies, responses), compiles
+every component schema and rule (:mod:`generator.compile`) and returns the
+:class:`~generator.ir.Api` plus the compiled validator code. Problems are collected in the
+reporter; nothing here raises for a bad spec.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from genspec.schema.compile import Compiled, Compiler
+from genspec.load.errors import Reporter
+from genspec.load.ir import Api, BodyField, Operation, Param
+from genspec.load.loader import Document, escape_pointer
+from genspec.load.naming import pascal, snake
+from genspec.surface.surface import Surface
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_PATH_PARAM = re.compile(r"\{([^{}]+)\}")
+_SCHEMA_PREFIX = "#/components/schemas/"
+
+
+def _str(value: Any, default: str = "") -> str:
+    return value if isinstance(value, str) else default
+
+
+def ref_name(schema: Any) -> str | None:
+    """``{'$ref': '#/components/schemas/X'}`` -> ``'X'``; None for anything else."""
+    if isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith(_SCHEMA_PREFIX):
+        return schema["$ref"][len(_SCHEMA_PREFIX):]
+    return None
+
+
+class _Parser:
+    def __init__(self, doc: Document, reporter: Reporter):
+        self.doc = doc
+        self.data = doc.data
+        self.r = reporter
+        schemas = self._dict(self._dict(self.data.get("components"), "/components").get("schemas"), "/components/schemas")
+        self.components: dict[str, tuple[Any, str]] = {
+            str(name): (schema, f"/components/schemas/{escape_pointer(str(name))}") for name, schema in schemas.items()
+        }
+        self.compiler = Compiler(self.components, reporter)
+        self.surface = Surface(self.components, reporter)
+
+    def _dict(self, value: Any, ptr: str) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.r.add(ptr, f"expected an object, found {type(value).__name__}", "see the OpenAPI 3.1 structure")
+            return {}
+        return value
+
+    def _follow(self, node: Any, ptr: str) -> tuple[Any, str]:
+        """Follow a ``$ref`` to components (responses, parameters, requestBodies)."""
+        for _ in range(20):
+            if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+                return node, ptr
+            ref = node["$ref"]
+            if not ref.startswith("#/"):
+                self.r.add(ptr + "/$ref", f"external $ref {ref!r} is not supported", "inline it or move it under components")
+                return {}, ptr
+            try:
+                node, ptr = self.doc.resolve(ref), ref[1:]
+            except KeyError:
+                self.r.add(ptr + "/$ref", f"$ref {ref!r} does not resolve", "fix the reference or define its target")
+                return {}, ptr
+        self.r.add(ptr, "$ref chain is too long or cyclic", "point the $ref at a definition")
+        return {}, ptr
+
+    # ------------------------------------------------------------ top level
+    def header(self) -> None:
+        version = self.data.get("openapi")
+        if not isinstance(version, str) or not version.startswith("3.1"):
+            self.r.add("/openapi", f"genspec reads OpenAPI 3.1 documents, this one says openapi: {version!r}", "set openapi: 3.1.0 and use JSON Schema 2020-12 schemas")
+        dialect = self.data.get("jsonSchemaDialect")
+        if dialect is not None and dialect != "https://json-schema.org/draft/2020-12/schema":
+            self.r.add("/jsonSchemaDialect", f"unsupported jsonSchemaDialect {dialect!r}", "use https://json-schema.org/draft/2020-12/schema")
+        if not isinstance(self.data.get("info"), dict):
+            self.r.add("/info", "the spec has no info object", "add info: {title: ..., version: ...}")
+        for name, (_, ptr) in self.components.items():
+            if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
+                self.r.add(ptr, f"component name {name!r} is not allowed (OpenAPI allows letters, digits, '.', '-' and '_')", "rename it, and the $refs to it")
+
+    def settings(self) -> dict[str, Any]:
+        info = self.data.get("info") if isinstance(self.data.get("info"), dict) else {}
+        raw = info.get("x-genspec") or {}
+        if not isinstance(raw, dict):
+            self.r.add("/info/x-genspec", "x-genspec must be an object", "write x-genspec: {package: name}")
+            raw = {}
+        title = _str(info.get("title"), "api")
+        package = _str(raw.get("package"), snake(title))
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", package):
+            self.r.add("/info/x-genspec/package", f"package name {package!r} is not a Python module name", "use lower_snake_case")
+        env = raw.get("env") if isinstance(raw.get("env"), dict) else {}
+        servers = self.data.get("servers") if isinstance(self.data.get("servers"), list) else []
+        server = servers[0].get("url", "") if servers and isinstance(servers[0], dict) else ""
+        return {
+            "title": title,
+            "version": _str(info.get("version"), "0"),
+            "package": package,
+            "cli_name": _str(raw.get("cli"), package.replace("_", "-")),
+            "distribution": self._distribution(raw, package),
+            "summary": " ".join(_str(info.get("summary"), title).split()),
+            "server_url": _str(server).rstrip("/"),
+            "env_token": _str(env.get("token"), package.upper() + "_API_KEY"),
+            "env_base_url": _str(env.get("base_url"), package.upper() + "_BASE_URL"),
+            "max_retries": int(raw.get("max_retries", 2)) if isinstance(raw.get("max_retries", 2), int) else 2,
+            "timeout": float(raw.get("timeout", 60)) if isinstance(raw.get("timeout", 60), (int, float)) else 60.0,
+        }
+
+    def _distribution(self, raw: dict, package: str) -> str:
+        name = _str(raw.get("distribution"), package.replace("_", "-"))
+        # PEP 508 names: letters, digits, '.', '-' and '_', starting and ending alphanumeric
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", name):
+            self.r.add("/info/x-genspec/distribution", f"distribution name {name!r} is not a valid Python distribution name", "use letters, digits, '.', '-' and '_', e.g. my-api-client")
+            name = package.replace("_", "-")
+        return name
+
+    # ------------------------------------------------------------ operations
+    def operations(self) -> list[Operation]:
+        paths = self._dict(self.data.get("paths"), "/paths")
+        ops: list[Operation] = []
+        seen: dict[str, str] = {}
+        for path, item in paths.items():
+            item_ptr = f"/paths/{escape_pointer(path)}"
+            if not isinstance(path, str) or not path.startswith("/"):
+                self.r.add(item_ptr, f"path {path!r} must start with /", "write /resource")
+                continue
+            item = self._dict(item, item_ptr)
+            shared = item.get("parameters") or []
+            for method in METHODS:
+                if method not in item:
+                    continue
+                op_ptr = f"{item_ptr}/{method}"
+                op = self._dict(item[method], op_ptr)
+                op_id = op.get("operationId")
+                if not isinstance(op_id, str) or not op_id:
+                    self.r.add(op_ptr, f"{method.upper()} {path} has no operationId", "add a unique operationId; genspec names methods after it")
+                    continue
+                if op_id in seen:
+                    self.r.add(op_ptr + "/operationId", f"operationId '{op_id}' is used twice (also at {seen[op_id]})", "give every operation its own operationId")
+                    continue
+                seen[op_id] = op_ptr
+                ops.append(self.operation(op_id, method, path, op, op_ptr, shared, item_ptr))
+        return ops
+
+    def params(self, op_id: str, path: str, raw: list[tuple[Any, str]], op_ptr: str) -> tuple[Param, ...]:
+        out: dict[tuple[str, str], Param] = {}
+        origin: dict[tuple[str, str], str] = {}
+        for node, list_ptr in raw:
+            node, ptr = self._follow(node, list_ptr)
+            if not isinstance(node, dict) or not isinstance(node.get("name"), str) or node.get("in") not in ("path", "query", "header", "cookie"):
+                self.r.add(ptr, "a parameter needs a name and in: path, query, header or cookie", "see the OpenAPI Parameter Object")
+                continue
+            name, where = node["name"], node["in"]
+            if origin.get((where, name)) == list_ptr.rsplit("/", 1)[0]:
+                self.r.add(ptr, f"{op_id}: parameter '{name}' in {where} is declared twice", "declare each parameter once")
+            origin[(where, name)] = list_ptr.rsplit("/", 1)[0]
+            if where == "path" and node.get("required") is not True:
+                self.r.add(ptr, f"path parameter '{name}' must be required: true", "add required: true")
+            schema = node.get("schema", {})
+            out[(where, name)] = Param(
+                name=name,
+                py_name=snake(name),
+                location=where,
+                required=bool(node.get("required")) or where == "path",
+                description=_str(node.get("description")),
+                py_type=self.surface.py_type(schema),
+                schema=schema,
+            )
+        declared = {name for (where, name) in out if where == "path"}
+        in_path = set(_PATH_PARAM.findall(path))
+        for name in sorted(in_path - declared):
+            self.r.add(op_ptr, f"{op_id}: path template names {{{name}}} but no path parameter '{name}' is declared", f"declare parameters: [{{name: {name}, in: path, required: true}}]")
+        for name in sorted(declared - in_path):
+            self.r.add(op_ptr, f"{op_id}: path parameter '{name}' is missing from the path {path}", f"add {{{name}}} to the path or remove the parameter")
+        return tuple(out.values())
+
+    def operation(self, op_id: str, method: str, path: str, op: dict, op_ptr: str, shared: list, item_ptr: str) -> Operation:
+        own = op.get("parameters") or []
+        params_raw = [(p, f"{item_ptr}/parameters/{i}") for i, p in enumerate(shared if isinstance(shared, list) else [])]
+        params_raw += [(p, f"{op_ptr}/parameters/{i}") for i, p in enumerate(own if isinstance(own, list) else [])]
+        params = self.params(op_id, path, params_raw, op_ptr + "/parameters")
+        body_schema, body_required, examples = None, False, ()
+        if "requestBody" in op:
+            body, body_ptr = self._follow(op["requestBody"], op_ptr + "/requestBody")
+            body = self._dict(body, body_ptr)
+            media = self._dict(body.get("content"), body_ptr + "/content").get("application/json")
+            if not isinstance(media, dict) or "schema" not in media:
+                self.r.add(body_ptr, f"{op_id}: the request body has no application/json schema", "genspec validates JSON bodies; add content: {application/json: {schema: ...}}")
+            else:
+                schema = media["schema"]
+                body_schema = ref_name(schema)
+                if body_schema is None:
+                    body_schema = pascal(op_id) + "Body"
+                    self.components[body_schema] = (schema, body_ptr + "/content/application~1json/schema")
+                elif body_schema not in self.components:
+                    self.r.add(body_ptr + "/content/application~1json/schema/$ref", f"$ref to components/schemas/{body_schema} does not resolve", "define the schema or fix the name")
+                    body_schema = None
+                body_required = bool(body.get("required"))
+                ex = media.get("examples") or {}
+                if isinstance(ex, dict):
+                    examples = tuple((str(k), v.get("value")) for k, v in ex.items() if isinstance(v, dict) and "value" in v)
+        responses = self._dict(op.get("responses"), op_ptr + "/responses")
+        if not responses:
+            self.r.add(op_ptr, f"{op_id} declares no responses", "add at least one 2xx response")
+        success_status, response_schema, error_schema = 200, None, None
+        codes = sorted(str(c) for c in responses)
+        for key in sorted(responses, key=str):
+            code = str(key)
+            resp, resp_ptr = self._follow(responses[key], f"{op_ptr}/responses/{code}")
+            if not isinstance(resp, dict):
+                continue
+            media = self._dict(resp.get("content"), resp_ptr + "/content").get("application/json")
+            schema = media.get("schema") if isinstance(media, dict) else None
+            name = ref_name(schema) if schema is not None else None
+            if schema is not None and name is None:
+                name = f"{pascal(op_id)}Response{code}"
+                self.components[name] = (schema, resp_ptr + "/content/application~1json/schema")
+            elif name is not None and name not in self.components:
+                self.r.add(resp_ptr + "/content/application~1json/schema/$ref", f"$ref to components/schemas/{name} does not resolve", "define the schema or fix the name")
+                name = None
+            if code.startswith("2") and response_schema is None:
+                success_status, response_schema = int(code) if code.isdigit() else 200, name
+            elif code[:1] in "45" and name and error_schema is None:
+                error_schema = name
+        tags = op.get("tags") if isinstance(op.get("tags"), list) else []
+        group = snake(tags[0]) if tags and isinstance(tags[0], str) else snake(path.strip("/").split("/")[0] or "default")
+        py_method = snake(_str(op.get("x-method-name")) or op_id)
+        return Operation(
+            operation_id=op_id,
+            method=method,
+            path=path,
+            group=group,
+            py_method=py_method,
+            summary=_str(op.get("summary")),
+            description=_str(op.get("description")),
+            params=params,
+            body_schema=body_schema,
+            body_required=body_required,
+            response_schema=response_schema,
+            success_status=success_status,
+            statuses=tuple(codes),
+            body_examples=examples,
+            errors_schema=error_schema,
+        )
+
+    def body_fields(self, name: str) -> tuple[BodyField, ...]:
+        schema = self.compiler._deref(self.components[name][0])
+        if not isinstance(schema, dict):
+            return ()
+        required = {r for r in schema.get("required") or [] if isinstance(r, str)} if isinstance(schema.get("required"), list) else set()
+        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        out = []
+        for prop, sub in props.items():
+            if not isinstance(sub, dict):
+                continue
+            target = self.compiler._deref(sub)
+            description = _str(sub.get("description")) or (_str(target.get("description")) if isinstance(target, dict) else "")
+            out.append(BodyField(prop, snake(prop), prop in required, self.surface.py_type(sub), " ".join(description.split()), sub))
+        return tuple(sorted(out, key=lambda f: (not f.required,)))
+
+
+def build(doc: Document, reporter: Reporter) -> tuple[Api, Compiled]:
+    """Parse and compile ``doc``; problems go to ``reporter`` (check it before using the result).
+
+    Returns the :class:`Api` and the :class:`Compiled` validator code (functions, constants,
+    rules, and ``entry_points``: ``request:<opId>``, ``response:<opId>:<status>``,
+    ``params:<opId>`` and ``schema:<Name>`` -> function names).
+    """
+    p = _Parser(doc, reporter)
+    p.header()
+    settings = p.settings()
+    ops = p.operations()
+    entries: dict[str, str] = {}
+    for name in sorted(p.components):
+        v_fn, ok_fn = p.compiler.component(name)
+        entries[f"schema:{name}"] = v_fn
+        entries[f"ok:{name}"] = ok_fn
+    body_fields: dict[str, tuple[BodyField, ...]] = {}
+    for op in ops:
+        if op.body_schema:
+            entries[f"request:{op.operation_id}"] = entries[f"schema:{op.body_schema}"]
+            body_fields[op.operation_id] = p.body_fields(op.body_schema)
+        if op.response_schema:
+            entries[f"response:{op.operation_id}"] = entries[f"schema:{op.response_schema}"]
+        if op.params:
+            props = {prm.name: prm.schema for prm in op.params}
+            schema = {"type": "object", "properties": props, "required": [prm.name for prm in op.params if prm.required]}
+            name = f"{op.operation_id}.parameters"
+            v_fn, _ = p.compiler.inline(name, schema, f"/paths/{escape_pointer(op.path)}/{op.method}/parameters")
+            entries[f"params:{op.operation_id}"] = v_fn
+    compiled = p.compiler.result
+    compiled.entry_points = entries
+    info = doc.data.get("info") if isinstance(doc.data.get("info"), dict) else {}
+    settings_raw = info.get("x-genspec") if isinstance(info.get("x-genspec"), dict) else {}
+    surface = p.surface
+    api = Api(
+        title=settings["title"],
+        version=settings["version"],
+        package=settings["package"],
+        cli_name=settings["cli_name"],
+        distribution=settings["distribution"],
+        summary=settings["summary"],
+        server_url=settings["server_url"],
+        env_token=settings["env_token"],
+        env_base_url=settings["env_base_url"],
+        max_retries=settings["max_retries"],
+        timeout=settings["timeout"],
+        spec_display=doc.display,
+        spec_sha256=doc.sha256,
+        operations=tuple(ops),
+        schemas=tuple(n for n in p.components if "." not in n),
+        rules=tuple(sorted(compiled.rules.values(), key=lambda r: r.id)),
+        body_fields=body_fields,
+        document=doc.data,
+        jobs=surface.jobs(settings_raw.get("jobs"), tuple(ops)),
+        typedefs=surface.typedefs(),
+        file_refs={op.operation_id: surface.file_refs(op.body_schema) for op in ops if op.body_schema},
+        cli_options={op.operation_id: surface.cli_options(op.body_schema) for op in ops if op.body_schema},
+    )
+    return api, compiled

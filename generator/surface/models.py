@@ -1,0 +1,88 @@
+"""Pydantic models of the plain schema part, written by datamodel-code-generator.
+
+Rules (subschemas carrying ``x-rule`` and ``x-validations`` lists) are stripped first: the
+generated validators enforce them, and datamodel-code-generator would drop or mistranslate
+them. Request objects keep ``additionalProperties: false`` (``extra="forbid"``); objects that
+leave it open get ``extra="allow"`` so a field the server adds later is kept, not lost.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+from genspec.load.errors import SpecError, SpecErrors
+
+
+def strip_rules(node: Any) -> Any:
+    """A copy of ``node`` without rule subschemas, ``x-validations``, ``x-rule`` examples or
+    string formats (the validators assert formats; the models keep strings as given)."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in ("x-validations", "x-rule", "x-genspec"):
+                continue
+            if key == "allOf" and isinstance(value, list):
+                value = [v for v in value if not (isinstance(v, dict) and "x-rule" in v)]
+                if not value:
+                    continue
+            if key in ("if", "then", "else", "not", "dependentRequired", "dependentSchemas"):
+                continue
+            if key == "format" and node.get("type") == "string":
+                continue  # strings stay str (no URL normalising, no UUID objects); validators check formats
+            out[key] = strip_rules(value)
+        return out
+    if isinstance(node, list):
+        return [strip_rules(v) for v in node]
+    return node
+
+
+def _open_objects(node: Any) -> Any:
+    """Mark every object schema that does not close itself as open (``extra="allow"``)."""
+    if isinstance(node, dict):
+        out = {k: _open_objects(v) for k, v in node.items()}
+        if out.get("type") == "object" and "additionalProperties" not in out:
+            out["additionalProperties"] = True
+        return out
+    if isinstance(node, list):
+        return [_open_objects(v) for v in node]
+    return node
+
+
+def generate_models(document: dict, spec_file: str) -> str:
+    """Python source of the pydantic v2 models for ``document`` (no header, not formatted).
+
+    Raises :class:`SpecErrors` when datamodel-code-generator cannot read the schemas.
+    """
+    from datamodel_code_generator import DataModelType, InputFileType, generate
+
+    plain = _open_objects(strip_rules(document))
+    plain.pop("paths", None)
+    plain["paths"] = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            code = generate(
+                json.dumps(plain, sort_keys=False),
+                input_file_type=InputFileType.OpenAPI,
+                output_model_type=DataModelType.PydanticV2BaseModel,
+                disable_timestamp=True,
+                use_schema_description=True,
+                use_field_description=True,
+                enum_field_as_literal="all",
+                use_double_quotes=True,
+                use_annotated=True,
+                field_constraints=True,
+                target_python_version="3.11",
+                custom_file_header="#",
+                formatters=[],
+                collapse_root_models=True,
+                use_title_as_name=True,
+            )
+    except Exception as exc:  # the library raises many kinds for a schema it cannot read
+        line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SpecErrors([SpecError(spec_file, 0, f"datamodel-code-generator cannot build models: {line}", "check the schemas under components/schemas")]) from None
+    if not isinstance(code, str):
+        raise SpecErrors([SpecError(spec_file, 0, "datamodel-code-generator returned several modules", "keep every schema in one spec file")])
+    return code.lstrip("#").lstrip("\n")
