@@ -172,9 +172,8 @@ def merge(results: dict[str, dict[str, Any]], tool: str, run: dict[str, Any]) ->
 def oracle_disagreements(data: dict[str, Any]) -> int:
     """Requests where our verdict differs from tests/oracle.py (jsonschema + cel-python)."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from oracle import Oracle
-
     from luma_gen import validate_request
+    from oracle import Oracle
 
     oracle = Oracle(system.SPEC)
     bodies = data["valid"] + [m["body"] for m in data["invalid"]]

@@ -128,7 +128,6 @@ def client_overhead(pairs: int, blocks: int) -> dict[str, Any]:
     and plain httpx, against one emulator; blocks of ``pairs`` calls, interleaved."""
     import httpx
     from luma_agents import Luma
-
     from luma_gen import Client
 
     body = {"prompt": "A glass of iced coffee on a marble countertop, morning light", "type": "image", "aspect_ratio": "16:9"}

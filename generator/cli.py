@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-
 from genspec import __version__
 from genspec.load.errors import SpecErrors
 
@@ -75,8 +74,8 @@ def check(spec: str) -> None:
 
 def _render_all(spec: str) -> tuple[Any, dict[str, str]]:
     from genspec.check import check as checker
-    from genspec.surface import models
     from genspec.render import render
+    from genspec.surface import models
 
     checked = checker.run(spec)
     models_code = models.generate_models(checked.doc.data, checked.doc.path)
@@ -242,8 +241,8 @@ def validate(operation_id: str, spec: str, fmt: str, file: str) -> None:
     from genspec.check import check as checker
     from genspec.check import lint
     from genspec.load import loader
-    from genspec.model import parse
     from genspec.load.errors import Reporter
+    from genspec.model import parse
 
     try:
         raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
@@ -297,10 +296,9 @@ def fuzz(base_url: str, spec: str, operations: tuple[str, ...], rules: tuple[str
          report_file: str | None, allow_remote: bool, shrink_budget: int, opaque: tuple[str, ...]) -> None:
     """Send valid and near-miss requests drawn from SPEC to a server: valid must get 2xx and a
     response matching the spec, near misses 4xx. Exit 0 clean, 1 mismatches, 2 usage errors."""
+    from genspec.fuzz import fuzz as fuzzer
     from rich.console import Console
     from rich.progress import Progress
-
-    from genspec.fuzz import fuzz as fuzzer
 
     err = Console(stderr=True)
     with Progress(console=err, transient=True) as bar:

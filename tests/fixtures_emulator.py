@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 import pytest
-
 from luma_emulator import API_PREFIX, EmulatorConfig, create_app
 from luma_emulator.config import Clock, system_clock
-from luma_emulator.serve import bind, server as make_server
+from luma_emulator.serve import bind
+from luma_emulator.serve import server as make_server
 
 #: settings of the session's emulator: fast clock, no rate limit, database in memory
 FAST = {"db": ":memory:", "complete_after": 0.2, "rate_limit": 0}

@@ -51,9 +51,8 @@ def check_bytes(data: bytes) -> None:
 
 def _emulator_target() -> object:
     """A target posting the bytes to an in-process emulator (memory database, no rate limit)."""
-    from starlette.testclient import TestClient
-
     from luma_emulator import EmulatorConfig, create_app
+    from starlette.testclient import TestClient
 
     client = TestClient(create_app(EmulatorConfig(db=":memory:", complete_after=0.2, rate_limit=0)), raise_server_exceptions=False)
     client.__enter__()

@@ -12,10 +12,8 @@ from pathlib import Path
 from types import ModuleType
 
 from genspec.check import check
-
-from genspec.surface import models
-
 from genspec.render import render
+from genspec.surface import models
 
 ROOT = Path(__file__).resolve().parent.parent
 _n = itertools.count()

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from genhelp import ROOT, generate, import_package, submodule
 
 BAD = ROOT / "tests" / "bad_specs"

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from genhelp import ROOT, genspec
 
 SPEC = ROOT / "spec" / "generations.yaml"

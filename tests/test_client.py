@@ -9,9 +9,8 @@ import logging
 from pathlib import Path
 
 import httpx
-import pytest
-
 import luma_gen
+import pytest
 from luma_gen import AsyncClient, Client, errors
 
 PROMPT = "A glass of iced coffee on a marble countertop, morning light streaming through a window"

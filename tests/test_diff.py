@@ -10,10 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from genspec.evolve import diff
-
-from genspec.evolve import diff_report
+from genspec.evolve import diff, diff_report
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "diff_fixtures"
@@ -183,9 +180,8 @@ def test_bodies_drawn_from_generated_strategies_join_the_candidates() -> None:
     """judge.draw takes valid bodies from a generated strategies module (valid_request)."""
     from types import SimpleNamespace
 
-    from hypothesis import strategies as st
-
     from genspec.evolve import judge
+    from hypothesis import strategies as st
 
     module = SimpleNamespace(valid_request=lambda op: st.fixed_dictionaries({"item": st.sampled_from(["a", "b"]), "qty": st.integers(1, 3)}))
     drawn = judge.draw(module, "createOrder", 20)

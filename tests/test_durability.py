@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Iterator
 
 import httpx
-
 from luma_emulator.config import CREATE_STATUS
 from luma_emulator.store import Store
 from luma_gen import validate_request

@@ -23,8 +23,6 @@ import yaml
 from fixtures_emulator import RunningEmulator, running_emulator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
-
 from luma_emulator import API_PREFIX, ManualClock
 from luma_emulator.__main__ import main as cli_main
 from luma_emulator.config import CREATE_STATUS, FAILURE_CODES
@@ -32,6 +30,7 @@ from luma_emulator.markers import marker_for
 from luma_emulator.serve import bind
 from luma_gen import validate_request, validate_response, validate_schema
 from luma_gen.rules import RULES
+from PIL import Image
 
 SPEC = yaml.safe_load((Path(__file__).resolve().parent.parent / "spec" / "generations.yaml").read_text())
 CREATE, GET = "createGeneration", "getGeneration"

@@ -19,7 +19,6 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 from fixtures_emulator import RunningEmulator, running_emulator
-
 from luma_emulator import EmulatorConfig, ManualClock
 from luma_emulator.__main__ import main as cli_main
 from luma_emulator.config import CREATE_STATUS, MAX_BODY

@@ -10,13 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from genspec.check import check
-
-from genspec.model import contract
-
 from genspec.evolve import evolution
-
+from genspec.model import contract
 from genspec.render import render
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,9 +20,8 @@ import luma_agents
 import pytest
 from conftest import ROOT
 from fixtures_emulator import running_emulator
-from PIL import Image
-
 from luma_emulator.jobs import RULE_COMPLETED, RULE_KIND
+from PIL import Image
 
 WAIT = 10.0
 

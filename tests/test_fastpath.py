@@ -16,7 +16,6 @@ from typing import Any
 
 import jsonschema
 import yaml
-
 from genspec.check import check
 from genspec.schema.compile import _literal_prefix
 

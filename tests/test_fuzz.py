@@ -15,9 +15,8 @@ from typing import Iterator
 import pytest
 from click.testing import CliRunner
 from conftest import SPEC
-
-from genspec.fuzz import fuzz
 from genspec.cli import main
+from genspec.fuzz import fuzz
 
 EXAMPLES = "4"
 

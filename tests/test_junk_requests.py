@@ -27,10 +27,9 @@ import httpx
 import pytest
 import yaml
 from click.testing import CliRunner
+from genhelp import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from genhelp import ROOT
 from luma_gen import validate_request
 
 OPERATION = "createGeneration"
@@ -165,8 +164,8 @@ def validate_cli() -> Iterator[CliRunner]:
     own reading, checking and printing still run on every call)."""
     from genspec.check import check as checker
     from genspec.load import loader
-    from genspec.model import parse
     from genspec.load.errors import Reporter
+    from genspec.model import parse
 
     doc = loader.load(SPEC)
     reporter = Reporter(doc.path, doc.lines)

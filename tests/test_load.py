@@ -16,9 +16,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from test_durability import emulator_process
-
 from luma_emulator.config import CREATE_STATUS
+from test_durability import emulator_process
 
 CLIENTS = 50
 CREATES = 5_000

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
 from genhelp import ROOT, generate, import_package, submodule
 
 

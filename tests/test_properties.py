@@ -24,11 +24,16 @@ import pytest
 from conftest import SPEC
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
-from oracle import Oracle
-
 from luma_gen import models, strategies
 from luma_gen.client import Client
-from luma_gen.validators import OPERATIONS, validate_params, validate_request, validate_response, validate_schema
+from luma_gen.validators import (
+    OPERATIONS,
+    validate_params,
+    validate_request,
+    validate_response,
+    validate_schema,
+)
+from oracle import Oracle
 
 ORACLE = Oracle(SPEC)
 PER_RULE = settings(max_examples=max(8, settings.default.max_examples // 4), suppress_health_check=[HealthCheck.too_slow])

@@ -11,7 +11,6 @@ from typing import Any, Callable
 
 import pytest
 import yaml
-
 from luma_gen import validate_request
 
 ROOT = Path(__file__).resolve().parent.parent

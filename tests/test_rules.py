@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from genspec.check import check
 from genspec.load.errors import SpecErrors
 from luma_gen import validate_request, validate_schema

@@ -18,11 +18,10 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from genspec.check import check
 from genspec.load.errors import SpecErrors
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 BASE = yaml.safe_load((Path(__file__).parent / "specs" / "bookshop.yaml").read_text())
 KEYWORDS = ["x-rule", "x-validations", "$ref", "allOf", "anyOf", "items", "properties", "required", "enum", "const", "type",

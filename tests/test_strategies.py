@@ -13,7 +13,6 @@ import pytest
 from genhelp import ROOT, generate, import_package, submodule
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
 from luma_gen import UnknownOperationError, strategies
 from luma_gen.validators import validate_schema
 

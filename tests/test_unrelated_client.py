@@ -10,7 +10,6 @@ import httpx
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from genhelp import ROOT, generate, import_package, submodule
 
 SPEC = ROOT / "tests" / "specs" / "bookshop.yaml"

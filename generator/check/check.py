@@ -15,20 +15,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from genspec.check import lint
-
-from genspec.check import lint_examples
-
+from genspec.check import lint, lint_examples, meaning
 from genspec.load import loader
-
-from genspec.model import parse
-
-from genspec.render import render
-from genspec.schema.compile import Compiled
 from genspec.load.errors import Reporter, SpecError, SpecErrors
 from genspec.load.ir import Api
 from genspec.load.loader import Document, escape_pointer
-
+from genspec.model import parse
+from genspec.render import render
+from genspec.schema.compile import Compiled
 
 
 @dataclass
@@ -198,7 +192,7 @@ def run(spec: str | Path) -> Checked:
     meta = _meta_schema(doc)
     try:
         api, compiled = parse.build(doc, reporter)
-        lint.run(doc, reporter)
+        meaning.run(doc, reporter)
     except RecursionError:
         reporter.add("", "a schema nests too deeply", "flatten it with $ref")
         reporter.raise_if_any()

@@ -12,7 +12,7 @@
 * ``examples``, ``example`` and ``default`` values that contradict their schema
   (:mod:`generator.lint_examples`, once the validators are built).
 
-The rule checks live in :mod:`generator.lint_rules`.
+The rule checks live in :mod:`genspec.check.lint_rules`; :mod:`genspec.check.meaning` runs both.
 
 Nothing here knows any one API. On a malformed document every check reports what it
 understands and skips the rest; no function raises for a bad spec.
@@ -485,18 +485,3 @@ def _pair(text: str, ptr: str, reporter: Reporter) -> str:
         reporter.add(ptr, f"a string holds the lone surrogate \\u{ord(bad):04x}, which is not Unicode text", "write the character itself, or a complete surrogate pair")
         return joined.encode("utf-8", "backslashreplace").decode("utf-8")
     return joined
-
-
-def run(doc: Document, reporter: Reporter) -> None:
-    """Every check of meaning on ``doc``; problems go to ``reporter``."""
-    from genspec.check import lint_rules
-
-    lint = Lint(doc, reporter)
-    try:
-        for node, ptr in lint.schemas():
-            lint.values(node, ptr)
-            lint.merged(node, ptr)
-            lint_rules.check(lint, node, ptr)
-        lint.cycles()
-    except RecursionError:
-        reporter.add("", "a schema nests too deeply for genspec's checks", "flatten it with $ref")

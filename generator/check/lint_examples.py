@@ -12,8 +12,8 @@ from types import ModuleType
 from typing import Any, Iterator
 from urllib.parse import quote
 
-from genspec.load.errors import Reporter
 from genspec.check.lint import Lint, show
+from genspec.load.errors import Reporter
 from genspec.load.loader import Document, escape_pointer, unescape_pointer
 
 

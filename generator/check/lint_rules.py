@@ -13,7 +13,14 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from genspec.check.lint import IN_PLACE_LISTS, IN_PLACE_ONES, Conj, Lint, show, value_problem
+from genspec.check.lint import (
+    IN_PLACE_LISTS,
+    IN_PLACE_ONES,
+    Conj,
+    Lint,
+    show,
+    value_problem,
+)
 from genspec.load.loader import escape_pointer, unescape_pointer
 
 

@@ -25,12 +25,9 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable
 
-from genspec.evolve import bodies
-
-from genspec.model import contract
-
-from genspec.evolve import judge
+from genspec.evolve import bodies, judge
 from genspec.evolve.bodies import Behaviour
+from genspec.model import contract
 
 BREAKING, WARNING, NON_BREAKING = "breaking", "warning", "non-breaking"
 SEVERITIES = (BREAKING, WARNING, NON_BREAKING)

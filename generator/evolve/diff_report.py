@@ -6,7 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from genspec.evolve.diff import BREAKING, NON_BREAKING, SEVERITIES, WARNING, Change, Report
+from genspec.evolve.diff import (
+    BREAKING,
+    NON_BREAKING,
+    SEVERITIES,
+    WARNING,
+    Change,
+    Report,
+)
 
 _TITLES = {BREAKING: "BREAKING", WARNING: "WARNING", NON_BREAKING: "NON-BREAKING"}
 _MD_TITLES = {BREAKING: "Breaking", WARNING: "Warnings", NON_BREAKING: "Non-breaking"}

@@ -23,15 +23,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from genspec.evolve import bodies
-
-from genspec.model import contract
-
-from genspec.evolve import diff
-
-from genspec.evolve import judge
+from genspec.evolve import bodies, diff, judge
 from genspec.evolve.diff import BREAKING, NON_BREAKING, WARNING, Change
 from genspec.load.ir import Api
+from genspec.model import contract
 
 MANIFEST_FILE = "_manifest.py"
 _counter = itertools.count()

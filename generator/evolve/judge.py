@@ -13,9 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from genspec.evolve import bodies
-
-from genspec.model import contract
 from genspec.evolve.bodies import Behaviour
+from genspec.model import contract
 
 #: valid bodies drawn from OLD's generated strategies per operation (when they exist)
 STRATEGY_DRAWS = 100

@@ -112,7 +112,6 @@ def load_package(spec: str) -> tuple[Any, Any, Any]:
     import importlib
 
     from genspec.check import check
-
     from genspec.render import render
 
     checked = check.run(spec)

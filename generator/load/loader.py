@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from genspec.load.errors import SpecError, SpecErrors
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-from genspec.load.errors import SpecError, SpecErrors
 
 
 def escape_pointer(token: str) -> str:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from genspec.schema.compile import Compiled, Compiler
 from genspec.load.errors import Reporter
 from genspec.load.ir import Api, BodyField, Operation, Param
 from genspec.load.loader import Document, escape_pointer
 from genspec.load.naming import pascal, snake
+from genspec.schema.compile import Compiled, Compiler
 from genspec.surface.surface import Surface
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

@@ -7,30 +7,27 @@ same spec gives byte-identical files under any ``PYTHONHASHSEED``.
 
 from __future__ import annotations
 
-import sys
-import shutil
-import itertools
-import importlib.util
 import atexit
+import importlib.util
+import itertools
 import os
+import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
+from importlib.resources import files as _resource_files
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
 import jinja2
-from importlib.resources import files as _resource_files
-
 from genspec import __version__
-
-from genspec.model import contract
-
-from genspec.surface import emit
-from genspec.schema.compile import Compiled
 from genspec.load.errors import SpecError, SpecErrors
 from genspec.load.ir import Api
+from genspec.model import contract
+from genspec.schema.compile import Compiled
+from genspec.surface import emit
 
 #: the templates ship inside genspec (the ``genspec.templates`` package, the ``templates/``
 #: folder of the checkout), so every command works from any folder once genspec is installed

@@ -45,7 +45,8 @@ def _cached_lark() -> Any:
     from pathlib import Path
 
     import celpy.celparser
-    from lark import Lark, Tree as LarkTree
+    from lark import Lark
+    from lark import Tree as LarkTree
 
     grammar = (Path(celpy.celparser.__file__).parent / "cel.lark").read_text()
     try:

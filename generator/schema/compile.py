@@ -23,31 +23,22 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from genspec.schema import cel
 from genspec.load.errors import Reporter
-from genspec.schema.fastpath import MISSING, OTHER, ExprCompiler, Known, condition_holds, dispatch_values, json_type
 from genspec.load.ir import Rule
 from genspec.load.loader import escape_pointer
 from genspec.load.naming import schema_function_suffix
+from genspec.schema import cel
+from genspec.schema.fastpath import (
+    MISSING,
+    OTHER,
+    ExprCompiler,
+    Known,
+    condition_holds,
+    dispatch_values,
+    json_type,
+)
+from genspec.schema.vocabulary import ANNOTATIONS, ASSERTIONS, JSON_TYPES, UNSUPPORTED
 
-ANNOTATIONS = frozenset({
-    "description", "title", "default", "examples", "example", "deprecated", "readOnly",
-    "writeOnly", "contentEncoding", "contentMediaType", "contentSchema", "$comment",
-    "discriminator", "xml", "externalDocs", "$id", "$schema", "$anchor", "nullable",
-})
-ASSERTIONS = frozenset({
-    "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "multipleOf", "minLength", "maxLength", "pattern", "format", "items", "minItems",
-    "maxItems", "uniqueItems", "properties", "required", "additionalProperties",
-    "dependentRequired", "dependentSchemas", "minProperties", "maxProperties", "allOf",
-    "anyOf", "oneOf", "not", "if", "then", "else", "$ref",
-})
-UNSUPPORTED = frozenset({
-    "prefixItems", "contains", "minContains", "maxContains", "patternProperties",
-    "propertyNames", "unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "$defs",
-    "$recursiveRef", "dependencies",
-})
-JSON_TYPES = ("object", "array", "string", "integer", "number", "boolean", "null")
 #: formats asserted by the generated validators (others are annotations, as in 2020-12)
 FORMATS = ("uuid", "uri", "date-time", "date", "email")
 _NUMBER_FORMATS = ("float", "double", "int32", "int64")

@@ -266,7 +266,7 @@ def _rejects_missing(schema: Any, components: dict[str, tuple[Any, str]]) -> boo
 
 
 def _annotations() -> frozenset[str]:
-    from genspec.schema.compile import ANNOTATIONS
+    from genspec.schema.vocabulary import ANNOTATIONS
 
     return ANNOTATIONS
 

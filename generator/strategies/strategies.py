@@ -27,11 +27,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from genspec.strategies import celshape
-from genspec.schema.compile import FORMATS
 from genspec.load.ir import Api, Rule
 from genspec.load.loader import escape_pointer
 from genspec.model.parse import METHODS, ref_name
+from genspec.schema.compile import FORMATS
+from genspec.strategies import celshape
 
 FLAT = (
     "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
