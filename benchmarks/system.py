@@ -264,7 +264,7 @@ def emulator_profile(seconds: int, connections: int) -> dict[str, Any]:
         out = Path(tmp) / "emulator.prof"
         script = Path(tmp) / "post.lua"
         script.write_text(_LUA.format(body=BODY, token=TOKEN))
-        cmd = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "emulator", "--host", "127.0.0.1", "--port", str(port),
+        cmd = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "luma_emulator", "--host", "127.0.0.1", "--port", str(port),
                "--db", str(Path(tmp) / "profile.db"), "--rate-limit", "0", "--complete-after", "0", "--log-level", "warning"]
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:

@@ -33,7 +33,7 @@ TOKENS = ("durable-a", "durable-b")
 def emulator_process(db: Path, *options: str) -> Iterator[tuple[subprocess.Popen, str]]:
     """``luma-emulator`` in a subprocess on ``db``: ``(process, base URL)``; stopped (SIGKILL
     if still running) when the block ends."""
-    cmd = [sys.executable, "-m", "emulator", "--port", "0", "--db", str(db), "--rate-limit", "0",
+    cmd = [sys.executable, "-m", "luma_emulator", "--port", "0", "--db", str(db), "--rate-limit", "0",
            "--log-level", "warning", *options]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     try:

@@ -550,7 +550,7 @@ def test_cli_refuses_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_the_command_serves(tmp_path: Path) -> None:
     db = tmp_path / "cli.db"
-    cmd = [sys.executable, "-m", "emulator", "--port", "0", "--db", str(db), "--complete-after", "0", "--log-level", "warning"]
+    cmd = [sys.executable, "-m", "luma_emulator", "--port", "0", "--db", str(db), "--complete-after", "0", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stderr is not None

@@ -93,7 +93,7 @@ def test_tokens_are_never_logged_nor_stored(tmp_path: Path) -> None:
     good, unknown, basic = f"good{uuid.uuid4().hex}", f"unknown{uuid.uuid4().hex}", f"basic{uuid.uuid4().hex}"
     malformed = f"mal formed{uuid.uuid4().hex}"
     db = tmp_path / "jobs.db"
-    cmd = [sys.executable, "-m", "emulator", "--port", "0", "--db", str(db), "--complete-after", "0",
+    cmd = [sys.executable, "-m", "luma_emulator", "--port", "0", "--db", str(db), "--complete-after", "0",
            "--rate-limit", "6", "--api-key", good, "--log-level", "debug"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -1,4 +1,4 @@
-"""The validators' fast path (generator/fastpath.py) changes speed, never verdicts.
+"""The validators' fast path (generator/schema/fastpath.py) changes speed, never verdicts.
 
 Small inline specs exercise each construct the fast path emits: hoisted lookups, inline
 ``if`` expressions, the branch on a discriminating property (``else``, absent and unnamed
