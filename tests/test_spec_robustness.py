@@ -66,11 +66,12 @@ def broken_specs(draw: st.DrawFn) -> dict:
         if how == "delete" and isinstance(parent, dict):
             del parent[path[-1]]
         elif how == "keyword" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(KEYWORDS))] = draw(JUNK)
+            # a copy: the junk values are shared objects, and a later step may break them in place
+            parent[draw(st.sampled_from(KEYWORDS))] = copy.deepcopy(draw(JUNK))
         elif how == "copy":
             parent[path[-1]] = copy.deepcopy(_at(doc, draw(st.sampled_from(places))))
         else:
-            parent[path[-1]] = draw(JUNK)
+            parent[path[-1]] = copy.deepcopy(draw(JUNK))
     return doc
 
 
