@@ -133,8 +133,8 @@ class Translator:
         first, other = (a, b) if _safe_bool(a) else (b, a)
         if _safe_bool(first):
             if absorbing:
-                return E(f"(True if {first.code} else _C.truth({other.code}))", "bool")
-            return E(f"(_C.truth({other.code}) if {first.code} else False)", "bool")
+                return E(f"(True if {first.code} else {_as_bool(other)})", "bool")
+            return E(f"({_as_bool(other)} if {first.code} else False)", "bool")
         fn = "or_" if absorbing else "and_"
         return E(f"_C.{fn}(lambda: {a.code}, lambda: {b.code})", "bool")
 

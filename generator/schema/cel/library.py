@@ -33,7 +33,7 @@ class Fn:
 def _needs(name: str, *allowed: str) -> Callable[[list[str]], "str | None"]:
     def check(types: list[str]) -> str | None:
         t = types[0]
-        return None if t in (*allowed, "dyn") else f"{name}() needs a {' or '.join(allowed)}, not {t}"
+        return None if t in (*allowed, "dyn") else f"{name}() needs a {', '.join(allowed)}, not {t}"
     return check
 
 
@@ -54,7 +54,11 @@ def lookup(name: str, method: bool, nvalues: int) -> Fn | None:
     return slot.get(nvalues) or slot.get(None)
 
 
-_size = _needs("size", "string", "bytes", "list", "map")
+def _size(types: list[str]) -> str | None:
+    return None if types[0] in ("string", "bytes", "list", "map", "dyn") else f"size() needs a string, list or map, not {types[0]}"
+
+
+
 _def("size", False, (1,), "_C.size", "int", _size)
 _def("size", True, (1,), "_C.size", "int", _size)
 for _name, _helper, _result in (("int", "to_int", "int"), ("uint", "to_uint", "uint"), ("double", "to_double", "double"),
@@ -62,7 +66,6 @@ for _name, _helper, _result in (("int", "to_int", "int"), ("uint", "to_uint", "u
     _def(_name, False, (1,), f"_C.{_helper}", _result)
 _def("dyn", False, (1,), "", "dyn")
 _def("type", False, (1,), "_C.type_of", "type")
-_string = _needs("contains", "string")
 _def("contains", True, (2,), "_C.contains", "bool", _needs("contains", "string"))
 _def("startsWith", True, (2,), "_C.starts_with", "bool", _needs("startsWith", "string"))
 _def("endsWith", True, (2,), "_C.ends_with", "bool", _needs("endsWith", "string"))
