@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from celconformance import EXTENSION_FILES, cases, load_runtime, same
 from genspec.schema import cel
 
 CORE_GOAL, EXTENSION_GOAL = 0.95, 0.80
+_REJECTED = re.compile(r"CEL type error|is not defined|takes other arguments")
 
 
 def _run(tmp_path: Path) -> dict[str, list[tuple[str, str]]]:
@@ -38,7 +40,11 @@ def _run(tmp_path: Path) -> dict[str, list[tuple[str, str]]]:
     for n, case in enumerate(kept):
         failures.setdefault(case.file, [])
         if n in compiled:
-            failures[case.file].append((case.name, "refused: " + compiled[n]))
+            # a rule that check refuses (a type error, an unknown name or function, a wrong
+            # argument count: what Kubernetes also rejects when a rule is written) never
+            # accepts anything, which is what a case that expects an error asks for
+            if not (case.error and _REJECTED.search(compiled[n])):
+                failures[case.file].append((case.name, "refused: " + compiled[n]))
             continue
         try:
             got = getattr(module, f"_t{n}")(case.bindings)
@@ -75,4 +81,4 @@ def test_conformance_pass_rates(tmp_path: Path, capsys: pytest.CaptureFixture[st
     with capsys.disabled():
         print("\nCEL conformance (JSON-carriable cases):\n" + "\n".join(rows))
     detail = [f"{stem}: {name}: {why}" for stem, entries in sorted(results.items()) for name, why in entries[1:]]
-    assert not low, f"{', '.join(low)} below the goal; failures:\n" + "\n".join(detail[:80])
+    assert not low, f"{', '.join(low)} below the goal; failures:\n" + "\n".join(detail[:300])

@@ -293,36 +293,43 @@ def ne(a: Any, b: Any) -> bool:
     return not eq(a, b)
 
 
-def _orderable(a: Any, b: Any) -> None:
+def _orderable(a: Any, b: Any) -> tuple[Any, Any]:
     ta, tb = type(a), type(b)
     if ta in _NUMS and tb in _NUMS:
-        return
+        # an int against a double compares as doubles, as cel-go does
+        return (
+            (float(a), b)
+            if tb is float and ta is not float
+            else (a, float(b))
+            if ta is float and tb is not float
+            else (a, b)
+        )
     if ta is tb and (ta in (str, bytes, bool) or hasattr(a, "cel_type")):
-        return
-    fail(NO_OVERLOAD)
+        return a, b
+    return fail(NO_OVERLOAD)
 
 
 def lt(a: Any, b: Any) -> bool:
     """``a < b`` (numbers across int, uint and double; strings by code point)."""
-    _orderable(a, b)
+    a, b = _orderable(a, b)
     return a < b
 
 
 def le(a: Any, b: Any) -> bool:
     """``a <= b``."""
-    _orderable(a, b)
+    a, b = _orderable(a, b)
     return a <= b
 
 
 def gt(a: Any, b: Any) -> bool:
     """``a > b``."""
-    _orderable(a, b)
+    a, b = _orderable(a, b)
     return a > b
 
 
 def ge(a: Any, b: Any) -> bool:
     """``a >= b``."""
-    _orderable(a, b)
+    a, b = _orderable(a, b)
     return a >= b
 
 

@@ -183,45 +183,74 @@ def strings_quote(s: Any) -> str:
     return '"' + "".join(table.get(c, c) for c in string_of(s)) + '"'
 
 
+def _fmt_s(a: Any) -> str:
+    from ._cel import to_string
+
+    t = type(a)
+    if t is float:
+        return (
+            "NaN"
+            if a != a
+            else "Infinity"
+            if a == math.inf
+            else "-Infinity"
+            if a == -math.inf
+            else to_string(a)
+        )
+    if t is list:
+        return "[" + ", ".join(_fmt_s(x) for x in a) + "]"
+    if t is dict:
+        items = sorted(((_fmt_s(k), _fmt_s(v)) for k, v in a.items()))
+        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
+    if a is None:
+        return "null"
+    if t.__name__ == "CelType":
+        return a.name
+    return to_string(a)
+
+
 def format(template: Any, args: Any) -> str:  # noqa: A001 - the CEL name
     """``"...%s...".format([args])``: %s %d %f %e %b %o %x %X %% (cel-go ext/strings)."""
-    from ._cel import format_double, to_string
-
     text, args = string_of(template), _list(args)
     out, i, k = [], 0, 0
-    spec = re.compile(r"%(?:\.(\d+))?([sdfeboxX%])")
-    for m in spec.finditer(text):
+    for m in re.finditer(r"%(?:\.(\d+))?(.?)", text):
         out.append(text[i : m.start()])
         i = m.end()
         prec, verb = m.groups()
         if verb == "%":
             out.append("%")
             continue
+        if verb not in "sdfeboxX" or not verb:
+            fail(f"could not parse formatting clause: unrecognized formatting clause {verb!r}")
         if k >= len(args):
             fail(f"index {k} out of range")
         a, k = args[k], k + 1
+        t = type(a)
         if verb == "s":
-            out.append(
-                to_string(a)
-                if type(a) is not list
-                else "[" + ", ".join(to_string(x) for x in a) + "]"
-            )
+            out.append(_fmt_s(a))
+        elif t is float and (a != a or a in (math.inf, -math.inf)) and verb in "dfe":
+            out.append(_fmt_s(a))
         elif verb == "d":
-            out.append(str(_int(a)) if type(a) is not float else fail("%d needs an integer"))
-        elif verb in "fe":
-            if type(a) not in (int, UInt, float):
-                fail(f"%{verb} needs a number")
-            x = float(a)
             out.append(
-                format_double(x)
-                if x != x or x in (math.inf, -math.inf)
-                else f"{x:.{int(prec or 6)}{verb}}"
+                str(int(a))
+                if t in (int, UInt)
+                else fail("decimal clause can only be used on integers")
             )
-        elif verb in "boxX":
-            if type(a) is str and verb in "xX":
-                out.append(a.encode().hex() if verb == "x" else a.encode().hex().upper())
-            else:
-                out.append(builtins_format(_int(a), verb))
+        elif verb in "fe":
+            if t not in (int, UInt, float):
+                fail(f"%{verb} needs a number")
+            out.append(f"{float(a):.{int(prec or 6)}{verb}}")
+        elif t is bool and verb == "b":
+            out.append("1" if a else "0")
+        elif t in (str, bytes) and verb in "xX":
+            h = (a.encode() if t is str else a).hex()
+            out.append(h.upper() if verb == "X" else h)
+        else:
+            out.append(
+                builtins_format(
+                    int(a) if t in (int, UInt) else fail(f"%{verb} needs an integer"), verb
+                )
+            )
     out.append(text[i:])
     return "".join(out)
 

@@ -14,7 +14,7 @@ from typing import Any
 from ._cel import NO_OVERLOAD, fail, string_of
 
 _NS = 10**9
-_MAX_DUR = 315576000000 * _NS  # +-10000 years, as CEL limits it
+_MAX_DUR = 2**63 - 1  # int64 nanoseconds, as cel-go limits it
 _MIN_TS, _MAX_TS = -62135596800, 253402300799  # 0001-01-01 .. 9999-12-31T23:59:59
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 

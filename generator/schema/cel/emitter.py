@@ -23,6 +23,10 @@ JSON_TO_CEL = {"string": "string", "integer": "int", "number": "double", "boolea
                "array": "list", "object": "map", "null": "null"}
 #: identifiers that are type values
 TYPE_NAMES = {"bool", "int", "uint", "double", "string", "bytes", "list", "map", "null_type", "type"}
+#: the result types of duration and timestamp arithmetic
+_TIME = {("timestamp", "+", "duration"): "timestamp", ("duration", "+", "timestamp"): "timestamp",
+         ("duration", "+", "duration"): "duration", ("timestamp", "-", "timestamp"): "duration",
+         ("timestamp", "-", "duration"): "timestamp", ("duration", "-", "duration"): "duration"}
 _PASS = ("expr", "conditionalor", "conditionaland", "relation", "addition", "multiplication",
          "unary", "member", "primary")
 
@@ -98,7 +102,7 @@ class Translator:
                 node = node.children[0]
             elif node.data == "ident":
                 head = str(node.children[0])
-                if self.lookup_local(head) or head in self.names or head == "self":
+                if self.lookup_local(head) or head == "self":
                     return None
                 return ".".join([head, *reversed(names)])
             else:
@@ -167,11 +171,14 @@ class Translator:
             if ta == tb and ta in ("int", "string", "bool", "uint") or {ta, tb} <= {"int", "double"} and op not in ("==", "!="):
                 return E(f"({a.code} {op} {b.code})", "bool", a.safe and b.safe)
             return E(f"_C.{self._HELPER[op]}({a.code}, {b.code})", "bool")
-        if op == "+" and len(known) == 2 and ta != tb:
-            self.err(f"CEL type error: cannot add {ta} and {tb}")
-        if op in ("-", "*", "/", "%") and known - _NUMERIC - {"timestamp", "duration"}:
-            self.err(f"CEL type error: '{op}' needs numbers, not {' and '.join(sorted(known))}")
         t = ta if ta == tb else "dyn"
+        timed = _TIME.get((ta, op, tb))
+        if timed is not None:
+            t = timed
+        elif op == "+" and len(known) == 2 and ta != tb:
+            self.err(f"CEL type error: cannot add {ta} and {tb}")
+        elif op in ("-", "*", "/", "%") and known - _NUMERIC - ({"timestamp", "duration"} if op == "-" else set()):
+            self.err(f"CEL type error: '{op}' needs numbers, not {' and '.join(sorted(known))}")
         if t == "double" and op in ("+", "-", "*"):
             return E(f"({a.code} {op} {b.code})", t)
         return E(f"_C.{self._HELPER[op]}({a.code}, {b.code})", t)
@@ -220,6 +227,10 @@ class Translator:
         return self.v_ident(Tree("ident", [node.children[0]]))
 
     def v_member_dot(self, node: Tree) -> E:
+        qualified = self.dotted(node)
+        if qualified in self.names:
+            code, t = self.names[qualified]
+            return E(code, t)
         path = self.self_path(node)
         if path is not None:
             self.paths.append(path)
@@ -280,6 +291,11 @@ class Translator:
             full = f"{qualified}.{name}"
             if full == "cel.bind":
                 return self.bind(args)
+            if full == "cel.block":
+                return self.block(args)
+            if full in ("cel.index", "cel.iterVar", "cel.accuVar"):
+                local = self.lookup_local(self._block_name(full, args) or "")
+                return E(local, "dyn", True) if local else self.err(f"CEL {full}() outside its cel.block or macro")
             return self.call(full, None, args)
         return self.call(name, target_node, args)
 
@@ -294,13 +310,40 @@ class Translator:
         self.scopes.pop()
         return E(f"(lambda {py}: {body.code})({init.code})", body.t, init.safe and body.safe)
 
+    def _block_name(self, full: str, args: list[Any]) -> str | None:
+        nums = [self._literal_token(a) for a in args]
+        if any(n is None or n.type != "INT_LIT" for n in nums):
+            return None
+        return "@" + full + ":" + ":".join(str(n) for n in nums)
+
+    def block(self, args: list[Any]) -> E:
+        """``cel.block([e0, e1, ...], body)``: ``cel.index(i)`` in later parts names ``ei``."""
+        items = self._args(_strip_list(args[0])) if len(args) == 2 else None
+        if items is None:
+            return self.err("CEL cel.block() takes a list literal and an expression")
+        code, depth = "", len(self.scopes)
+        heads = []
+        for i, item in enumerate(items):
+            value = self.visit(item)
+            py = f"_c_block{depth}_{i}"
+            heads.append((py, value.code))
+            self.scopes.append({f"@cel.index:{i}": py})
+        body = self.visit(args[1])
+        del self.scopes[depth:]
+        code = body.code
+        for py, value in reversed(heads):
+            code = f"(lambda {py}: {code})({value})"
+        return E(code, body.t)
+
     def call(self, name: str, target_node: Any, args: list[Any]) -> E:
         """A function call ``name(args)`` or method call ``target.name(args)``."""
         values = ([self.visit(target_node)] if target_node is not None else []) + [self.visit(a) for a in args]
         entry = library.lookup(name, target_node is not None, len(values))
         if entry is None:
             style = "method" if target_node is not None else "function"
-            return self.err(f"CEL {style} '{name}' with {len(args)} argument(s) is not supported by genspec")
+            if library.known(name, target_node is not None):
+                return self.err(f"CEL {style} '{name}' takes other arguments than these {len(args)}")
+            return self.err(f"CEL {style} '{name}' is not defined (genspec knows the standard functions and the Kubernetes libraries)")
         if entry.check:
             problem = entry.check([v.t for v in values])
             if problem:
@@ -310,6 +353,11 @@ class Translator:
         return E(f"{entry.helper}({', '.join(v.code for v in values)})", entry.result)
 
     def _ident_name(self, node: Any) -> str | None:
+        stripped = node
+        while isinstance(stripped, Tree) and stripped.data in _PASS and len(stripped.children) == 1:
+            stripped = stripped.children[0]
+        if isinstance(stripped, Tree) and stripped.data == "member_dot_arg" and self.dotted(stripped.children[0]) == "cel":
+            return self._block_name("cel." + str(stripped.children[1]), self._args(stripped.children[2] if len(stripped.children) > 2 else None))
         while isinstance(node, Tree):
             if node.data == "ident":
                 return str(node.children[0])
@@ -397,3 +445,11 @@ class Translator:
         if kind == "IDENT":
             return self.v_ident(Tree("ident", [tok]))
         return self.err(f"CEL literal {text} ({kind}) is not supported by genspec")
+
+
+def _strip_list(node: Any) -> Any:
+    while isinstance(node, Tree) and node.data in _PASS and len(node.children) == 1:
+        node = node.children[0]
+    if isinstance(node, Tree) and node.data == "list_lit":
+        return node.children[0] if node.children else Tree("exprlist", [])
+    return None

@@ -46,6 +46,11 @@ def _def(name: str, method: bool, counts: tuple[int, ...] | None, helper: str, r
         slot[n] = Fn(helper, result, check)
 
 
+def known(name: str, method: bool) -> bool:
+    """Whether ``name`` is a function (or method) genspec knows, with any argument count."""
+    return (name, method) in _TABLE
+
+
 def lookup(name: str, method: bool, nvalues: int) -> Fn | None:
     """The entry for ``name`` called with ``nvalues`` values (the receiver counts), or None."""
     slot = _TABLE.get((name, method))
@@ -110,12 +115,12 @@ for _name in ("getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfWe
               "getMinutes", "getSeconds", "getMilliseconds"):
     _def(_name, True, (1, 2), f"_L.{_name}", "int")
 
-NAMESPACED = {"cel.bind", "strings.quote", "lists.range", "sets.contains", "sets.equivalent", "sets.intersects",
+NAMESPACED = {"cel.bind", "cel.block", "cel.index", "cel.iterVar", "cel.accuVar", "strings.quote", "lists.range", "sets.contains", "sets.equivalent", "sets.intersects",
               "optional.of", "optional.none", "optional.ofNonZeroValue", "ip.isCanonical", "base64.encode", "base64.decode",
               *(f"math.{n}" for n in ("greatest", "least", "abs", "ceil", "floor", "round", "trunc", "sign", "isInf",
                                       "isNaN", "isFinite", "bitAnd", "bitOr", "bitXor", "bitNot", "bitShiftLeft",
                                       "bitShiftRight", "sqrt"))}
-for _full in sorted(NAMESPACED - {"cel.bind"}):
+for _full in sorted(n for n in NAMESPACED if not n.startswith("cel.")):
     _def(_full, False, None, "_L." + _full.replace(".", "_"))
 for _name, _counts, _result in (("url", (1,), "dyn"), ("isURL", (1,), "bool"), ("ip", (1,), "dyn"), ("isIP", (1,), "bool"),
                                 ("cidr", (1,), "dyn"), ("isCIDR", (1,), "bool"), ("semver", (1, 2), "dyn"),
