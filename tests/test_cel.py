@@ -142,3 +142,11 @@ def test_cel_values(run: Any, expr: str, self: Any, expected: Any) -> None:
 def test_cel_errors(run: Any, expr: str, error: str) -> None:
     got = run(expr, {})
     assert isinstance(got, run.C.CelError) and error in str(got), got
+
+
+def test_strategies_say_which_rule_shapes_they_cannot_draw_for() -> None:
+    from genspec.strategies import celshape
+
+    assert celshape.why_not("!has(self.a) || size(self.a) == size(self.b)") is None
+    reason = celshape.why_not("size(self.a) > 0 && self.a.all(x, x / 2 == 1)")
+    assert reason is not None and "'self.a.all(x, x / 2 == 1)' is not of the shapes" in reason
