@@ -93,33 +93,40 @@ class Oracle:
     def cel_failures(self, name: str, instance: Any) -> list[str]:
         """Ids of the CEL rules of schema ``name`` (and nested schemas) that ``instance`` breaks.
 
-        A rule whose evaluation errors (missing field, wrong type) reports nothing, as in
-        genspec: the schema keywords report the cause.
+        A rule whose evaluation errors (division by zero, wrong type) is broken, as in
+        Kubernetes and genspec, unless the instance breaks a schema keyword (which explains
+        the error; Kubernetes then skips the rules).
         """
         failures: list[str] = []
-        self._walk_cel(self.document["components"]["schemas"][name], instance, failures, 0)
+        erred: list[str] = []
+        self._walk_cel(self.document["components"]["schemas"][name], instance, failures, 0, erred)
+        if erred and not self.schema_errors(name, instance):
+            failures.extend(erred)
         return failures
 
-    def _walk_cel(self, schema: Any, instance: Any, failures: list[str], depth: int) -> None:
+    def _walk_cel(self, schema: Any, instance: Any, failures: list[str], depth: int, erred: list[str]) -> None:
         if depth > 40 or not isinstance(schema, dict):
             return
         if "$ref" in schema:
             target = schema["$ref"].rsplit("/", 1)[-1]
-            self._walk_cel(self.document["components"]["schemas"][target], instance, failures, depth + 1)
+            self._walk_cel(self.document["components"]["schemas"][target], instance, failures, depth + 1, erred)
         if isinstance(instance, dict):
             for entry in schema.get("x-validations") or []:
                 try:
                     result = self._program(entry["rule"]).evaluate({"self": _to_cel(instance)})
                 except Exception:
+                    erred.append(entry["id"])
                     continue
-                if isinstance(result, celpy.celtypes.BoolType) and not bool(result):
+                if not isinstance(result, celpy.celtypes.BoolType):
+                    erred.append(entry["id"])
+                elif not bool(result):
                     failures.append(entry["id"])
             for prop, sub in (schema.get("properties") or {}).items():
                 if prop in instance:
-                    self._walk_cel(sub, instance[prop], failures, depth + 1)
+                    self._walk_cel(sub, instance[prop], failures, depth + 1, erred)
         if isinstance(instance, list) and isinstance(schema.get("items"), dict):
             for item in instance:
-                self._walk_cel(schema["items"], item, failures, depth + 1)
+                self._walk_cel(schema["items"], item, failures, depth + 1, erred)
 
     def _rule_on_path(self, name: str, path: list) -> str | None:
         """The id of the innermost ``x-rule`` subschema on a jsonschema error's schema path

@@ -84,3 +84,15 @@ def test_strategies_without_hypothesis_name_the_extra_and_the_client_still_works
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["['video-loop-not-with-10s']", "Client"]
+
+
+def test_every_subpackage_of_genspec_ships_in_its_wheel():
+    """setuptools is given the package list by name (the folder is mapped to ``genspec``), so
+    a new stage folder must be listed in pyproject.toml or the wheel silently lacks it."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    folders = {
+        ".".join(("genspec", *p.parent.relative_to(ROOT / "generator").parts))
+        for p in (ROOT / "generator").rglob("__init__.py")
+    }
+    assert folders - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
+    assert "genspec.templates" in listed

@@ -66,17 +66,6 @@ class UnknownOperationError(KeyError):
 _V = Violation
 _M = object()
 _NUM = (int, float)
-#: errors a CEL rule may raise on values of the wrong type; the schema keywords report those
-_CEL_ERRORS = (
-    TypeError,
-    KeyError,
-    IndexError,
-    AttributeError,
-    ValueError,
-    ZeroDivisionError,
-    RecursionError,
-    re.error,
-)
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: the URI's tail is [^\s\x00-\x1f\x7f]*, written as the equal positive class (same code points,
@@ -192,19 +181,6 @@ def _unknown(key: Any, known: frozenset) -> str:
     close = difflib.get_close_matches(text, sorted(known), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     return f"unknown property '{text}'{hint}"
-
-
-def _cel_div(a: int, b: int) -> int:
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b >= 0) else -q
-
-
-def _cel_mod(a: Any, b: Any) -> Any:
-    return a - b * _cel_div(a, b) if type(a) is int and type(b) is int else a % b
-
-
-def _re_search(pattern: str, s: str) -> Any:
-    return re.search(pattern, s)
 
 
 def _dedupe(out: list) -> list:

@@ -15,8 +15,9 @@ from itertools import count as _count
 from operator import not_ as _not
 from typing import Any
 
+from . import _cel as _C
+from . import _cel_lib as _L
 from ._runtime import (
-    _CEL_ERRORS,
     _DATE_MATCH,
     _DATE_TIME_MATCH,
     _EMAIL_MATCH,
@@ -27,8 +28,6 @@ from ._runtime import (
     UnknownOperationError,
     Violation,
     _V,
-    _cel_div,
-    _cel_mod,
     _dedupe,
     _esc,
     _false,
@@ -40,7 +39,6 @@ from ._runtime import (
     _in_enum,
     _json_eq,
     _multiple_of,
-    _re_search,
     _true,
     _unique,
     _unknown,
@@ -100,8 +98,8 @@ _E147 = frozenset(
     }
 )
 _P153 = frozenset({"auto_controls", "controls", "keyframe_indexes", "keyframes", "strength"})
-_P177 = frozenset({"h_norm", "w_norm", "x_norm", "y_norm"})
-_P184 = frozenset(
+_P178 = frozenset({"h_norm", "w_norm", "x_norm", "y_norm"})
+_P185 = frozenset(
     {
         "duration",
         "edit",
@@ -116,7 +114,7 @@ _P184 = frozenset(
         "start_frame",
     }
 )
-_P222 = frozenset(
+_P224 = frozenset(
     {
         "aspect_ratio",
         "image_ref",
@@ -131,13 +129,13 @@ _P222 = frozenset(
         "web_search",
     }
 )
-_E227 = frozenset({"image_edit", "video_edit", "video_reframe"})
-_E228 = frozenset({"image", "image_edit"})
-_E230 = frozenset({"video_edit", "video_reframe"})
-_E231 = frozenset({"uni-1", "uni-1-max"})
-_E232 = frozenset({"video", "video_edit", "video_reframe"})
-_E233 = frozenset({"video", "video_reframe"})
-_E238 = frozenset({"video", "video_edit"})
+_E229 = frozenset({"image_edit", "video_edit", "video_reframe"})
+_E230 = frozenset({"image", "image_edit"})
+_E232 = frozenset({"video_edit", "video_reframe"})
+_E233 = frozenset({"uni-1", "uni-1-max"})
+_E234 = frozenset({"video", "video_edit", "video_reframe"})
+_E235 = frozenset({"video", "video_reframe"})
+_E240 = frozenset({"video", "video_edit"})
 
 
 def _v_DepthControl(x, p, out):
@@ -1193,17 +1191,14 @@ def _ok_VideoEditStrength(x):
 def _cel155(self):
     """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
-        return bool(
-            (
-                (
-                    (not (type(self) is dict and "keyframes" in self))
-                    or (not (type(self) is dict and "keyframe_indexes" in self))
-                )
-                or (len(self["keyframe_indexes"]) == len(self["keyframes"]))
-            )
+        r = (
+            True
+            if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
+            else _C.truth((len(self["keyframe_indexes"]) == len(self["keyframes"])))
         )
-    except _CEL_ERRORS:
-        return True
+    except Exception as exc:
+        return _C.error_text(exc)
+    return r if r is True or r is False else _C.NO_OVERLOAD
 
 
 def _v_VideoEditOptions(x, p, out):
@@ -1299,12 +1294,15 @@ def _v_VideoEditOptions(x, p, out):
                             _unknown(_k154, _P153),
                         )
                     )
-        if not _cel155(x):
+        _r156 = _cel155(x)
+        if _r156 is False or (_r156 is not True and not _C.blocked(out)):
             out.append(
                 _V(
                     p + "/keyframe_indexes",
                     "edit-keyframe-indexes-length",
-                    "edit.keyframe_indexes must have as many entries as edit.keyframes",
+                    _C.violation_message(
+                        "edit.keyframe_indexes must have as many entries as edit.keyframes", _r156
+                    ),
                 )
             )
     if type(x) is dict:
@@ -1327,95 +1325,92 @@ def _v_VideoEditOptions(x, p, out):
     if type(x) is dict:
         if _h145 is not _M:
             if type(_h145) is list:
-                for _i156, _x157 in enumerate(_h145):
-                    if type(_x157) is dict:
-                        _x158 = _x157.get("media_type", _M)
-                        if _x158 is not _M:
-                            if type(_x158) is str:
-                                if not _x158.startswith("image/"):
+                for _i157, _x158 in enumerate(_h145):
+                    if type(_x158) is dict:
+                        _x159 = _x158.get("media_type", _M)
+                        if _x159 is not _M:
+                            if type(_x159) is str:
+                                if not _x159.startswith("image/"):
                                     out.append(
                                         _V(
-                                            p + "/keyframes/" + str(_i156) + "/media_type",
+                                            p + "/keyframes/" + str(_i157) + "/media_type",
                                             "edit-keyframes-image-media",
                                             "edit.keyframes take image media (media_type image/*)",
                                         )
                                     )
 
 
-def _cel169(self):
+def _cel170(self):
     """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
-        return bool(
-            (
-                (
-                    (not (type(self) is dict and "keyframes" in self))
-                    or (not (type(self) is dict and "keyframe_indexes" in self))
-                )
-                or (len(self["keyframe_indexes"]) == len(self["keyframes"]))
-            )
+        r = (
+            True
+            if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
+            else _C.truth((len(self["keyframe_indexes"]) == len(self["keyframes"])))
         )
-    except _CEL_ERRORS:
-        return True
+    except Exception as exc:
+        return _C.error_text(exc)
+    return r if r is True or r is False else _C.NO_OVERLOAD
 
 
 def _ok_VideoEditOptions(x):
     """Whether x is a valid VideoEditOptions (/components/schemas/VideoEditOptions)."""
     if type(x) is not dict:
         return False
-    _h159 = x.get("auto_controls", _M)
-    _h160 = x.get("controls", _M)
-    _h161 = x.get("strength", _M)
-    _h162 = x.get("keyframes", _M)
-    _h163 = x.get("keyframe_indexes", _M)
-    if _h159 is not _M:
-        if not (type(_h159) is bool):
+    _h160 = x.get("auto_controls", _M)
+    _h161 = x.get("controls", _M)
+    _h162 = x.get("strength", _M)
+    _h163 = x.get("keyframes", _M)
+    _h164 = x.get("keyframe_indexes", _M)
+    if _h160 is not _M:
+        if not (type(_h160) is bool):
             return False
-    if _h160 is not _M and not (type(_h160) is dict):
+    if _h161 is not _M and not (type(_h161) is dict):
         return False
-    if _h161 is not _M:
-        if not ((type(_h161) is str) and (_h161 in _E147)):
+    if _h162 is not _M:
+        if not ((type(_h162) is str) and (_h162 in _E147)):
             return False
-    if _h162 is not _M and not (type(_h162) is list):
-        return False
     if _h163 is not _M and not (type(_h163) is list):
         return False
+    if _h164 is not _M and not (type(_h164) is list):
+        return False
     if not _P153.issuperset(x):
-        for _k168 in x:
-            if _k168 not in _P153:
+        for _k169 in x:
+            if _k169 not in _P153:
                 return False
-    if not _cel169(x):
+    if _cel170(x) is not True:
         return False
     if "keyframes" in x and "keyframe_indexes" not in x:
         return False
     if "keyframe_indexes" in x and "keyframes" not in x:
         return False
-    if _h162 is not _M:
-        for _x171 in _h162:
-            if type(_x171) is dict:
-                _x172 = _x171.get("media_type", _M)
-                if _x172 is not _M:
-                    if type(_x172) is str:
-                        if not _x172.startswith("image/"):
+    if _h163 is not _M:
+        for _x172 in _h163:
+            if type(_x172) is dict:
+                _x173 = _x172.get("media_type", _M)
+                if _x173 is not _M:
+                    if type(_x173) is str:
+                        if not _x173.startswith("image/"):
                             return False
-    if _h160 is not _M:
-        if not (_ok_AdvancedControls(_h160)):
-            return False
-    if _h162 is not _M:
-        if not (type(_h162) is list):
-            return False
-        if len(_h162) > 64:
-            return False
-        if not all(map(_ok_ImageRef, _h162)):
+    if _h161 is not _M:
+        if not (_ok_AdvancedControls(_h161)):
             return False
     if _h163 is not _M:
         if not (type(_h163) is list):
             return False
-        if not _unique(_h163):
+        if len(_h163) > 64:
             return False
-        for _x167 in _h163:
-            if not (type(_x167) is int or (type(_x167) is float and _x167.is_integer())):
+        if not all(map(_ok_ImageRef, _h163)):
+            return False
+    if _h164 is not _M:
+        if not (type(_h164) is list):
+            return False
+        if not _unique(_h164):
+            return False
+        for _x168 in _h164:
+            if not (type(_x168) is int or (type(_x168) is float and _x168.is_integer())):
                 return False
-            if _x167 < 0:
+            if _x168 < 0:
                 return False
     return True
 
@@ -1423,67 +1418,67 @@ def _ok_VideoEditOptions(x):
 def _v_SourcePosition(x, p, out):
     """Collect violations of SourcePosition (/components/schemas/SourcePosition)."""
     if type(x) is dict:
-        _h173 = x.get("x_norm", _M)
-        _h174 = x.get("y_norm", _M)
-        _h175 = x.get("w_norm", _M)
-        _h176 = x.get("h_norm", _M)
+        _h174 = x.get("x_norm", _M)
+        _h175 = x.get("y_norm", _M)
+        _h176 = x.get("w_norm", _M)
+        _h177 = x.get("h_norm", _M)
     else:
-        _h173 = _h174 = _h175 = _h176 = _M
+        _h174 = _h175 = _h176 = _h177 = _M
     if not (type(x) is dict):
         out.append(_V(p, "SourcePosition.type", "must be an object"))
     if type(x) is dict:
-        if _h173 is _M:
-            out.append(_V(p + "/x_norm", "SourcePosition.x_norm.required", "x_norm is required"))
         if _h174 is _M:
-            out.append(_V(p + "/y_norm", "SourcePosition.y_norm.required", "y_norm is required"))
+            out.append(_V(p + "/x_norm", "SourcePosition.x_norm.required", "x_norm is required"))
         if _h175 is _M:
-            out.append(_V(p + "/w_norm", "SourcePosition.w_norm.required", "w_norm is required"))
+            out.append(_V(p + "/y_norm", "SourcePosition.y_norm.required", "y_norm is required"))
         if _h176 is _M:
+            out.append(_V(p + "/w_norm", "SourcePosition.w_norm.required", "w_norm is required"))
+        if _h177 is _M:
             out.append(_V(p + "/h_norm", "SourcePosition.h_norm.required", "h_norm is required"))
-        if _h173 is not _M:
-            if not (type(_h173) in _NUM):
-                out.append(_V(p + "/x_norm", "SourcePosition.x_norm.type", "must be a number"))
-            if type(_h173) in _NUM:
-                if _h173 < -2:
-                    out.append(_V(p + "/x_norm", "SourcePosition.x_norm.minimum", "must be >= -2"))
-                if _h173 > 2:
-                    out.append(_V(p + "/x_norm", "SourcePosition.x_norm.maximum", "must be <= 2"))
         if _h174 is not _M:
             if not (type(_h174) in _NUM):
-                out.append(_V(p + "/y_norm", "SourcePosition.y_norm.type", "must be a number"))
+                out.append(_V(p + "/x_norm", "SourcePosition.x_norm.type", "must be a number"))
             if type(_h174) in _NUM:
                 if _h174 < -2:
-                    out.append(_V(p + "/y_norm", "SourcePosition.y_norm.minimum", "must be >= -2"))
+                    out.append(_V(p + "/x_norm", "SourcePosition.x_norm.minimum", "must be >= -2"))
                 if _h174 > 2:
-                    out.append(_V(p + "/y_norm", "SourcePosition.y_norm.maximum", "must be <= 2"))
+                    out.append(_V(p + "/x_norm", "SourcePosition.x_norm.maximum", "must be <= 2"))
         if _h175 is not _M:
             if not (type(_h175) in _NUM):
-                out.append(_V(p + "/w_norm", "SourcePosition.w_norm.type", "must be a number"))
+                out.append(_V(p + "/y_norm", "SourcePosition.y_norm.type", "must be a number"))
             if type(_h175) in _NUM:
+                if _h175 < -2:
+                    out.append(_V(p + "/y_norm", "SourcePosition.y_norm.minimum", "must be >= -2"))
                 if _h175 > 2:
+                    out.append(_V(p + "/y_norm", "SourcePosition.y_norm.maximum", "must be <= 2"))
+        if _h176 is not _M:
+            if not (type(_h176) in _NUM):
+                out.append(_V(p + "/w_norm", "SourcePosition.w_norm.type", "must be a number"))
+            if type(_h176) in _NUM:
+                if _h176 > 2:
                     out.append(_V(p + "/w_norm", "SourcePosition.w_norm.maximum", "must be <= 2"))
-                if _h175 <= 0:
+                if _h176 <= 0:
                     out.append(
                         _V(p + "/w_norm", "SourcePosition.w_norm.exclusiveMinimum", "must be > 0")
                     )
-        if _h176 is not _M:
-            if not (type(_h176) in _NUM):
+        if _h177 is not _M:
+            if not (type(_h177) in _NUM):
                 out.append(_V(p + "/h_norm", "SourcePosition.h_norm.type", "must be a number"))
-            if type(_h176) in _NUM:
-                if _h176 > 2:
+            if type(_h177) in _NUM:
+                if _h177 > 2:
                     out.append(_V(p + "/h_norm", "SourcePosition.h_norm.maximum", "must be <= 2"))
-                if _h176 <= 0:
+                if _h177 <= 0:
                     out.append(
                         _V(p + "/h_norm", "SourcePosition.h_norm.exclusiveMinimum", "must be > 0")
                     )
-        if not _P177.issuperset(x):
-            for _k178 in x:
-                if _k178 not in _P177:
+        if not _P178.issuperset(x):
+            for _k179 in x:
+                if _k179 not in _P178:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k178),
+                            p + "/" + _esc(_k179),
                             "SourcePosition.additionalProperties",
-                            _unknown(_k178, _P177),
+                            _unknown(_k179, _P178),
                         )
                     )
 
@@ -1492,25 +1487,18 @@ def _ok_SourcePosition(x):
     """Whether x is a valid SourcePosition (/components/schemas/SourcePosition)."""
     if type(x) is not dict:
         return False
-    _h179 = x.get("x_norm", _M)
-    _h180 = x.get("y_norm", _M)
-    _h181 = x.get("w_norm", _M)
-    _h182 = x.get("h_norm", _M)
-    if _h179 is _M:
-        return False
+    _h180 = x.get("x_norm", _M)
+    _h181 = x.get("y_norm", _M)
+    _h182 = x.get("w_norm", _M)
+    _h183 = x.get("h_norm", _M)
     if _h180 is _M:
         return False
     if _h181 is _M:
         return False
     if _h182 is _M:
         return False
-    if _h179 is not _M:
-        if not (type(_h179) in _NUM):
-            return False
-        if _h179 < -2:
-            return False
-        if _h179 > 2:
-            return False
+    if _h183 is _M:
+        return False
     if _h180 is not _M:
         if not (type(_h180) in _NUM):
             return False
@@ -1521,9 +1509,9 @@ def _ok_SourcePosition(x):
     if _h181 is not _M:
         if not (type(_h181) in _NUM):
             return False
-        if _h181 > 2:
+        if _h181 < -2:
             return False
-        if _h181 <= 0:
+        if _h181 > 2:
             return False
     if _h182 is not _M:
         if not (type(_h182) in _NUM):
@@ -1532,27 +1520,31 @@ def _ok_SourcePosition(x):
             return False
         if _h182 <= 0:
             return False
-    if not _P177.issuperset(x):
-        for _k183 in x:
-            if _k183 not in _P177:
+    if _h183 is not _M:
+        if not (type(_h183) in _NUM):
+            return False
+        if _h183 > 2:
+            return False
+        if _h183 <= 0:
+            return False
+    if not _P178.issuperset(x):
+        for _k184 in x:
+            if _k184 not in _P178:
                 return False
     return True
 
 
-def _cel186(self):
+def _cel187(self):
     """CEL rule video-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
-        return bool(
-            (
-                (
-                    (not (type(self) is dict and "keyframes" in self))
-                    or (not (type(self) is dict and "keyframe_indexes" in self))
-                )
-                or (len(self["keyframe_indexes"]) == len(self["keyframes"]))
-            )
+        r = (
+            True
+            if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
+            else _C.truth((len(self["keyframe_indexes"]) == len(self["keyframes"])))
         )
-    except _CEL_ERRORS:
-        return True
+    except Exception as exc:
+        return _C.error_text(exc)
+    return r if r is True or r is False else _C.NO_OVERLOAD
 
 
 def _v_VideoOptions(x, p, out):
@@ -1661,22 +1653,25 @@ def _v_VideoOptions(x, p, out):
             _v_VideoEditOptions(_h133, p + "/edit", out)
         if _h134 is not _M:
             _v_SourcePosition(_h134, p + "/source_position", out)
-        if not _P184.issuperset(x):
-            for _k185 in x:
-                if _k185 not in _P184:
+        if not _P185.issuperset(x):
+            for _k186 in x:
+                if _k186 not in _P185:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k185),
+                            p + "/" + _esc(_k186),
                             "VideoOptions.additionalProperties",
-                            _unknown(_k185, _P184),
+                            _unknown(_k186, _P185),
                         )
                     )
-        if not _cel186(x):
+        _r188 = _cel187(x)
+        if _r188 is False or (_r188 is not True and not _C.blocked(out)):
             out.append(
                 _V(
                     p + "/keyframe_indexes",
                     "video-keyframe-indexes-length",
-                    "keyframe_indexes must have as many entries as keyframes",
+                    _C.violation_message(
+                        "keyframe_indexes must have as many entries as keyframes", _r188
+                    ),
                 )
             )
     if type(x) is not dict or (_h127 is True):
@@ -1768,12 +1763,12 @@ def _v_VideoOptions(x, p, out):
         if type(x) is dict:
             if _h132 is not _M:
                 if type(_h132) is list:
-                    for _i187, _x188 in enumerate(_h132):
-                        if type(_x188) in _NUM:
-                            if _x188 > 240:
+                    for _i189, _x190 in enumerate(_h132):
+                        if type(_x190) in _NUM:
+                            if _x190 > 240:
                                 out.append(
                                     _V(
-                                        p + "/keyframe_indexes/" + str(_i187),
+                                        p + "/keyframe_indexes/" + str(_i189),
                                         "video-keyframe-indexes-in-grid",
                                         "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
                                     )
@@ -1782,12 +1777,12 @@ def _v_VideoOptions(x, p, out):
         if type(x) is dict:
             if _h132 is not _M:
                 if type(_h132) is list:
-                    for _i189, _x190 in enumerate(_h132):
-                        if type(_x190) in _NUM:
-                            if _x190 > 120:
+                    for _i191, _x192 in enumerate(_h132):
+                        if type(_x192) in _NUM:
+                            if _x192 > 120:
                                 out.append(
                                     _V(
-                                        p + "/keyframe_indexes/" + str(_i189),
+                                        p + "/keyframe_indexes/" + str(_i191),
                                         "video-keyframe-indexes-in-grid",
                                         "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
                                     )
@@ -1829,10 +1824,10 @@ def _v_VideoOptions(x, p, out):
     if type(x) is dict:
         if _h129 is not _M:
             if type(_h129) is dict:
-                _x191 = _h129.get("media_type", _M)
-                if _x191 is not _M:
-                    if type(_x191) is str:
-                        if not _x191.startswith("image/"):
+                _x193 = _h129.get("media_type", _M)
+                if _x193 is not _M:
+                    if type(_x193) is str:
+                        if not _x193.startswith("image/"):
                             out.append(
                                 _V(
                                     p + "/start_frame/media_type",
@@ -1842,10 +1837,10 @@ def _v_VideoOptions(x, p, out):
                             )
         if _h130 is not _M:
             if type(_h130) is dict:
-                _x192 = _h130.get("media_type", _M)
-                if _x192 is not _M:
-                    if type(_x192) is str:
-                        if not _x192.startswith("image/"):
+                _x194 = _h130.get("media_type", _M)
+                if _x194 is not _M:
+                    if type(_x194) is str:
+                        if not _x194.startswith("image/"):
                             out.append(
                                 _V(
                                     p + "/end_frame/media_type",
@@ -1855,186 +1850,183 @@ def _v_VideoOptions(x, p, out):
                             )
         if _h131 is not _M:
             if type(_h131) is list:
-                for _i193, _x194 in enumerate(_h131):
-                    if type(_x194) is dict:
-                        _x195 = _x194.get("media_type", _M)
-                        if _x195 is not _M:
-                            if type(_x195) is str:
-                                if not _x195.startswith("image/"):
+                for _i195, _x196 in enumerate(_h131):
+                    if type(_x196) is dict:
+                        _x197 = _x196.get("media_type", _M)
+                        if _x197 is not _M:
+                            if type(_x197) is str:
+                                if not _x197.startswith("image/"):
                                     out.append(
                                         _V(
-                                            p + "/keyframes/" + str(_i193) + "/media_type",
+                                            p + "/keyframes/" + str(_i195) + "/media_type",
                                             "video-frames-image-media",
                                             "start_frame, end_frame and keyframes take image media (media_type image/*)",
                                         )
                                     )
 
 
-def _cel212(self):
+def _cel214(self):
     """CEL rule video-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
-        return bool(
-            (
-                (
-                    (not (type(self) is dict and "keyframes" in self))
-                    or (not (type(self) is dict and "keyframe_indexes" in self))
-                )
-                or (len(self["keyframe_indexes"]) == len(self["keyframes"]))
-            )
+        r = (
+            True
+            if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
+            else _C.truth((len(self["keyframe_indexes"]) == len(self["keyframes"])))
         )
-    except _CEL_ERRORS:
-        return True
+    except Exception as exc:
+        return _C.error_text(exc)
+    return r if r is True or r is False else _C.NO_OVERLOAD
 
 
 def _ok_VideoOptions(x):
     """Whether x is a valid VideoOptions (/components/schemas/VideoOptions)."""
     if type(x) is not dict:
         return False
-    _h196 = x.get("duration", _M)
-    _h197 = x.get("resolution", _M)
-    _h198 = x.get("hdr", _M)
-    _h199 = x.get("exr_export", _M)
-    _h200 = x.get("loop", _M)
-    _h201 = x.get("start_frame", _M)
-    _h202 = x.get("end_frame", _M)
-    _h203 = x.get("keyframes", _M)
-    _h204 = x.get("keyframe_indexes", _M)
-    _h205 = x.get("edit", _M)
-    _h206 = x.get("source_position", _M)
-    if _h196 is not _M:
-        if not ((type(_h196) is str) and (_h196 in _E135)):
-            return False
-    if _h197 is not _M:
-        if not ((type(_h197) is str) and (_h197 in _E136)):
-            return False
+    _h198 = x.get("duration", _M)
+    _h199 = x.get("resolution", _M)
+    _h200 = x.get("hdr", _M)
+    _h201 = x.get("exr_export", _M)
+    _h202 = x.get("loop", _M)
+    _h203 = x.get("start_frame", _M)
+    _h204 = x.get("end_frame", _M)
+    _h205 = x.get("keyframes", _M)
+    _h206 = x.get("keyframe_indexes", _M)
+    _h207 = x.get("edit", _M)
+    _h208 = x.get("source_position", _M)
     if _h198 is not _M:
-        if not (type(_h198) is bool):
+        if not ((type(_h198) is str) and (_h198 in _E135)):
             return False
     if _h199 is not _M:
-        if not (type(_h199) is bool):
+        if not ((type(_h199) is str) and (_h199 in _E136)):
             return False
     if _h200 is not _M:
         if not (type(_h200) is bool):
             return False
-    if _h201 is not _M and not (type(_h201) is dict):
-        return False
-    if _h202 is not _M and not (type(_h202) is dict):
-        return False
-    if _h203 is not _M and not (type(_h203) is list):
-        return False
-    if _h204 is not _M and not (type(_h204) is list):
-        return False
-    if _h205 is not _M and not (type(_h205) is dict):
-        return False
-    if _h206 is not _M and not (type(_h206) is dict):
-        return False
-    if not _P184.issuperset(x):
-        for _k211 in x:
-            if _k211 not in _P184:
-                return False
-    if not _cel212(x):
-        return False
-    if _h199 is True:
-        if _h198 is _M:
+    if _h201 is not _M:
+        if not (type(_h201) is bool):
             return False
+    if _h202 is not _M:
+        if not (type(_h202) is bool):
+            return False
+    if _h203 is not _M and not (type(_h203) is dict):
+        return False
+    if _h204 is not _M and not (type(_h204) is dict):
+        return False
+    if _h205 is not _M and not (type(_h205) is list):
+        return False
+    if _h206 is not _M and not (type(_h206) is list):
+        return False
+    if _h207 is not _M and not (type(_h207) is dict):
+        return False
+    if _h208 is not _M and not (type(_h208) is dict):
+        return False
+    if not _P185.issuperset(x):
+        for _k213 in x:
+            if _k213 not in _P185:
+                return False
+    if _cel214(x) is not True:
+        return False
+    if _h201 is True:
+        if _h200 is _M:
+            return False
+        if _h200 is not _M:
+            if _h200 is not True:
+                return False
+    if _h202 is True:
         if _h198 is not _M:
-            if _h198 is not True:
+            if _h198 == "10s":
                 return False
-    if _h200 is True:
-        if _h196 is not _M:
-            if _h196 == "10s":
-                return False
-    if _h200 is True:
-        if _h198 is not _M:
-            if _h198 is True:
-                return False
-    if _h203 is not _M:
-        if _h201 is not _M:
-            return False
-    if _h203 is not _M:
-        if _h202 is not _M:
-            return False
-    if _h203 is not _M:
+    if _h202 is True:
         if _h200 is not _M:
             if _h200 is True:
+                return False
+    if _h205 is not _M:
+        if _h203 is not _M:
+            return False
+    if _h205 is not _M:
+        if _h204 is not _M:
+            return False
+    if _h205 is not _M:
+        if _h202 is not _M:
+            if _h202 is True:
                 return False
     if "keyframes" in x and "keyframe_indexes" not in x:
         return False
     if "keyframe_indexes" in x and "keyframes" not in x:
         return False
-    if _h196 == "10s":
-        if _h204 is not _M:
-            for _x214 in _h204:
-                if type(_x214) in _NUM:
-                    if _x214 > 240:
+    if _h198 == "10s":
+        if _h206 is not _M:
+            for _x216 in _h206:
+                if type(_x216) in _NUM:
+                    if _x216 > 240:
                         return False
     else:
-        if _h204 is not _M:
-            for _x216 in _h204:
-                if type(_x216) in _NUM:
-                    if _x216 > 120:
+        if _h206 is not _M:
+            for _x218 in _h206:
+                if type(_x218) in _NUM:
+                    if _x218 > 120:
                         return False
-    if (_h201 is not _M) or (_h202 is not _M):
-        if _h196 is not _M:
-            if _h196 == "10s":
-                return False
-    if (_h201 is not _M) or (_h202 is not _M):
+    if (_h203 is not _M) or (_h204 is not _M):
         if _h198 is not _M:
-            if _h198 is True:
+            if _h198 == "10s":
                 return False
-    if _h205 is not _M and ("keyframes" in _h205):
-        if _h201 is not _M:
+    if (_h203 is not _M) or (_h204 is not _M):
+        if _h200 is not _M:
+            if _h200 is True:
+                return False
+    if _h207 is not _M and ("keyframes" in _h207):
+        if _h203 is not _M:
             return False
-    if _h201 is not _M:
-        _x217 = _h201.get("media_type", _M)
-        if _x217 is not _M:
-            if type(_x217) is str:
-                if not _x217.startswith("image/"):
-                    return False
-    if _h202 is not _M:
-        _x218 = _h202.get("media_type", _M)
-        if _x218 is not _M:
-            if type(_x218) is str:
-                if not _x218.startswith("image/"):
-                    return False
     if _h203 is not _M:
-        for _x220 in _h203:
-            if type(_x220) is dict:
-                _x221 = _x220.get("media_type", _M)
-                if _x221 is not _M:
-                    if type(_x221) is str:
-                        if not _x221.startswith("image/"):
+        _x219 = _h203.get("media_type", _M)
+        if _x219 is not _M:
+            if type(_x219) is str:
+                if not _x219.startswith("image/"):
+                    return False
+    if _h204 is not _M:
+        _x220 = _h204.get("media_type", _M)
+        if _x220 is not _M:
+            if type(_x220) is str:
+                if not _x220.startswith("image/"):
+                    return False
+    if _h205 is not _M:
+        for _x222 in _h205:
+            if type(_x222) is dict:
+                _x223 = _x222.get("media_type", _M)
+                if _x223 is not _M:
+                    if type(_x223) is str:
+                        if not _x223.startswith("image/"):
                             return False
-    if _h201 is not _M:
-        if not (_ok_ImageRef(_h201)):
-            return False
-    if _h202 is not _M:
-        if not (_ok_ImageRef(_h202)):
-            return False
     if _h203 is not _M:
-        if not (type(_h203) is list):
-            return False
-        if len(_h203) < 1:
-            return False
-        if len(_h203) > 64:
-            return False
-        if not all(map(_ok_ImageRef, _h203)):
+        if not (_ok_ImageRef(_h203)):
             return False
     if _h204 is not _M:
-        if not (type(_h204) is list):
+        if not (_ok_ImageRef(_h204)):
             return False
-        if not _unique(_h204):
-            return False
-        for _x210 in _h204:
-            if not (type(_x210) is int or (type(_x210) is float and _x210.is_integer())):
-                return False
-            if _x210 < 0:
-                return False
     if _h205 is not _M:
-        if not (_ok_VideoEditOptions(_h205)):
+        if not (type(_h205) is list):
+            return False
+        if len(_h205) < 1:
+            return False
+        if len(_h205) > 64:
+            return False
+        if not all(map(_ok_ImageRef, _h205)):
             return False
     if _h206 is not _M:
-        if not (_ok_SourcePosition(_h206)):
+        if not (type(_h206) is list):
+            return False
+        if not _unique(_h206):
+            return False
+        for _x212 in _h206:
+            if not (type(_x212) is int or (type(_x212) is float and _x212.is_integer())):
+                return False
+            if _x212 < 0:
+                return False
+    if _h207 is not _M:
+        if not (_ok_VideoEditOptions(_h207)):
+            return False
+    if _h208 is not _M:
+        if not (_ok_SourcePosition(_h208)):
             return False
     return True
 
@@ -2142,14 +2134,14 @@ def _v_GenerationCreateParams(x, p, out):
             _v_ImageRef(_h106, p + "/source", out)
         if _h107 is not _M:
             _v_VideoOptions(_h107, p + "/video", out)
-        if not _P222.issuperset(x):
-            for _k223 in x:
-                if _k223 not in _P222:
+        if not _P224.issuperset(x):
+            for _k225 in x:
+                if _k225 not in _P224:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k223),
+                            p + "/" + _esc(_k225),
                             "GenerationCreateParams.additionalProperties",
-                            _unknown(_k223, _P222),
+                            _unknown(_k225, _P224),
                         )
                     )
     if type(x) is not dict or (_h98 is _M or (_h98 == "image")):
@@ -2179,20 +2171,20 @@ def _v_GenerationCreateParams(x, p, out):
     if type(x) is dict:
         if _h105 is not _M:
             if type(_h105) is list:
-                for _i224, _x225 in enumerate(_h105):
-                    if type(_x225) is dict:
-                        _x226 = _x225.get("media_type", _M)
-                        if _x226 is not _M:
-                            if type(_x226) is str:
-                                if not _x226.startswith("image/"):
+                for _i226, _x227 in enumerate(_h105):
+                    if type(_x227) is dict:
+                        _x228 = _x227.get("media_type", _M)
+                        if _x228 is not _M:
+                            if type(_x228) is str:
+                                if not _x228.startswith("image/"):
                                     out.append(
                                         _V(
-                                            p + "/image_ref/" + str(_i224) + "/media_type",
+                                            p + "/image_ref/" + str(_i226) + "/media_type",
                                             "image-ref-image-media",
                                             "image_ref takes image media (media_type image/*)",
                                         )
                                     )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E227):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E229):
         if type(x) is dict:
             if _h106 is _M:
                 out.append(
@@ -2202,14 +2194,14 @@ def _v_GenerationCreateParams(x, p, out):
                         "image_edit, video_edit and video_reframe need a source to edit",
                     )
                 )
-    if type(x) is not dict or (_h98 is _M or (type(_h98) is str and _h98 in _E228)):
+    if type(x) is not dict or (_h98 is _M or (type(_h98) is str and _h98 in _E230)):
         if type(x) is dict:
             if _h106 is not _M:
                 if type(_h106) is dict:
-                    _x229 = _h106.get("media_type", _M)
-                    if _x229 is not _M:
-                        if type(_x229) is str:
-                            if not _x229.startswith("image/"):
+                    _x231 = _h106.get("media_type", _M)
+                    if _x231 is not _M:
+                        if type(_x231) is str:
+                            if not _x231.startswith("image/"):
                                 out.append(
                                     _V(
                                         p + "/source/media_type",
@@ -2217,7 +2209,7 @@ def _v_GenerationCreateParams(x, p, out):
                                         "for image and image_edit the source takes image media (media_type image/*)",
                                     )
                                 )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E230):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E232):
         if type(x) is dict:
             if _h106 is not _M:
                 if type(_h106) is dict:
@@ -2229,10 +2221,10 @@ def _v_GenerationCreateParams(x, p, out):
                                 "source.media_type is required with source.url on video_edit and video_reframe",
                             )
                         )
-    if type(x) is not dict or (_h98 is _M or (type(_h98) is str and _h98 in _E228)):
+    if type(x) is not dict or (_h98 is _M or (type(_h98) is str and _h98 in _E230)):
         if type(x) is dict:
             if _h99 is not _M:
-                if type(_h99) is not str or _h99 not in _E231:
+                if type(_h99) is not str or _h99 not in _E233:
                     out.append(
                         _V(
                             p + "/model",
@@ -2240,7 +2232,7 @@ def _v_GenerationCreateParams(x, p, out):
                             "image and image_edit run on uni-1 or uni-1-max",
                         )
                     )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E232):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E234):
         if type(x) is dict:
             if _h99 is not _M:
                 if _h99 != "ray-3.2":
@@ -2251,7 +2243,7 @@ def _v_GenerationCreateParams(x, p, out):
                             "video, video_edit and video_reframe run on ray-3.2",
                         )
                     )
-    if type(x) is not dict or (_h98 is _M or (type(_h98) is str and _h98 in _E228)):
+    if type(x) is not dict or (_h98 is _M or (type(_h98) is str and _h98 in _E230)):
         if type(x) is dict:
             if _h107 is not _M:
                 out.append(
@@ -2261,7 +2253,7 @@ def _v_GenerationCreateParams(x, p, out):
                         "video options apply only to type video, video_edit or video_reframe",
                     )
                 )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E233):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E235):
         if type(x) is dict:
             if _h107 is not _M:
                 if type(_h107) is dict:
@@ -2277,9 +2269,9 @@ def _v_GenerationCreateParams(x, p, out):
         if type(x) is dict:
             if _h107 is not _M:
                 if type(_h107) is dict:
-                    _x234 = _h107.get("hdr", _M)
-                    if _x234 is not _M:
-                        if _x234 is True:
+                    _x236 = _h107.get("hdr", _M)
+                    if _x236 is not _M:
+                        if _x236 is True:
                             out.append(
                                 _V(
                                     p + "/video/hdr",
@@ -2287,13 +2279,13 @@ def _v_GenerationCreateParams(x, p, out):
                                     "hdr is not supported for video_reframe",
                                 )
                             )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E230):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E232):
         if type(x) is dict:
             if _h107 is not _M:
                 if type(_h107) is dict:
-                    _x235 = _h107.get("loop", _M)
-                    if _x235 is not _M:
-                        if _x235 is True:
+                    _x237 = _h107.get("loop", _M)
+                    if _x237 is not _M:
+                        if _x237 is True:
                             out.append(
                                 _V(
                                     p + "/video/loop",
@@ -2301,7 +2293,7 @@ def _v_GenerationCreateParams(x, p, out):
                                     "loop=true is only valid for type video",
                                 )
                             )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E230):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E232):
         if type(x) is dict:
             if _h107 is not _M:
                 if type(_h107) is dict:
@@ -2332,16 +2324,16 @@ def _v_GenerationCreateParams(x, p, out):
             _h107 is not _M
             and (
                 type(_h107) is not dict
-                or ((_w236 := _h107.get("resolution", _M)) is not _M and (_w236 == "360p"))
+                or ((_w238 := _h107.get("resolution", _M)) is not _M and (_w238 == "360p"))
             )
         )
     ):
         if type(x) is dict:
             if _h107 is not _M:
                 if type(_h107) is dict:
-                    _x237 = _h107.get("hdr", _M)
-                    if _x237 is not _M:
-                        if _x237 is True:
+                    _x239 = _h107.get("hdr", _M)
+                    if _x239 is not _M:
+                        if _x239 is True:
                             out.append(
                                 _V(
                                     p + "/video/hdr",
@@ -2349,7 +2341,7 @@ def _v_GenerationCreateParams(x, p, out):
                                     "360p is SDR-only on type video (not valid with hdr=true)",
                                 )
                             )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E238):
+    if type(x) is not dict or (type(_h98) is str and _h98 in _E240):
         if type(x) is dict:
             if _h107 is not _M:
                 if type(_h107) is dict:
@@ -2367,193 +2359,193 @@ def _ok_GenerationCreateParams(x):
     """Whether x is a valid GenerationCreateParams (/components/schemas/GenerationCreateParams)."""
     if type(x) is not dict:
         return False
-    _h239 = x.get("prompt", _M)
-    _h240 = x.get("type", _M)
-    _h241 = x.get("model", _M)
-    _h242 = x.get("aspect_ratio", _M)
-    _h243 = x.get("output_format", _M)
-    _h244 = x.get("style", _M)
-    _h245 = x.get("user_id", _M)
-    _h246 = x.get("web_search", _M)
-    _h247 = x.get("image_ref", _M)
-    _h248 = x.get("source", _M)
-    _h249 = x.get("video", _M)
-    if _h239 is _M:
+    _h241 = x.get("prompt", _M)
+    _h242 = x.get("type", _M)
+    _h243 = x.get("model", _M)
+    _h244 = x.get("aspect_ratio", _M)
+    _h245 = x.get("output_format", _M)
+    _h246 = x.get("style", _M)
+    _h247 = x.get("user_id", _M)
+    _h248 = x.get("web_search", _M)
+    _h249 = x.get("image_ref", _M)
+    _h250 = x.get("source", _M)
+    _h251 = x.get("video", _M)
+    if _h241 is _M:
         return False
-    if _h239 is not _M:
-        if not (type(_h239) is str):
-            return False
-        if len(_h239) < 1:
-            return False
-        if len(_h239) > 6000:
-            return False
-    if _h240 is not _M:
-        if not ((type(_h240) is str) and (_h240 in _E78)):
-            return False
     if _h241 is not _M:
-        if not ((type(_h241) is str) and (_h241 in _E76)):
+        if not (type(_h241) is str):
+            return False
+        if len(_h241) < 1:
+            return False
+        if len(_h241) > 6000:
             return False
     if _h242 is not _M:
-        if not ((type(_h242) is str) and (_h242 in _E48)):
+        if not ((type(_h242) is str) and (_h242 in _E78)):
             return False
     if _h243 is not _M:
-        if not ((type(_h243) is str) and (_h243 in _E108)):
+        if not ((type(_h243) is str) and (_h243 in _E76)):
             return False
     if _h244 is not _M:
-        if not ((type(_h244) is str) and (_h244 in _E109)):
+        if not ((type(_h244) is str) and (_h244 in _E48)):
             return False
     if _h245 is not _M:
-        if not (type(_h245) is str):
-            return False
-        if len(_h245) > 256:
+        if not ((type(_h245) is str) and (_h245 in _E108)):
             return False
     if _h246 is not _M:
-        if not (type(_h246) is bool):
+        if not ((type(_h246) is str) and (_h246 in _E109)):
             return False
-    if _h247 is not _M and not (type(_h247) is list):
+    if _h247 is not _M:
+        if not (type(_h247) is str):
+            return False
+        if len(_h247) > 256:
+            return False
+    if _h248 is not _M:
+        if not (type(_h248) is bool):
+            return False
+    if _h249 is not _M and not (type(_h249) is list):
         return False
-    if _h248 is not _M and not (type(_h248) is dict):
+    if _h250 is not _M and not (type(_h250) is dict):
         return False
-    if _h249 is not _M and not (type(_h249) is dict):
+    if _h251 is not _M and not (type(_h251) is dict):
         return False
-    if not _P222.issuperset(x):
-        for _k252 in x:
-            if _k252 not in _P222:
+    if not _P224.issuperset(x):
+        for _k254 in x:
+            if _k254 not in _P224:
                 return False
-    if _h240 is _M:
-        if _h247 is not _M:
-            if len(_h247) > 9:
-                return False
-        if _h248 is not _M:
-            _x253 = _h248.get("media_type", _M)
-            if _x253 is not _M:
-                if type(_x253) is str:
-                    if not _x253.startswith("image/"):
-                        return False
-        if _h241 is not _M:
-            if _h241 not in _E231:
-                return False
+    if _h242 is _M:
         if _h249 is not _M:
-            return False
-    elif _h240 == "image":
-        if _h247 is not _M:
-            if len(_h247) > 9:
+            if len(_h249) > 9:
                 return False
-        if _h248 is not _M:
-            _x253 = _h248.get("media_type", _M)
-            if _x253 is not _M:
-                if type(_x253) is str:
-                    if not _x253.startswith("image/"):
-                        return False
-        if _h241 is not _M:
-            if _h241 not in _E231:
-                return False
-        if _h249 is not _M:
-            return False
-    elif _h240 == "image_edit":
-        if _h247 is not _M:
-            if len(_h247) > 8:
-                return False
-        if _h248 is _M:
-            return False
-        if _h248 is not _M:
-            _x253 = _h248.get("media_type", _M)
-            if _x253 is not _M:
-                if type(_x253) is str:
-                    if not _x253.startswith("image/"):
-                        return False
-        if _h241 is not _M:
-            if _h241 not in _E231:
-                return False
-        if _h249 is not _M:
-            return False
-    elif _h240 == "video_edit":
-        if _h248 is _M:
-            return False
-        if _h248 is not _M:
-            if "url" in _h248 and "media_type" not in _h248:
-                return False
-        if _h241 is not _M:
-            if _h241 != "ray-3.2":
-                return False
-        if _h249 is not _M:
-            _x255 = _h249.get("loop", _M)
+        if _h250 is not _M:
+            _x255 = _h250.get("media_type", _M)
             if _x255 is not _M:
-                if _x255 is True:
-                    return False
-        if _h249 is not _M:
-            if "keyframes" in _h249:
+                if type(_x255) is str:
+                    if not _x255.startswith("image/"):
+                        return False
+        if _h243 is not _M:
+            if _h243 not in _E233:
                 return False
-        if _h249 is not _M:
-            if "source_position" in _h249:
-                return False
-    elif _h240 == "video_reframe":
-        if _h248 is _M:
+        if _h251 is not _M:
             return False
-        if _h248 is not _M:
-            if "url" in _h248 and "media_type" not in _h248:
-                return False
-        if _h241 is not _M:
-            if _h241 != "ray-3.2":
-                return False
+    elif _h242 == "image":
         if _h249 is not _M:
-            if "edit" in _h249:
+            if len(_h249) > 9:
                 return False
-        if _h249 is not _M:
-            _x254 = _h249.get("hdr", _M)
-            if _x254 is not _M:
-                if _x254 is True:
-                    return False
-        if _h249 is not _M:
-            _x255 = _h249.get("loop", _M)
+        if _h250 is not _M:
+            _x255 = _h250.get("media_type", _M)
             if _x255 is not _M:
-                if _x255 is True:
+                if type(_x255) is str:
+                    if not _x255.startswith("image/"):
+                        return False
+        if _h243 is not _M:
+            if _h243 not in _E233:
+                return False
+        if _h251 is not _M:
+            return False
+    elif _h242 == "image_edit":
+        if _h249 is not _M:
+            if len(_h249) > 8:
+                return False
+        if _h250 is _M:
+            return False
+        if _h250 is not _M:
+            _x255 = _h250.get("media_type", _M)
+            if _x255 is not _M:
+                if type(_x255) is str:
+                    if not _x255.startswith("image/"):
+                        return False
+        if _h243 is not _M:
+            if _h243 not in _E233:
+                return False
+        if _h251 is not _M:
+            return False
+    elif _h242 == "video_edit":
+        if _h250 is _M:
+            return False
+        if _h250 is not _M:
+            if "url" in _h250 and "media_type" not in _h250:
+                return False
+        if _h243 is not _M:
+            if _h243 != "ray-3.2":
+                return False
+        if _h251 is not _M:
+            _x257 = _h251.get("loop", _M)
+            if _x257 is not _M:
+                if _x257 is True:
                     return False
-        if _h249 is not _M:
-            if "keyframes" in _h249:
+        if _h251 is not _M:
+            if "keyframes" in _h251:
                 return False
-    elif _h240 == "video":
-        if _h241 is not _M:
-            if _h241 != "ray-3.2":
+        if _h251 is not _M:
+            if "source_position" in _h251:
                 return False
-        if _h249 is not _M:
-            if "edit" in _h249:
+    elif _h242 == "video_reframe":
+        if _h250 is _M:
+            return False
+        if _h250 is not _M:
+            if "url" in _h250 and "media_type" not in _h250:
                 return False
-        if _h249 is not _M:
-            if "source_position" in _h249:
+        if _h243 is not _M:
+            if _h243 != "ray-3.2":
+                return False
+        if _h251 is not _M:
+            if "edit" in _h251:
+                return False
+        if _h251 is not _M:
+            _x256 = _h251.get("hdr", _M)
+            if _x256 is not _M:
+                if _x256 is True:
+                    return False
+        if _h251 is not _M:
+            _x257 = _h251.get("loop", _M)
+            if _x257 is not _M:
+                if _x257 is True:
+                    return False
+        if _h251 is not _M:
+            if "keyframes" in _h251:
+                return False
+    elif _h242 == "video":
+        if _h243 is not _M:
+            if _h243 != "ray-3.2":
+                return False
+        if _h251 is not _M:
+            if "edit" in _h251:
+                return False
+        if _h251 is not _M:
+            if "source_position" in _h251:
                 return False
     else:
         pass
-    if _h247 is not _M:
-        for _x257 in _h247:
-            if type(_x257) is dict:
-                _x258 = _x257.get("media_type", _M)
-                if _x258 is not _M:
-                    if type(_x258) is str:
-                        if not _x258.startswith("image/"):
-                            return False
-    if _h249 is not _M and ("keyframes" in _h249):
-        if _h241 is not _M:
-            if _h241 != "ray-3.2":
-                return False
-    if (_h240 == "video") and (
-        _h249 is not _M and ((_w259 := _h249.get("resolution", _M)) is not _M and (_w259 == "360p"))
-    ):
-        if _h249 is not _M:
-            _x260 = _h249.get("hdr", _M)
-            if _x260 is not _M:
-                if _x260 is True:
-                    return False
-    if _h247 is not _M:
-        if not (type(_h247) is list):
-            return False
-        if not all(map(_ok_ImageRef, _h247)):
-            return False
-    if _h248 is not _M:
-        if not (_ok_ImageRef(_h248)):
-            return False
     if _h249 is not _M:
-        if not (_ok_VideoOptions(_h249)):
+        for _x259 in _h249:
+            if type(_x259) is dict:
+                _x260 = _x259.get("media_type", _M)
+                if _x260 is not _M:
+                    if type(_x260) is str:
+                        if not _x260.startswith("image/"):
+                            return False
+    if _h251 is not _M and ("keyframes" in _h251):
+        if _h243 is not _M:
+            if _h243 != "ray-3.2":
+                return False
+    if (_h242 == "video") and (
+        _h251 is not _M and ((_w261 := _h251.get("resolution", _M)) is not _M and (_w261 == "360p"))
+    ):
+        if _h251 is not _M:
+            _x262 = _h251.get("hdr", _M)
+            if _x262 is not _M:
+                if _x262 is True:
+                    return False
+    if _h249 is not _M:
+        if not (type(_h249) is list):
+            return False
+        if not all(map(_ok_ImageRef, _h249)):
+            return False
+    if _h250 is not _M:
+        if not (_ok_ImageRef(_h250)):
+            return False
+    if _h251 is not _M:
+        if not (_ok_VideoOptions(_h251)):
             return False
     return True
 
@@ -2586,13 +2578,13 @@ def _ok_GenerationFailureCode(x):
 def _v_getGeneration_parameters(x, p, out):
     """Collect violations of getGeneration.parameters (/paths/~1generations~1{generation_id}/get/parameters)."""
     if type(x) is dict:
-        _h261 = x.get("generation_id", _M)
+        _h263 = x.get("generation_id", _M)
     else:
-        _h261 = _M
+        _h263 = _M
     if not (type(x) is dict):
         out.append(_V(p, "getGeneration.parameters.type", "must be an object"))
     if type(x) is dict:
-        if _h261 is _M:
+        if _h263 is _M:
             out.append(
                 _V(
                     p + "/generation_id",
@@ -2600,8 +2592,8 @@ def _v_getGeneration_parameters(x, p, out):
                     "generation_id is required",
                 )
             )
-        if _h261 is not _M:
-            if not (type(_h261) is str):
+        if _h263 is not _M:
+            if not (type(_h263) is str):
                 out.append(
                     _V(
                         p + "/generation_id",
@@ -2609,8 +2601,8 @@ def _v_getGeneration_parameters(x, p, out):
                         "must be a string",
                     )
                 )
-            if type(_h261) is str:
-                if len(_h261) != 36 or _UUID_MATCH(_h261) is None:
+            if type(_h263) is str:
+                if len(_h263) != 36 or _UUID_MATCH(_h263) is None:
                     out.append(
                         _V(
                             p + "/generation_id",
@@ -2624,13 +2616,13 @@ def _ok_getGeneration_parameters(x):
     """Whether x is a valid getGeneration.parameters (/paths/~1generations~1{generation_id}/get/parameters)."""
     if type(x) is not dict:
         return False
-    _h262 = x.get("generation_id", _M)
-    if _h262 is _M:
+    _h264 = x.get("generation_id", _M)
+    if _h264 is _M:
         return False
-    if _h262 is not _M:
-        if not (type(_h262) is str):
+    if _h264 is not _M:
+        if not (type(_h264) is str):
             return False
-        if len(_h262) != 36 or _UUID_MATCH(_h262) is None:
+        if len(_h264) != 36 or _UUID_MATCH(_h264) is None:
             return False
     return True
 

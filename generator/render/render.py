@@ -148,6 +148,9 @@ def _ctx_strategies(i: Inputs) -> dict[str, Any]:
 FILES: dict[str, tuple[str, Callable[[Inputs], dict[str, Any]]]] = {
     "__init__.py": ("__init__.py.jinja", _ctx_init),
     "_runtime.py": ("_runtime.py.jinja", _ctx_plain),
+    "_cel.py": ("_cel.py.jinja", _ctx_plain),
+    "_cel_lib.py": ("_cel_lib.py.jinja", _ctx_plain),
+    "_cel_time.py": ("_cel_time.py.jinja", _ctx_plain),
     "validators.py": ("validators.py.jinja", _ctx_validators),
     "rules.py": ("rules.py.jinja", _ctx_rules),
     "models.py": ("models.py.jinja", _ctx_models),
@@ -296,6 +299,8 @@ def import_rendered(api: Api, compiled: Compiled, names: tuple[str, ...], tag: s
     Used by ``genspec check``, ``fuzz`` and ``diff`` to run code of a spec that is not the
     installed package.
     """
+    if "validators.py" in names:  # the compiled CEL rules call the generic CEL helpers
+        names = (*names, *(n for n in ("_cel.py", "_cel_lib.py", "_cel_time.py") if n not in names))
     files = render(api, compiled, "", only=names, format=False)
     tmp = tempfile.mkdtemp(prefix=f"genspec-{tag}-")
     atexit.register(shutil.rmtree, tmp, True)

@@ -293,7 +293,8 @@ class Compiler(ExprCompiler):
             return
         if ctx.rule is not None:
             where = ctx.rule_path.relative(ctx.rule.at) if ctx.rule.at and ctx.rule_path else path
-            code.add(f"out.append(_V({where.expr()}, {ctx.rule.id!r}, {ctx.rule.message!r}))")
+            msg = message_expr if message_expr is not None and keyword == "x-validations" else repr(ctx.rule.message)
+            code.add(f"out.append(_V({where.expr()}, {ctx.rule.id!r}, {msg}))")
             return
         msg = message_expr if message_expr is not None else repr(message)
         code.add(f"out.append(_V({path.expr()}, {ctx.loc + '.' + keyword!r}, {msg}))")
@@ -786,16 +787,17 @@ class Compiler(ExprCompiler):
                 if first and self.property_type(schema, (first,)) is None:
                     self.reporter.add(item_ptr + "/at", f"rule '{rule.id}' points at /{first}, which the schema does not define", "point 'at' at a property of this schema")
             fn = self._name("_cel")
-            self.result.functions.append((fn, [
-                f"def {fn}(self):",
-                f'    """CEL rule {_doc(rule.id)}: {_doc(raw["rule"])}"""',
-                "    try:",
-                f"        return bool({translation.python})",
-                "    except _CEL_ERRORS:",
-                "        return True",
-            ]))
+            self.result.functions.append((fn, cel.function_lines(fn, f"CEL rule {_doc(rule.id)}: {_doc(raw['rule'])}", translation.python)))
             scoped = replace(ctx, rule=rule, rule_path=path)
-            with_block(code, f"if not {fn}({v}):", lambda scoped=scoped: self.fail(code, scoped, path, "x-validations", rule.message))
+            if ctx.mode == "bool":
+                with_block(code, f"if {fn}({v}) is not True:", lambda scoped=scoped: self.fail(code, scoped, path, "x-validations", rule.message))
+                continue
+            # an evaluation error is a violation, unless a type or enum violation already
+            # explains it (Kubernetes skips the rules of an object with such errors)
+            r = self._name("_r")
+            code.add(f"{r} = {fn}({v})")
+            msg = f"_C.violation_message({rule.message!r}, {r})"
+            with_block(code, f"if {r} is False or ({r} is not True and not _C.blocked(out)):", lambda scoped=scoped, msg=msg: self.fail(code, scoped, path, "x-validations", rule.message, msg))
 
     def property_type(self, schema: Any, names: tuple[str, ...]) -> str | None:
         """JSON type of the property at ``names`` below ``schema`` ("dyn" if unknown), or None."""

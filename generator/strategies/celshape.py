@@ -8,7 +8,9 @@ A rule is read as a conjunction (``&&``) of disjunctions (``||``) of atoms. Reco
 
 A disjunction is recognised when it holds guards and exactly one size relation; the result is
 one :class:`SizeShape` per conjunct. Anything else gives ``None``: generation then relies on
-checking the result with the generated validators, and no near-miss is built for the rule.
+checking the result with the generated validators, and no near-miss is built for the rule;
+:func:`why_not` says in one line which part of such a rule is outside these shapes (the
+strategies facts carry it as ``cannot_draw``).
 """
 
 from __future__ import annotations
@@ -153,3 +155,23 @@ def recognise(rule: str) -> list[SizeShape] | None:
             return None
         shapes.append(shape)
     return shapes or None
+
+
+def why_not(rule: str) -> str | None:
+    """Why the strategies cannot draw for CEL ``rule`` (None when :func:`recognise` can).
+
+    One line naming the first conjunct that is not ``!has(self.a) || ... || <size relation>``.
+    """
+    if recognise(rule) is not None:
+        return None
+    try:
+        tree = CELParser().parse(rule)
+    except CELParseError:
+        return "the rule does not parse"
+    for conjunct in _flatten(tree, "conditionaland"):
+        if _disjunction(conjunct) is None:
+            text = rule[conjunct.meta.start_pos:conjunct.meta.end_pos] if getattr(conjunct, "meta", None) and not conjunct.meta.empty else rule
+            return (f"'{text}' is not of the shapes the strategies draw for (guards !has(self.a) or-ed with one "
+                    "size(self.a) OP size(self.b) or size(self.a) OP N); bodies are drawn and filtered by the "
+                    "validators, and no near miss is built for this rule")
+    return "the rule has no conjunct the strategies draw for"

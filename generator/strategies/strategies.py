@@ -198,7 +198,7 @@ class Normaliser:
             elif key == "dependentSchemas":
                 out.setdefault("allOf", []).extend(self.conditional({"required": [k]}, self.schema(v, split), None) for k, v in value.items())
             elif key == "x-validations":
-                out["x-cel"] = [{"rule": v.get("id"), "shapes": [sh.as_data() for sh in celshape.recognise(v["rule"]) or []] or None} for v in value if isinstance(v, dict) and isinstance(v.get("rule"), str)]
+                out["x-cel"] = [_cel_facts(v) for v in value if isinstance(v, dict) and isinstance(v.get("rule"), str)]
             elif key == "x-rule" and isinstance(value, dict):
                 out[key] = value.get("id")
         if "if" in s:
@@ -391,3 +391,13 @@ def _literal(value: Any) -> str:
     """Python source of a JSON-like value (True/False/None spelled the Python way)."""
     json.dumps(value)  # fails loudly on anything that is not plain data
     return repr(value)
+
+
+def _cel_facts(entry: dict) -> dict:
+    """``{rule, shapes}`` of one ``x-validations`` entry; with ``cannot_draw`` (why, one line)
+    when the strategies cannot draw for its shape."""
+    shapes = [sh.as_data() for sh in celshape.recognise(entry["rule"]) or []] or None
+    out: dict = {"rule": entry.get("id"), "shapes": shapes}
+    if shapes is None:
+        out["cannot_draw"] = celshape.why_not(entry["rule"])
+    return out
