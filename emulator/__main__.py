@@ -73,7 +73,17 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY",
-        help="accept only this bearer token (repeat for more); default: any well-formed token",
+        help="accept only this bearer token (repeat for more; printable ASCII, inner spaces allowed); default: any well-formed token",
+    )
+    p.add_argument(
+        "--at-root",
+        action="store_true",
+        help="also answer at the server's root (/generations beside /v1/generations), as the official SDK's test suite expects",
+    )
+    p.add_argument(
+        "--mock-unknown-ids",
+        action="store_true",
+        help="answer a read of an id nobody created with a completed generation, as a stateless mock would (default: 404)",
     )
     p.add_argument(
         "--log-level",
@@ -90,15 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     Returns the exit code (2 for a bad option value or an unusable database).
     """
     from .app import create_app
-    from .guard import bearer_token
+    from .guard import valid_api_key
     from .serve import bind, server
     from .store import StoreError
 
     args = _parser().parse_args(argv)
     try:
         for key in args.api_key:
-            if bearer_token(f"Bearer {key}")[0] is None:
-                raise ValueError("an --api-key is not a valid bearer token (letters, digits and -._~+/ then =)")
+            if not valid_api_key(key):
+                raise ValueError("an --api-key must be printable ASCII with no leading or trailing space (inner spaces are allowed)")
         config = EmulatorConfig(
             db=args.db,
             complete_after=args.complete_after,
@@ -107,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             url_ttl=args.url_ttl,
             max_body=args.max_body,
             api_keys=frozenset(args.api_key),
+            at_root=args.at_root,
+            mock_unknown_ids=args.mock_unknown_ids,
         )
         app = create_app(config)
     except (ValueError, StoreError) as exc:

@@ -8,6 +8,8 @@ Every error body is the spec's ``Error`` object ``{"error": {"type", "message",
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import sqlite3
 import hashlib
 import json
 import math
@@ -29,7 +31,10 @@ from .jobs import check_references, new_job, render_output, state_of, view
 from .markers import ForcedStatus, parse_markers
 from .media import EXT_TYPES
 from .signing import check_signature
-from .store import Store, caller_id
+from .store import Job, Store, caller_id
+
+#: what a ``--mock-unknown-ids`` answer was made from: the smallest valid request (text to image)
+MOCK_REQUEST = {"prompt": "A generation this emulator did not create (--mock-unknown-ids)"}
 
 CREATE = "createGeneration"
 GET = "getGeneration"
@@ -139,7 +144,7 @@ class Emulator:
     def caller(self, request: Request) -> tuple[str | None, Response | None]:
         """``(caller id, None)`` for an authorised, not rate-limited request, else
         ``(None, the 401 or 429 response)``."""
-        token, why = bearer_token(request.headers.get("authorization"))
+        token, why = bearer_token(request.headers.get("authorization"), self.config.api_keys)
         if token is not None and self.api_keys and caller_id(token) not in self.api_keys:
             token, why = None, "the bearer token is not a known API key"
         if token is None:
@@ -219,6 +224,8 @@ class Emulator:
         if violations:
             return _invalid(violations)
         job = self.store.get(who, str(uuid.UUID(generation_id)))
+        if job is None and self.config.mock_unknown_ids:
+            job = await self.mock_job(who, str(uuid.UUID(generation_id)))
         if job is None:
             return error_response(404, "not_found", f"no generation {generation_id} for this caller")
         if job.poll_status is not None:
@@ -226,6 +233,20 @@ class Emulator:
             if job.poll_times is None or polls < job.poll_times:
                 return self.forced(ForcedStatus(job.poll_status, job.poll_times), "poll")
         return JSONResponse(self.view(job, request))
+
+    async def mock_job(self, who: str, generation_id: str) -> Job | None:
+        """``--mock-unknown-ids``: a generation no one created answers as a stateless mock
+        would, a completed text-to-image generation (:data:`MOCK_REQUEST`) stored under that id
+        for this caller, so that later reads agree. An id another caller owns stays 404."""
+        if await run_in_threadpool(self.store.get_any, generation_id) is not None:
+            return None
+        markers, _ = parse_markers(MOCK_REQUEST["prompt"])
+        job = dataclasses.replace(new_job(who, dict(MOCK_REQUEST), markers, self.clock() - self.config.complete_after, 0.0), id=generation_id)
+        try:
+            await run_in_threadpool(self.store.insert, job)
+        except sqlite3.IntegrityError:  # a concurrent read of the same id stored it first
+            pass
+        return await run_in_threadpool(self.store.get, who, generation_id)
 
     async def get_output(self, request: Request) -> Response:
         """GET /outputs/{generation_id}/{n}.{ext}?expires=&sig=: the file; 403 for a missing,
@@ -284,11 +305,16 @@ def create_app(config: EmulatorConfig | None = None, clock: Clock = system_clock
         yield
         emulator.store.close()
 
+    prefixes = [API_PREFIX, ""] if config.at_root else [API_PREFIX]
     routes = [
-        Route(f"{API_PREFIX}/generations", emulator.create_generation, methods=["POST"]),
-        Route(f"{API_PREFIX}/generations/{{generation_id}}", emulator.get_generation, methods=["GET"]),
-        Route(f"{OUTPUTS_PREFIX}/{{generation_id}}/{{filename}}", emulator.get_output, methods=["GET"]),
+        route
+        for prefix in prefixes
+        for route in (
+            Route(f"{prefix}/generations", emulator.create_generation, methods=["POST"]),
+            Route(f"{prefix}/generations/{{generation_id}}", emulator.get_generation, methods=["GET"]),
+        )
     ]
+    routes.append(Route(f"{OUTPUTS_PREFIX}/{{generation_id}}/{{filename}}", emulator.get_output, methods=["GET"]))
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _internal},

@@ -121,7 +121,15 @@ class EmulatorConfig:
     * ``max_body``: largest request body accepted, in bytes (larger: 413, see
       :data:`MAX_BODY`);
     * ``api_keys``: the bearer tokens accepted; empty (the default): any well-formed token,
-      each a caller of its own. Kept out of ``repr()`` so a logged config leaks no key.
+      each a caller of its own. Kept out of ``repr()`` so a logged config leaks no key. A key
+      named here may hold inner spaces (``My Auth Token``, the official SDK's test token);
+    * ``at_root``: also answer the API at the server's root (``/generations`` beside
+      ``/v1/generations``), as the official SDK's own test suite expects of a mock server;
+      off by default, so a base URL without ``/v1`` fails here as it does against the API;
+    * ``mock_unknown_ids``: a read of a generation id nobody created answers 200 with a
+      completed generation under that id (as a stateless mock such as Prism answers any id),
+      for test suites that read ids no server issued; off by default (404). Ids another caller
+      owns stay 404 either way.
     """
 
     db: str = "luma-emulator.db"
@@ -132,6 +140,8 @@ class EmulatorConfig:
     marker_retry_after: int = 1
     max_body: int = MAX_BODY
     api_keys: frozenset[str] = field(default=frozenset(), repr=False)
+    at_root: bool = False
+    mock_unknown_ids: bool = False
 
     def __post_init__(self) -> None:
         if self.complete_after < 0:

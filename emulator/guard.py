@@ -13,11 +13,23 @@ from .config import Clock
 _TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
-def bearer_token(header: str | None) -> tuple[str | None, str]:
+#: what a key named with ``--api-key`` may hold: visible ASCII and inner spaces (the official
+#: SDK's test suite sends ``Bearer My Auth Token``), never a control character
+_NAMED_KEY = re.compile(r"[!-~]([ -~]*[!-~])?")
+
+
+def valid_api_key(key: str) -> bool:
+    """Whether ``key`` can be an accepted API key: printable ASCII, no control characters,
+    no leading or trailing space (an HTTP header value loses those)."""
+    return bool(_NAMED_KEY.fullmatch(key))
+
+
+def bearer_token(header: str | None, named: frozenset[str] = frozenset()) -> tuple[str | None, str]:
     """``(token, "")`` from an ``Authorization`` header value, or ``(None, why)`` (one line).
 
-    The scheme is case-insensitive (RFC 7235); the token must be an RFC 6750 b64token.
-    The reason never repeats the header's value.
+    The scheme is case-insensitive (RFC 7235); the token must be an RFC 6750 b64token, or
+    exactly one of the keys in ``named`` (those given with ``--api-key``, which may hold
+    spaces). The reason never repeats the header's value.
     """
     if header is None:
         return None, "missing Authorization header; send 'Authorization: Bearer <api key>'"
@@ -27,6 +39,8 @@ def bearer_token(header: str | None) -> tuple[str | None, str]:
     token = token.strip()
     if not token:
         return None, "the bearer token is empty"
+    if token in named:
+        return token, ""
     if not _TOKEN.fullmatch(token):
         return None, "the bearer token is malformed (allowed: letters, digits and -._~+/ then =)"
     return token, ""

@@ -82,9 +82,38 @@ def test_only_the_configured_api_keys_are_accepted() -> None:
 
 
 def test_cli_refuses_a_malformed_api_key(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli_main(["--db", ":memory:", "--api-key", "two words"]) == 2
+    for bad in ("tab\tk3y", " k3y-lead", "k3y-trail ", "", "caf\u00e9-k3y"):
+        assert cli_main(["--db", ":memory:", "--api-key", bad]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--api-key must be printable ASCII" in err
+        assert not bad.strip() or bad.strip() not in err
     assert cli_main(["--db", ":memory:", "--max-body", "0"]) == 2
-    assert "two words" not in capsys.readouterr().err
+
+
+def test_a_named_key_with_spaces_is_accepted_and_only_that_one() -> None:
+    """The official SDK's test suite authenticates as ``Bearer My Auth Token``: named with
+    ``--api-key``, such a key is accepted; an unnamed token with spaces stays malformed."""
+    with running_emulator(api_keys=frozenset({"My Auth Token"})) as emu:
+        assert HTTP.post(f"{emu.url}/generations", json={"prompt": "p"}, headers=bearer("My Auth Token")).status_code == CREATE_STATUS
+        for other in ("My Auth", "My  Auth Token", "Other Auth Token"):
+            error = error_of(HTTP.post(f"{emu.url}/generations", json={"prompt": "p"}, headers=bearer(other)), 401)
+            assert "malformed" in error["message"]
+    with running_emulator() as emu:
+        error = error_of(HTTP.post(f"{emu.url}/generations", json={"prompt": "p"}, headers=bearer("My Auth Token")), 401)
+        assert "malformed" in error["message"]
+
+
+def test_the_api_answers_at_the_root_only_when_asked() -> None:
+    """``--at-root`` (the official SDK's suite has no /v1 in its base URL); without it a base
+    URL missing /v1 gets 404 as from the real API."""
+    with running_emulator() as emu:
+        assert HTTP.post(f"{emu.root}/generations", json={"prompt": "p"}, headers=bearer("t")).status_code == 404
+    with running_emulator(at_root=True) as emu:
+        created = HTTP.post(f"{emu.root}/generations", json={"prompt": "p"}, headers=bearer("t"))
+        assert created.status_code == CREATE_STATUS
+        generation_id = created.json()["id"]
+        for url in (emu.root, emu.url):
+            assert HTTP.get(f"{url}/generations/{generation_id}", headers=bearer("t")).json()["id"] == generation_id
 
 
 def test_tokens_are_never_logged_nor_stored(tmp_path: Path) -> None:
@@ -268,3 +297,21 @@ def test_the_async_client_honours_retry_after() -> None:
 
     with running_emulator(rate_limit=2, rate_window=1.0) as emu:
         assert 0.95 <= asyncio.run(run(emu.url)) < 3.0
+
+
+def test_unknown_ids_answer_as_a_stateless_mock_only_when_asked() -> None:
+    """``--mock-unknown-ids``: an id nobody created reads as a completed generation under that
+    id, the same on every read and with downloadable outputs; another caller's id stays 404."""
+    unknown = str(uuid.uuid4())
+    with running_emulator() as emu:
+        assert HTTP.get(f"{emu.url}/generations/{unknown}", headers=bearer("t")).status_code == 404
+    with running_emulator(mock_unknown_ids=True) as emu:
+        first = HTTP.get(f"{emu.url}/generations/{unknown}", headers=bearer("t"))
+        assert first.status_code == 200
+        generation = first.json()
+        assert generation["id"] == unknown and generation["state"] == "completed"
+        assert HTTP.get(f"{emu.url}/generations/{unknown}", headers=bearer("t")).json() == generation
+        assert HTTP.get(generation["output"][0]["url"]).status_code == 200
+        owned = HTTP.post(f"{emu.url}/generations", json={"prompt": "p"}, headers=bearer("owner")).json()["id"]
+        error_of(HTTP.get(f"{emu.url}/generations/{owned}", headers=bearer("someone-else")), 404)
+        error_of(HTTP.get(f"{emu.url}/generations/{unknown}", headers=bearer("someone-else")), 404)
