@@ -109,3 +109,17 @@ def _pointers(doc: Any) -> set[str]:
     from genspec.load.loader import escape_pointer
 
     return {"".join("/" + escape_pointer(str(step)) for step in path) for path in _places(doc)}
+
+
+def test_a_key_with_control_characters_is_reported_on_one_line_escaped(tmp_path: Path) -> None:
+    """Found by the test above (dev profile): a schema keyword ``'T\\n$7'`` printed its newline
+    raw, splitting the problem over two lines; an escape sequence could drive the terminal."""
+    doc = copy.deepcopy(BASE)
+    doc["components"]["schemas"]["Line"]["properties"]["qty"]["T\n\x1b[2J"] = 1
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(SpecErrors) as caught:
+        check.run(path)
+    problems = [str(e) for e in caught.value.errors]
+    assert any("T\\n\\x1b[2J" in p for p in problems), problems
+    assert all("\n" not in p and "\x1b" not in p for p in problems)

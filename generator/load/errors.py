@@ -6,7 +6,23 @@ prints them all, one per line, and exits 1. No traceback reaches a user for a ba
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+#: characters that would break a problem's one line, or hide part of it, on a terminal: C0 and
+#: C1 controls (newline, tab, escape, ...), DEL, and the Unicode line and paragraph separators
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character escaped (``\\n``, ``\\x1b``, ``\\u2028``), so
+    that names from a spec (keys, values) print on one line and cannot drive the terminal."""
+
+    def escape(m: re.Match[str]) -> str:
+        c = m.group()
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+    return _UNPRINTABLE.sub(escape, text)
 
 
 @dataclass(frozen=True, order=True)
@@ -23,6 +39,11 @@ class SpecError:
     what: str
     hint: str = ""
     pointer: str = ""
+
+    def __post_init__(self) -> None:
+        # text from the spec (keys, values, file names) is printed escaped, on one line
+        for name in ("file", "what", "hint", "pointer"):
+            object.__setattr__(self, name, one_line(getattr(self, name)))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
