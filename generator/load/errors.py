@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: characters that would break a problem's one line, or hide part of it, on a terminal: C0 and
-#: C1 controls (newline, tab, escape, ...), DEL, and the Unicode line and paragraph separators
+#: characters that would break a problem's one line, or hide part of it, on a terminal: the C0 and
+#: C1 control characters (newline, tab, escape, ...), DEL, and the Unicode line and paragraph separators
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
