@@ -134,5 +134,25 @@ def test_unknown_names_and_unreachable_servers_exit_2() -> None:
     assert code == 2 and "is not an operationId" in err
     code, _, err = run("--base-url", "http://127.0.0.1:9/v1", "--rule", "no-such-rule")
     assert code == 2 and "is not a rule" in err
-    code, _, err = run("--base-url", "http://127.0.0.1:9/v1", "--examples", "1", "--rule", "model-fits-video-types")
+    code, _, err = run("--base-url", "http://127.0.0.1:9/v1", "--auth-token", "t", "--examples", "1", "--rule", "model-fits-video-types")
     assert code == 2 and "ConnectError" in err
+
+
+def test_no_auth_token_is_a_usage_error_and_nothing_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    class Counting(_AcceptEverything):
+        def do_POST(self) -> None:  # noqa: N802
+            seen.append(self.path)
+            self._answer(201)
+
+    monkeypatch.delenv("LUMA_AGENTS_API_KEY", raising=False)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        code, out, err = run("--base-url", f"http://127.0.0.1:{server.server_address[1]}/v1", "--examples", "1", "--rule", "model-fits-video-types")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 2 and "no auth token" in err and "--auth-token" in err and "LUMA_AGENTS_API_KEY" in err
+    assert seen == [] and "mismatch" not in out

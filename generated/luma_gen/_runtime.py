@@ -208,12 +208,66 @@ def _re_search(pattern: str, s: str) -> Any:
 
 
 def _dedupe(out: list) -> list:
-    """Keep the first of equal (path, rule) violations, in order."""
+    """Keep the first of equal (path, rule) violations, in order; where a value has the wrong
+    type (a rule id ending ``.type``), drop the other violations of the same pointer, which
+    follow from it (a list given for an object also breaks the object's "exactly one of")."""
+    mistyped = {v[0] for v in out if v[1].endswith(".type")}
     seen = set()
     kept = []
     for v in out:
         key = (v[0], v[1])
-        if key not in seen:
+        if key not in seen and (v[0] not in mistyped or v[1].endswith(".type")):
             seen.add(key)
             kept.append(v)
     return kept
+
+
+_INF = float("inf")
+
+
+def non_finite(value: Any, path: str = "") -> list[Violation]:
+    """A violation for every NaN or infinite float anywhere in ``value`` (a JSON value in
+    Python: dicts, lists, scalars), at its JSON Pointer below ``path``.
+
+    JSON has no NaN or Infinity (RFC 8259, section 6): such a body cannot be sent, and schema
+    keywords cannot catch it (every comparison with NaN is false). Never raises; a value
+    nested deeper than the interpreter's recursion limit is walked all the same.
+    """
+    out: list[Violation] = []
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        t = type(node)
+        if t is dict:
+            stack.extend(
+                reversed(
+                    [
+                        (item, where + "/" + _esc(key))
+                        for key, item in node.items()
+                        if type(item) not in _PLAIN_SCALARS
+                    ]
+                )
+            )
+        elif t is list:
+            stack.extend(
+                reversed(
+                    [
+                        (item, f"{where}/{i}")
+                        for i, item in enumerate(node)
+                        if type(item) not in _PLAIN_SCALARS
+                    ]
+                )
+            )
+        elif isinstance(node, float) and (node != node or node == _INF or node == -_INF):
+            out.append(
+                _V(
+                    where,
+                    "json.number",
+                    f"must be a finite number, not {node!r} (JSON has no NaN or Infinity)",
+                )
+            )
+    return out
+
+
+#: the types :func:`non_finite` need not look at
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})

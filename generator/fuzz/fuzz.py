@@ -338,8 +338,8 @@ def run(spec: str, base_url: str, *, auth_token: str | None = None, operations: 
     ``operations`` and ``rules`` to all; ``seed`` to a random one (it is in the report);
     ``shrink_budget``: requests spent shrinking each mismatching body (0: none).
     ``progress(total)`` may return a callable advanced once per request. Raises
-    :class:`FuzzError` (bad URL, remote host, unknown operation, unreachable server) and
-    ``SpecErrors``.
+    :class:`FuzzError` (bad URL, remote host, unknown operation, no auth token, unreachable
+    server) and ``SpecErrors``.
     """
     import os
 
@@ -352,8 +352,10 @@ def run(spec: str, base_url: str, *, auth_token: str | None = None, operations: 
     stray = [r for r in rules if r not in strategies.RULE_IDS]
     if stray:
         raise FuzzError(f"--rule {stray[0]!r} is not a rule of {spec} (see `genspec check`; rules.py lists them)")
-    token = auth_token if auth_token is not None else os.environ.get(api.env_token, "")
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    token = (auth_token if auth_token is not None else os.environ.get(api.env_token, "")).strip()
+    if not token:  # every valid body would be answered 401 and reported as a mismatch
+        raise FuzzError(f"no auth token: pass --auth-token or set {api.env_token}")
+    headers = {"Authorization": f"Bearer {token}"}
     seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
     with httpx.Client(base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout) as http:
         fuzzer = Fuzzer(api, validators, strategies, http, examples, seed, opaque_formats, shrink_budget=shrink_budget)
