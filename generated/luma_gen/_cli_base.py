@@ -27,7 +27,7 @@ import yaml
 from . import errors
 
 #: characters printed escaped wherever outside text (server messages, file names, values) is
-#: shown: C0 and C1 controls (a terminal obeys them), bidirectional overrides and isolates
+#: shown: C0 and C1 control characters (a terminal obeys them), bidirectional overrides and isolates
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 

@@ -208,20 +208,28 @@ def _re_search(pattern: str, s: str) -> Any:
 
 
 def _dedupe(out: list) -> list:
-    """Keep the first of equal (path, rule) violations, in order; where a value has the wrong
-    type (a rule id ending ``.type``), drop the other violations of the same pointer, which
-    follow from it (a list given for an object also breaks the object's "exactly one of")."""
-    mistyped = {v[0] for v in out if v[1].endswith(".type")}
+    """Keep the first of equal (path, rule) violations, in order; where a value is of the
+    wrong kind (a rule id ending ``.type``, or a non-finite number), drop the other violations
+    of the same pointer, which follow from it (a list given for an object also breaks the
+    object's "exactly one of"; infinity also breaks a maximum)."""
+    mistyped = {v[0] for v in out if _of_kind(v[1])}
     seen = set()
     kept = []
     for v in out:
         key = (v[0], v[1])
-        if key not in seen and (v[0] not in mistyped or v[1].endswith(".type")):
+        if key not in seen and (v[0] not in mistyped or _of_kind(v[1])):
             seen.add(key)
             kept.append(v)
     return kept
 
 
+def _of_kind(rule: str) -> bool:
+    """Whether ``rule`` says a value is of the wrong kind (type keyword, non-finite number)."""
+    return rule.endswith(".type") or rule == NON_FINITE
+
+
+#: the rule id of a NaN or infinite number (:func:`non_finite`)
+NON_FINITE = "json.number"
 _INF = float("inf")
 
 
@@ -262,7 +270,7 @@ def non_finite(value: Any, path: str = "") -> list[Violation]:
             out.append(
                 _V(
                     where,
-                    "json.number",
+                    NON_FINITE,
                     f"must be a finite number, not {node!r} (JSON has no NaN or Infinity)",
                 )
             )
