@@ -279,3 +279,24 @@ def non_finite(value: Any, path: str = "") -> list[Violation]:
 
 #: the types :func:`non_finite` need not look at
 _PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _finite(x: Any) -> bool:
+    """Whether ``x`` holds no NaN or infinite float: the fast test for a valid body (its
+    pointers are found by :func:`non_finite` only when it fails). ``x - x`` is NaN, not 0,
+    exactly for those. Raises RecursionError for a value nested too deeply."""
+    t = type(x)
+    if t is dict:
+        x = x.values()
+    elif t is not list:
+        return not isinstance(x, float) or x - x == 0.0
+    for item in x:
+        t = type(item)
+        if t in _PLAIN_SCALARS:
+            continue
+        if t is float:
+            if item - item != 0.0:
+                return False
+        elif not _finite(item):
+            return False
+    return True

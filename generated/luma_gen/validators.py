@@ -32,6 +32,7 @@ from ._runtime import (
     _dedupe,
     _esc,
     _false,
+    _finite,
     _fmt_date,
     _fmt_date_time,
     _fmt_email,
@@ -2688,7 +2689,7 @@ def _run(fns: Any, value: Any) -> list[Violation]:
     out: list[Violation] = []
     try:
         if ok(value):
-            return non_finite(value)
+            return out if _finite(value) else non_finite(value)
         collect(value, "", out)
     except RecursionError:
         out.append(_V("", "nesting", "the value nests too deeply to check"))
