@@ -252,3 +252,15 @@ def test_each_retry_is_logged_with_its_wait_and_why(monkeypatch: pytest.MonkeyPa
     [record] = [r for r in caplog.records if r.levelno == logging.INFO]
     assert "waiting 3.0 s before retry 1 of 2" in record.getMessage()
     assert "429 Too Many Requests" in record.getMessage() and "Retry-After" in record.getMessage()
+
+
+def test_seconds_and_retries_must_be_finite_and_not_negative(client: Client) -> None:
+    for bad in (float("nan"), float("inf"), -1, 0):
+        with pytest.raises(ValueError, match="timeout must be a finite number of seconds"):
+            Client(auth_token="t", timeout=bad)
+        with pytest.raises(ValueError, match="poll_interval must be"):
+            client.generations.wait(UUID, poll_interval=bad)
+    with pytest.raises(ValueError, match="max_retries must be an integer >= 0"):
+        Client(auth_token="t", max_retries=-1)
+    with pytest.raises(ValueError, match="timeout must be"):
+        client.generations.wait(UUID, timeout=float("nan"))

@@ -215,3 +215,10 @@ def test_help_lists_every_allowed_value_in_whole_sentences() -> None:
                 checked += 1
                 assert all(str(choice) in text for choice in param.type.choices), (path, param.name)
     assert checked >= 5
+
+
+@pytest.mark.parametrize("option", ["--poll-interval", "--wait-timeout", "--timeout", "--max-retries"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_numbers_of_seconds_and_retries_are_checked_as_they_are_read(cli, option: str, value: str) -> None:
+    proc = cli("generations", "create", "--prompt", "x", "--wait", option, value, "--base-url", "http://127.0.0.1:9/v1")
+    assert proc.returncode == 2 and f"Invalid value for '{option}'" in proc.stderr and "Traceback" not in proc.stderr

@@ -37,6 +37,37 @@ def shown(text: Any) -> str:
     return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
+class Seconds(click.ParamType):
+    """A finite number of seconds, above 0 (or from 0 with ``zero=True``); NaN, infinity and
+    negative values are usage errors (exit 2) instead of a crash while waiting."""
+
+    name = "seconds"
+
+    def __init__(self, zero: bool = False):
+        self.zero = zero
+
+    def get_metavar(self, param: Any, ctx: Any = None) -> str:
+        return "SECONDS"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{shown(value)!r} is not a number of seconds", param, ctx)
+        if (
+            number != number
+            or number in (float("inf"), float("-inf"))
+            or number < 0
+            or (number == 0 and not self.zero)
+        ):
+            self.fail(
+                f"{shown(value)} is not a finite number of seconds {'>= 0' if self.zero else '> 0'}",
+                param,
+                ctx,
+            )
+        return number
+
+
 def sniff(path: Path, head: bytes) -> str:
     """The MIME type of a file from its first bytes (the ``filetype`` library), else from its
     name. Raises ``click.BadParameter`` when neither tells."""

@@ -64,6 +64,23 @@ class JobSpec:
     error: type
 
 
+def seconds(name: str, value: Any, zero: bool = False) -> float:
+    """``value`` as a finite number of seconds above 0 (from 0 with ``zero``); raises
+    ``ValueError`` naming the argument ``name`` otherwise (NaN, infinity, negative)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value != value
+        or value in (float("inf"), float("-inf"))
+        or value < 0
+        or (value == 0 and not zero)
+    ):
+        raise ValueError(
+            f"{name} must be a finite number of seconds {'>= 0' if zero else '> 0'}, not {value!r}"
+        )
+    return float(value)
+
+
 def compact(values: dict[str, Any]) -> dict[str, Any]:
     """Drop the keyword arguments left at None (they are not sent)."""
     return {k: v for k, v in values.items() if v is not None}
@@ -117,7 +134,9 @@ class BaseClient:
         self._auth_token = token
         self.base_url = (base_url or os.environ.get(env_base_url) or default_base_url).rstrip("/")
         self.default_base_url = default_base_url
-        self.timeout = timeout
+        self.timeout = seconds("timeout", timeout)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an integer >= 0, not {max_retries!r}")
         self.max_retries = max_retries
         self._default_headers = dict(default_headers or {})
 
@@ -275,10 +294,14 @@ class BaseClient:
         return delay
 
     def _retries(self, max_retries: int | None) -> int:
+        if max_retries is not None and (
+            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
+        ):
+            raise ValueError(f"max_retries must be an integer >= 0, not {max_retries!r}")
         return self.max_retries if max_retries is None else max_retries
 
     def _timeout(self, timeout: float | None) -> float:
-        return self.timeout if timeout is None else timeout
+        return self.timeout if timeout is None else seconds("timeout", timeout)
 
 
 def _error_for(exc: Exception, url: str) -> errors.APIConnectionError:
@@ -464,9 +487,12 @@ def wait_sync(
 ) -> Any:
     """Poll ``get(job_id)`` every ``poll_interval`` s until a final state or ``timeout`` s.
 
-    Returns the succeeded job; raises the job's FailedError or WaitTimeoutError.
+    Returns the succeeded job; raises the job's FailedError or WaitTimeoutError, and
+    ``ValueError`` for a ``poll_interval`` or ``timeout`` that is not a finite number of
+    seconds (above 0; the timeout may be 0).
     """
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds("timeout", timeout, zero=True)
+    seconds("poll_interval", poll_interval)
     while True:
         job = get(job_id)
         if on_update is not None:
@@ -488,7 +514,8 @@ async def wait_async(
     on_update: Callable[[Any], None] | None,
 ) -> Any:
     """The non-blocking twin of :func:`wait_sync`."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds("timeout", timeout, zero=True)
+    seconds("poll_interval", poll_interval)
     while True:
         job = await get(job_id)
         if on_update is not None:

@@ -19,6 +19,7 @@ import click
 
 from ._cli_base import (
     Progress,
+    Seconds,
     apply_file_refs,
     dump,
     parse_value,
@@ -52,10 +53,10 @@ def _common(f: Any) -> Any:
     f = click.option(
         "--no-validate", is_flag=True, help="Send without checking the spec's rules first."
     )(f)
-    f = click.option("--timeout", type=float, default=None, help="Seconds per request.")(f)
+    f = click.option("--timeout", type=Seconds(), default=None, help="Seconds per request.")(f)
     f = click.option(
         "--max-retries",
-        type=int,
+        type=click.IntRange(min=0),
         default=None,
         help="Retries on connection errors, 408, 409, 429 and 5xx.",
     )(f)
@@ -401,11 +402,11 @@ def generations() -> None:
     help="Wait, then save the outputs into DIR.",
 )
 @click.option(
-    "--poll-interval", type=float, default=2.0, show_default=True, help="Seconds between polls."
+    "--poll-interval", type=Seconds(), default=2.0, show_default=True, help="Seconds between polls."
 )
 @click.option(
     "--wait-timeout",
-    type=float,
+    type=Seconds(zero=True),
     default=600.0,
     show_default=True,
     help="Give up waiting after this many seconds.",
@@ -608,11 +609,11 @@ def _create_generation(**kw: Any) -> None:
     help="Wait, then save the outputs into DIR.",
 )
 @click.option(
-    "--poll-interval", type=float, default=2.0, show_default=True, help="Seconds between polls."
+    "--poll-interval", type=Seconds(), default=2.0, show_default=True, help="Seconds between polls."
 )
 @click.option(
     "--wait-timeout",
-    type=float,
+    type=Seconds(zero=True),
     default=600.0,
     show_default=True,
     help="Give up waiting after this many seconds.",

@@ -272,8 +272,8 @@ def cli_context(api: Api) -> dict[str, Any]:
             }
             decorators.append("@click.option('--wait', is_flag=True, help='Poll until the job finishes, with live progress.')")
             decorators.append("@click.option('--download', type=click.Path(file_okay=False), default=None, metavar='DIR', help='Wait, then save the outputs into DIR.')")
-            decorators.append("@click.option('--poll-interval', type=float, default=2.0, show_default=True, help='Seconds between polls.')")
-            decorators.append("@click.option('--wait-timeout', type=float, default=600.0, show_default=True, help='Give up waiting after this many seconds.')")
+            decorators.append("@click.option('--poll-interval', type=Seconds(), default=2.0, show_default=True, help='Seconds between polls.')")
+            decorators.append("@click.option('--wait-timeout', type=Seconds(zero=True), default=600.0, show_default=True, help='Give up waiting after this many seconds.')")
         path_expr = "{" + ", ".join(f"{p.name!r}: kw[{p.py_name!r}]" for p in op.params) + "}"
         commands.append({
             "name": op.py_method.replace("_", "-"),
