@@ -156,3 +156,14 @@ def test_no_auth_token_is_a_usage_error_and_nothing_is_sent(monkeypatch: pytest.
         server.server_close()
     assert code == 2 and "no auth token" in err and "--auth-token" in err and "LUMA_AGENTS_API_KEY" in err
     assert seen == [] and "mismatch" not in out
+
+
+def test_the_report_prints_outside_text_as_it_is() -> None:
+    from rich.console import Console
+
+    report = fuzz.Report(base_url="http://127.0.0.1:9/[v1]", seed=1, examples=1, rows=[fuzz.Row("op", "r", mismatches=1)])
+    report.mismatches.append(fuzz.Mismatch("op", "r", "valid", "2xx", 400, "answered 400: [bold]no[/bold] \x1b[2J", {"a": 1}, description="was [x], became [y]"))
+    console = Console(width=300, record=True, color_system=None)
+    fuzz.print_report(report, console)
+    text = console.export_text()
+    assert "http://127.0.0.1:9/[v1]" in text and "answered 400: [bold]no[/bold] \\x1b[2J" in text and "was [x], became [y]" in text

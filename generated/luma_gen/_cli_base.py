@@ -75,7 +75,7 @@ def sniff(path: Path, head: bytes) -> str:
     if guessed:
         return guessed
     raise click.BadParameter(
-        f"cannot tell the MIME type of {path}; give an object with the data and its MIME type instead"
+        f"cannot tell the MIME type of {shown(path)}; give an object with the data and its MIME type instead"
     )
 
 
@@ -145,7 +145,9 @@ def _read_file(name: str, data_key: str, mime_key: str, where: str) -> dict[str,
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise click.BadParameter(f"{where}: cannot read {path}: {exc.strerror or exc}") from None
+        raise click.BadParameter(
+            f"{where}: cannot read {shown(path)}: {exc.strerror or exc}"
+        ) from None
     return {data_key: base64.b64encode(raw).decode("ascii"), mime_key: sniff(path, raw[:262])}
 
 

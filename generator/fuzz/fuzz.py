@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
@@ -369,22 +370,26 @@ def print_report(report: Report, console: Any) -> None:
     """The table per rule and every mismatch with its smallest body, on a rich console."""
     import json
 
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"genspec fuzz {report.base_url} (seed {report.seed}, {report.examples} examples per row)")
+    def safe(text: Any) -> str:  # outside text (URL, server answers): no markup, controls escaped
+        return escape(re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text)))
+
+    table = Table(title=f"genspec fuzz {safe(report.base_url)} (seed {report.seed}, {report.examples} examples per row)")
     table.add_column("operation", no_wrap=True)
     table.add_column("rule", no_wrap=True)
     for name in ("valid sent", "near misses sent", "accepted 2xx", "rejected 4xx", "other", "mismatches"):
         table.add_column(name, justify="right")
     for r in report.rows:
         style = "red" if r.mismatches else None
-        table.add_row(r.operation, r.rule, str(r.valid_sent), str(r.near_miss_sent), str(r.accepted), str(r.rejected), str(r.other), str(r.mismatches), style=style)
+        table.add_row(safe(r.operation), safe(r.rule), str(r.valid_sent), str(r.near_miss_sent), str(r.accepted), str(r.rejected), str(r.other), str(r.mismatches), style=style)
     console.print(table)
     for m in report.mismatches:
         what = f"near miss of {m.rule}" if m.kind == "near-miss" else (f"valid body exercising {m.rule}" if m.rule != "(any)" else "valid request")
-        console.print(f"[red]MISMATCH[/red] {m.operation}: {what}: {m.reason} (expected {m.expected})", highlight=False)
+        console.print(f"[red]MISMATCH[/red] {safe(m.operation)}: {safe(what)}: {safe(m.reason)} (expected {safe(m.expected)})", highlight=False)
         if m.description:
-            console.print(f"  {m.description}", highlight=False, markup=False)
+            console.print(f"  {safe(m.description)}", highlight=False)
         console.print("  minimal body: " + json.dumps(m.body, ensure_ascii=False), highlight=False, markup=False, soft_wrap=True)
     rules = [r for r in report.rows if r.rule != "(any)"]
     both = sum(1 for r in rules if r.exercised_valid and r.exercised_near_miss)
