@@ -174,8 +174,11 @@ def test_a_base_url_without_the_prefix_gets_a_hint(cli, emulator) -> None:
     assert proc.returncode == 1 and proc.stderr.startswith("error: 404") and "/v1" in proc.stderr
 
 
-def test_an_array_for_an_object_is_one_violation(cli) -> None:
-    proc = cli("generations", "create", "--prompt", "x", "--image-ref", '[{"url": "https://e.com/a.png"}]')
+def test_a_list_given_to_a_repeatable_flag_is_its_items_and_a_wrong_type_is_one_violation(cli) -> None:
+    listed = cli("generations", "create", "--prompt", "x", "--image-ref", '[{"url": "https://e.com/a.png"}, {"url": "https://e.com/b.png"}]',
+                 "--image-ref", "https://e.com/c.png", "--base-url", "http://127.0.0.1:9/v1", "--max-retries", "0")
+    assert listed.returncode == 1 and "cannot reach" in listed.stderr  # valid, so it was sent
+    proc = cli("generations", "create", "--prompt", "x", "--image-ref", '[[{"url": "https://e.com/a.png"}]]')
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == ["/image_ref/0: must be an object [ImageRef.type]", "createGeneration: 1 rule broken; nothing was sent"]
 

@@ -78,7 +78,15 @@ def _body(kw: dict[str, Any], table: tuple, refs: tuple) -> dict[str, Any]:
         value = kw.get(dest)
         if value is None or (multiple and not value):
             continue
-        if kind == "value":
+        if kind == "values":  # repeatable, items never lists: a list given is its items
+            value = [
+                item
+                for v in value
+                for item in (lambda parsed: parsed if isinstance(parsed, list) else [parsed])(
+                    parse_value(v, flag)
+                )
+            ]
+        elif kind == "value":
             value = [parse_value(v, flag) for v in value] if multiple else parse_value(value, flag)
         elif multiple:
             value = list(value)
@@ -179,7 +187,7 @@ def generations() -> None:
     type=str,
     multiple=True,
     metavar="VALUE",
-    help="Reference images for style/content guidance. Up to 9 for type 'image', up to 8 for type 'image_edit'. (JSON or YAML; repeat for more)",
+    help="Reference images for style/content guidance. Up to 9 for type 'image', up to 8 for type 'image_edit'. (JSON or YAML; repeat for more, or give a list)",
 )
 @click.option(
     "--source",
@@ -348,7 +356,7 @@ def generations() -> None:
     type=str,
     multiple=True,
     metavar="VALUE",
-    help="Multi-anchor guide-frame images at arbitrary source-frame positions (parallel with keyframe_indexes). Up to 64 anchors. Mutually exclusive with video.start_frame (the single-anchor case). Each entry takes the same ImageRef shape as source / image_ref[]. (JSON or YAML; repeat for more)",
+    help="Multi-anchor guide-frame images at arbitrary source-frame positions (parallel with keyframe_indexes). Up to 64 anchors. Mutually exclusive with video.start_frame (the single-anchor case). Each entry takes the same ImageRef shape as source / image_ref[].",
 )
 @click.option(
     "--video.edit.keyframe-indexes",
@@ -424,7 +432,7 @@ def _create_generation(**kw: Any) -> None:
             ("style", ("style",), "choice", False, "--style"),
             ("user_id", ("user_id",), "str", False, "--user-id"),
             ("web_search", ("web_search",), "bool", False, "--web-search"),
-            ("image_ref", ("image_ref",), "value", True, "--image-ref"),
+            ("image_ref", ("image_ref",), "values", True, "--image-ref"),
             ("source", ("source",), "value", False, "--source"),
             ("video", ("video",), "value", False, "--video"),
             ("video__duration", ("video", "duration"), "choice", False, "--video.duration"),
@@ -434,7 +442,7 @@ def _create_generation(**kw: Any) -> None:
             ("video__loop", ("video", "loop"), "bool", False, "--video.loop"),
             ("video__start_frame", ("video", "start_frame"), "value", False, "--video.start-frame"),
             ("video__end_frame", ("video", "end_frame"), "value", False, "--video.end-frame"),
-            ("video__keyframes", ("video", "keyframes"), "value", True, "--video.keyframes"),
+            ("video__keyframes", ("video", "keyframes"), "values", True, "--video.keyframes"),
             (
                 "video__keyframe_indexes",
                 ("video", "keyframe_indexes"),
@@ -502,7 +510,7 @@ def _create_generation(**kw: Any) -> None:
             (
                 "video__edit__keyframes",
                 ("video", "edit", "keyframes"),
-                "value",
+                "values",
                 True,
                 "--video.edit.keyframes",
             ),

@@ -373,7 +373,7 @@ def print_report(report: Report, console: Any) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    def safe(text: Any) -> str:  # outside text (URL, server answers): no markup, controls escaped
+    def safe(text: Any) -> str:  # outside text (URL, server answers): no markup, control characters escaped
         return escape(re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text)))
 
     table = Table(title=f"genspec fuzz {safe(report.base_url)} (seed {report.seed}, {report.examples} examples per row)")

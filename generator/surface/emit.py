@@ -215,7 +215,7 @@ def types_context(api: Api) -> dict[str, Any]:
 def _click_type(kind: str, choices: tuple[str, ...]) -> str:
     if kind == "choice":
         return "click.Choice(" + repr(list(choices)) + ")"
-    return {"str": "str", "int": "int", "float": "float", "value": "str"}.get(kind, "str")
+    return {"str": "str", "int": "int", "float": "float", "value": "str", "values": "str"}.get(kind, "str")
 
 
 #: choices shown in the option's metavar (``[a|b|c]``); more are listed in its help text
@@ -249,7 +249,7 @@ def cli_context(api: Api) -> dict[str, Any]:
                 decorators.append(f"@click.option({flag + '/' + negative!r}, {o.dest!r}, default=None, help={_help(o.help)!r})")
             else:
                 many = len(o.choices) > MAX_INLINE_CHOICES
-                metavar = "VALUE" if o.kind == "value" else ("CHOICE" if many else None)
+                metavar = "VALUE" if o.kind in ("value", "values") else ("CHOICE" if many else None)
                 text = _help(o.help) + (f" One of: {', '.join(o.choices)}.".replace("%", "%%") if many else "")
                 decorators.append(
                     f"@click.option({o.flags[0]!r}, {o.dest!r}, type={_click_type(o.kind, o.choices)}, multiple={o.multiple}"
