@@ -25,6 +25,7 @@ import filetype
 import yaml
 
 from . import errors
+from ._runtime import primary
 
 #: characters printed escaped wherever outside text (server messages, file names, values) is
 #: shown: C0 and C1 control characters (a terminal obeys them), bidirectional overrides and isolates
@@ -282,9 +283,13 @@ class Progress:
             self._status.__exit__(*exc)
 
 
-def _violations(violations: list[Any]) -> None:
-    for v in violations:
+def _violations(violations: list[Any]) -> int:
+    """Print each violation people need (:func:`primary`: none that follows from a value of
+    the wrong kind) on a line; return how many."""
+    shown_ones = primary(violations)
+    for v in shown_ones:
         click.echo(shown(f"{v.path or '/'}: {v.message} [{v.rule}]"), err=True)
+    return len(shown_ones)
 
 
 def run(action: Callable[[], Any], env_token: str, poll: str = "") -> Any:
@@ -298,8 +303,7 @@ def run(action: Callable[[], Any], env_token: str, poll: str = "") -> Any:
     try:
         return action()
     except errors.RequestValidationError as exc:
-        _violations(exc.violations)
-        n = len(exc.violations)
+        n = _violations(exc.violations)
         click.echo(
             f"{exc.operation_id}: {n} rule{'s' if n != 1 else ''} broken; nothing was sent",
             err=True,
@@ -328,8 +332,7 @@ def run(action: Callable[[], Any], env_token: str, poll: str = "") -> Any:
         )
         sys.exit(1)
     except errors.APIStatusError as exc:
-        _violations(exc.violations)
-        n = len(exc.violations)
+        n = _violations(exc.violations)
         if n:
             click.echo(
                 f"error: {exc.status_code}: the server rejected the request: {n} rule{'s' if n != 1 else ''} broken",

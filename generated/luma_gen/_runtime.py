@@ -208,16 +208,12 @@ def _re_search(pattern: str, s: str) -> Any:
 
 
 def _dedupe(out: list) -> list:
-    """Keep the first of equal (path, rule) violations, in order; where a value is of the
-    wrong kind (a rule id ending ``.type``, or a non-finite number), drop the other violations
-    of the same pointer, which follow from it (a list given for an object also breaks the
-    object's "exactly one of"; infinity also breaks a maximum)."""
-    mistyped = {v[0] for v in out if _of_kind(v[1])}
+    """Keep the first of equal (path, rule) violations, in order."""
     seen = set()
     kept = []
     for v in out:
         key = (v[0], v[1])
-        if key not in seen and (v[0] not in mistyped or _of_kind(v[1])):
+        if key not in seen:
             seen.add(key)
             kept.append(v)
     return kept
@@ -226,6 +222,16 @@ def _dedupe(out: list) -> list:
 def _of_kind(rule: str) -> bool:
     """Whether ``rule`` says a value is of the wrong kind (type keyword, non-finite number)."""
     return rule.endswith(".type") or rule == NON_FINITE
+
+
+def primary(violations: list[Violation]) -> list[Violation]:
+    """``violations`` without those that follow from a value of the wrong kind: where a
+    pointer has a type violation (rule id ending ``.type``) or a non-finite number, the other
+    violations of the same pointer are dropped (a list given for an object also breaks the
+    object's "exactly one of"; infinity also breaks a maximum). For showing to people: the
+    validators themselves report every broken keyword, as JSON Schema defines them."""
+    mistyped = {v.path for v in violations if _of_kind(v.rule)}
+    return [v for v in violations if v.path not in mistyped or _of_kind(v.rule)]
 
 
 #: the rule id of a NaN or infinite number (:func:`non_finite`)
