@@ -167,3 +167,9 @@ def test_the_report_prints_outside_text_as_it_is() -> None:
     fuzz.print_report(report, console)
     text = console.export_text()
     assert "http://127.0.0.1:9/[v1]" in text and "answered 400: [bold]no[/bold] \\x1b[2J" in text and "was [x], became [y]" in text
+
+
+def test_a_base_url_without_the_servers_path_is_named_in_the_404_mismatch(emulator, emulator_token: str) -> None:
+    code, out, _ = run("--base-url", emulator.root, "--auth-token", emulator_token, "--examples", "1", "--seed", "1",
+                       "--operation", "createGeneration", "--rule", "model-fits-video-types", "--shrink-budget", "0")
+    assert code == 1 and "answered 404 (the base URL lacks /v1" in " ".join(out.split())

@@ -254,6 +254,9 @@ class Fuzzer:
 
     def _valid_outcome(self, op: Any, status: int, payload: Any) -> str:
         if not 200 <= status < 300:
+            prefix = urlsplit(self.api.server_url).path.rstrip("/")
+            if status == 404 and prefix and not urlsplit(str(self.http.base_url)).path.rstrip("/").endswith(prefix):
+                return f"a valid body was answered 404 (the base URL lacks {prefix}, the path of the spec's server URL {self.api.server_url})"
             return f"a valid body was answered {status}"
         if op.response_schema:
             found = self.validators.validate_response(op.operation_id, payload)
