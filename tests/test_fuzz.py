@@ -173,3 +173,10 @@ def test_a_base_url_without_the_servers_path_is_named_in_the_404_mismatch(emulat
     code, out, _ = run("--base-url", emulator.root, "--auth-token", emulator_token, "--examples", "1", "--seed", "1",
                        "--operation", "createGeneration", "--rule", "model-fits-video-types", "--shrink-budget", "0")
     assert code == 1 and "answered 404 (the base URL lacks /v1" in " ".join(out.split())
+
+
+def test_a_token_the_server_refuses_stops_the_run(emulator_url: str) -> None:
+    code, out, err = run("--base-url", emulator_url, "--auth-token", "My Auth Token!", "--examples", "2", "--seed", "1", "--rule", "model-fits-video-types")
+    assert code == 2 and "refused the auth token (401" in err and "--auth-token" in err and "MISMATCH" not in out
+    code, _, err = run("--base-url", emulator_url, "--auth-token", "a\tb", "--examples", "1")
+    assert code == 2 and "'\\t'" in err

@@ -275,6 +275,10 @@ class Fuzzer:
             except httpx.HTTPError as exc:
                 self.dead = FuzzError(f"{self.http.base_url}: {type(exc).__name__}: {exc}")
                 raise self.dead from None
+            if response.status_code == 401:  # every request would be: no verdict on any rule
+                self.dead = FuzzError(f"{self.http.base_url}: the server refused the auth token (401: {_message(response)}); "
+                                      f"pass one it accepts with --auth-token or {self.api.env_token}")
+                raise self.dead
             if response.status_code != 429 or attempt == RETRIES_429:
                 self.on_send()
                 return response
@@ -333,6 +337,18 @@ def _seconds(value: str | None) -> float:
         return 1.0
 
 
+def _message(response: httpx.Response) -> str:
+    """The one-line message of an error response (``error.message``), else its first 100
+    characters of text."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    inner = body.get("error") if isinstance(body, dict) else None
+    text = inner.get("message") if isinstance(inner, dict) else None
+    return " ".join(str(text if text else response.text[:100]).split()) or "no body"
+
+
 def run(spec: str, base_url: str, *, auth_token: str | None = None, operations: tuple[str, ...] = (), rules: tuple[str, ...] = (),
         examples: int = 25, seed: int | None = None, allow_remote: bool = False, opaque_formats: tuple[str, ...] = ("uuid",),
         timeout: float = 30.0, shrink_budget: int = 100, progress: Any = None) -> Report:
@@ -359,6 +375,9 @@ def run(spec: str, base_url: str, *, auth_token: str | None = None, operations: 
     token = (auth_token if auth_token is not None else os.environ.get(api.env_token, "")).strip()
     if not token:  # every valid body would be answered 401 and reported as a mismatch
         raise FuzzError(f"no auth token: pass --auth-token or set {api.env_token}")
+    bad = next((ch for ch in token if not " " <= ch <= "~"), None)
+    if bad is not None:
+        raise FuzzError(f"the auth token contains {bad!r}, which an HTTP header cannot carry (printable ASCII only)")
     headers = {"Authorization": f"Bearer {token}"}
     seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
     with httpx.Client(base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout) as http:
