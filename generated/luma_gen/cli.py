@@ -348,7 +348,7 @@ def generations() -> None:
     ),
     multiple=False,
     metavar="CHOICE",
-    help="How much a video edit preserves or reimagines the source One of: adhere_1, adhere_2, adhere_3, flex_1, flex_2, flex_3, reimagine_1, reimagine_2, reimagine_3.",
+    help="How much a video edit preserves or reimagines the source. One of: adhere_1, adhere_2, adhere_3, flex_1, flex_2, flex_3, reimagine_1, reimagine_2, reimagine_3.",
 )
 @click.option(
     "--video.edit.keyframes",

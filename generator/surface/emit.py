@@ -250,7 +250,9 @@ def cli_context(api: Api) -> dict[str, Any]:
             else:
                 many = len(o.choices) > MAX_INLINE_CHOICES
                 metavar = "VALUE" if o.kind in ("value", "values") else ("CHOICE" if many else None)
-                text = _help(o.help) + (f" One of: {', '.join(o.choices)}.".replace("%", "%%") if many else "")
+                text = _help(o.help)
+                if many:
+                    text = (text + ("" if not text or text.endswith((".", "!", "?")) else ".") + f" One of: {', '.join(o.choices)}.".replace("%", "%%")).strip()
                 decorators.append(
                     f"@click.option({o.flags[0]!r}, {o.dest!r}, type={_click_type(o.kind, o.choices)}, multiple={o.multiple}"
                     + (f", metavar={metavar!r}" if metavar else "")
