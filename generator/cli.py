@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,20 @@ DEFAULT_SPEC = "spec/generations.yaml"
 DEFAULT_OUT = "generated"
 
 
+#: control characters (a terminal obeys them) and bidirectional overrides, printed escaped
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """``text`` safe for a terminal: control characters (but newline and tab) written as
+    their Python escapes (``\\x1b``), lone surrogates as ``\\udXXX``; the rest as it is."""
+    text = _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _print_errors(exc: SpecErrors) -> None:
     for error in exc.errors:
-        click.echo(str(error), err=True)
+        click.echo(shown(str(error)), err=True)
     n = len(exc.errors)
     click.echo(f"{n} problem{'s' if n != 1 else ''} found", err=True)
 
@@ -296,7 +308,7 @@ def validate(operation_id: str, spec: str | None, fmt: str, paths: tuple[str, ..
         click.echo(json.dumps({"valid": not violations, "violations": [v.as_dict() for v in violations]}, indent=2))
     else:
         for v in violations:
-            click.echo(f"{v.path or '/'}: {v.message} [{v.rule}]".encode("utf-8", "backslashreplace").decode("utf-8"))
+            click.echo(shown(f"{v.path or '/'}: {v.message} [{v.rule}]"))
         if not violations:
             click.echo(f"{name}: valid {operation_id} request")
     sys.exit(1 if violations else 0)

@@ -178,3 +178,9 @@ def test_fuzz_refuses_a_report_it_cannot_write_before_sending(tmp_path: Path) ->
     for report in ("/dev/null/report.json", str(tmp_path)):
         result = CliRunner().invoke(main, ["fuzz", "--base-url", "http://127.0.0.1:9/v1", "--auth-token", "t", "--report", report])
         assert result.exit_code == 2 and "--report" in result.stderr and "ConnectError" not in result.stderr, result.output
+
+
+def test_validate_prints_control_characters_of_the_input_escaped() -> None:
+    proc = genspec("validate", "--operation", "createGeneration", "-", stdin='{"prompt": "x", "\\u001b[2J\\u202e": 1}')
+    assert proc.returncode == 1 and "\x1b" not in proc.stdout and "\u202e" not in proc.stdout
+    assert "unknown property '\\x1b[2J\\u202e'" in proc.stdout
