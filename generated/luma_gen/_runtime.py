@@ -288,21 +288,26 @@ _PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
 
 
 def _finite(x: Any) -> bool:
-    """Whether ``x`` holds no NaN or infinite float: the fast test for a valid body (its
-    pointers are found by :func:`non_finite` only when it fails). ``x - x`` is NaN, not 0,
-    exactly for those. Raises RecursionError for a value nested too deeply."""
+    """Whether ``x`` holds no NaN or infinite float: the fast test for a body (its pointers
+    are found by :func:`non_finite` only when it fails). ``x - x`` is NaN, not 0, exactly
+    for those. Iterative: any depth."""
     t = type(x)
     if t is dict:
-        x = x.values()
-    elif t is not list:
+        stack = [x.values()]
+    elif t is list:
+        stack = [x]
+    else:
         return not isinstance(x, float) or x - x == 0.0
-    for item in x:
-        t = type(item)
-        if t in _PLAIN_SCALARS:
-            continue
-        if t is float:
-            if item - item != 0.0:
+    skip = _PLAIN_SCALARS
+    while stack:
+        for item in stack.pop():
+            t = type(item)
+            if t in skip:
+                continue
+            if t is dict:
+                stack.append(item.values())
+            elif t is list:
+                stack.append(item)
+            elif isinstance(item, float) and item - item != 0.0:
                 return False
-        elif not _finite(item):
-            return False
     return True

@@ -2693,7 +2693,8 @@ def _run(fns: Any, value: Any) -> list[Violation]:
         collect(value, "", out)
     except RecursionError:
         out.append(_V("", "nesting", "the value nests too deeply to check"))
-    out = non_finite(value) + out
+    if not _finite(value):
+        out = non_finite(value) + out
     return _dedupe(out) if len(out) > 1 else out
 
 
