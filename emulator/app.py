@@ -275,7 +275,10 @@ class Emulator:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        return error_response(404, "not_found", f"no route {request.url.path}")
+        path = request.url.path
+        outside = not path.startswith((API_PREFIX + "/", OUTPUTS_PREFIX + "/"))
+        hint = f" (the API's routes start with {API_PREFIX}: does the base URL end in {API_PREFIX}?)" if outside else ""
+        return error_response(404, "not_found", f"no route {path}{hint}")
     if exc.status_code == 405:
         allowed = (exc.headers or {}).get("Allow", "")
         return error_response(

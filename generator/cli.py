@@ -7,6 +7,8 @@ errors or unreadable input. No traceback reaches the user for bad input.
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,11 +21,37 @@ DEFAULT_SPEC = "spec/generations.yaml"
 DEFAULT_OUT = "generated"
 
 
+#: control characters (a terminal obeys them) and bidirectional overrides, printed escaped
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """``text`` safe for a terminal: control characters (but newline and tab) written as
+    their Python escapes (``\\x1b``), lone surrogates as ``\\udXXX``; the rest as it is."""
+    text = _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _print_errors(exc: SpecErrors) -> None:
     for error in exc.errors:
-        click.echo(str(error), err=True)
+        click.echo(shown(str(error)), err=True)
     n = len(exc.errors)
     click.echo(f"{n} problem{'s' if n != 1 else ''} found", err=True)
+
+
+def _spec_input(f: Any) -> Any:
+    """The spec, given either way: ``--spec SPEC`` or the argument ``SPEC`` (every command
+    takes both; :func:`_the_spec` picks the one given)."""
+    f = click.argument("spec_arg", metavar="[SPEC]", required=False, type=click.Path(dir_okay=False))(f)
+    return click.option("--spec", default=None, type=click.Path(dir_okay=False), help=f"The OpenAPI 3.1 spec, here or as the argument SPEC  [default: {DEFAULT_SPEC}]")(f)
+
+
+def _the_spec(option: str | None, argument: str | None) -> str:
+    """The spec named by ``--spec`` or the argument (the default when neither); a usage
+    error (exit 2) when both name different files."""
+    if option is not None and argument is not None and option != argument:
+        raise click.UsageError(f"two specs given ({argument} and --spec {option}); give one, as SPEC or with --spec")
+    return option or argument or DEFAULT_SPEC
 
 
 class _Main(click.Group):
@@ -57,11 +85,12 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("spec", default=DEFAULT_SPEC, type=click.Path(dir_okay=False))
-def check(spec: str) -> None:
+@_spec_input
+def check(spec: str | None, spec_arg: str | None) -> None:
     """Validate SPEC: OpenAPI 3.1 meta-schema, refs, rules, CEL, and every example."""
     from genspec.check import check as checker
 
+    spec = _the_spec(spec, spec_arg)
     try:
         checked = checker.run(spec)
     except SpecErrors as exc:
@@ -83,13 +112,14 @@ def _render_all(spec: str) -> tuple[Any, dict[str, str]]:
 
 
 @main.command()
-@click.option("--spec", default=DEFAULT_SPEC, show_default=True, type=click.Path(dir_okay=False), help="The OpenAPI 3.1 spec.")
+@_spec_input
 @click.option("--out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False), help="Folder that receives the package.")
 @click.option("--check", "check_only", is_flag=True, help="Render to a temporary folder, compare, and exit 1 naming the stale files.")
-def generate(spec: str, out: str, check_only: bool) -> None:
+def generate(spec: str | None, spec_arg: str | None, out: str, check_only: bool) -> None:
     """Check SPEC, then render the package into OUT (only changed files are rewritten)."""
     from genspec.render import render
 
+    spec = _the_spec(spec, spec_arg)
     try:
         api, files = _render_all(spec)
     except SpecErrors as exc:
@@ -230,14 +260,18 @@ def _lone_surrogate(value: Any) -> str | None:
 
 @main.command()
 @click.option("--operation", "operation_id", required=True, help="operationId whose request body to check, e.g. createGeneration.")
-@click.option("--spec", default=DEFAULT_SPEC, show_default=True, type=click.Path(dir_okay=False), help="The OpenAPI 3.1 spec.")
+@click.option("--spec", default=None, type=click.Path(dir_okay=False), help=f"The OpenAPI 3.1 spec, here or as the argument SPEC  [default: {DEFAULT_SPEC}]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-def validate(operation_id: str, spec: str, fmt: str, file: str) -> None:
+@click.argument("paths", metavar="[SPEC] FILE", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+def validate(operation_id: str, spec: str | None, fmt: str, paths: tuple[str, ...]) -> None:
     """Check the request body in FILE (JSON; - for stdin) against every rule of SPEC.
 
     Exit 0 valid, 1 invalid, 2 for usage errors or unreadable input.
     """
+    if len(paths) > 2:
+        raise click.UsageError(f"expected [SPEC] FILE, got {len(paths)} arguments")
+    spec = _the_spec(spec, paths[0] if len(paths) == 2 else None)
+    file = paths[-1]
     from genspec.check import check as checker
     from genspec.check import lint
     from genspec.load import loader
@@ -274,15 +308,26 @@ def validate(operation_id: str, spec: str, fmt: str, file: str) -> None:
         click.echo(json.dumps({"valid": not violations, "violations": [v.as_dict() for v in violations]}, indent=2))
     else:
         for v in violations:
-            click.echo(f"{v.path or '/'}: {v.message} [{v.rule}]".encode("utf-8", "backslashreplace").decode("utf-8"))
+            click.echo(shown(f"{v.path or '/'}: {v.message} [{v.rule}]"))
         if not violations:
             click.echo(f"{name}: valid {operation_id} request")
     sys.exit(1 if violations else 0)
 
 
+def _writable_file(name: str, flag: str) -> None:
+    """Exit 2 unless a file ``name`` can be written: its folder exists and is writable, and
+    it is not itself a folder."""
+    path = Path(name)
+    folder = path.parent
+    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        why = "is a folder" if path.is_dir() else f"{folder} is not a writable folder"
+        click.echo(f"{flag} {name}: cannot write there ({why}); nothing was sent", err=True)
+        sys.exit(2)
+
+
 @main.command()
 @click.option("--base-url", required=True, help="The server's API base, e.g. http://127.0.0.1:8080/v1.")
-@click.option("--spec", default=DEFAULT_SPEC, show_default=True, type=click.Path(dir_okay=False), help="The OpenAPI 3.1 spec.")
+@_spec_input
 @click.option("--operation", "operations", multiple=True, help="operationId to fuzz (repeatable; default: all).")
 @click.option("--rule", "rules", multiple=True, help="Rule id to fuzz (repeatable; default: all).")
 @click.option("--examples", default=25, show_default=True, type=click.IntRange(1), help="Requests per rule and kind (valid, near miss).")
@@ -292,7 +337,7 @@ def validate(operation_id: str, spec: str, fmt: str, file: str) -> None:
 @click.option("--allow-remote", is_flag=True, help="Allow a host other than loopback (requests may cost money).")
 @click.option("--shrink-budget", default=100, show_default=True, type=click.IntRange(0), help="Requests spent shrinking each mismatching body.")
 @click.option("--opaque-format", "opaque", multiple=True, default=("uuid",), show_default=True, help="String format naming server state; valid bodies leave it out where allowed.")
-def fuzz(base_url: str, spec: str, operations: tuple[str, ...], rules: tuple[str, ...], examples: int, seed: int | None, auth_token: str | None,
+def fuzz(base_url: str, spec: str | None, spec_arg: str | None, operations: tuple[str, ...], rules: tuple[str, ...], examples: int, seed: int | None, auth_token: str | None,
          report_file: str | None, allow_remote: bool, shrink_budget: int, opaque: tuple[str, ...]) -> None:
     """Send valid and near-miss requests drawn from SPEC to a server: valid must get 2xx and a
     response matching the spec, near misses 4xx. Exit 0 clean, 1 mismatches, 2 usage errors."""
@@ -300,6 +345,9 @@ def fuzz(base_url: str, spec: str, operations: tuple[str, ...], rules: tuple[str
     from rich.console import Console
     from rich.progress import Progress
 
+    spec = _the_spec(spec, spec_arg)
+    if report_file:  # before any request: a run is not wasted on a report it cannot write
+        _writable_file(report_file, "--report")
     err = Console(stderr=True)
     with Progress(console=err, transient=True) as bar:
 

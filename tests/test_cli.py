@@ -140,3 +140,47 @@ def test_validate_missing_file_and_invalid_utf8(tmp_path: Path) -> None:
     raw.write_bytes(b'{"prompt": "\xff"}')
     proc = genspec("validate", "--operation", "createGeneration", str(raw))
     assert proc.returncode == 2 and "not UTF-8" in proc.stderr
+
+
+def test_every_command_takes_the_spec_as_an_argument_or_with_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+    from genspec.cli import main
+
+    monkeypatch.delenv("LUMA_AGENTS_API_KEY", raising=False)
+    spec = tmp_path / "copy.yaml"
+    shutil.copy(SPEC, spec)
+    body = tmp_path / "body.json"
+    body.write_text('{"prompt": "a boat"}')
+    run = lambda *args: CliRunner().invoke(main, list(args))  # noqa: E731
+    for args in (["check", str(spec)], ["check", "--spec", str(spec)]):
+        result = run(*args)
+        assert result.exit_code == 0 and result.stdout.startswith(f"{spec}: ok"), result.output
+    for args in (["validate", "--operation", "createGeneration", str(spec), str(body)], ["validate", "--operation", "createGeneration", "--spec", str(spec), str(body)]):
+        result = run(*args)
+        assert result.exit_code == 0 and "valid createGeneration request" in result.stdout, result.output
+    monkeypatch.chdir(ROOT)  # the generated headers name the spec as given
+    for args in (["generate", "spec/generations.yaml", "--check"], ["generate", "--spec", "spec/generations.yaml", "--check"]):
+        result = run(*args)
+        assert result.exit_code == 0 and "up to date" in result.stdout, result.output
+    for args in (["fuzz", str(spec), "--base-url", "http://127.0.0.1:9/v1"], ["fuzz", "--spec", str(spec), "--base-url", "http://127.0.0.1:9/v1"]):
+        result = run(*args)  # gets as far as the token check: the spec was read
+        assert result.exit_code == 2 and "no auth token" in result.stderr, result.output
+    result = run("check", str(spec), "--spec", str(SPEC))
+    assert result.exit_code == 2 and "two specs given" in result.stderr
+    result = run("validate", "--operation", "createGeneration", str(spec), str(body), str(body))
+    assert result.exit_code == 2 and "[SPEC] FILE" in result.stderr
+
+
+def test_fuzz_refuses_a_report_it_cannot_write_before_sending(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from genspec.cli import main
+
+    for report in ("/dev/null/report.json", str(tmp_path)):
+        result = CliRunner().invoke(main, ["fuzz", "--base-url", "http://127.0.0.1:9/v1", "--auth-token", "t", "--report", report])
+        assert result.exit_code == 2 and "--report" in result.stderr and "ConnectError" not in result.stderr, result.output
+
+
+def test_validate_prints_control_characters_of_the_input_escaped() -> None:
+    proc = genspec("validate", "--operation", "createGeneration", "-", stdin='{"prompt": "x", "\\u001b[2J\\u202e": 1}')
+    assert proc.returncode == 1 and "\x1b" not in proc.stdout and "\u202e" not in proc.stdout
+    assert "unknown property '\\x1b[2J\\u202e'" in proc.stdout

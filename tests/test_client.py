@@ -183,3 +183,92 @@ def test_a_response_that_breaks_the_schema_is_reported() -> None:
 def test_unknown_response_fields_are_kept() -> None:
     c, _ = _mock_client([httpx.Response(200, json={**GEN, "new_field": 1})])
     assert c.generations.get(UUID).model_extra == {"new_field": 1}
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+@pytest.mark.parametrize("validate", [True, False])
+def test_non_finite_numbers_are_one_violation_and_nothing_is_sent(bad: float, validate: bool) -> None:
+    c, calls = _mock_client([httpx.Response(201, json=GEN)])
+    video = {"source_position": {"x_norm": bad, "y_norm": 0.0, "w_norm": 1.0, "h_norm": 1.0}}
+    with pytest.raises(errors.RequestValidationError) as info:
+        c.generations.create(prompt=PROMPT, type="video_reframe", source={"url": "https://e.com/a.mp4", "media_type": "video/mp4"}, video=video, validate=validate)
+    assert info.value.violations[0][:2] == ("/video/source_position/x_norm", "json.number")
+    assert {v.rule for v in info.value.violations} <= {"json.number", "SourcePosition.x_norm.maximum", "SourcePosition.x_norm.minimum"}
+    assert "nothing was sent" in str(info.value) and calls == []
+
+
+def test_validate_request_reports_non_finite_numbers_anywhere() -> None:
+    body = {"prompt": "x", "type": "video_reframe", "source": {"url": "https://e.com/a.mp4", "media_type": "video/mp4"},
+            "video": {"source_position": {"x_norm": float("nan"), "y_norm": 0.0, "w_norm": 1.0, "h_norm": float("inf")}}}
+    found = luma_gen.validate_request("createGeneration", body)
+    assert [(v.path, v.rule) for v in found if v.rule == "json.number"] == [("/video/source_position/x_norm", "json.number"), ("/video/source_position/h_norm", "json.number")]
+    assert {v.rule for v in found} <= {"json.number", "SourcePosition.h_norm.maximum"}  # infinity is above a maximum too
+    body["video"]["source_position"].update(x_norm=0.0, h_norm=1.0)
+    assert luma_gen.validate_request("createGeneration", body) == []
+
+
+def test_violations_that_follow_from_a_wrong_kind_of_value_are_not_shown_to_people() -> None:
+    from luma_gen._runtime import primary
+
+    found = luma_gen.validate_request("createGeneration", {"prompt": "x", "image_ref": [[{"url": "https://e.com/a.png"}]]})
+    assert {v.rule for v in found} == {"ImageRef.type", "image-ref-exactly-one-source"}  # JSON Schema's verdict, in full
+    assert [(v.path, v.rule) for v in primary(found)] == [("/image_ref/0", "ImageRef.type")]
+    body = {"prompt": "x", "type": "video_reframe", "source": {"url": "https://e.com/a.mp4", "media_type": "video/mp4"},
+            "video": {"source_position": {"x_norm": 0.0, "y_norm": 0.0, "w_norm": 1.0, "h_norm": float("inf")}}}
+    found = luma_gen.validate_request("createGeneration", body)
+    assert len(found) == 2 and [(v.path, v.rule) for v in primary(found)] == [("/video/source_position/h_norm", "json.number")]
+
+
+def test_every_violation_of_a_400_is_on_the_exception(client: Client) -> None:
+    with pytest.raises(errors.BadRequestError) as info:
+        client.generations.create(prompt=PROMPT, type="video", video={"loop": True, "duration": "10s", "exr_export": True}, validate=False)
+    rules = {v.rule for v in info.value.violations}
+    assert {"video-loop-not-with-10s", "video-exr-export-requires-hdr"} <= rules
+    assert all(isinstance(v, luma_gen.Violation) and v.path.startswith("/video") for v in info.value.violations)
+    assert all(v.rule in str(info.value) for v in info.value.violations)
+    assert errors.violations_of({"error": {"violations": [{"path": "/a", "rule": "r", "message": "m"}, "junk"]}}) == [luma_gen.Violation("/a", "r", "m")]
+    assert errors.violations_of("text") == [] and errors.violations_of({"error": {"violations": 3}}) == []
+
+
+def test_a_token_with_spaces_is_sent_as_given_and_one_a_header_cannot_carry_is_refused() -> None:
+    calls: list[httpx.Request] = []
+    http = httpx.Client(transport=httpx.MockTransport(lambda request: calls.append(request) or httpx.Response(200, json=GEN)))
+    Client(auth_token="My Auth Token\n", base_url="http://api.test/v1", http_client=http).generations.get(UUID)
+    assert calls[0].headers["authorization"] == "Bearer My Auth Token"
+    for bad, shown in (("My\tToken", "'\\t'"), ("tok\x1b[2Jen", "'\\x1b'"), ("tökén", "'ö'")):
+        with pytest.raises(errors.InvalidAuthTokenError) as info:
+            Client(auth_token=bad, base_url="http://api.test/v1")
+        assert shown in str(info.value) and "no auth token" not in str(info.value)
+        assert isinstance(info.value, errors.MissingAuthTokenError)
+
+
+def test_a_404_with_a_base_url_missing_the_prefix_says_so() -> None:
+    not_found = httpx.Response(404, json={"error": {"type": "not_found", "message": "Not Found"}})
+    for base, hinted in (("http://api.test", True), ("http://api.test/v1", False), ("http://api.test/v1/", False)):
+        http = httpx.Client(transport=httpx.MockTransport(lambda request: not_found))
+        with pytest.raises(errors.NotFoundError) as info:
+            Client(auth_token="t", base_url=base, http_client=http).generations.get(UUID)
+        assert ("lacks /v1" in str(info.value)) is hinted, str(info.value)
+        assert str(info.value).startswith("404: Not Found")
+
+
+def test_each_retry_is_logged_with_its_wait_and_why(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr("luma_gen._client_base.time.sleep", lambda s: None)
+    caplog.set_level(logging.INFO, logger="luma_gen")
+    c, _ = _mock_client([httpx.Response(429, headers={"Retry-After": "3"}, json={"error": {"message": "slow down"}}), httpx.Response(201, json=GEN)])
+    c.generations.create(prompt=PROMPT)
+    [record] = [r for r in caplog.records if r.levelno == logging.INFO]
+    assert "waiting 3.0 s before retry 1 of 2" in record.getMessage()
+    assert "429 Too Many Requests" in record.getMessage() and "Retry-After" in record.getMessage()
+
+
+def test_seconds_and_retries_must_be_finite_and_not_negative(client: Client) -> None:
+    for bad in (float("nan"), float("inf"), -1, 0):
+        with pytest.raises(ValueError, match="timeout must be a finite number of seconds"):
+            Client(auth_token="t", timeout=bad)
+        with pytest.raises(ValueError, match="poll_interval must be"):
+            client.generations.wait(UUID, poll_interval=bad)
+    with pytest.raises(ValueError, match="max_retries must be an integer >= 0"):
+        Client(auth_token="t", max_retries=-1)
+    with pytest.raises(ValueError, match="timeout must be"):
+        client.generations.wait(UUID, timeout=float("nan"))

@@ -600,3 +600,12 @@ def test_official_sdk_retries_a_forced_429(emulator_url: str, emulator_token: st
     client = luma_agents.Luma(auth_token=emulator_token, base_url=emulator_url, max_retries=2)
     gen = client.generations.create(prompt=f"[[http:429x1]] {uuid.uuid4()}")
     assert gen.state == "queued"
+
+
+def test_a_route_outside_the_prefix_hints_at_the_base_url(emulator) -> None:
+    import httpx
+
+    outside = httpx.post(emulator.root + "/generations", json={"prompt": "x"}, headers={"Authorization": "Bearer t"})
+    inside = httpx.get(emulator.url + "/nope", headers={"Authorization": "Bearer t"})
+    assert outside.status_code == 404 and "does the base URL end in /v1?" in outside.json()["error"]["message"]
+    assert inside.status_code == 404 and "base URL" not in inside.json()["error"]["message"]

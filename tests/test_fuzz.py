@@ -134,5 +134,49 @@ def test_unknown_names_and_unreachable_servers_exit_2() -> None:
     assert code == 2 and "is not an operationId" in err
     code, _, err = run("--base-url", "http://127.0.0.1:9/v1", "--rule", "no-such-rule")
     assert code == 2 and "is not a rule" in err
-    code, _, err = run("--base-url", "http://127.0.0.1:9/v1", "--examples", "1", "--rule", "model-fits-video-types")
+    code, _, err = run("--base-url", "http://127.0.0.1:9/v1", "--auth-token", "t", "--examples", "1", "--rule", "model-fits-video-types")
     assert code == 2 and "ConnectError" in err
+
+
+def test_no_auth_token_is_a_usage_error_and_nothing_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    class Counting(_AcceptEverything):
+        def do_POST(self) -> None:  # noqa: N802
+            seen.append(self.path)
+            self._answer(201)
+
+    monkeypatch.delenv("LUMA_AGENTS_API_KEY", raising=False)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        code, out, err = run("--base-url", f"http://127.0.0.1:{server.server_address[1]}/v1", "--examples", "1", "--rule", "model-fits-video-types")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 2 and "no auth token" in err and "--auth-token" in err and "LUMA_AGENTS_API_KEY" in err
+    assert seen == [] and "mismatch" not in out
+
+
+def test_the_report_prints_outside_text_as_it_is() -> None:
+    from rich.console import Console
+
+    report = fuzz.Report(base_url="http://127.0.0.1:9/[v1]", seed=1, examples=1, rows=[fuzz.Row("op", "r", mismatches=1)])
+    report.mismatches.append(fuzz.Mismatch("op", "r", "valid", "2xx", 400, "answered 400: [bold]no[/bold] \x1b[2J", {"a": 1}, description="was [x], became [y]"))
+    console = Console(width=300, record=True, color_system=None)
+    fuzz.print_report(report, console)
+    text = console.export_text()
+    assert "http://127.0.0.1:9/[v1]" in text and "answered 400: [bold]no[/bold] \\x1b[2J" in text and "was [x], became [y]" in text
+
+
+def test_a_base_url_without_the_servers_path_is_named_in_the_404_mismatch(emulator, emulator_token: str) -> None:
+    code, out, _ = run("--base-url", emulator.root, "--auth-token", emulator_token, "--examples", "1", "--seed", "1",
+                       "--operation", "createGeneration", "--rule", "model-fits-video-types", "--shrink-budget", "0")
+    assert code == 1 and "answered 404 (the base URL lacks /v1" in " ".join(out.split())
+
+
+def test_a_token_the_server_refuses_stops_the_run(emulator_url: str) -> None:
+    code, out, err = run("--base-url", emulator_url, "--auth-token", "My Auth Token!", "--examples", "2", "--seed", "1", "--rule", "model-fits-video-types")
+    assert code == 2 and "refused the auth token (401" in err and "--auth-token" in err and "MISMATCH" not in out
+    code, _, err = run("--base-url", emulator_url, "--auth-token", "a\tb", "--examples", "1")
+    assert code == 2 and "'\\t'" in err

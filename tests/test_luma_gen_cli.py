@@ -90,3 +90,139 @@ def test_get_prints_the_generation_and_help_works_everywhere(cli) -> None:
     for args in ((), ("generations",), ("generations", "create"), ("generations", "get"), ("completion",)):
         assert cli(*args, "--help").returncode == 0
     assert "_LUMA_GEN_COMPLETE" in cli("completion", "bash").stdout
+
+
+REFRAME = ("generations", "create", "--prompt", "x", "--type", "video_reframe", "--source", "{url: 'https://e.com/a.mp4', media_type: video/mp4}",
+           "--video.source-position", "{x_norm: 0, y_norm: 0, w_norm: 1, h_norm: 1}")
+
+
+@pytest.mark.parametrize("extra", [(), ("--no-validate",)])
+@pytest.mark.parametrize("bad", ["nan", "inf", "-Infinity"])
+def test_a_non_finite_number_is_one_violation_and_nothing_is_sent(cli, bad: str, extra: tuple) -> None:
+    proc = cli(*REFRAME, f"--video.source-position.x-norm={bad}", *extra, "--base-url", "http://127.0.0.1:9/v1")
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("/video/source_position/x_norm: must be a finite number") and lines[0].endswith("[json.number]")
+    assert lines[1] == "createGeneration: 1 rule broken; nothing was sent"
+
+
+def test_pretty_prints_server_text_as_it_is_whole_and_unpadded(cli) -> None:
+    from luma_emulator.markers import marker_for
+
+    created = json.loads(cli("generations", "create", "--prompt", f"x {marker_for('content_moderated')}", "--format", "json").stdout)
+    failed = cli("generations", "get", created["id"], "--wait", "--poll-interval", "0.05")
+    assert failed.returncode == 1 and "[[fail:...]]" in failed.stderr
+    pretty = cli("generations", "get", created["id"]).stdout
+    assert "(forced by the prompt's [[fail:...]] marker)" in pretty
+    done = json.loads(cli("generations", "create", "--prompt", "x", "--wait", "--poll-interval", "0.05", "--format", "json").stdout)
+    pretty = cli("generations", "get", done["id"]).stdout
+    key, value = pretty.splitlines()[-1].split(None, 1)  # the URL whole, on one line (it is signed anew per GET)
+    assert key == "output" and json.loads(value)[0]["url"].split("?")[0] == done["output"][0]["url"].split("?")[0]
+    assert len(json.loads(value)[0]["url"]) > 100
+    assert all(line == line.rstrip() for line in pretty.splitlines())
+
+
+def test_pretty_escapes_control_characters_and_reads_no_markup(capsys: pytest.CaptureFixture) -> None:
+    from luma_gen._cli_base import dump
+
+    dump({"reason": "[bold]x[/bold] \x1b[2J\u202e", "n": None, "long": "u" * 300}, "pretty")
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "reason  [bold]x[/bold] \\x1b[2J\\u202e"
+    assert out.splitlines()[1] == "n       null" and out.splitlines()[2] == "long    " + "u" * 300
+
+
+def test_download_to_a_place_that_is_not_a_folder_is_refused_before_sending(cli, tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    cases = ["/dev/null/x", str(_png(tmp_path / "f.png")), str(_png(tmp_path / "g.png") / "sub")]
+    if os.geteuid() != 0:
+        cases.append(str(locked / "out"))
+    for dest in cases:
+        proc = cli("generations", "create", "--prompt", "x", "--download", dest, "--base-url", "http://127.0.0.1:9/v1", "--max-retries", "0")
+        assert proc.returncode == 2, (dest, proc.stderr)
+        assert "--download" in proc.stderr and "cannot reach" not in proc.stderr, proc.stderr
+    proc = cli("generations", "create", "--prompt", "x", "--download", str(tmp_path / "new" / "deeper"), "--poll-interval", "0.05")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_every_violation_of_a_400_is_printed(cli) -> None:
+    proc = cli("generations", "create", "--prompt", "x", "--no-validate", "--type", "video", "--video.duration", "10s", "--video.loop", "--video.exr-export")
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    assert "/video/duration: loop is not supported with duration=10s [video-loop-not-with-10s]" in lines
+    assert any(line.endswith("[video-exr-export-requires-hdr]") for line in lines)
+    assert lines[-1] == f"error: 400: the server rejected the request: {len(lines) - 1} rules broken" and "more)" not in proc.stderr
+
+
+def test_a_token_is_judged_for_what_it_is(cli) -> None:
+    spaced = cli("generations", "create", "--prompt", "x", "--auth-token", "My Auth Token")
+    assert "no auth token" not in spaced.stderr and "Traceback" not in spaced.stderr
+    tabbed = cli("generations", "create", "--prompt", "x", "--auth-token", "My\tToken")
+    assert tabbed.returncode == 2 and "'\\t'" in tabbed.stderr and "no auth token" not in tabbed.stderr
+
+
+def test_an_expired_wait_names_the_option_and_the_command_to_poll(cli) -> None:
+    created = json.loads(cli("generations", "create", "--prompt", "x [[hold:queued]]", "--format", "json").stdout)
+    proc = cli("generations", "get", created["id"], "--wait", "--wait-timeout", "0.2", "--poll-interval", "0.05")
+    assert proc.returncode == 1
+    assert "--wait-timeout" in proc.stderr and "timeout=" not in proc.stderr
+    assert f"luma-gen generations get {created['id']} --wait" in proc.stderr
+
+
+def test_a_base_url_without_the_prefix_gets_a_hint(cli, emulator) -> None:
+    proc = cli("generations", "create", "--prompt", "x", "--base-url", emulator.root)
+    assert proc.returncode == 1 and proc.stderr.startswith("error: 404") and "/v1" in proc.stderr
+
+
+def test_a_list_given_to_a_repeatable_flag_is_its_items_and_a_wrong_type_is_one_violation(cli) -> None:
+    listed = cli("generations", "create", "--prompt", "x", "--image-ref", '[{"url": "https://e.com/a.png"}, {"url": "https://e.com/b.png"}]',
+                 "--image-ref", "https://e.com/c.png", "--base-url", "http://127.0.0.1:9/v1", "--max-retries", "0")
+    assert listed.returncode == 1 and "cannot reach" in listed.stderr  # valid, so it was sent
+    proc = cli("generations", "create", "--prompt", "x", "--image-ref", '[[{"url": "https://e.com/a.png"}]]')
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == ["/image_ref/0: must be an object [ImageRef.type]", "createGeneration: 1 rule broken; nothing was sent"]
+
+
+def test_json_keeps_the_nulls_the_server_returned(cli) -> None:
+    proc = cli("generations", "create", "--prompt", "x", "--format", "json")
+    result = json.loads(proc.stdout)
+    assert "failure_code" in result and result["failure_code"] is None and result["failure_reason"] is None
+    again = yaml.safe_load(cli("generations", "get", result["id"], "--format", "yaml").stdout)
+    assert "failure_reason" in again and again["failure_reason"] is None
+
+
+def test_a_retry_says_how_long_it_waits_and_why(cli) -> None:
+    proc = cli("generations", "create", "--prompt", "x [[http:429x1]]", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    [line] = [line for line in proc.stderr.splitlines() if line.startswith("waiting")]
+    assert "before retry 1 of 2" in line and "429" in line and "Retry-After" in line
+
+
+def test_help_lists_every_allowed_value_in_whole_sentences() -> None:
+    import click
+    from luma_gen.cli import main
+
+    def commands(group: click.Group, path: tuple = ()):
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                yield from commands(command, path + (name,))
+            else:
+                yield path + (name,), command
+
+    checked = 0
+    for path, command in commands(main):
+        with click.Context(command, info_name=" ".join(path)) as ctx:
+            text = " ".join(command.get_help(ctx).split())
+        assert "..." not in text, path
+        for param in command.params:
+            if isinstance(param.type, click.Choice):
+                checked += 1
+                assert all(str(choice) in text for choice in param.type.choices), (path, param.name)
+    assert checked >= 5
+
+
+@pytest.mark.parametrize("option", ["--poll-interval", "--wait-timeout", "--timeout", "--max-retries"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_numbers_of_seconds_and_retries_are_checked_as_they_are_read(cli, option: str, value: str) -> None:
+    proc = cli("generations", "create", "--prompt", "x", "--wait", option, value, "--base-url", "http://127.0.0.1:9/v1")
+    assert proc.returncode == 2 and f"Invalid value for '{option}'" in proc.stderr and "Traceback" not in proc.stderr

@@ -28,6 +28,11 @@ def shop(tmp_path_factory: pytest.TempPathFactory):
                        {"name": "reason", "in": "query", "schema": {"type": "string", "maxLength": 20}}],
         "responses": {"200": {"description": "cancelled", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}}},
     }}
+    doc["components"]["schemas"]["OrderRequest"]["properties"]["binding"] = {
+        "type": "string", "enum": ["paperback", "hardcover", "spiral", "leather", "cloth", "board", "digital"],
+        "description": "The binding. Paperback is the default; hardcover costs more, and leather takes a week longer than the other bindings to bind. "
+                       "Cloth and board are for children's books. Digital copies are sent by email within the hour and are never bound. "
+                       "Spiral suits cookbooks that must lie flat on the counter while you cook from them."}
     folder = tmp_path_factory.mktemp("shop2")
     spec = folder / "bookshop-plus.yaml"
     spec.write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -81,3 +86,28 @@ def test_the_cli_has_a_command_per_operation(shop, monkeypatch: pytest.MonkeyPat
     result = runner.invoke(cli.main, ["orders", "create", "--customer", "ann", "--lines", '{isbn: "9780306406157", qty: 1}', "--shipping", "pickup"], env={"SHOP_TOKEN": "k"})
     assert result.exit_code == 1
     assert "[pickup-needs-store]" in result.output
+
+
+def test_the_cli_lists_many_choices_in_whole_sentences_and_takes_a_list_for_a_repeatable_flag(shop) -> None:
+    cli = submodule(shop, "cli")
+    text = " ".join(CliRunner().invoke(cli.main, ["orders", "create", "--help"]).output.split())
+    assert "One of: paperback, hardcover, spiral, leather, cloth, board, digital." in text
+    assert "leather takes a week longer than the other bindings to bind." in text and "..." not in text
+    assert "lie flat on the counter" not in text  # over 300 characters: whole sentences dropped, none cut
+    sent: list[httpx.Request] = []
+    client_mod = submodule(shop, "client")
+    real = client_mod.Client
+
+    def recording(**kw):
+        kw["http_client"] = httpx.Client(transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(201, json=ORDER)))
+        return real(**kw)
+
+    cli.Client = recording
+    try:
+        result = CliRunner().invoke(cli.main, ["orders", "create", "--customer", "ann", "--format", "json", "--lines",
+                                               "[{isbn: '9780306406157', qty: 1}, {isbn: '9780306406157', qty: 2}]", "--lines", "{isbn: '9780306406157', qty: 3}"],
+                                    env={"SHOP_TOKEN": "k"})
+    finally:
+        cli.Client = real
+    assert result.exit_code == 0, result.output
+    assert [line["qty"] for line in json.loads(sent[0].content)["lines"]] == [1, 2, 3]

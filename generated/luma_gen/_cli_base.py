@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import mimetypes
+import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -22,6 +25,48 @@ import filetype
 import yaml
 
 from . import errors
+from ._runtime import primary
+
+#: characters printed escaped wherever outside text (server messages, file names, values) is
+#: shown: C0 and C1 control characters (a terminal obeys them), bidirectional overrides and isolates
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def shown(text: Any) -> str:
+    """``text`` (made a string) safe to print: every control character written as its Python
+    escape (``\\n``, ``\\x1b``, ``\\u202e``), everything else as it is."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+class Seconds(click.ParamType):
+    """A finite number of seconds, above 0 (or from 0 with ``zero=True``); NaN, infinity and
+    negative values are usage errors (exit 2) instead of a crash while waiting."""
+
+    name = "seconds"
+
+    def __init__(self, zero: bool = False):
+        self.zero = zero
+
+    def get_metavar(self, param: Any, ctx: Any = None) -> str:
+        return "SECONDS"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{shown(value)!r} is not a number of seconds", param, ctx)
+        if (
+            number != number
+            or number in (float("inf"), float("-inf"))
+            or number < 0
+            or (number == 0 and not self.zero)
+        ):
+            self.fail(
+                f"{shown(value)} is not a finite number of seconds {'>= 0' if self.zero else '> 0'}",
+                param,
+                ctx,
+            )
+        return number
 
 
 def sniff(path: Path, head: bytes) -> str:
@@ -31,7 +76,7 @@ def sniff(path: Path, head: bytes) -> str:
     if guessed:
         return guessed
     raise click.BadParameter(
-        f"cannot tell the MIME type of {path}; give an object with the data and its MIME type instead"
+        f"cannot tell the MIME type of {shown(path)}; give an object with the data and its MIME type instead"
     )
 
 
@@ -101,7 +146,9 @@ def _read_file(name: str, data_key: str, mime_key: str, where: str) -> dict[str,
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise click.BadParameter(f"{where}: cannot read {path}: {exc.strerror or exc}") from None
+        raise click.BadParameter(
+            f"{where}: cannot read {shown(path)}: {exc.strerror or exc}"
+        ) from None
     return {data_key: base64.b64encode(raw).decode("ascii"), mime_key: sniff(path, raw[:262])}
 
 
@@ -128,23 +175,75 @@ def apply_file_refs(
 
 
 def dump(value: Any, fmt: str) -> None:
-    """Print a result as json, yaml or pretty (a rich table)."""
+    """Print a result as json, yaml or pretty: what the server returned, nulls included
+    (a field the response left out stays out).
+
+    ``pretty`` is one ``key  value`` line per top-level field, the value never cut or wrapped
+    (a URL stays whole to copy) and no line padded; strings are printed as they are, other
+    values as JSON, control characters escaped, nothing read as markup.
+    """
     data = (
-        value.model_dump(mode="json", exclude_none=True) if hasattr(value, "model_dump") else value
+        value.model_dump(mode="json", exclude_unset=True) if hasattr(value, "model_dump") else value
     )
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
     elif fmt == "yaml":
         click.echo(yaml.safe_dump(data, sort_keys=False).rstrip())
     else:
-        from rich.console import Console
-        from rich.table import Table
+        rows = [
+            (
+                shown(key),
+                shown(item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)),
+            )
+            for key, item in (data.items() if isinstance(data, dict) else [("value", data)])
+        ]
+        width = max((len(key) for key, _ in rows), default=0)
+        for key, item in rows:
+            click.echo(
+                click.style(key, bold=True) + (" " * (width - len(key) + 2) + item if item else "")
+            )
 
-        table = Table(show_header=False, box=None)
-        for key, item in data.items() if isinstance(data, dict) else [("value", data)]:
-            shown = json.dumps(item) if isinstance(item, (dict, list)) else str(item)
-            table.add_row(f"[bold]{key}[/bold]", shown)
-        Console().print(table)
+
+def writable_folder(text: str, flag: str) -> None:
+    """Refuse (``click.BadParameter``, exit 2) a destination folder that cannot be written:
+    checked before a request is sent, so a paid job is never made for a place it cannot be
+    saved. A folder that does not exist yet is fine if its nearest existing parent is a
+    writable folder (it is created when the outputs are saved)."""
+    path = Path(text).expanduser()
+    probe = path
+    try:
+        while not probe.exists() and probe.parent != probe:
+            probe = probe.parent
+        is_dir = probe.is_dir()
+    except OSError as exc:
+        raise click.BadParameter(
+            f"{shown(text)}: cannot look at {shown(probe)}: {exc.strerror or exc}; nothing was sent",
+            param_hint=flag,
+        ) from None
+    if not is_dir:
+        raise click.BadParameter(
+            f"{shown(text)}: {shown(probe)} is not a folder; nothing was sent", param_hint=flag
+        )
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise click.BadParameter(
+            f"{shown(text)}: cannot write into {shown(probe)} (permission denied); nothing was sent",
+            param_hint=flag,
+        )
+
+
+class _Echo(logging.Handler):
+    """Prints the client's INFO records (its retries: how long, and why) on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(shown(record.getMessage()), err=True)
+
+
+def show_retries(logger_name: str) -> None:
+    """Print the client's retry notices (logged at INFO on ``logger_name``) on stderr, once."""
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(h, _Echo) for h in logger.handlers):
+        logger.addHandler(_Echo(logging.INFO))
+        logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
 
 
 class Progress:
@@ -156,22 +255,27 @@ class Progress:
         self.start = time.monotonic()
         self.last: Any = None
         self._status: Any = None
+        self._escape: Callable[[str], str] = str
 
     def __enter__(self) -> "Progress":
         if sys.stderr.isatty():
             from rich.console import Console
 
-            self._status = Console(stderr=True).status(f"{self.label}: submitting")
+            from rich.markup import escape
+
+            self._escape = escape
+            self._status = Console(stderr=True).status(escape(f"{shown(self.label)}: submitting"))
             self._status.__enter__()
         return self
 
     def update(self, job: Any) -> None:
         state = self.state_of(job)
         elapsed = time.monotonic() - self.start
+        line = f"{shown(self.label)}: {shown(state)} ({elapsed:.1f} s)"
         if self._status is not None:
-            self._status.update(f"{self.label}: {state} ({elapsed:.1f} s)")
+            self._status.update(self._escape(line))
         elif state != self.last:
-            click.echo(f"{self.label}: {state} ({elapsed:.1f} s)", err=True)
+            click.echo(line, err=True)
         self.last = state
 
     def __exit__(self, *exc: Any) -> None:
@@ -179,30 +283,72 @@ class Progress:
             self._status.__exit__(*exc)
 
 
-def run(action: Callable[[], Any], env_token: str) -> Any:
-    """Run ``action``; turn every client error into one line on stderr and an exit code."""
+def _violations(violations: list[Any]) -> int:
+    """Print each violation people need (:func:`primary`: none that follows from a value of
+    the wrong kind) on a line; return how many."""
+    shown_ones = primary(violations)
+    for v in shown_ones:
+        click.echo(shown(f"{v.path or '/'}: {v.message} [{v.rule}]"), err=True)
+    return len(shown_ones)
+
+
+def run(action: Callable[[], Any], env_token: str, poll: str = "") -> Any:
+    """Run ``action``; turn every client error into lines on stderr and an exit code.
+
+    Every broken rule gets a line (found here, or listed by the server's 400), then one
+    ``error:`` line; hints name this CLI's options (``poll`` is the command that polls a job
+    later, ``{id}`` standing for its id).
+    Outside text is printed escaped (:func:`shown`).
+    """
     try:
         return action()
     except errors.RequestValidationError as exc:
-        for v in exc.violations:
-            click.echo(f"{v.path or '/'}: {v.message} [{v.rule}]", err=True)
-        n = len(exc.violations)
+        n = _violations(exc.violations)
         click.echo(
             f"{exc.operation_id}: {n} rule{'s' if n != 1 else ''} broken; nothing was sent",
             err=True,
         )
         sys.exit(1)
+    except errors.InvalidAuthTokenError as exc:
+        click.echo(f"error: {shown(exc.message)} (--auth-token or {env_token})", err=True)
+        sys.exit(2)
     except errors.MissingAuthTokenError:
         click.echo(f"error: no auth token (pass --auth-token or set {env_token})", err=True)
         sys.exit(2)
-    except errors.JobFailedError as exc:
-        click.echo(f"error: {exc.message}", err=True)
+    except errors.WaitTimeoutError as exc:
+        again = poll.replace("{id}", str(exc.job_id)) if poll else "later"
+        click.echo(f"error: {shown(exc.hint_for('--wait-timeout', again))}", err=True)
+        sys.exit(1)
+    except errors.APITimeoutError as exc:
+        click.echo(
+            f"error: request to {shown(exc.target)} timed out ({shown(exc.reason)}); raise --timeout or retry later",
+            err=True,
+        )
+        sys.exit(1)
+    except errors.APIConnectionError as exc:
+        click.echo(
+            f"error: cannot reach {shown(exc.target)}: {shown(exc.reason)} (is the server running? check --base-url)",
+            err=True,
+        )
+        sys.exit(1)
+    except errors.APIStatusError as exc:
+        n = _violations(exc.violations)
+        if n:
+            click.echo(
+                f"error: {exc.status_code}: the server rejected the request: {n} rule{'s' if n != 1 else ''} broken",
+                err=True,
+            )
+        else:
+            click.echo(f"error: {shown(exc.message)}", err=True)
         sys.exit(1)
     except errors.APIError as exc:
-        click.echo(f"error: {exc.message}", err=True)
+        click.echo(f"error: {shown(exc.message)}", err=True)
         sys.exit(1)
     except OSError as exc:
-        click.echo(f"error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}", err=True)
+        click.echo(
+            f"error: {shown(exc.strerror or exc)}: {shown(getattr(exc, 'filename', '') or '')}",
+            err=True,
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

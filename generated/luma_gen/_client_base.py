@@ -23,6 +23,7 @@ import httpx
 import pydantic
 
 from . import errors
+from ._runtime import non_finite
 from .validators import validate_params, validate_request
 
 log = logging.getLogger(__name__.rsplit(".", 1)[0])
@@ -63,6 +64,23 @@ class JobSpec:
     error: type
 
 
+def seconds(name: str, value: Any, zero: bool = False) -> float:
+    """``value`` as a finite number of seconds above 0 (from 0 with ``zero``); raises
+    ``ValueError`` naming the argument ``name`` otherwise (NaN, infinity, negative)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value != value
+        or value in (float("inf"), float("-inf"))
+        or value < 0
+        or (value == 0 and not zero)
+    ):
+        raise ValueError(
+            f"{name} must be a finite number of seconds {'>= 0' if zero else '> 0'}, not {value!r}"
+        )
+    return float(value)
+
+
 def compact(values: dict[str, Any]) -> dict[str, Any]:
     """Drop the keyword arguments left at None (they are not sent)."""
     return {k: v for k, v in values.items() if v is not None}
@@ -85,7 +103,10 @@ class BaseClient:
 
     ``auth_token`` falls back to the environment variable ``env_token``; ``base_url`` to
     ``env_base_url`` and then to ``default_base_url``. ``timeout`` is in seconds.
-    Raises :class:`~.errors.MissingAuthTokenError` when no token is found.
+    Raises :class:`~.errors.MissingAuthTokenError` when no token is found, and its subclass
+    :class:`~.errors.InvalidAuthTokenError` for a token with a character an HTTP header
+    cannot carry (a control character, non-ASCII). Spaces inside a token are sent as given,
+    as the official SDK does; leading and trailing whitespace (a pasted newline) is dropped.
     """
 
     def __init__(
@@ -105,13 +126,17 @@ class BaseClient:
             raise errors.MissingAuthTokenError(
                 f"no auth token: pass auth_token=... or set {env_token}"
             )
-        if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
-            raise errors.MissingAuthTokenError(
-                "the auth token contains whitespace or control characters; copy it again"
+        bad = next((ch for ch in token if not " " <= ch <= "~"), None)
+        if bad is not None:
+            raise errors.InvalidAuthTokenError(
+                f"the auth token contains {bad!r}, which an HTTP header cannot carry (printable ASCII only); copy it again"
             )
         self._auth_token = token
         self.base_url = (base_url or os.environ.get(env_base_url) or default_base_url).rstrip("/")
-        self.timeout = timeout
+        self.default_base_url = default_base_url
+        self.timeout = seconds("timeout", timeout)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an integer >= 0, not {max_retries!r}")
         self.max_retries = max_retries
         self._default_headers = dict(default_headers or {})
 
@@ -137,8 +162,10 @@ class BaseClient:
             found = validate_params(op.operation_id, as_text) + (
                 validate_request(op.operation_id, body) if op.has_body else []
             )
-            if found:
-                raise errors.RequestValidationError(op.operation_id, found)
+        else:  # JSON cannot carry NaN or Infinity, checked or not
+            found = non_finite(body) if op.has_body else []
+        if found:
+            raise errors.RequestValidationError(op.operation_id, found)
         path, query = op.path, {}
         for key, value in given.items():
             if "{" + key + "}" not in op.path:
@@ -170,7 +197,23 @@ class BaseClient:
                     f"{op.operation_id}: {response.status_code} response does not match the spec at {where}: {first.get('msg', 'invalid')}",
                     body=body,
                 ) from None
-        raise errors.status_error(response.status_code, body, response.headers)
+        error = errors.status_error(response.status_code, body, response.headers)
+        if response.status_code == 404:
+            hint = self._prefix_hint()
+            if (
+                hint and urlsplit(self.default_base_url).path.rstrip("/") not in error.message
+            ):  # the server's own hint
+                error.message = f"{error.message} ({hint})"
+                error.args = (error.message,)
+        raise error
+
+    def _prefix_hint(self) -> str:
+        """Why every path may be missing: ``base_url`` lacks the path prefix of the default
+        base URL (``/v1``); empty when it has it."""
+        prefix = urlsplit(self.default_base_url).path.rstrip("/")
+        if not prefix or urlsplit(self.base_url).path.rstrip("/").endswith(prefix):
+            return ""
+        return f"the base URL {self.base_url} lacks {prefix}: the API's paths start below it, as in {self.default_base_url}"
 
     @staticmethod
     def _should_retry(response: httpx.Response) -> bool:
@@ -183,6 +226,16 @@ class BaseClient:
     @staticmethod
     def _retry_delay(attempt: int, response: httpx.Response | None) -> float:
         """Seconds to wait before retry number ``attempt + 1`` (Retry-After wins if sane)."""
+        asked = BaseClient._retry_after(response)
+        if asked is not None:
+            return asked
+        delay = min(INITIAL_RETRY_DELAY * (2.0**attempt), MAX_RETRY_DELAY)
+        return delay * (1 - 0.25 * random.random())
+
+    @staticmethod
+    def _retry_after(response: httpx.Response | None) -> float | None:
+        """The wait in seconds a response's ``retry-after-ms`` or ``Retry-After`` asks for, if
+        given and between 0 and :data:`MAX_RETRY_AFTER`; else None."""
         if response is not None:
             value = response.headers.get("retry-after-ms")
             if value is not None:
@@ -201,8 +254,7 @@ class BaseClient:
                     seconds = (parsed.timestamp() - time.time()) if parsed is not None else -1.0
                 if 0 <= seconds <= MAX_RETRY_AFTER:
                     return seconds
-        delay = min(INITIAL_RETRY_DELAY * (2.0**attempt), MAX_RETRY_DELAY)
-        return delay * (1 - 0.25 * random.random())
+        return None
 
     def _next_delay(
         self,
@@ -215,31 +267,41 @@ class BaseClient:
         """Seconds to wait before retrying, or None when ``outcome`` (a response) is final.
 
         Raises the connection or timeout error when a transport failure is out of retries.
+        Each retry is logged at INFO on the package's logger: how long it waits, and why.
         """
         if isinstance(outcome, Exception):
             if attempt >= retries:
                 raise _error_for(outcome, url) from None
             delay = self._retry_delay(attempt, None)
+            why = f"{type(outcome).__name__}: {outcome}" if str(outcome) else type(outcome).__name__
         else:
             log.debug("%s %s -> %s", op.method.upper(), url, outcome.status_code)
             if attempt >= retries or not self._should_retry(outcome):
                 return None
             delay = self._retry_delay(attempt, outcome)
+            why = f"the server answered {outcome.status_code} {outcome.reason_phrase}".rstrip()
+            if self._retry_after(outcome) is not None:
+                why += " and asked to wait (Retry-After)"
         log.info(
-            "retrying %s %s in %.2f s (attempt %d of %d)",
-            op.method.upper(),
-            url,
+            "waiting %.1f s before retry %d of %d of %s %s: %s",
             delay,
             attempt + 1,
             retries,
+            op.method.upper(),
+            url,
+            why,
         )
         return delay
 
     def _retries(self, max_retries: int | None) -> int:
+        if max_retries is not None and (
+            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
+        ):
+            raise ValueError(f"max_retries must be an integer >= 0, not {max_retries!r}")
         return self.max_retries if max_retries is None else max_retries
 
     def _timeout(self, timeout: float | None) -> float:
-        return self.timeout if timeout is None else timeout
+        return self.timeout if timeout is None else seconds("timeout", timeout)
 
 
 def _error_for(exc: Exception, url: str) -> errors.APIConnectionError:
@@ -247,10 +309,15 @@ def _error_for(exc: Exception, url: str) -> errors.APIConnectionError:
     target = f"{where.scheme}://{where.netloc}"
     if isinstance(exc, httpx.TimeoutException):
         return errors.APITimeoutError(
-            f"request to {target} timed out ({type(exc).__name__}); raise timeout=... or retry later"
+            f"request to {target} timed out ({type(exc).__name__}); raise timeout=... or retry later",
+            target=target,
+            reason=type(exc).__name__,
         )
+    reason = str(exc) or type(exc).__name__
     return errors.APIConnectionError(
-        f"cannot reach {target}: {exc or type(exc).__name__} (is the server running? check base_url)"
+        f"cannot reach {target}: {reason} (is the server running? check base_url)",
+        target=target,
+        reason=reason,
     )
 
 
@@ -420,9 +487,12 @@ def wait_sync(
 ) -> Any:
     """Poll ``get(job_id)`` every ``poll_interval`` s until a final state or ``timeout`` s.
 
-    Returns the succeeded job; raises the job's FailedError or WaitTimeoutError.
+    Returns the succeeded job; raises the job's FailedError or WaitTimeoutError, and
+    ``ValueError`` for a ``poll_interval`` or ``timeout`` that is not a finite number of
+    seconds (above 0; the timeout may be 0).
     """
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds("timeout", timeout, zero=True)
+    seconds("poll_interval", poll_interval)
     while True:
         job = get(job_id)
         if on_update is not None:
@@ -444,7 +514,8 @@ async def wait_async(
     on_update: Callable[[Any], None] | None,
 ) -> Any:
     """The non-blocking twin of :func:`wait_sync`."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds("timeout", timeout, zero=True)
+    seconds("poll_interval", poll_interval)
     while True:
         job = await get(job_id)
         if on_update is not None:

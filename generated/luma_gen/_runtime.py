@@ -193,3 +193,97 @@ def _dedupe(out: list) -> list:
             seen.add(key)
             kept.append(v)
     return kept
+
+
+def _of_kind(rule: str) -> bool:
+    """Whether ``rule`` says a value is of the wrong kind (type keyword, non-finite number)."""
+    return rule.endswith(".type") or rule == NON_FINITE
+
+
+def primary(violations: list[Violation]) -> list[Violation]:
+    """``violations`` without those that follow from a value of the wrong kind: where a
+    pointer has a type violation (rule id ending ``.type``) or a non-finite number, the other
+    violations of the same pointer are dropped (a list given for an object also breaks the
+    object's "exactly one of"; infinity also breaks a maximum). For showing to people: the
+    validators themselves report every broken keyword, as JSON Schema defines them."""
+    mistyped = {v.path for v in violations if _of_kind(v.rule)}
+    return [v for v in violations if v.path not in mistyped or _of_kind(v.rule)]
+
+
+#: the rule id of a NaN or infinite number (:func:`non_finite`)
+NON_FINITE = "json.number"
+_INF = float("inf")
+
+
+def non_finite(value: Any, path: str = "") -> list[Violation]:
+    """A violation for every NaN or infinite float anywhere in ``value`` (a JSON value in
+    Python: dicts, lists, scalars), at its JSON Pointer below ``path``.
+
+    JSON has no NaN or Infinity (RFC 8259, section 6): such a body cannot be sent, and schema
+    keywords cannot catch it (every comparison with NaN is false). Never raises; a value
+    nested deeper than the interpreter's recursion limit is walked all the same.
+    """
+    out: list[Violation] = []
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        t = type(node)
+        if t is dict:
+            stack.extend(
+                reversed(
+                    [
+                        (item, where + "/" + _esc(key))
+                        for key, item in node.items()
+                        if type(item) not in _PLAIN_SCALARS
+                    ]
+                )
+            )
+        elif t is list:
+            stack.extend(
+                reversed(
+                    [
+                        (item, f"{where}/{i}")
+                        for i, item in enumerate(node)
+                        if type(item) not in _PLAIN_SCALARS
+                    ]
+                )
+            )
+        elif isinstance(node, float) and (node != node or node == _INF or node == -_INF):
+            out.append(
+                _V(
+                    where,
+                    NON_FINITE,
+                    f"must be a finite number, not {node!r} (JSON has no NaN or Infinity)",
+                )
+            )
+    return out
+
+
+#: the types :func:`non_finite` need not look at
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _finite(x: Any) -> bool:
+    """Whether ``x`` holds no NaN or infinite float: the fast test for a body (its pointers
+    are found by :func:`non_finite` only when it fails). ``x - x`` is NaN, not 0, exactly
+    for those. Iterative: any depth."""
+    t = type(x)
+    if t is dict:
+        stack = [x.values()]
+    elif t is list:
+        stack = [x]
+    else:
+        return not isinstance(x, float) or x - x == 0.0
+    skip = _PLAIN_SCALARS
+    while stack:
+        for item in stack.pop():
+            t = type(item)
+            if t in skip:
+                continue
+            if t is dict:
+                stack.append(item.values())
+            elif t is list:
+                stack.append(item)
+            elif isinstance(item, float) and item - item != 0.0:
+                return False
+    return True

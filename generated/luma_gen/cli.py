@@ -17,7 +17,19 @@ from typing import Any
 
 import click
 
-from ._cli_base import Progress, apply_file_refs, dump, parse_value, run, set_path
+from ._cli_base import (
+    Progress,
+    Seconds,
+    apply_file_refs,
+    dump,
+    parse_value,
+    run,
+    set_path,
+    show_retries,
+    shown,
+    writable_folder,
+)
+from ._client_base import log
 from .client import Client, ENV_AUTH_TOKEN, ENV_BASE_URL, DEFAULT_BASE_URL
 from .client import (
     _OP_CREATE_GENERATION,
@@ -41,10 +53,10 @@ def _common(f: Any) -> Any:
     f = click.option(
         "--no-validate", is_flag=True, help="Send without checking the spec's rules first."
     )(f)
-    f = click.option("--timeout", type=float, default=None, help="Seconds per request.")(f)
+    f = click.option("--timeout", type=Seconds(), default=None, help="Seconds per request.")(f)
     f = click.option(
         "--max-retries",
-        type=int,
+        type=click.IntRange(min=0),
         default=None,
         help="Retries on connection errors, 408, 409, 429 and 5xx.",
     )(f)
@@ -66,7 +78,15 @@ def _body(kw: dict[str, Any], table: tuple, refs: tuple) -> dict[str, Any]:
         value = kw.get(dest)
         if value is None or (multiple and not value):
             continue
-        if kind == "value":
+        if kind == "values":  # repeatable, items never lists: a list given is its items
+            value = [
+                item
+                for v in value
+                for item in (lambda parsed: parsed if isinstance(parsed, list) else [parsed])(
+                    parse_value(v, flag)
+                )
+            ]
+        elif kind == "value":
             value = [parse_value(v, flag) for v in value] if multiple else parse_value(value, flag)
         elif multiple:
             value = list(value)
@@ -78,6 +98,7 @@ def _client(kw: dict[str, Any]) -> Client:
     options: dict[str, Any] = {"auth_token": kw["auth_token"], "base_url": kw["base_url"]}
     if kw["timeout"] is not None:
         options["timeout"] = kw["timeout"]
+    show_retries(log.name)
     return Client(**options)
 
 
@@ -121,7 +142,7 @@ def generations() -> None:
     "model",
     type=click.Choice(["uni-1", "uni-1-max", "ray-3.2"]),
     multiple=False,
-    help="Model identifier. uni-1 is the default image tier; uni-1-max produces higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public video...",
+    help="Model identifier. uni-1 is the default image tier; uni-1-max produces higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public video model for text-to-video, image-to-video, and video-to-video editing. When omitted, uni-1 serves the image types and ray-3.2 the video types.",
 )
 @click.option(
     "--aspect-ratio",
@@ -130,8 +151,8 @@ def generations() -> None:
         ["3:1", "2:1", "21:9", "16:9", "4:3", "3:2", "1:1", "3:4", "2:3", "9:16", "1:2", "1:3"]
     ),
     multiple=False,
-    show_choices=False,
-    help="Output aspect ratio. Valid values depend on the selected model and generation type; the server validates the final model-specific set.",
+    metavar="CHOICE",
+    help="Output aspect ratio. Valid values depend on the selected model and generation type; the server validates the final model-specific set. One of: 3:1, 2:1, 21:9, 16:9, 4:3, 3:2, 1:1, 3:4, 2:3, 9:16, 1:2, 1:3.",
 )
 @click.option(
     "--output-format",
@@ -152,13 +173,13 @@ def generations() -> None:
     "user_id",
     type=str,
     multiple=False,
-    help="Your end-user's stable opaque identifier (no PII). Forwarded to upstream model providers as their per-user tagging field so trust & safety violations can be...",
+    help="Your end-user's stable opaque identifier (no PII). Forwarded to upstream model providers as their per-user tagging field so trust & safety violations can be attributed to a specific end-user rather than the whole API account. Also used for per-end-user usage breakdowns in /v1/usage.",
 )
 @click.option(
     "--web-search/--no-web-search",
     "web_search",
     default=None,
-    help="Enable web search grounding: the agent can search the web and download reference images before generating. Documented on the older pages and still sent by the...",
+    help="Enable web search grounding: the agent can search the web and download reference images before generating. Documented on the older pages and still sent by the official SDK; the newest page does not list it. Optional.",
 )
 @click.option(
     "--image-ref",
@@ -166,7 +187,7 @@ def generations() -> None:
     type=str,
     multiple=True,
     metavar="VALUE",
-    help="Reference images for style/content guidance. Up to 9 for type 'image', up to 8 for type 'image_edit'. (JSON or YAML; repeat for more)",
+    help="Reference images for style/content guidance. Up to 9 for type 'image', up to 8 for type 'image_edit'. (JSON or YAML; repeat for more, or give a list)",
 )
 @click.option(
     "--source",
@@ -174,7 +195,7 @@ def generations() -> None:
     type=str,
     multiple=False,
     metavar="VALUE",
-    help="Media reference for guided generation. Provide exactly one of url, inline base64 data, or generation_id. URL/data references accept image media at image...",
+    help="Media reference for guided generation. Provide exactly one of url, inline base64 data, or generation_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME. (JSON or YAML)",
 )
 @click.option(
     "--video",
@@ -182,21 +203,21 @@ def generations() -> None:
     type=str,
     multiple=False,
     metavar="VALUE",
-    help="Ray 3.2 video request options. Common output settings live at the top level for type=video, type=video_edit, and type=video_reframe; video-to-video...",
+    help="Ray 3.2 video request options. Common output settings live at the top level for type=video, type=video_edit, and type=video_reframe; video-to-video conditioning lives under edit. (JSON or YAML)",
 )
 @click.option(
     "--video.duration",
     "video__duration",
     type=click.Choice(["5s", "10s"]),
     multiple=False,
-    help="Video duration. When omitted the keyframe grid of 5s applies (genspec's documented decision: indexes valid on the 5s grid are valid on every grid, so a request...",
+    help="Video duration. When omitted the keyframe grid of 5s applies (genspec's documented decision: indexes valid on the 5s grid are valid on every grid, so a request checked against it is never rejected for its indexes).",
 )
 @click.option(
     "--video.resolution",
     "video__resolution",
     type=click.Choice(["360p", "540p", "720p", "1080p"]),
     multiple=False,
-    help="Ray 3.2 video output resolution. 360p is the draft tier (fast, low-cost previews), accepted on type=video, video_edit, and video_reframe; on type=video it is...",
+    help="Ray 3.2 video output resolution. 360p is the draft tier (fast, low-cost previews), accepted on type=video, video_edit, and video_reframe; on type=video it is SDR-only (not valid with hdr=true).",
 )
 @click.option(
     "--video.hdr/--no-video.hdr",
@@ -222,7 +243,7 @@ def generations() -> None:
     type=str,
     multiple=False,
     metavar="VALUE",
-    help="Media reference for guided generation. Provide exactly one of url, inline base64 data, or generation_id. URL/data references accept image media at image...",
+    help="Media reference for guided generation. Provide exactly one of url, inline base64 data, or generation_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME. (JSON or YAML)",
 )
 @click.option(
     "--video.end-frame",
@@ -230,7 +251,7 @@ def generations() -> None:
     type=str,
     multiple=False,
     metavar="VALUE",
-    help="Media reference for guided generation. Provide exactly one of url, inline base64 data, or generation_id. URL/data references accept image media at image...",
+    help="Media reference for guided generation. Provide exactly one of url, inline base64 data, or generation_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME. (JSON or YAML)",
 )
 @click.option(
     "--video.keyframes",
@@ -238,14 +259,14 @@ def generations() -> None:
     type=str,
     multiple=True,
     metavar="VALUE",
-    help="Image-to-video guide frames (type=video only), each pinned to an output-frame position via the parallel keyframe_indexes. 1-64 anchors: a single anchor is a...",
+    help="Image-to-video guide frames (type=video only), each pinned to an output-frame position via the parallel keyframe_indexes. 1-64 anchors: a single anchor is a valid start-pinned i2v (an alternate to start_frame), and any count up to 64 places guide frames at arbitrary positions.",
 )
 @click.option(
     "--video.keyframe-indexes",
     "video__keyframe_indexes",
     type=int,
     multiple=True,
-    help="Parallel list of non-negative, unique output-frame positions where each keyframes[i] is anchored, in the duration x 24fps grid (5s -> 0..120, 10s -> 0..240)....",
+    help="Parallel list of non-negative, unique output-frame positions where each keyframes[i] is anchored, in the duration x 24fps grid (5s -> 0..120, 10s -> 0..240). Must match keyframes in length. With duration omitted the 5s grid applies.",
 )
 @click.option(
     "--video.edit",
@@ -253,7 +274,7 @@ def generations() -> None:
     type=str,
     multiple=False,
     metavar="VALUE",
-    help="Ray 3.2 video-to-video edit controls. Only valid under video.edit when type is video_edit. The source video must be 18 seconds or shorter; output duration...",
+    help="Ray 3.2 video-to-video edit controls. Only valid under video.edit when type is video_edit. The source video must be 18 seconds or shorter; output duration matches the source. (JSON or YAML)",
 )
 @click.option(
     "--video.edit.auto-controls/--no-video.edit.auto-controls",
@@ -326,8 +347,8 @@ def generations() -> None:
         ]
     ),
     multiple=False,
-    show_choices=False,
-    help="How much a video edit preserves or reimagines the source",
+    metavar="CHOICE",
+    help="How much a video edit preserves or reimagines the source. One of: adhere_1, adhere_2, adhere_3, flex_1, flex_2, flex_3, reimagine_1, reimagine_2, reimagine_3.",
 )
 @click.option(
     "--video.edit.keyframes",
@@ -335,7 +356,7 @@ def generations() -> None:
     type=str,
     multiple=True,
     metavar="VALUE",
-    help="Multi-anchor guide-frame images at arbitrary source-frame positions (parallel with keyframe_indexes). Up to 64 anchors. Mutually exclusive with...",
+    help="Multi-anchor guide-frame images at arbitrary source-frame positions (parallel with keyframe_indexes). Up to 64 anchors. Mutually exclusive with video.start_frame (the single-anchor case). Each entry takes the same ImageRef shape as source / image_ref[].",
 )
 @click.option(
     "--video.edit.keyframe-indexes",
@@ -389,11 +410,11 @@ def generations() -> None:
     help="Wait, then save the outputs into DIR.",
 )
 @click.option(
-    "--poll-interval", type=float, default=2.0, show_default=True, help="Seconds between polls."
+    "--poll-interval", type=Seconds(), default=2.0, show_default=True, help="Seconds between polls."
 )
 @click.option(
     "--wait-timeout",
-    type=float,
+    type=Seconds(zero=True),
     default=600.0,
     show_default=True,
     help="Give up waiting after this many seconds.",
@@ -411,7 +432,7 @@ def _create_generation(**kw: Any) -> None:
             ("style", ("style",), "choice", False, "--style"),
             ("user_id", ("user_id",), "str", False, "--user-id"),
             ("web_search", ("web_search",), "bool", False, "--web-search"),
-            ("image_ref", ("image_ref",), "value", True, "--image-ref"),
+            ("image_ref", ("image_ref",), "values", True, "--image-ref"),
             ("source", ("source",), "value", False, "--source"),
             ("video", ("video",), "value", False, "--video"),
             ("video__duration", ("video", "duration"), "choice", False, "--video.duration"),
@@ -421,7 +442,7 @@ def _create_generation(**kw: Any) -> None:
             ("video__loop", ("video", "loop"), "bool", False, "--video.loop"),
             ("video__start_frame", ("video", "start_frame"), "value", False, "--video.start-frame"),
             ("video__end_frame", ("video", "end_frame"), "value", False, "--video.end-frame"),
-            ("video__keyframes", ("video", "keyframes"), "value", True, "--video.keyframes"),
+            ("video__keyframes", ("video", "keyframes"), "values", True, "--video.keyframes"),
             (
                 "video__keyframe_indexes",
                 ("video", "keyframe_indexes"),
@@ -489,7 +510,7 @@ def _create_generation(**kw: Any) -> None:
             (
                 "video__edit__keyframes",
                 ("video", "edit", "keyframes"),
-                "value",
+                "values",
                 True,
                 "--video.edit.keyframes",
             ),
@@ -545,6 +566,8 @@ def _create_generation(**kw: Any) -> None:
             (("video", "edit", "keyframes", "[]"), ("data", "media_type", "url", "generation_id")),
         ),
     )
+    if kw["download"]:
+        writable_folder(kw["download"], "--download")
 
     def action() -> None:
         client = _client(kw)
@@ -574,9 +597,9 @@ def _create_generation(**kw: Any) -> None:
                 saved = client.generations.download(result, kw["download"])
         dump(result, kw["fmt"])
         for path in saved:
-            click.echo(f"saved {path}")
+            click.echo(f"saved {shown(path)}")
 
-    run(action, ENV_AUTH_TOKEN)
+    run(action, ENV_AUTH_TOKEN, poll="luma-gen generations get {id} --wait")
 
 
 @generations.command(
@@ -594,11 +617,11 @@ def _create_generation(**kw: Any) -> None:
     help="Wait, then save the outputs into DIR.",
 )
 @click.option(
-    "--poll-interval", type=float, default=2.0, show_default=True, help="Seconds between polls."
+    "--poll-interval", type=Seconds(), default=2.0, show_default=True, help="Seconds between polls."
 )
 @click.option(
     "--wait-timeout",
-    type=float,
+    type=Seconds(zero=True),
     default=600.0,
     show_default=True,
     help="Give up waiting after this many seconds.",
@@ -606,6 +629,8 @@ def _create_generation(**kw: Any) -> None:
 @_common
 def _get_generation(**kw: Any) -> None:
     body = _body(kw, (), ()) or None
+    if kw["download"]:
+        writable_folder(kw["download"], "--download")
 
     def action() -> None:
         client = _client(kw)
@@ -635,9 +660,9 @@ def _get_generation(**kw: Any) -> None:
                 saved = client.generations.download(result, kw["download"])
         dump(result, kw["fmt"])
         for path in saved:
-            click.echo(f"saved {path}")
+            click.echo(f"saved {shown(path)}")
 
-    run(action, ENV_AUTH_TOKEN)
+    run(action, ENV_AUTH_TOKEN, poll="luma-gen generations get {id} --wait")
 
 
 if __name__ == "__main__":

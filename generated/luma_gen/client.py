@@ -93,22 +93,19 @@ class Generations:
             type: The kind of generation to perform. Omitted means image. (optional)
             model: Model identifier. uni-1 is the default image tier; uni-1-max produces
                 higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public
-                video model for text-to-video,... (optional)
+                video model for text-to-video, image-to-video, and video-to-video editing.
+                (optional)
             aspect_ratio: Output aspect ratio. Valid values depend on the selected model and
                 generation type; the server validates the final model-specific set. (optional)
             output_format: Output image format (optional)
             style: Style preset (auto, manga) (optional)
-            user_id: Your end-user's stable opaque identifier (no PII). Forwarded to upstream model
-                providers as their per-user tagging field so trust & safety violations can be
-                attributed to a specific end-user rather... (optional)
+            user_id: Your end-user's stable opaque identifier (no PII). (optional)
             web_search: Enable web search grounding: the agent can search the web and download
-                reference images before generating. Documented on the older pages and still sent by
-                the official SDK; the newest page does not... (optional)
+                reference images before generating. (optional)
             image_ref: Reference images for style/content guidance. Up to 9 for type 'image', up to
                 8 for type 'image_edit'. (optional)
             source: Media reference for guided generation. Provide exactly one of url, inline base64
-                data, or generation_id. URL/data references accept image media at image positions;
-                video_edit and video_reframe... (optional)
+                data, or generation_id. (optional)
             video: Ray 3.2 video request options. Common output settings live at the top level for
                 type=video, type=video_edit, and type=video_reframe; video-to-video conditioning
                 lives under edit. (optional)
@@ -294,22 +291,19 @@ class AsyncGenerations:
             type: The kind of generation to perform. Omitted means image. (optional)
             model: Model identifier. uni-1 is the default image tier; uni-1-max produces
                 higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public
-                video model for text-to-video,... (optional)
+                video model for text-to-video, image-to-video, and video-to-video editing.
+                (optional)
             aspect_ratio: Output aspect ratio. Valid values depend on the selected model and
                 generation type; the server validates the final model-specific set. (optional)
             output_format: Output image format (optional)
             style: Style preset (auto, manga) (optional)
-            user_id: Your end-user's stable opaque identifier (no PII). Forwarded to upstream model
-                providers as their per-user tagging field so trust & safety violations can be
-                attributed to a specific end-user rather... (optional)
+            user_id: Your end-user's stable opaque identifier (no PII). (optional)
             web_search: Enable web search grounding: the agent can search the web and download
-                reference images before generating. Documented on the older pages and still sent by
-                the official SDK; the newest page does not... (optional)
+                reference images before generating. (optional)
             image_ref: Reference images for style/content guidance. Up to 9 for type 'image', up to
                 8 for type 'image_edit'. (optional)
             source: Media reference for guided generation. Provide exactly one of url, inline base64
-                data, or generation_id. URL/data references accept image media at image positions;
-                video_edit and video_reframe... (optional)
+                data, or generation_id. (optional)
             video: Ray 3.2 video request options. Common output settings live at the top level for
                 type=video, type=video_edit, and type=video_reframe; video-to-video conditioning
                 lives under edit. (optional)

@@ -16,6 +16,7 @@ from ._runtime import Violation
 __all__ = [
     "APIError",
     "MissingAuthTokenError",
+    "InvalidAuthTokenError",
     "RequestValidationError",
     "APIConnectionError",
     "APITimeoutError",
@@ -47,6 +48,11 @@ class MissingAuthTokenError(APIError):
     """No auth token was given and the environment variable is unset."""
 
 
+class InvalidAuthTokenError(MissingAuthTokenError):
+    """The auth token holds a character an HTTP header cannot carry (a control character or
+    non-ASCII); the message names it. A subclass of MissingAuthTokenError: no usable token."""
+
+
 class RequestValidationError(APIError, ValueError):
     """The request breaks rules of the spec; nothing was sent.
 
@@ -64,7 +70,15 @@ class RequestValidationError(APIError, ValueError):
 
 
 class APIConnectionError(APIError):
-    """The server could not be reached (DNS, refused connection, reset)."""
+    """The server could not be reached (DNS, refused connection, reset).
+
+    ``target`` is the server (``scheme://host:port``), ``reason`` what went wrong.
+    """
+
+    def __init__(self, message: str, *, target: str = "", reason: str = ""):
+        super().__init__(message)
+        self.target = target
+        self.reason = reason
 
 
 class APITimeoutError(APIConnectionError):
@@ -75,7 +89,8 @@ class APIStatusError(APIError):
     """The server answered with a 4xx or 5xx status.
 
     ``status_code`` is the HTTP status, ``body`` the parsed JSON error body (or the text),
-    ``headers`` the response headers.
+    ``headers`` the response headers, ``violations`` every broken rule the body lists under
+    ``error.violations`` (``path``, ``rule``, ``message``; empty when it lists none).
     """
 
     def __init__(self, message: str, *, status_code: int, body: Any, headers: Any = None):
@@ -83,10 +98,11 @@ class APIStatusError(APIError):
         self.status_code = status_code
         self.body = body
         self.headers = dict(headers or {})
+        self.violations = violations_of(body)
 
 
 class BadRequestError(APIStatusError):
-    """400: the server rejected the request."""
+    """400: the server rejected the request; ``violations`` lists every rule it names."""
 
 
 class AuthenticationError(APIStatusError):
@@ -158,6 +174,11 @@ class WaitTimeoutError(APIError, TimeoutError):
             f"job {job_id} still {state!s} after {timeout:g} s; wait longer (timeout=...) or poll later"
         )
 
+    def hint_for(self, option: str, poll: str) -> str:
+        """The message with the wait's ``option`` (a CLI's ``--wait-timeout``) and how to
+        ``poll`` later named instead of the Python argument."""
+        return f"job {self.job_id} still {self.state!s} after {self.timeout:g} s; wait longer ({option} SECONDS) or poll later ({poll})"
+
 
 class GenerationFailedError(JobFailedError):
     """A generation ended in a failed state (failed)."""
@@ -184,8 +205,25 @@ STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 
+def violations_of(body: Any) -> list[Violation]:
+    """Every well-formed item of ``body["error"]["violations"]`` as a Violation (fields made
+    text); ``[]`` when the body lists none. Never raises on any body."""
+    inner = body.get("error") if isinstance(body, dict) else None
+    items = inner.get("violations") if isinstance(inner, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [
+        Violation(
+            str(item.get("path") or ""), str(item.get("rule") or ""), str(item.get("message") or "")
+        )
+        for item in items
+        if isinstance(item, dict)
+    ]
+
+
 def status_error(status_code: int, body: Any, headers: Any) -> APIStatusError:
-    """The exception for a 4xx/5xx response, with a one-line message from the body."""
+    """The exception for a 4xx/5xx response: a one-line message from the body, then one line
+    per violation the body lists (see :func:`violations_of`)."""
     cls = STATUS_ERRORS.get(status_code) or (
         InternalServerError if status_code >= 500 else APIStatusError
     )
@@ -196,9 +234,8 @@ def status_error(status_code: int, body: Any, headers: Any) -> APIStatusError:
             message = inner.get("message") or inner.get("detail")
         elif isinstance(inner, str):
             message = inner
-    return cls(
-        f"{status_code}: {message or str(body)[:200] or 'no body'}",
-        status_code=status_code,
-        body=body,
-        headers=headers,
-    )
+    text = f"{status_code}: {message or str(body)[:200] or 'no body'}"
+    listed = violations_of(body)
+    if len(listed) > 1:
+        text += "".join(f"\n  {v}" for v in listed)
+    return cls(text, status_code=status_code, body=body, headers=headers)

@@ -77,7 +77,7 @@ class GenerationCreateParamsParam(TypedDict):
     output_format: NotRequired[OutputFormatValue]
     style: NotRequired[StyleValue]
     user_id: NotRequired[str]
-    """Your end-user's stable opaque identifier (no PII). Forwarded to upstream model providers as their per-user tagging field so trust & safety violations can be attributed to a specific end-user rather than the whole API account. Also used for per-end-user usage breakdowns in /v1/usage. Strongly..."""
+    """Your end-user's stable opaque identifier (no PII). Forwarded to upstream model providers as their per-user tagging field so trust & safety violations can be attributed to a specific end-user rather than the whole API account. Also used for per-end-user usage breakdowns in /v1/usage."""
     web_search: NotRequired[bool]
     """Enable web search grounding: the agent can search the web and download reference images before generating. Documented on the older pages and still sent by the official SDK; the newest page does not list it. Optional."""
     image_ref: NotRequired[Sequence[ImageRefParam]]
@@ -130,7 +130,7 @@ class ImageRefParam(TypedDict):
 
 
 ModelValue = Literal["uni-1", "uni-1-max", "ray-3.2"]
-"""Model identifier. uni-1 is the default image tier; uni-1-max produces higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public video model for text-to-video,..."""
+"""Model identifier. uni-1 is the default image tier; uni-1-max produces higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public video model for text-to-video, image-to-video, and video-to-video editing."""
 
 
 class NormalsControlParam(TypedDict):
@@ -185,7 +185,7 @@ class TrajectoryControlParam(TypedDict):
 
 
 VideoDurationValue = Literal["5s", "10s"]
-"""Video duration. When omitted the keyframe grid of 5s applies (genspec's documented decision: indexes valid on the 5s grid are valid on every grid, so a request checked against it is never rejected..."""
+"""Video duration."""
 
 
 class VideoEditOptionsParam(TypedDict):
@@ -229,7 +229,7 @@ class VideoOptionsParam(TypedDict):
     start_frame: NotRequired[ImageRefParam]
     end_frame: NotRequired[ImageRefParam]
     keyframes: NotRequired[Sequence[ImageRefParam]]
-    """Image-to-video guide frames (type=video only), each pinned to an output-frame position via the parallel keyframe_indexes. 1-64 anchors: a single anchor is a valid start-pinned i2v (an alternate to start_frame), and any count up to 64 places guide frames at arbitrary positions. Unlike..."""
+    """Image-to-video guide frames (type=video only), each pinned to an output-frame position via the parallel keyframe_indexes. 1-64 anchors: a single anchor is a valid start-pinned i2v (an alternate to start_frame), and any count up to 64 places guide frames at arbitrary positions."""
     keyframe_indexes: NotRequired[Sequence[int]]
     """Parallel list of non-negative, unique output-frame positions where each keyframes[i] is anchored, in the duration x 24fps grid (5s -> 0..120, 10s -> 0..240). Must match keyframes in length. With duration omitted the 5s grid applies."""
     edit: NotRequired[VideoEditOptionsParam]
@@ -237,7 +237,7 @@ class VideoOptionsParam(TypedDict):
 
 
 VideoResolutionValue = Literal["360p", "540p", "720p", "1080p"]
-"""Ray 3.2 video output resolution. 360p is the draft tier (fast, low-cost previews), accepted on type=video, video_edit, and video_reframe; on type=video it is SDR-only (not valid with hdr=true). 1080p..."""
+"""Ray 3.2 video output resolution. 360p is the draft tier (fast, low-cost previews), accepted on type=video, video_edit, and video_reframe; on type=video it is SDR-only (not valid with hdr=true)."""
 
 
 class ViolationParam(TypedDict):

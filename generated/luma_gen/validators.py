@@ -31,6 +31,7 @@ from ._runtime import (
     _dedupe,
     _esc,
     _false,
+    _finite,
     _fmt_date,
     _fmt_date_time,
     _fmt_email,
@@ -42,6 +43,7 @@ from ._runtime import (
     _true,
     _unique,
     _unknown,
+    non_finite,
 )
 
 __all__ = [
@@ -2673,15 +2675,18 @@ OPERATIONS = (
 
 def _run(fns: Any, value: Any) -> list[Violation]:
     """Every violation of ``value``: one boolean pass, then (only for an invalid value) the
-    pass that collects every violation with its JSON Pointer."""
+    pass that collects every violation with its JSON Pointer. A NaN or infinite float anywhere
+    is a violation too (:func:`non_finite`): JSON cannot carry it."""
     collect, ok = fns
     out: list[Violation] = []
     try:
         if ok(value):
-            return out
+            return out if _finite(value) else non_finite(value)
         collect(value, "", out)
     except RecursionError:
         out.append(_V("", "nesting", "the value nests too deeply to check"))
+    if not _finite(value):
+        out = non_finite(value) + out
     return _dedupe(out) if len(out) > 1 else out
 
 

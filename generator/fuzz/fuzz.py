@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
@@ -253,6 +254,9 @@ class Fuzzer:
 
     def _valid_outcome(self, op: Any, status: int, payload: Any) -> str:
         if not 200 <= status < 300:
+            prefix = urlsplit(self.api.server_url).path.rstrip("/")
+            if status == 404 and prefix and not urlsplit(str(self.http.base_url)).path.rstrip("/").endswith(prefix):
+                return f"a valid body was answered 404 (the base URL lacks {prefix}, the path of the spec's server URL {self.api.server_url})"
             return f"a valid body was answered {status}"
         if op.response_schema:
             found = self.validators.validate_response(op.operation_id, payload)
@@ -271,6 +275,10 @@ class Fuzzer:
             except httpx.HTTPError as exc:
                 self.dead = FuzzError(f"{self.http.base_url}: {type(exc).__name__}: {exc}")
                 raise self.dead from None
+            if response.status_code == 401:  # every request would be: no verdict on any rule
+                self.dead = FuzzError(f"{self.http.base_url}: the server refused the auth token (401: {_message(response)}); "
+                                      f"pass one it accepts with --auth-token or {self.api.env_token}")
+                raise self.dead
             if response.status_code != 429 or attempt == RETRIES_429:
                 self.on_send()
                 return response
@@ -329,6 +337,18 @@ def _seconds(value: str | None) -> float:
         return 1.0
 
 
+def _message(response: httpx.Response) -> str:
+    """The one-line message of an error response (``error.message``), else its first 100
+    characters of text."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    inner = body.get("error") if isinstance(body, dict) else None
+    text = inner.get("message") if isinstance(inner, dict) else None
+    return " ".join(str(text if text else response.text[:100]).split()) or "no body"
+
+
 def run(spec: str, base_url: str, *, auth_token: str | None = None, operations: tuple[str, ...] = (), rules: tuple[str, ...] = (),
         examples: int = 25, seed: int | None = None, allow_remote: bool = False, opaque_formats: tuple[str, ...] = ("uuid",),
         timeout: float = 30.0, shrink_budget: int = 100, progress: Any = None) -> Report:
@@ -338,8 +358,8 @@ def run(spec: str, base_url: str, *, auth_token: str | None = None, operations: 
     ``operations`` and ``rules`` to all; ``seed`` to a random one (it is in the report);
     ``shrink_budget``: requests spent shrinking each mismatching body (0: none).
     ``progress(total)`` may return a callable advanced once per request. Raises
-    :class:`FuzzError` (bad URL, remote host, unknown operation, unreachable server) and
-    ``SpecErrors``.
+    :class:`FuzzError` (bad URL, remote host, unknown operation, no auth token, unreachable
+    server) and ``SpecErrors``.
     """
     import os
 
@@ -352,8 +372,13 @@ def run(spec: str, base_url: str, *, auth_token: str | None = None, operations: 
     stray = [r for r in rules if r not in strategies.RULE_IDS]
     if stray:
         raise FuzzError(f"--rule {stray[0]!r} is not a rule of {spec} (see `genspec check`; rules.py lists them)")
-    token = auth_token if auth_token is not None else os.environ.get(api.env_token, "")
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    token = (auth_token if auth_token is not None else os.environ.get(api.env_token, "")).strip()
+    if not token:  # every valid body would be answered 401 and reported as a mismatch
+        raise FuzzError(f"no auth token: pass --auth-token or set {api.env_token}")
+    bad = next((ch for ch in token if not " " <= ch <= "~"), None)
+    if bad is not None:
+        raise FuzzError(f"the auth token contains {bad!r}, which an HTTP header cannot carry (printable ASCII only)")
+    headers = {"Authorization": f"Bearer {token}"}
     seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
     with httpx.Client(base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout) as http:
         fuzzer = Fuzzer(api, validators, strategies, http, examples, seed, opaque_formats, shrink_budget=shrink_budget)
@@ -367,22 +392,26 @@ def print_report(report: Report, console: Any) -> None:
     """The table per rule and every mismatch with its smallest body, on a rich console."""
     import json
 
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"genspec fuzz {report.base_url} (seed {report.seed}, {report.examples} examples per row)")
+    def safe(text: Any) -> str:  # outside text (URL, server answers): no markup, control characters escaped
+        return escape(re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text)))
+
+    table = Table(title=f"genspec fuzz {safe(report.base_url)} (seed {report.seed}, {report.examples} examples per row)")
     table.add_column("operation", no_wrap=True)
     table.add_column("rule", no_wrap=True)
     for name in ("valid sent", "near misses sent", "accepted 2xx", "rejected 4xx", "other", "mismatches"):
         table.add_column(name, justify="right")
     for r in report.rows:
         style = "red" if r.mismatches else None
-        table.add_row(r.operation, r.rule, str(r.valid_sent), str(r.near_miss_sent), str(r.accepted), str(r.rejected), str(r.other), str(r.mismatches), style=style)
+        table.add_row(safe(r.operation), safe(r.rule), str(r.valid_sent), str(r.near_miss_sent), str(r.accepted), str(r.rejected), str(r.other), str(r.mismatches), style=style)
     console.print(table)
     for m in report.mismatches:
         what = f"near miss of {m.rule}" if m.kind == "near-miss" else (f"valid body exercising {m.rule}" if m.rule != "(any)" else "valid request")
-        console.print(f"[red]MISMATCH[/red] {m.operation}: {what}: {m.reason} (expected {m.expected})", highlight=False)
+        console.print(f"[red]MISMATCH[/red] {safe(m.operation)}: {safe(what)}: {safe(m.reason)} (expected {safe(m.expected)})", highlight=False)
         if m.description:
-            console.print(f"  {m.description}", highlight=False, markup=False)
+            console.print(f"  {safe(m.description)}", highlight=False)
         console.print("  minimal body: " + json.dumps(m.body, ensure_ascii=False), highlight=False, markup=False, soft_wrap=True)
     rules = [r for r in report.rows if r.rule != "(any)"]
     both = sum(1 for r in rules if r.exercised_valid and r.exercised_near_miss)

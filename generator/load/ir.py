@@ -177,8 +177,9 @@ class CliOption:
     """One option of a generated CLI command.
 
     ``flags`` e.g. ``("--shipping.address",)``; ``dest`` the Python parameter name; ``path`` the
-    property path in the body; ``kind`` one of ``str int float bool choice value``
-    (``value``: JSON or YAML text); ``multiple`` for repeatable options (arrays);
+    property path in the body; ``kind`` one of ``str int float bool choice value values``
+    (``value``: JSON or YAML text; ``values``: the same for repeatable items that are never
+    lists, where a list given stands for its items); ``multiple`` for repeatable options (arrays);
     ``choices`` for enums.
     """
 

@@ -57,12 +57,21 @@ class GroupView:
     jobs: tuple[dict[str, Any], ...]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`'\"(])")
+
+
 def _sentence(text: str, limit: int = 200) -> str:
+    """``text`` on one line, shortened to the whole sentences that fit in ``limit``
+    characters (the first sentence always whole): never cut mid-sentence."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut + "..."
+    kept = ""
+    for sentence in _SENTENCE_END.split(text):
+        if kept and len(kept) + 1 + len(sentence) > limit:
+            break
+        kept = f"{kept} {sentence}" if kept else sentence
+    return kept
 
 
 def _doc(lines: list[str], indent: str = "        ") -> str:
@@ -206,17 +215,22 @@ def types_context(api: Api) -> dict[str, Any]:
 def _click_type(kind: str, choices: tuple[str, ...]) -> str:
     if kind == "choice":
         return "click.Choice(" + repr(list(choices)) + ")"
-    return {"str": "str", "int": "int", "float": "float", "value": "str"}.get(kind, "str")
+    return {"str": "str", "int": "int", "float": "float", "value": "str", "values": "str"}.get(kind, "str")
+
+
+#: choices shown in the option's metavar (``[a|b|c]``); more are listed in its help text
+MAX_INLINE_CHOICES = 6
 
 
 def _help(text: str) -> str:
-    return _sentence(text, 160).replace("%", "%%")
+    return _sentence(text, 300).replace("%", "%%")
 
 
 def cli_context(api: Api) -> dict[str, Any]:
     """Context of ``cli.py``: one click command per operation, grouped like the client."""
     jobs_start = {job.start: job for job in api.jobs}
     jobs_poll = {job.poll: job for job in api.jobs}
+    poll_names = {op.operation_id: op.py_method.replace("_", "-") for op in api.operations}
     commands = []
     for op in api.operations:
         decorators = []
@@ -234,12 +248,15 @@ def cli_context(api: Api) -> dict[str, Any]:
                 negative = "--no-" + flag[2:]
                 decorators.append(f"@click.option({flag + '/' + negative!r}, {o.dest!r}, default=None, help={_help(o.help)!r})")
             else:
-                metavar = "VALUE" if o.kind == "value" else None
+                many = len(o.choices) > MAX_INLINE_CHOICES
+                metavar = "VALUE" if o.kind in ("value", "values") else ("CHOICE" if many else None)
+                text = _help(o.help)
+                if many:
+                    text = (text + ("" if not text or text.endswith((".", "!", "?")) else ".") + f" One of: {', '.join(o.choices)}.".replace("%", "%%")).strip()
                 decorators.append(
                     f"@click.option({o.flags[0]!r}, {o.dest!r}, type={_click_type(o.kind, o.choices)}, multiple={o.multiple}"
                     + (f", metavar={metavar!r}" if metavar else "")
-                    + (", show_choices=False" if len(o.choices) > 6 else "")
-                    + f", help={_help(o.help)!r})"
+                    + f", help={text!r})"
                 )
             table.append((o.dest, o.path, o.kind, o.multiple, o.flags[0]))
         refs = tuple((r.path, (r.data, r.mime, r.url, r.id)) for r in api.file_refs.get(op.operation_id, ()))
@@ -253,11 +270,12 @@ def cli_context(api: Api) -> dict[str, Any]:
                 "state": job.state,
                 "name": job.name,
                 "start": op.operation_id == job.start,
+                "poll_cmd": f"{api.cli_name} {job.group.replace('_', '-')} {poll_names[job.poll]} {{id}} --wait",
             }
             decorators.append("@click.option('--wait', is_flag=True, help='Poll until the job finishes, with live progress.')")
             decorators.append("@click.option('--download', type=click.Path(file_okay=False), default=None, metavar='DIR', help='Wait, then save the outputs into DIR.')")
-            decorators.append("@click.option('--poll-interval', type=float, default=2.0, show_default=True, help='Seconds between polls.')")
-            decorators.append("@click.option('--wait-timeout', type=float, default=600.0, show_default=True, help='Give up waiting after this many seconds.')")
+            decorators.append("@click.option('--poll-interval', type=Seconds(), default=2.0, show_default=True, help='Seconds between polls.')")
+            decorators.append("@click.option('--wait-timeout', type=Seconds(zero=True), default=600.0, show_default=True, help='Give up waiting after this many seconds.')")
         path_expr = "{" + ", ".join(f"{p.name!r}: kw[{p.py_name!r}]" for p in op.params) + "}"
         commands.append({
             "name": op.py_method.replace("_", "-"),

@@ -195,7 +195,10 @@ class Surface:
                     return CliOption((flag,), dest, path, "choice", True, is_req, help_text, tuple(item_t["enum"]))
                 if ik in ("string", "integer", "number"):
                     return CliOption((flag,), dest, path, {"string": "str", "integer": "int", "number": "float"}[ik], True, is_req, help_text)
-                return CliOption((flag,), dest, path, "value", True, is_req, help_text + " (JSON or YAML; repeat for more)")
+                if ik in ("array", "any"):
+                    return CliOption((flag,), dest, path, "value", True, is_req, help_text + " (JSON or YAML; repeat for more)")
+                # items that are never lists: a list given is the items, as repeating the flag
+                return CliOption((flag,), dest, path, "values", True, is_req, help_text + " (JSON or YAML; repeat for more, or give a list)")
             if kind == "object" or kind == "any":
                 return CliOption((flag,), dest, path, "value", False, is_req, help_text + " (JSON or YAML)")
             return None
