@@ -8,7 +8,9 @@ downloads. The two shells in ``client.py`` stay thin; nothing here knows the API
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
+import json
 import logging
 import mimetypes
 import os
@@ -45,6 +47,14 @@ class Operation:
     success_status: int
     model: Any
     has_body: bool
+    #: ``(name, in, style, explode)`` of parameters placed other than path/simple, query/form
+    params: tuple[tuple[str, str, str, bool], ...] = ()
+    #: ``(kind, in, name)`` per credential sent: kind bearer, basic or apikey; empty: none
+    auth: tuple[tuple[str, str, str], ...] = (("bearer", "header", "Authorization"),)
+    accept: str = "application/json"
+    #: how a 2xx body is read: json (the model), text (str) or binary (bytes)
+    response_kind: str = "json"
+    body_media: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,59 @@ class JobSpec:
     url: str
     kind: str
     error: type
+
+
+def _text(value: Any) -> str:
+    """A scalar as OpenAPI serializes it: booleans lower case, everything else ``str``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def serialize(
+    name: str, value: Any, where: str, style: str, explode: bool
+) -> list[tuple[str, str]]:
+    """``(name, text)`` pairs of one parameter per OpenAPI's ``style``/``explode``.
+
+    Query and cookie parameters give one pair per sent item (``form`` explode repeats the
+    name, ``deepObject`` gives ``name[key]``); path and header ones give one pair whose text
+    is the whole value (``simple``, ``label`` ``.a.b``, ``matrix`` ``;name=a,b``), its parts
+    not yet percent-encoded (the caller encodes path segments). Source: OpenAPI 3.1, 4.8.12.4.
+    """
+    if isinstance(value, dict):
+        items = [(str(k), _text(v)) for k, v in value.items() if v is not None]
+        if style == "deepObject":
+            return [(f"{name}[{k}]", v) for k, v in items]
+        if explode and style in ("form", "matrix"):
+            if style == "matrix":
+                return [(name, "".join(f";{k}={v}" for k, v in items))]
+            return items
+        flat = [x for kv in items for x in kv]
+        if explode and style in ("simple", "label"):
+            flat = [f"{k}={v}" for k, v in items]
+            joined = ("." if style == "label" else ",").join(flat)
+            return [(name, ("." + joined) if style == "label" else joined)]
+        return _joined(name, flat, style)
+    if isinstance(value, (list, tuple)):
+        texts = [_text(v) for v in value]
+        if explode and style == "form":
+            return [(name, t) for t in texts]
+        if explode and style == "label":
+            return [(name, "".join("." + t for t in texts))]
+        if explode and style == "matrix":
+            return [(name, "".join(f";{name}={t}" for t in texts))]
+        return _joined(name, texts, style)
+    return _joined(name, [_text(value)], style)
+
+
+def _joined(name: str, texts: list[str], style: str) -> list[tuple[str, str]]:
+    sep = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+    text = sep.join(texts)
+    if style == "label":
+        return [(name, "." + text)]
+    if style == "matrix":
+        return [(name, f";{name}={text}" if texts != [""] else f";{name}")]
+    return [(name, text)]
 
 
 def compact(values: dict[str, Any]) -> dict[str, Any]:
@@ -99,9 +162,10 @@ class BaseClient:
         env_token: str,
         env_base_url: str,
         default_base_url: str,
+        needs_auth: bool = True,
     ):
         token = (auth_token if auth_token is not None else os.environ.get(env_token) or "").strip()
-        if not token:
+        if not token and needs_auth:
             raise errors.MissingAuthTokenError(
                 f"no auth token: pass auth_token=... or set {env_token}"
             )
@@ -110,6 +174,7 @@ class BaseClient:
                 "the auth token contains whitespace or control characters; copy it again"
             )
         self._auth_token = token
+        self._env_token = env_token
         self.base_url = (base_url or os.environ.get(env_base_url) or default_base_url).rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
@@ -118,39 +183,120 @@ class BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
-    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
-        headers = {"Accept": "application/json", **self._default_headers, **(extra or {})}
-        headers["Authorization"] = f"Bearer {self._auth_token}"
+    def _headers(self, op: Operation, extra: dict[str, str] | None) -> dict[str, str]:
+        """``Accept`` from what the operation answers, the default and extra headers, and the
+        credential where its security scheme puts it (headers given explicitly win)."""
+        headers = {"Accept": op.accept, **self._default_headers, **(extra or {})}
+        given = {k.lower() for k in headers}
+        for kind, where, name in op.auth:
+            if where != "header" or name.lower() in given:
+                continue
+            if kind == "bearer":
+                headers[name] = f"Bearer {self._token()}"
+            elif kind == "basic":
+                headers[name] = "Basic " + base64.b64encode(self._token().encode("utf-8")).decode(
+                    "ascii"
+                )
+            else:
+                headers[name] = self._token()
         return headers
+
+    def _token(self) -> str:
+        if not self._auth_token:
+            raise errors.MissingAuthTokenError(
+                f"no auth token: pass auth_token=... or set {self._env_token}"
+            )
+        return self._auth_token
 
     def _build(
         self, op: Operation, params: dict[str, Any], body: Any, validate: bool
-    ) -> tuple[str, Any, dict[str, Any]]:
-        """URL, JSON body and query of a call; raises RequestValidationError before sending.
+    ) -> tuple[str, Any, list[tuple[str, str]], dict[str, str]]:
+        """URL, body, query pairs and parameter headers of a call; raises RequestValidationError
+        before sending.
 
-        ``params`` holds path and query parameters by name; those named in the path template
-        go into the path (percent-encoded), the others not None into the query.
+        ``params`` holds every parameter by name; each is serialized per its ``style`` and
+        ``explode`` into the path (percent-encoded), the query, a header or the Cookie header.
         """
         given = {k: v for k, v in params.items() if v is not None}
         if validate:
-            as_text = {k: (str(v) if "{" + k + "}" in op.path else v) for k, v in given.items()}
-            found = validate_params(op.operation_id, as_text) + (
-                validate_request(op.operation_id, body) if op.has_body else []
+            found = validate_params(op.operation_id, given) + (
+                validate_request(op.operation_id, body)
+                if op.has_body and not isinstance(body, bytes)
+                else []
             )
             if found:
                 raise errors.RequestValidationError(op.operation_id, found)
-        path, query = op.path, {}
+        placed = {name: (where, style, explode) for name, where, style, explode in op.params}
+        path, query, headers, cookies = op.path, [], {}, []
         for key, value in given.items():
-            if "{" + key + "}" not in op.path:
-                query[key] = value
-                continue
-            if str(value) == "":
-                raise errors.RequestValidationError(
-                    op.operation_id,
-                    [errors.Violation(f"/{key}", "path-parameter", f"{key} must not be empty")],
+            default = (
+                ("path", "simple", False) if "{" + key + "}" in op.path else ("query", "form", True)
+            )
+            where, style, explode = placed.get(key, default)
+            pairs = serialize(key, value, where, style, explode)
+            if where == "path":
+                text = pairs[0][1] if pairs else ""
+                if text == "":
+                    raise errors.RequestValidationError(
+                        op.operation_id,
+                        [errors.Violation(f"/{key}", "path-parameter", f"{key} must not be empty")],
+                    )
+                path = path.replace(
+                    "{" + key + "}",
+                    quote(
+                        text,
+                        safe=",;=."
+                        if style != "simple" or isinstance(value, (list, tuple, dict))
+                        else "",
+                    ),
                 )
-            path = path.replace("{" + key + "}", quote(str(value), safe=""))
-        return self.base_url + path, body, query
+            elif where == "header":
+                headers.update(pairs)
+            elif where == "cookie":
+                cookies += [f"{k}={quote(v, safe='')}" for k, v in pairs]
+            else:
+                query += pairs
+        for kind, where, name in op.auth:
+            if where == "query" and name not in given:
+                query.append((name, self._token()))
+            elif where == "cookie" and name not in given:
+                cookies.append(f"{name}={quote(self._token(), safe='')}")
+        if cookies:
+            headers["Cookie"] = "; ".join(cookies)
+        return self.base_url + path, body, query, headers
+
+    def _send_args(self, op: Operation, body: Any) -> dict[str, Any]:
+        """httpx's body arguments for ``body`` sent as the operation's media type."""
+        if not op.has_body or body is None:
+            return {}
+        media = op.body_media.split(";")[0].strip().lower()
+        if media == "application/x-www-form-urlencoded":
+            return {
+                "data": {
+                    k: v if isinstance(v, (list, tuple)) else _text(v) for k, v in body.items()
+                }
+            }
+        if media.startswith("multipart/"):
+            files = {
+                k: v for k, v in body.items() if isinstance(v, (bytes, tuple)) or hasattr(v, "read")
+            }
+            data = {
+                k: v if isinstance(v, (list, tuple)) else _text(v)
+                for k, v in body.items()
+                if k not in files
+            }
+            return {"data": data, "files": files}
+        if media == "application/json" or media.endswith("+json"):
+            return (
+                {"json": body}
+                if media == "application/json"
+                else {
+                    "content": json.dumps(body).encode("utf-8"),
+                    "headers": {"Content-Type": op.body_media},
+                }
+            )
+        content = body.encode("utf-8") if isinstance(body, str) else body
+        return {"content": content, "headers": {"Content-Type": op.body_media}}
 
     def _parse(self, op: Operation, response: httpx.Response) -> Any:
         """The response model for a 2xx; a status error otherwise."""
@@ -159,15 +305,20 @@ class BaseClient:
         except ValueError:
             body = response.text
         if response.is_success:
+            if op.response_kind == "binary":
+                return response.content
+            if op.response_kind == "text":
+                return response.text
             if op.model is None:
                 return body
             try:
                 return op.model.model_validate(body)
             except pydantic.ValidationError as exc:
-                first = exc.errors()[0] if exc.errors() else {}
-                where = "/" + "/".join(str(p) for p in first.get("loc", ()))
+                details = exc.errors()
+                where = "/" + "/".join(str(p) for p in details[0]["loc"]) if details else "/"
+                message = details[0]["msg"] if details else "invalid"
                 raise errors.APIResponseValidationError(
-                    f"{op.operation_id}: {response.status_code} response does not match the spec at {where}: {first.get('msg', 'invalid')}",
+                    f"{op.operation_id}: {response.status_code} response does not match the spec at {where}: {message}",
                     body=body,
                 ) from None
         raise errors.status_error(response.status_code, body, response.headers)
@@ -282,8 +433,9 @@ class SyncBase(BaseClient):
         max_retries: int | None,
         extra_headers: dict[str, str] | None,
     ) -> Any:
-        url, json_body, query = self._build(op, path_params, body, validate)
-        headers = self._headers(extra_headers)
+        url, body, query, param_headers = self._build(op, path_params, body, validate)
+        send = self._send_args(op, body)
+        headers = {**param_headers, **send.pop("headers", {}), **self._headers(op, extra_headers)}
         retries = self._retries(max_retries)
         attempt = 0
         while True:
@@ -291,7 +443,7 @@ class SyncBase(BaseClient):
                 outcome: Any = self._http.request(
                     op.method,
                     url,
-                    json=json_body if op.has_body else None,
+                    **send,
                     params=query or None,
                     headers=headers,
                     timeout=self._timeout(timeout),
@@ -349,8 +501,9 @@ class AsyncBase(BaseClient):
         max_retries: int | None,
         extra_headers: dict[str, str] | None,
     ) -> Any:
-        url, json_body, query = self._build(op, path_params, body, validate)
-        headers = self._headers(extra_headers)
+        url, body, query, param_headers = self._build(op, path_params, body, validate)
+        send = self._send_args(op, body)
+        headers = {**param_headers, **send.pop("headers", {}), **self._headers(op, extra_headers)}
         retries = self._retries(max_retries)
         attempt = 0
         while True:
@@ -358,7 +511,7 @@ class AsyncBase(BaseClient):
                 outcome: Any = await self._http.request(
                     op.method,
                     url,
-                    json=json_body if op.has_body else None,
+                    **send,
                     params=query or None,
                     headers=headers,
                     timeout=self._timeout(timeout),

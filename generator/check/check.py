@@ -179,7 +179,7 @@ def _examples(api: Api, validators: ModuleType, reporter: Reporter) -> None:
             found = validators.validate_request(op.operation_id, value)
             if found:
                 v = found[0]
-                ptr = f"/paths/{escape_pointer(op.path)}/{op.method}/requestBody/content/application~1json/examples/{escape_pointer(name)}"
+                ptr = f"{op.body_media_ptr}/examples/{escape_pointer(name)}"
                 reporter.add(ptr, f"request example '{name}' of {op.operation_id} is invalid: {v.path or '/'}: {v.message} [{v.rule}]", "fix the example")
 
 

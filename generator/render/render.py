@@ -203,7 +203,7 @@ def render(api: Api, compiled: Compiled, models_code: str, only: tuple[str, ...]
 
 #: the formatter: ruff's black-compatible ``format``, pinned in pyproject.toml so that output is
 #: byte-identical across machines; settings here, not from any config file
-FORMAT_ARGS = ("format", "--isolated", "--no-cache", "--quiet", "--line-length", "100", "--target-version", "py311")
+FORMAT_ARGS = ("format", "--isolated", "--no-cache", "--line-length", "100", "--target-version", "py311")
 
 
 def format_sources(files: dict[str, str], spec_display: str) -> dict[str, str]:
@@ -224,6 +224,11 @@ def format_sources(files: dict[str, str], spec_display: str) -> dict[str, str]:
                 if lines:
                     first = lines[0].split(path.name, 1)[1].lstrip(":")
                     problems.append(SpecError(spec_display, 0, f"the generated {Path(name).name} does not parse: {first.strip()}", "report this as a genspec bug with the spec that caused it"))
+                    try:
+                        line_no = int(first.split(":", 1)[0])
+                        problems[-1] = SpecError(spec_display, 0, f"{problems[-1].what} ({files[name].splitlines()[line_no - 1].strip()[:120]!r})", problems[-1].hint)
+                    except (ValueError, IndexError):
+                        pass
             if not problems:
                 problems.append(SpecError(spec_display, 0, f"ruff format failed: {proc.stderr.strip()[:300]}", "check the ruff installation (pip install -e .)"))
             raise SpecErrors(problems)

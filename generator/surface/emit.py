@@ -45,6 +45,8 @@ class OpView:
     forward: str
     kw_parts: tuple[str, ...]
     forward_parts: tuple[str, ...]
+    #: keyword arguments of ``Operation(...)`` beyond the positional ones (``", a=..."``)
+    extra: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,12 +104,16 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
             kw.append(f"{p.py_name}: {p.py_type}" + ("" if p.required else " | None = None"))
     for f in fields:
         kw.append(f"{f.py_name}: {f.py_type}" + ("" if f.required else " | None = None"))
+    if op.body_whole:
+        kw.insert(0, f"body: {op.body_py_type}" + ("" if op.body_required else " | None = None"))
     own_kw = tuple(kw)
     kw += [f"{name}: {typ}" for name, typ, _ in EXTRA_ARGS]
     params_sig = ", ".join(sig + ["*"] + kw)
     body_expr = "compact({" + ", ".join(f"{f.name!r}: {f.py_name}" for f in fields) + "})" if op.body_schema else "None"
+    if op.body_whole:
+        body_expr = "body"
     path_expr = "{" + ", ".join(f"{p.name!r}: {p.py_name}" for p in op.params) + "}"
-    own_forward = tuple([f"{p.py_name}={p.py_name}" for p in op.params] + [f"{f.py_name}={f.py_name}" for f in fields])
+    own_forward = tuple([f"{p.py_name}={p.py_name}" for p in op.params] + (["body=body"] if op.body_whole else []) + [f"{f.py_name}={f.py_name}" for f in fields])
     forward = ", ".join(own_forward + tuple(f"{n}={n}" for n, _, _ in EXTRA_ARGS))
     model = _model(models_code, op.response_schema)
     lines = [f"{op.summary or op.operation_id} ({op.method.upper()} {op.path}, operationId {op.operation_id}).", ""]
@@ -116,11 +122,16 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
     lines.append("Args:")
     for p in op.params:
         lines.append(f"    {p.py_name}: {_sentence(p.description) or p.location + ' parameter'}")
+    if op.body_whole:
+        lines.append(f"    body: the request body ({op.body_media})" + ("" if op.body_required else " (optional)"))
     for f in fields:
         lines.append(f"    {f.py_name}: {_sentence(f.description) or f.name}" + ("" if f.required else " (optional)"))
     for name, _, text in EXTRA_ARGS:
         lines.append(f"    {name}: {text}")
-    lines += ["", f"Returns: {model.split('.')[-1] if model != 'None' else 'the JSON body'}.", "",
+    returns = {"binary": "the response body as bytes", "text": "the response body as text"}.get(op.response_kind)
+    returns = returns or (model.split(".")[-1] if model != "None" else "the JSON body")
+    return_type = {"binary": "bytes", "text": "str"}.get(op.response_kind) or (model if model != "None" else "Any")
+    lines += ["", f"Returns: {returns}.", "",
               "Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status, APIConnectionError, APITimeoutError."]
     return OpView(
         const=f"_OP_{snake(op.operation_id).upper()}",
@@ -129,7 +140,7 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
         path=op.path,
         success_status=op.success_status,
         model=model,
-        return_type=model if model != "None" else "Any",
+        return_type=return_type,
         has_body=bool(op.body_schema),
         py_method=op.py_method,
         group=op.group,
@@ -141,7 +152,31 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
         forward=forward,
         kw_parts=own_kw,
         forward_parts=own_forward,
+        extra=_operation_extra(op),
     )
+
+
+#: how an operation sends its credential unless its spec says otherwise (``Operation.auth``)
+DEFAULT_AUTH = (("bearer", "header", "Authorization"),)
+
+
+def _operation_extra(op: Operation) -> str:
+    """Keyword arguments of the client's ``Operation(...)`` that differ from its defaults:
+    parameter placement and style, security, Accept, response and body media types."""
+    parts = []
+    placed = tuple((p.name, p.location, p.style, p.explode) for p in op.params)
+    defaults = {("path", "simple", False), ("query", "form", True)}
+    if any((loc, style, explode) not in defaults for _, loc, style, explode in placed):
+        parts.append(f"params={placed!r}")
+    if op.auth != DEFAULT_AUTH:
+        parts.append(f"auth={op.auth!r}")
+    if op.accept != "application/json":
+        parts.append(f"accept={op.accept!r}")
+    if op.response_kind != "json":
+        parts.append(f"response_kind={op.response_kind!r}")
+    if op.body_media != "application/json":
+        parts.append(f"body_media={op.body_media!r}")
+    return "".join(", " + part for part in parts)
 
 
 def _job_view(api: Api, job: Job, views: dict[str, OpView]) -> dict[str, Any]:
@@ -187,20 +222,30 @@ def client_context(api: Api, models_code: str) -> dict[str, Any]:
         "groups": group_views,
         "jobs": tuple(j for g in group_views for j in g.jobs),
         "type_names": sorted({t.name for t in api.typedefs}),
+        "needs_auth": any(op.auth for op in api.operations),
     }
 
 
 def types_context(api: Api) -> dict[str, Any]:
     """Context of ``types.py``: TypedDict and Literal definitions, in dependency-free order."""
     defs = []
+    later = {t.name for t in api.typedefs}
     for t in api.typedefs:
         if t.kind == "literal":
             defs.append({"kind": "literal", "name": t.name, "expr": "Literal[" + ", ".join(repr(v) for v in t.values) + "]", "doc": _docstring(_sentence(t.description))})
         else:
             identifier_keys = all(k.isidentifier() and not keyword.iskeyword(k) and not k.startswith("_") for k, _, _, _ in t.fields)
             fields = [(k, typ if req else f"NotRequired[{typ}]", _docstring(_sentence(d, 300))) for k, typ, req, d in t.fields]
+            if not identifier_keys:  # the functional form evaluates its types at once: quote names defined later
+                fields = [(k, _quote_names(typ, later), d) for k, typ, d in fields]
             defs.append({"kind": "typeddict", "name": t.name, "fields": fields, "class_syntax": identifier_keys, "doc": _docstring(_sentence(t.description, 300))})
+        later.discard(t.name)
     return {"defs": defs}
+
+
+def _quote_names(expr: str, names: set[str]) -> str:
+    """``expr`` with every name of ``names`` in it turned into a string (a forward reference)."""
+    return re.sub(r"\b[A-Za-z_][A-Za-z0-9_]*\b", lambda m: repr(m.group(0)) if m.group(0) in names else m.group(0), expr)
 
 
 def _click_type(kind: str, choices: tuple[str, ...]) -> str:

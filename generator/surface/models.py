@@ -57,6 +57,10 @@ def generate_models(document: dict, spec_file: str) -> str:
     """
     from datamodel_code_generator import DataModelType, InputFileType, generate
 
+    components = document.get("components") if isinstance(document.get("components"), dict) else {}
+    if not components.get("schemas"):
+        # datamodel-code-generator refuses a document without schemas ("Models not found")
+        return "from __future__ import annotations\n"
     plain = _open_objects(strip_rules(document))
     plain.pop("paths", None)
     plain["paths"] = {}
