@@ -6,6 +6,7 @@ loops over these values.
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import re
 import textwrap
@@ -254,6 +255,19 @@ def _click_type(kind: str, choices: tuple[str, ...]) -> str:
     return {"str": "str", "int": "int", "float": "float", "value": "str"}.get(kind, "str")
 
 
+#: dests and flags of the options every command has (``_common`` in cli.py) and of jobs
+_CLI_DESTS = frozenset({"fmt", "no_validate", "timeout", "max_retries", "base_url", "auth_token", "wait", "download", "poll_interval", "wait_timeout", "body"})
+_CLI_FLAGS = frozenset({"--format", "--no-validate", "--timeout", "--max-retries", "--base-url", "--auth-token", "--wait", "--download", "--poll-interval", "--wait-timeout", "--body", "--help", "--version"})
+
+
+def _param_click_type(p: Any) -> str:
+    """The click type of a parameter's values (an array's items; objects are VALUE text)."""
+    kind = p.item_kind if p.kind == "array" else p.kind
+    if p.choices:
+        return "click.Choice(" + repr(list(p.choices)) + ")"
+    return {"integer": "int", "number": "float", "boolean": "click.BOOL"}.get(kind, "str")
+
+
 def _help(text: str) -> str:
     return _sentence(text, 160).replace("%", "%%")
 
@@ -266,14 +280,31 @@ def cli_context(api: Api) -> dict[str, Any]:
     for op in api.operations:
         decorators = []
         arguments = []
+        taken_dests = {p.py_name for p in op.params} | _CLI_DESTS
+        taken_flags = {"--" + p.name.replace("_", "-") for p in op.params if p.location != "path"} | _CLI_FLAGS
+        converters = []
         for p in op.params:
+            ptype = _param_click_type(p)
             if p.location == "path":
                 arguments.append(p.py_name)
-                decorators.append(f"@click.argument({p.py_name.upper()!r}, metavar={p.name.upper()!r})")
+                typed = f", type={ptype}" if ptype != "str" else ""
+                decorators.append(f"@click.argument({p.py_name.upper()!r}, metavar={p.name.upper()!r}{typed})")
             else:
-                decorators.append(f"@click.option({'--' + p.name.replace('_', '-')!r}, {p.py_name!r}, help={_help(p.description)!r})")
+                flag = "--" + p.name.replace("_", "-")
+                typed = f", type={ptype}" if ptype != "str" else ""
+                typed += ", multiple=True" if p.kind == "array" else ""
+                typed += ", metavar='VALUE'" if p.kind in ("object", "any") else ""
+                decorators.append(f"@click.option({flag!r}, {p.py_name!r}{typed}, help={_help(p.description)!r})")
+            if p.kind in ("object", "any"):
+                converters.append((p.name, p.py_name, "value"))
+            elif p.kind == "array":
+                converters.append((p.name, p.py_name, "list"))
+        if op.body_whole:
+            decorators.append(f"@click.option('--body', 'body', metavar='VALUE', required={op.body_required}, help={'The request body (' + op.body_media + '; JSON or YAML, @file for a file).'!r})")
         table = []
         for o in api.cli_options.get(op.operation_id, ()):
+            if o.dest in taken_dests or o.flags[0] in taken_flags:
+                o = dataclasses.replace(o, dest="body__" + o.dest, flags=("--body." + o.flags[0][2:],))
             if o.kind == "bool":
                 flag = o.flags[0]
                 negative = "--no-" + flag[2:]
@@ -304,6 +335,7 @@ def cli_context(api: Api) -> dict[str, Any]:
             decorators.append("@click.option('--poll-interval', type=float, default=2.0, show_default=True, help='Seconds between polls.')")
             decorators.append("@click.option('--wait-timeout', type=float, default=600.0, show_default=True, help='Give up waiting after this many seconds.')")
         path_expr = "{" + ", ".join(f"{p.name!r}: kw[{p.py_name!r}]" for p in op.params) + "}"
+        path_expr = f"_params(kw, {path_expr}, {tuple(converters)!r})" if converters else path_expr
         commands.append({
             "name": op.py_method.replace("_", "-"),
             "func": f"_{snake(op.operation_id)}",
@@ -314,8 +346,16 @@ def cli_context(api: Api) -> dict[str, Any]:
             "table": repr(tuple(table)),
             "refs": repr(refs),
             "has_body": bool(op.body_schema),
+            "body_whole": op.body_whole,
+            "body_kind": {"binary": "binary", "text": "text"}.get(op.body_media.split("/")[0] if op.body_media.startswith("text/") else ("binary" if op.body_py_type == "bytes" else ""), "value"),
             "path_expr": path_expr,
             "job": job_view,
         })
     groups = sorted({c["group"] for c in commands})
-    return {"commands": commands, "groups": groups, "jobs": api.jobs}
+    return {
+        "commands": commands,
+        "groups": groups,
+        "jobs": api.jobs,
+        "uses_params": any(c["path_expr"].startswith("_params(") for c in commands),
+        "uses_whole_body": any(c["body_whole"] for c in commands),
+    }
