@@ -227,7 +227,10 @@ class BaseClient:
             if found:
                 raise errors.RequestValidationError(op.operation_id, found)
         placed = {name: (where, style, explode) for name, where, style, explode in op.params}
-        path, query, headers, cookies = op.path, [], {}, []
+        path = op.path
+        query: list[tuple[str, str]] = []
+        headers: dict[str, str] = {}
+        cookies: list[str] = []
         for key, value in given.items():
             default = (
                 ("path", "simple", False) if "{" + key + "}" in op.path else ("query", "form", True)
@@ -444,7 +447,7 @@ class SyncBase(BaseClient):
                     op.method,
                     url,
                     **send,
-                    params=query or None,
+                    params=tuple(query) or None,
                     headers=headers,
                     timeout=self._timeout(timeout),
                 )
@@ -512,7 +515,7 @@ class AsyncBase(BaseClient):
                     op.method,
                     url,
                     **send,
-                    params=query or None,
+                    params=tuple(query) or None,
                     headers=headers,
                     timeout=self._timeout(timeout),
                 )

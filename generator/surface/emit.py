@@ -288,6 +288,7 @@ def cli_context(api: Api) -> dict[str, Any]:
             if p.location == "path":
                 arguments.append(p.py_name)
                 typed = f", type={ptype}" if ptype != "str" else ""
+                typed += ", nargs=-1, required=True" if p.kind == "array" else ""
                 decorators.append(f"@click.argument({p.py_name.upper()!r}, metavar={p.name.upper()!r}{typed})")
             else:
                 flag = "--" + p.name.replace("_", "-")

@@ -36,6 +36,11 @@ class Surface:
                 break
         return schema, name
 
+    def read_only(self, schema: Any) -> bool:
+        """Whether a property is ``readOnly`` (sent by the server only: never a request value)."""
+        target, _ = self.deref(schema)
+        return any(isinstance(s, dict) and s.get("readOnly") is True for s in (schema, target))
+
     def kind(self, schema: Any) -> str:
         """JSON type of a schema: object, array, string, integer, number, boolean, or any."""
         schema, _ = self.deref(schema)
@@ -86,6 +91,7 @@ class Surface:
                 fields = tuple(
                     (key, self.py_type(sub), key in required, " ".join(str((sub or {}).get("description", "") if isinstance(sub, dict) else "").split()))
                     for key, sub in schema["properties"].items()
+                    if not self.read_only(sub)
                 )
                 out.append(TypeDef(pascal(name) + "Param", "typeddict", description, fields=fields))
         return tuple(out)
@@ -202,6 +208,8 @@ class Surface:
 
         def walk(props: dict, prefix: tuple[str, ...], depth: int) -> None:
             for key, sub in props.items():
+                if self.read_only(sub):
+                    continue
                 path = prefix + (key,)
                 opt = option(path, sub, depth == 0)
                 if opt is not None:
