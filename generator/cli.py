@@ -59,11 +59,12 @@ def main() -> None:
 @main.command()
 @click.argument("spec", default=DEFAULT_SPEC, type=click.Path(dir_okay=False))
 def check(spec: str) -> None:
-    """Validate SPEC: OpenAPI 3.1 meta-schema, refs, rules, CEL, and every example."""
+    """Validate SPEC: OpenAPI 3.1 meta-schema, refs, rules, CEL, every example, and the
+    package generate would write (rendered and imported)."""
     from genspec.check import check as checker
 
     try:
-        checked = checker.run(spec)
+        checked = checker.run(spec, package=True)
     except SpecErrors as exc:
         _print_errors(exc)
         sys.exit(1)
@@ -74,12 +75,10 @@ def check(spec: str) -> None:
 
 def _render_all(spec: str) -> tuple[Any, dict[str, str]]:
     from genspec.check import check as checker
-    from genspec.render import render
-    from genspec.surface import models
 
-    checked = checker.run(spec)
-    models_code = models.generate_models(checked.doc.data, checked.doc.path)
-    return checked.api, render.render(checked.api, checked.compiled, models_code)
+    checked = checker.run(spec, package=True)
+    assert checked.files is not None
+    return checked.api, checked.files
 
 
 @main.command()

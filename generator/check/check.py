@@ -33,6 +33,9 @@ class Checked:
     api: Api
     compiled: Compiled
     validators: ModuleType
+    #: with ``run(..., package=True)``: every file ``generate`` writes (relative path ->
+    #: content), rendered, formatted and imported
+    files: dict[str, str] | None = None
 
 
 #: openapi-spec-validator findings genspec reports itself, with a line number
@@ -183,8 +186,32 @@ def _examples(api: Api, validators: ModuleType, reporter: Reporter) -> None:
                 reporter.add(ptr, f"request example '{name}' of {op.operation_id} is invalid: {v.path or '/'}: {v.message} [{v.rule}]", "fix the example")
 
 
-def run(spec: str | Path) -> Checked:
-    """Check ``spec``; return the checked result or raise :class:`SpecErrors` with every problem."""
+def render_package(doc: Document, api: Api, compiled: Compiled) -> dict[str, str]:
+    """Every file ``genspec generate`` writes for ``doc``: models, rendered and formatted; then
+    the package is imported from a temporary folder, so a spec that passes ``check`` yields a
+    package that imports. Raises :class:`SpecErrors` (one line per file that does not import).
+
+    A module whose optional extra (or a run-time dependency of the generated package) is not
+    installed here is compiled instead of imported.
+    """
+    from genspec.surface import models
+
+    code = models.generate_models(doc.data, doc.path)
+    files = render.render(api, compiled, code)
+    problems = render.import_files(files, api.package)
+    if problems:
+        raise SpecErrors([SpecError(doc.path, 0, what, "report this as a genspec bug with the spec that caused it") for what in problems])
+    return files
+
+
+def run(spec: str | Path, package: bool = False) -> Checked:
+    """Check ``spec``; return the checked result or raise :class:`SpecErrors` with every problem.
+
+    Every check runs even when an earlier one found problems (all problems in one run); the
+    examples run whenever the compiled validators import. ``package=True`` also renders,
+    formats and imports everything ``generate`` writes (``Checked.files``), once the spec has
+    no other problem.
+    """
     doc = loader.load(spec)
     _version(doc)
     reporter = Reporter(doc.path, doc.lines)
@@ -200,13 +227,23 @@ def run(spec: str | Path) -> Checked:
     except Exception as exc:  # noqa: BLE001 - see _crashed
         _crashed(doc, reporter, meta, exc)
     _add_meta(meta, reporter, placed=True)
-    reporter.raise_if_any()
+    earlier = bool(reporter.errors)
     try:
         validators = load_validators(api, compiled)
     except SyntaxError as exc:
-        raise SpecErrors([SpecError(doc.path, 0, f"the compiled validators do not parse ({exc.msg})", "report this as a genspec bug")]) from None
-    _examples(api, validators, reporter)
-    lint_examples.examples(doc, reporter, validators)
+        reporter.add("", f"the compiled validators do not parse ({exc.msg})", "report this as a genspec bug")
+        reporter.raise_if_any()
+        raise
+    except Exception:  # noqa: BLE001 - validators of a spec with problems may not import
+        reporter.raise_if_any()
+        raise
+    try:
+        _examples(api, validators, reporter)
+        lint_examples.examples(doc, reporter, validators)
+    except Exception:  # noqa: BLE001 - the problems found first most likely broke the examples
+        if not earlier:
+            raise
     _add_meta(meta, reporter, placed=False)
     reporter.raise_if_any()
-    return Checked(doc, api, compiled, validators)
+    files = render_package(doc, api, compiled) if package else None
+    return Checked(doc, api, compiled, validators, files)

@@ -317,3 +317,51 @@ def import_rendered(api: Api, compiled: Compiled, names: tuple[str, ...], tag: s
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def import_files(files: dict[str, str], package: str) -> list[str]:
+    """Write ``files`` (``render``'s result) to a temporary folder and import every module of
+    the package there, under a private name; returns one line per module that fails (empty:
+    all import). A module needing something not installed here (an optional extra of the
+    generated package, or one of its dependencies) is compiled instead.
+    """
+    tmp = tempfile.mkdtemp(prefix="genspec-package-")
+    atexit.register(shutil.rmtree, tmp, True)
+    pkg = Path(tmp) / "pkg"
+    pkg.mkdir()
+    modules = []
+    for rel, text in files.items():
+        if rel.startswith(package + "/") and rel.endswith(".py"):
+            (pkg / Path(rel).name).write_text(text, encoding="utf-8")
+            modules.append(Path(rel).stem)
+    name = f"_genspec_package_{next(_private)}"
+    problems: list[str] = []
+    spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
+    assert spec is not None and spec.loader is not None
+    root = importlib.util.module_from_spec(spec)
+    sys.modules[name] = root
+    try:
+        for module in ["__init__"] + sorted(m for m in modules if m not in ("__init__", "__main__")):
+            path = pkg / f"{module}.py"
+            try:
+                if module == "__init__":
+                    spec.loader.exec_module(root)
+                else:
+                    importlib.import_module(f"{name}.{module}")
+            except ImportError as exc:
+                missing = getattr(exc, "name", None) or ""
+                if missing.startswith(name) or type(exc).__name__ != "ModuleNotFoundError" and "MissingExtra" not in type(exc).__name__:
+                    problems.append(f"the generated {module}.py does not import: {type(exc).__name__}: {str(exc)[:200]}")
+                    continue
+                try:
+                    compile(path.read_text(encoding="utf-8"), str(path), "exec")
+                except SyntaxError as err:
+                    problems.append(f"the generated {module}.py does not compile: {err.msg} (line {err.lineno})")
+            except Exception as exc:  # noqa: BLE001 - any failure of generated code on import
+                if "MissingExtra" in type(exc).__name__:
+                    continue
+                problems.append(f"the generated {module}.py does not import: {type(exc).__name__}: {str(exc)[:200]}")
+    finally:
+        for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+            del sys.modules[key]
+    return problems
