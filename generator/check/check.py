@@ -194,10 +194,7 @@ def render_package(doc: Document, api: Api, compiled: Compiled) -> dict[str, str
     A module whose optional extra (or a run-time dependency of the generated package) is not
     installed here is compiled instead of imported.
     """
-    from genspec.surface import models
-
-    code = models.generate_models(doc.data, doc.path)
-    files = render.render(api, compiled, code)
+    files = render.render_with_models(api, compiled, doc.data, doc.path)
     problems = render.import_files(files, api.package)
     if problems:
         raise SpecErrors([SpecError(doc.path, 0, what, "report this as a genspec bug with the spec that caused it") for what in problems])

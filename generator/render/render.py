@@ -201,6 +201,14 @@ def render(api: Api, compiled: Compiled, models_code: str, only: tuple[str, ...]
     return {**out, **format_sources(python, api.spec_display)}
 
 
+def render_with_models(api: Api, compiled: Compiled, document: dict, spec_file: str) -> dict[str, str]:
+    """:func:`render` of every file, with the pydantic models of ``document`` (the loaded spec)
+    from datamodel-code-generator. Raises :class:`SpecErrors`."""
+    from genspec.surface import models
+
+    return render(api, compiled, models.generate_models(document, spec_file))
+
+
 #: the formatter: ruff's black-compatible ``format``, pinned in pyproject.toml so that output is
 #: byte-identical across machines; settings here, not from any config file
 FORMAT_ARGS = ("format", "--isolated", "--no-cache", "--line-length", "100", "--target-version", "py311")
