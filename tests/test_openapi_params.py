@@ -32,7 +32,7 @@ def answer(req: Arrived) -> Response:
         return Response(PNG, media_type="image/png")
     if path.endswith("/label"):
         return Response(json.loads(req.body).upper(), media_type="text/plain")
-    if req.method == "PUT" and path.count("/") == 2:
+    if (req.method == "PUT" and path.count("/") == 2) or path.endswith(("/notes", "/manual", "/firmware")):
         return Response(status_code=204)
     if path == "/tools" and req.method == "GET":
         return JSONResponse([TOOL])
@@ -215,3 +215,24 @@ def test_mypy_accepts_the_package_and_a_user_script(pkg, tmp_path) -> None:
                            "--follow-imports", "silent", str(script), *files],
                           capture_output=True, text=True, cwd=folder, env={"MYPYPATH": folder, "PATH": ""})
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_form_multipart_and_octet_stream_bodies(pkg, server) -> None:
+    c = client(pkg, server)
+    assert c.tools.add_note(3, text="sharp", pinned=True) is None
+    got = server.last()
+    assert got.headers["content-type"] == "application/x-www-form-urlencoded" and got.body == b"text=sharp&pinned=true"
+    c.tools.upload_manual(3, file=b"%PDF-1.7 manual", title="How to")
+    got = server.last()
+    assert got.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert b'name="title"\r\n\r\nHow to' in got.body and b"%PDF-1.7 manual" in got.body
+    with pytest.raises(submodule(pkg, "errors").RequestValidationError):
+        c.tools.upload_manual(3, file=b"x" * 1001)
+    c.tools.flash_firmware(3, body=b"\x00\x01firmware")
+    got = server.last()
+    assert (got.headers["content-type"], got.body) == ("application/octet-stream", b"\x00\x01firmware")
+
+
+def test_server_variables_give_the_default_base_url(pkg, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WORKSHOP_BASE_URL", raising=False)
+    assert submodule(pkg, "client").Client(auth_token="k").base_url == "https://workshop.example.com/v2"

@@ -219,8 +219,13 @@ class BaseClient:
         """
         given = {k: v for k, v in params.items() if v is not None}
         if validate:
+            checked = (
+                {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in body.items()}
+                if isinstance(body, dict)
+                else body
+            )
             found = validate_params(op.operation_id, given) + (
-                validate_request(op.operation_id, body)
+                validate_request(op.operation_id, checked)
                 if op.has_body and not isinstance(body, bytes)
                 else []
             )

@@ -152,6 +152,10 @@ class _Parser:
         env = raw.get("env") if isinstance(raw.get("env"), dict) else {}
         servers = self.data.get("servers") if isinstance(self.data.get("servers"), list) else []
         server = servers[0].get("url", "") if servers and isinstance(servers[0], dict) else ""
+        variables = servers[0].get("variables") if servers and isinstance(servers[0], dict) else None
+        for name, var in (variables or {}).items() if isinstance(variables, dict) else ():
+            if isinstance(var, dict) and isinstance(server, str):
+                server = server.replace("{" + str(name) + "}", str(var.get("default", "")))
         return {
             "title": title,
             "version": _str(info.get("version"), "0"),

@@ -69,6 +69,8 @@ class Surface:
         if "enum" in target and isinstance(target["enum"], list):
             return "Literal[" + ", ".join(repr(v) for v in target["enum"]) + "]"
         kind = self.kind(target)
+        if kind == "string" and target.get("format") == "binary":
+            return "bytes"  # a file part of a multipart body
         if kind == "array":
             return f"Sequence[{self.py_type(target.get('items', {}), depth + 1)}]"
         return {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "object": "Mapping[str, Any]"}.get(kind, "Any")
