@@ -322,15 +322,15 @@ def _resolve(document: Any, pointer: str) -> Any:
     return node
 
 
-def _media_schema(document: Any, node: Any, media_type: str = "application/json") -> Any:
+def _media_schema(document: Any, node: Any, wanted: str = "application/json") -> Any:
     for _ in range(20):
         if isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
             node = _resolve(document, node["$ref"][1:])
     content = ((node or {}).get("content") or {}) if isinstance(node, dict) else {}
-    if media_type not in content:  # a response's JSON media type other than application/json
-        media_type = next((m for m in content if isinstance(m, str) and m.endswith("json")), media_type)
-    media = content.get(media_type)
-    if isinstance(media, dict) and "schema" not in media and media_type != "application/json":
+    if wanted not in content:  # a response's JSON media type other than application/json
+        wanted = next((m for m in content if isinstance(m, str) and m.endswith("json")), wanted)
+    media = content.get(wanted)
+    if isinstance(media, dict) and "schema" not in media and wanted != "application/json":
         return {"type": "string"}  # a text or binary body without a schema
     return media.get("schema") if isinstance(media, dict) else None
 
