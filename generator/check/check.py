@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from genspec.check import lint, lint_examples, meaning
-from genspec.load import loader
+from genspec.load import loader, upgrade
 from genspec.load.errors import Reporter, SpecError, SpecErrors
 from genspec.load.ir import Api
 from genspec.load.loader import Document, escape_pointer
@@ -43,15 +43,19 @@ _OWN_CHECKS = ("ParameterDuplicateError", "UnresolvableParameterError", "Duplica
 
 
 def _version(doc: Document) -> None:
-    """Stop at once (one line) for a document that is not OpenAPI 3.1: nothing else applies."""
+    """Stop at once (one line) for a document that is not OpenAPI 3.1 or 3.0 (3.0 is rewritten
+    as 3.1 here, :mod:`genspec.load.upgrade`): nothing else applies."""
     version = doc.data.get("openapi")
     if isinstance(version, str) and version.startswith("3.1"):
+        return
+    if upgrade.is_30(doc.data):
+        upgrade.upgrade(doc.data)
         return
     if "openapi" not in doc.data:
         what = "not an OpenAPI document (it has no 'openapi' key); genspec reads OpenAPI 3.1 documents"
         hint = "start the document with openapi: 3.1.0"
     else:
-        what = f"genspec reads OpenAPI 3.1 documents, this one says openapi: {version!r}"
+        what = f"genspec reads OpenAPI 3.1 (and 3.0) documents, this one says openapi: {version!r}"
         hint = "set openapi: 3.1.0 and use JSON Schema 2020-12 schemas"
     raise SpecErrors([SpecError(doc.path, doc.lines.get("/openapi") or doc.lines.get("", 1), what, hint, "/openapi")])
 
