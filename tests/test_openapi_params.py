@@ -156,6 +156,13 @@ def test_read_only_properties_are_not_request_arguments(pkg, server) -> None:
     params = inspect.signature(c.tools.add_tool).parameters
     assert {"name", "kind", "spec"} <= set(params) and not {"id", "status"} & set(params)
     assert "id" not in submodule(pkg, "types").ToolParam.__annotations__
+    c.tools.add_tool(name="saw", kind="hand", secret="1234")
+    assert json.loads(server.last().body) == {"name": "saw", "kind": "hand", "secret": "1234"}
+
+
+def test_write_only_properties_are_not_in_response_models(pkg) -> None:
+    fields = submodule(pkg, "models").Tool.model_fields
+    assert {"id", "status", "name"} <= set(fields) and "secret" not in fields
 
 
 def test_types_with_non_identifier_keys_import(pkg) -> None:
