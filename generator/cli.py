@@ -71,6 +71,20 @@ def check(spec: str) -> None:
     api = checked.api
     examples = sum(len(r.valid_examples) + len(r.invalid_examples) for r in api.rules)
     click.echo(f"{spec}: ok ({len(api.operations)} operations, {len(api.schemas)} schemas, {len(api.rules)} rules, {examples} rule examples)")
+    _not_generated(spec, checked.doc.data)
+
+
+def _not_generated(spec: str, data: Any) -> None:
+    """One line naming the spec's webhooks and callbacks: their schemas get models and
+    validators, but no client method or command is generated for them."""
+    webhooks = data.get("webhooks") if isinstance(data.get("webhooks"), dict) else {}
+    callbacks = 0
+    for item in (data.get("paths") or {}).values() if isinstance(data.get("paths"), dict) else ():
+        for op in item.values() if isinstance(item, dict) else ():
+            if isinstance(op, dict) and isinstance(op.get("callbacks"), dict):
+                callbacks += len(op["callbacks"])
+    if webhooks or callbacks:
+        click.echo(f"{spec}: note: {len(webhooks)} webhooks and {callbacks} callbacks: their component schemas get models and validators; no client method or command is generated for them")
 
 
 def _render_all(spec: str) -> tuple[Any, dict[str, str]]:

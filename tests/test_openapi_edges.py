@@ -56,6 +56,8 @@ def test_a_spec_without_operations_generates_a_package_that_imports(tmp_path: Pa
     result = CliRunner().invoke(submodule(pkg, "cli").main, ["--help"])
     assert result.exit_code == 0, result.output
     assert submodule(pkg, "client").Client(auth_token="k").base_url == ""
+    proc = genspec("check", str(spec))
+    assert proc.returncode == 0 and "note: 1 webhooks and 0 callbacks" in proc.stdout and "no client method" in proc.stdout
 
 
 def test_ruff_s_own_error_is_shown_when_rendered_code_does_not_parse() -> None:
