@@ -35,7 +35,7 @@ def answer(req: Arrived) -> Response:
     if (req.method == "PUT" and path.count("/") == 2) or path.endswith(("/notes", "/manual", "/firmware")):
         return Response(status_code=204)
     if path == "/tools" and req.method == "GET":
-        return JSONResponse([TOOL])
+        return JSONResponse([TOOL], headers={"X-Total-Count": "1"})
     if path.startswith("/tools"):
         return JSONResponse(TOOL, status_code=201 if req.method == "POST" else 200)
     return JSONResponse({"ok": True})
@@ -243,3 +243,11 @@ def test_form_multipart_and_octet_stream_bodies(pkg, server) -> None:
 def test_server_variables_give_the_default_base_url(pkg, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WORKSHOP_BASE_URL", raising=False)
     assert submodule(pkg, "client").Client(auth_token="k").base_url == "https://workshop.example.com/v2"
+
+
+def test_declared_response_headers_are_readable(pkg, server) -> None:
+    c = client(pkg, server)
+    assert c.last_response is None
+    assert [t["name"] for t in c.tools.list_tools()] == ["saw"]
+    assert c.last_response is not None and c.last_response.headers["x-total-count"] == "1"
+    assert "X-Total-Count" in (c.tools.list_tools.__doc__ or "")

@@ -179,6 +179,8 @@ class BaseClient:
         self.timeout = timeout
         self.max_retries = max_retries
         self._default_headers = dict(default_headers or {})
+        #: the HTTP response of the latest call (its ``headers``, ``status_code``), or None
+        self.last_response: httpx.Response | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -460,6 +462,7 @@ class SyncBase(BaseClient):
                 outcome = exc
             delay = self._next_delay(op, url, outcome, attempt, retries)
             if delay is None:
+                self.last_response = outcome
                 return self._parse(op, outcome)
             attempt += 1
             time.sleep(delay)
@@ -528,6 +531,7 @@ class AsyncBase(BaseClient):
                 outcome = exc
             delay = self._next_delay(op, url, outcome, attempt, retries)
             if delay is None:
+                self.last_response = outcome
                 return self._parse(op, outcome)
             attempt += 1
             await asyncio.sleep(delay)

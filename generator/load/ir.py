@@ -93,6 +93,8 @@ class Operation:
     response_kind: str = "json"
     #: the request body is not an object of properties: the method takes it whole as ``body``
     body_whole: bool = False
+    #: headers the success response declares (the caller reads them from ``last_response``)
+    response_headers: tuple[str, ...] = ()
     body_py_type: str = "Any"
     #: the media type the request body is sent as, and its JSON Pointer in the spec
     body_media: str = "application/json"

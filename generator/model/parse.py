@@ -292,6 +292,7 @@ class _Parser:
             self.r.add(op_ptr + "/responses", f"{op_id} declares no responses", "add at least one response, or leave responses out")
         success_status, response_schema, error_schema = 200, None, None
         success_media: list[str] = []
+        response_headers: tuple[str, ...] = ()
         other_media: list[str] = []
         codes = sorted(str(c) for c in responses)
         keys = sorted(responses, key=str)
@@ -317,6 +318,8 @@ class _Parser:
             if success and not success_media and (response_schema is None):
                 success_status, response_schema = int(code) if code.isdigit() else 200, name
                 success_media = [m for m in content if isinstance(m, str)]
+                declared = resp.get("headers") if isinstance(resp.get("headers"), dict) else {}
+                response_headers = tuple(str(h) for h in declared if str(h).lower() != "content-type")
             elif (code[:1] in "45" or code == "default") and name and error_schema is None:
                 error_schema = name
             if not success:
@@ -348,6 +351,7 @@ class _Parser:
             response_kind=response_kind,
             body_media=body_media,
             body_media_ptr=media_ptr,
+            response_headers=response_headers,
         )
 
     def security(self, op: dict, op_ptr: str) -> tuple[tuple[str, str, str], ...]:

@@ -132,7 +132,10 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
     returns = {"binary": "the response body as bytes", "text": "the response body as text"}.get(op.response_kind)
     returns = returns or (model.split(".")[-1] if model != "None" else "the JSON body")
     return_type = {"binary": "bytes", "text": "str"}.get(op.response_kind) or (model if model != "None" else "Any")
-    lines += ["", f"Returns: {returns}.", "",
+    lines += ["", f"Returns: {returns}.", ""]
+    if op.response_headers:
+        lines += [f"Response headers (read them from ``client.last_response.headers``): {', '.join(op.response_headers)}.", ""]
+    lines += [
               "Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status, APIConnectionError, APITimeoutError."]
     return OpView(
         const=f"_OP_{snake(op.operation_id).upper()}",
