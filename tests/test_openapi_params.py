@@ -251,3 +251,16 @@ def test_declared_response_headers_are_readable(pkg, server) -> None:
     assert [t["name"] for t in c.tools.list_tools()] == ["saw"]
     assert c.last_response is not None and c.last_response.headers["x-total-count"] == "1"
     assert "X-Total-Count" in (c.tools.list_tools.__doc__ or "")
+
+
+def test_several_body_media_types_the_caller_or_the_body_s_type_picks(pkg, server) -> None:
+    c = client(pkg, server)
+    c.tools.flash_firmware(3, body="v1.2")
+    assert (server.last().headers["content-type"], server.last().body) == ("text/plain", b"v1.2")
+    c.tools.flash_firmware(3, body={"url": "https://example.com/fw"})
+    assert server.last().headers["content-type"] == "application/json" and json.loads(server.last().body) == {"url": "https://example.com/fw"}
+    c.tools.flash_firmware(3, body="v1.3", content_type="application/octet-stream")
+    assert (server.last().headers["content-type"], server.last().body) == ("application/octet-stream", b"v1.3")
+    assert server.last().headers["accept"] == "application/problem+json"
+    with pytest.raises(submodule(pkg, "errors").RequestValidationError):
+        c.tools.flash_firmware(3, body={"url": 5})

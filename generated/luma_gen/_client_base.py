@@ -55,6 +55,8 @@ class Operation:
     #: how a 2xx body is read: json (the model), text (str) or binary (bytes)
     response_kind: str = "json"
     body_media: str = "application/json"
+    #: every media type the body may be sent as, when there are several (the caller picks)
+    body_medias: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,12 @@ class BaseClient:
         return self._auth_token
 
     def _build(
-        self, op: Operation, params: dict[str, Any], body: Any, validate: bool
+        self,
+        op: Operation,
+        params: dict[str, Any],
+        body: Any,
+        validate: bool,
+        media: str | None = None,
     ) -> tuple[str, Any, list[tuple[str, str]], dict[str, str]]:
         """URL, body, query pairs and parameter headers of a call; raises RequestValidationError
         before sending.
@@ -226,9 +233,13 @@ class BaseClient:
                 if isinstance(body, dict)
                 else body
             )
+            # a body sent as another media type than the one validated (text or bytes) is not checked
+            other = media not in (None, op.body_media) and not any(
+                k in media.lower() for k in ("json", "form")
+            )
             found = validate_params(op.operation_id, given) + (
                 validate_request(op.operation_id, checked)
-                if op.has_body and not isinstance(body, bytes)
+                if op.has_body and not isinstance(body, bytes) and not other
                 else []
             )
             if found:
@@ -275,11 +286,31 @@ class BaseClient:
             headers["Cookie"] = "; ".join(cookies)
         return self.base_url + path, body, query, headers
 
-    def _send_args(self, op: Operation, body: Any) -> dict[str, Any]:
-        """httpx's body arguments for ``body`` sent as the operation's media type."""
+    @staticmethod
+    def _media(op: Operation, body: Any, content_type: str | None) -> str:
+        """The media type to send ``body`` as: the caller's pick, else one its Python type
+        fits (bytes: a binary type, str: a text type), else the operation's default."""
+        if content_type is not None:
+            return content_type
+        for media in op.body_medias:
+            kind = media.split(";")[0].strip().lower()
+            if isinstance(body, bytes) and not (
+                kind.startswith(("text/", "multipart/")) or "json" in kind or "form" in kind
+            ):
+                return media
+            if isinstance(body, str) and kind.startswith("text/"):
+                return media
+        return op.body_media
+
+    def _send_args(
+        self, op: Operation, body: Any, content_type: str | None = None
+    ) -> dict[str, Any]:
+        """httpx's body arguments for ``body`` sent as ``content_type`` (or the operation's
+        media type, see :meth:`_media`)."""
         if not op.has_body or body is None:
             return {}
-        media = op.body_media.split(";")[0].strip().lower()
+        chosen = self._media(op, body, content_type)
+        media = chosen.split(";")[0].strip().lower()
         if media == "application/x-www-form-urlencoded":
             return {
                 "data": {
@@ -302,11 +333,11 @@ class BaseClient:
                 if media == "application/json"
                 else {
                     "content": json.dumps(body).encode("utf-8"),
-                    "headers": {"Content-Type": op.body_media},
+                    "headers": {"Content-Type": chosen},
                 }
             )
         content = body.encode("utf-8") if isinstance(body, str) else body
-        return {"content": content, "headers": {"Content-Type": op.body_media}}
+        return {"content": content, "headers": {"Content-Type": chosen}}
 
     def _parse(self, op: Operation, response: httpx.Response) -> Any:
         """The response model for a 2xx; a status error otherwise."""
@@ -442,9 +473,11 @@ class SyncBase(BaseClient):
         timeout: float | None,
         max_retries: int | None,
         extra_headers: dict[str, str] | None,
+        content_type: str | None = None,
     ) -> Any:
-        url, body, query, param_headers = self._build(op, path_params, body, validate)
-        send = self._send_args(op, body)
+        media = self._media(op, body, content_type)
+        url, body, query, param_headers = self._build(op, path_params, body, validate, media)
+        send = self._send_args(op, body, media)
         headers = {**param_headers, **send.pop("headers", {}), **self._headers(op, extra_headers)}
         retries = self._retries(max_retries)
         attempt = 0
@@ -511,9 +544,11 @@ class AsyncBase(BaseClient):
         timeout: float | None,
         max_retries: int | None,
         extra_headers: dict[str, str] | None,
+        content_type: str | None = None,
     ) -> Any:
-        url, body, query, param_headers = self._build(op, path_params, body, validate)
-        send = self._send_args(op, body)
+        media = self._media(op, body, content_type)
+        url, body, query, param_headers = self._build(op, path_params, body, validate, media)
+        send = self._send_args(op, body, media)
         headers = {**param_headers, **send.pop("headers", {}), **self._headers(op, extra_headers)}
         retries = self._retries(max_retries)
         attempt = 0

@@ -99,6 +99,8 @@ class Operation:
     #: the media type the request body is sent as, and its JSON Pointer in the spec
     body_media: str = "application/json"
     body_media_ptr: str = ""
+    #: every media type the request body may be sent as, when there are several
+    body_medias: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

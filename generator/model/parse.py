@@ -264,11 +264,13 @@ class _Parser:
         params_raw += [(p, f"{op_ptr}/parameters/{i}") for i, p in enumerate(own if isinstance(own, list) else [])]
         params = self.params(op_id, path, params_raw, op_ptr + "/parameters")
         body_schema, body_required, examples, body_media, media_ptr = None, False, (), "application/json", ""
+        body_medias: tuple[str, ...] = ()
         if "requestBody" in op:
             body, body_ptr = self._follow(op["requestBody"], op_ptr + "/requestBody")
             body = self._dict(body, body_ptr)
             content = self._dict(body.get("content"), body_ptr + "/content")
             body_media = _pick_media(content)
+            body_medias = tuple(m for m in content if isinstance(m, str)) if len(content) > 1 else ()
             media = content.get(body_media) if body_media else None
             if body_media is None or not isinstance(media, dict):
                 self.r.add(body_ptr, f"{op_id}: the request body has no media type genspec can send", "use application/json (or +json), x-www-form-urlencoded, multipart/form-data, application/octet-stream or text/*")
@@ -351,6 +353,7 @@ class _Parser:
             response_kind=response_kind,
             body_media=body_media,
             body_media_ptr=media_ptr,
+            body_medias=body_medias,
             response_headers=response_headers,
         )
 
@@ -445,9 +448,14 @@ def build(doc: Document, reporter: Reporter) -> tuple[Api, Compiled]:
         if op.body_schema:
             entries[f"request:{op.operation_id}"] = entries[f"schema:{op.body_schema}"]
             fields = p.body_fields(op.body_schema, {prm.py_name for prm in op.params} | RESERVED_ARGS)
-            if fields is None:
+            # several media types of which some are not structured: the caller passes the body whole
+            mixed = any(_media_kind(m) in ("binary", "text") for m in op.body_medias)
+            if fields is None or mixed:
                 kind = _media_kind(op.body_media)
                 py_type = {"binary": "bytes", "text": "str"}.get(kind) or p.surface.py_type({"$ref": _SCHEMA_PREFIX + op.body_schema})
+                if mixed:
+                    kinds = {_media_kind(m) for m in op.body_medias}
+                    py_type = " | ".join(dict.fromkeys(([py_type] if kind not in ("binary", "text") else []) + (["bytes"] if "binary" in kinds else []) + (["str"] if "text" in kinds else [])))
                 ops[i] = op = dataclasses.replace(op, body_whole=True, body_py_type=py_type)
             else:
                 body_fields[op.operation_id] = fields

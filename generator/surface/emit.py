@@ -48,6 +48,8 @@ class OpView:
     forward_parts: tuple[str, ...]
     #: keyword arguments of ``Operation(...)`` beyond the positional ones (``", a=..."``)
     extra: str = ""
+    #: ``", content_type=content_type"`` for an operation taking several body media types
+    media_arg: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
         kw.append(f"{f.py_name}: {f.py_type}" + ("" if f.required else " | None = None"))
     if op.body_whole:
         kw.insert(0, f"body: {op.body_py_type}" + ("" if op.body_required else " | None = None"))
+    if op.body_medias:
+        kw.append("content_type: Literal[" + ", ".join(repr(m) for m in op.body_medias) + "] | None = None")
     own_kw = tuple(kw)
     kw += [f"{name}: {typ}" for name, typ, _ in EXTRA_ARGS]
     params_sig = ", ".join(sig + ["*"] + kw)
@@ -114,7 +118,8 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
     if op.body_whole:
         body_expr = "body"
     path_expr = "{" + ", ".join(f"{p.name!r}: {p.py_name}" for p in op.params) + "}"
-    own_forward = tuple([f"{p.py_name}={p.py_name}" for p in op.params] + (["body=body"] if op.body_whole else []) + [f"{f.py_name}={f.py_name}" for f in fields])
+    own_forward = tuple([f"{p.py_name}={p.py_name}" for p in op.params] + (["body=body"] if op.body_whole else []) + [f"{f.py_name}={f.py_name}" for f in fields]
+                        + (["content_type=content_type"] if op.body_medias else []))
     forward = ", ".join(own_forward + tuple(f"{n}={n}" for n, _, _ in EXTRA_ARGS))
     model = _model(models_code, op.response_schema)
     lines = [f"{op.summary or op.operation_id} ({op.method.upper()} {op.path}, operationId {op.operation_id}).", ""]
@@ -125,6 +130,8 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
         lines.append(f"    {p.py_name}: {_sentence(p.description) or p.location + ' parameter'}")
     if op.body_whole:
         lines.append(f"    body: the request body ({op.body_media})" + ("" if op.body_required else " (optional)"))
+    if op.body_medias:
+        lines.append(f"    content_type: the media type the body is sent as (default: {op.body_media}, or what the body's Python type fits)")
     for f in fields:
         lines.append(f"    {f.py_name}: {_sentence(f.description) or f.name}" + ("" if f.required else " (optional)"))
     for name, _, text in EXTRA_ARGS:
@@ -157,6 +164,7 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
         kw_parts=own_kw,
         forward_parts=own_forward,
         extra=_operation_extra(op),
+        media_arg=", content_type=content_type" if op.body_medias else "",
     )
 
 
@@ -180,6 +188,8 @@ def _operation_extra(op: Operation) -> str:
         parts.append(f"response_kind={op.response_kind!r}")
     if op.body_media != "application/json":
         parts.append(f"body_media={op.body_media!r}")
+    if op.body_medias:
+        parts.append(f"body_medias={op.body_medias!r}")
     return "".join(", " + part for part in parts)
 
 
