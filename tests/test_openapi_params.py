@@ -242,7 +242,13 @@ def test_form_multipart_and_octet_stream_bodies(pkg, server) -> None:
 
 def test_server_variables_give_the_default_base_url(pkg, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WORKSHOP_BASE_URL", raising=False)
-    assert submodule(pkg, "client").Client(auth_token="k").base_url == "https://workshop.example.com/v2"
+    client_mod = submodule(pkg, "client")
+    c = client_mod.Client(auth_token="k")
+    assert c.base_url == "https://workshop.example.com/v2"
+    assert c._build(client_mod._OP_GET_PHOTO, {"id": 1}, None, True)[0] == "https://photos.example.net/media/tools/1/photo"
+    assert c._build(client_mod._OP_GET_TOOL, {"id": 1}, None, True)[0] == "https://workshop.example.com/v2/tools/1"
+    monkeypatch.setenv("WORKSHOP_BASE_URL", "http://127.0.0.1:9")
+    assert client_mod.Client(auth_token="k")._build(client_mod._OP_GET_PHOTO, {"id": 1}, None, True)[0] == "http://127.0.0.1:9/tools/1/photo"
 
 
 def test_declared_response_headers_are_readable(pkg, server) -> None:

@@ -57,6 +57,9 @@ class Operation:
     body_media: str = "application/json"
     #: every media type the body may be sent as, when there are several (the caller picks)
     body_medias: tuple[str, ...] = ()
+    #: the operation's own server (spec ``servers`` of the operation or its path); used
+    #: unless the client was given a base URL
+    server: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,7 @@ class BaseClient:
         self._auth_token = token
         self._env_token = env_token
         self.base_url = (base_url or os.environ.get(env_base_url) or default_base_url).rstrip("/")
+        self._chosen_base_url = bool(base_url or os.environ.get(env_base_url))
         self.timeout = timeout
         self.max_retries = max_retries
         self._default_headers = dict(default_headers or {})
@@ -284,7 +288,8 @@ class BaseClient:
                 cookies.append(f"{name}={quote(self._token(), safe='')}")
         if cookies:
             headers["Cookie"] = "; ".join(cookies)
-        return self.base_url + path, body, query, headers
+        base = op.server if op.server and not self._chosen_base_url else self.base_url
+        return base + path, body, query, headers
 
     @staticmethod
     def _media(op: Operation, body: Any, content_type: str | None) -> str:

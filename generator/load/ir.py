@@ -95,6 +95,8 @@ class Operation:
     body_whole: bool = False
     #: headers the success response declares (the caller reads them from ``last_response``)
     response_headers: tuple[str, ...] = ()
+    #: the operation's (or its path's) own server URL, variables at their defaults; "" if none
+    server: str = ""
     body_py_type: str = "Any"
     #: the media type the request body is sent as, and its JSON Pointer in the spec
     body_media: str = "application/json"

@@ -71,6 +71,18 @@ def _pick_media(content: dict) -> str | None:
     return None
 
 
+def server_url(servers: Any) -> str:
+    """The URL of the first Server Object of ``servers``, its variables at their defaults
+    (``""`` when there is none)."""
+    first = servers[0] if isinstance(servers, list) and servers and isinstance(servers[0], dict) else {}
+    url = first.get("url") if isinstance(first.get("url"), str) else ""
+    variables = first.get("variables") if isinstance(first.get("variables"), dict) else {}
+    for name, var in variables.items():
+        if isinstance(var, dict):
+            url = url.replace("{" + str(name) + "}", str(var.get("default", "")))
+    return url.rstrip("/")
+
+
 def derived_operation_id(method: str, path: str, taken: set[str]) -> str:
     """A stable operationId for an operation without one, from its method and path:
     ``GET /users/{id}/posts`` -> ``get_users_by_id_posts`` (``_2``, ``_3``... if taken)."""
@@ -98,6 +110,7 @@ class _Parser:
             str(name): (schema, f"/components/schemas/{escape_pointer(str(name))}") for name, schema in schemas.items()
         }
         self.compiler = Compiler(self.components, reporter)
+        self._path_servers: dict[str, Any] = {}
         self.surface = Surface(self.components, reporter)
 
     def _dict(self, value: Any, ptr: str) -> dict:
@@ -151,11 +164,7 @@ class _Parser:
             self.r.add("/info/x-genspec/package", f"package name {package!r} is not a Python module name", "use lower_snake_case")
         env = raw.get("env") if isinstance(raw.get("env"), dict) else {}
         servers = self.data.get("servers") if isinstance(self.data.get("servers"), list) else []
-        server = servers[0].get("url", "") if servers and isinstance(servers[0], dict) else ""
-        variables = servers[0].get("variables") if servers and isinstance(servers[0], dict) else None
-        for name, var in (variables or {}).items() if isinstance(variables, dict) else ():
-            if isinstance(var, dict) and isinstance(server, str):
-                server = server.replace("{" + str(name) + "}", str(var.get("default", "")))
+        server = server_url(servers)
         return {
             "title": title,
             "version": _str(info.get("version"), "0"),
@@ -189,6 +198,7 @@ class _Parser:
                 self.r.add(item_ptr, f"path {path!r} must start with /", "write /resource")
                 continue
             item = self._dict(item, item_ptr)
+            self._path_servers[path] = item.get("servers")
             shared = item.get("parameters") or []
             for method in METHODS:
                 if method not in item:
@@ -355,6 +365,7 @@ class _Parser:
             body_media_ptr=media_ptr,
             body_medias=body_medias,
             response_headers=response_headers,
+            server=server_url(op.get("servers")) or server_url(self._path_servers.get(path)),
         )
 
     def security(self, op: dict, op_ptr: str) -> tuple[tuple[str, str, str], ...]:

@@ -190,6 +190,8 @@ def _operation_extra(op: Operation) -> str:
         parts.append(f"body_media={op.body_media!r}")
     if op.body_medias:
         parts.append(f"body_medias={op.body_medias!r}")
+    if op.server:
+        parts.append(f"server={op.server!r}")
     return "".join(", " + part for part in parts)
 
 
