@@ -28,6 +28,8 @@ PNG = b"\x89PNG\r\n\x1a\n-not-really"
 def answer(req: Arrived) -> Response:
     """What the loopback server says: per path, like a server of the workshop spec would."""
     path = req.path.removeprefix("/v2")
+    if path == "/fasteners":
+        return JSONResponse(json.loads(req.body), status_code=201)
     if path.endswith("/photo"):
         return Response(PNG, media_type="image/png")
     if path.endswith("/label"):
@@ -270,3 +272,13 @@ def test_several_body_media_types_the_caller_or_the_body_s_type_picks(pkg, serve
     assert server.last().headers["accept"] == "application/problem+json"
     with pytest.raises(submodule(pkg, "errors").RequestValidationError):
         c.tools.flash_firmware(3, body={"url": 5})
+
+
+def test_one_of_with_a_discriminator_is_a_tagged_union(pkg, server) -> None:
+    c = client(pkg, server)
+    models = submodule(pkg, "models")
+    made = c.fasteners.add_fastener(body={"type": "nail", "gauge": 3})
+    assert isinstance(made.root, models.Nail) and made.root.gauge == 3
+    assert "ScrewParam | NailParam" in str(inspect.signature(c.fasteners.add_fastener).parameters["body"].annotation)
+    with pytest.raises(submodule(pkg, "errors").RequestValidationError):
+        c.fasteners.add_fastener(body={"type": "nail", "gauge": 0})

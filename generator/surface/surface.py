@@ -68,6 +68,11 @@ class Surface:
                 return pascal(name) + "Param"
         if "enum" in target and isinstance(target["enum"], list):
             return "Literal[" + ", ".join(repr(v) for v in target["enum"]) + "]"
+        alternatives = target.get("oneOf") or target.get("anyOf")
+        if isinstance(alternatives, list) and alternatives and "type" not in target and "properties" not in target:
+            typed = [self.py_type(alt, depth + 1) for alt in alternatives]
+            if "Any" not in typed:  # a union of shapes (not a rule's list of required sets)
+                return " | ".join(dict.fromkeys(typed))
         kind = self.kind(target)
         if kind == "string" and target.get("format") == "binary":
             return "bytes"  # a file part of a multipart body
