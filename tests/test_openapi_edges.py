@@ -114,3 +114,31 @@ def test_check_reports_every_problem_in_one_run(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "components/schemas/Missing does not resolve" in proc.stderr
     assert "request example 'long' of createNote is invalid" in proc.stderr, proc.stderr
+
+
+def test_api_keys_in_query_and_cookie_and_oauth2_as_bearer(tmp_path: Path) -> None:
+    ops = {}
+    for name in ("inQuery", "inCookie", "viaOauth"):
+        ops[f"/{name}"] = {"get": {"operationId": name, "tags": ["keys"], "security": [{name: []}], "responses": {"200": {"description": "ok"}}}}
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "Keys", "version": "1", "x-genspec": {"package": "keys_gen"}},
+        "paths": ops,
+        "components": {"securitySchemes": {
+            "inQuery": {"type": "apiKey", "in": "query", "name": "key"},
+            "inCookie": {"type": "apiKey", "in": "cookie", "name": "sid"},
+            "viaOauth": {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "https://example.com/token", "scopes": {}}}},
+        }},
+    }
+    package = generate(_write(tmp_path, doc), tmp_path / "out")
+    pkg = import_package(tmp_path / "out" / package)
+    with serve(lambda req: JSONResponse({})) as server:
+        c = submodule(pkg, "client").Client(auth_token="t/1", base_url=server.url)
+        c.keys.in_query()
+        assert (server.last().query, "authorization" in server.last().headers) == ("key=t%2F1", False)
+        c.keys.in_cookie()
+        assert server.last().headers["cookie"] == "sid=t%2F1"
+        c.keys.via_oauth()
+        assert server.last().headers["authorization"] == "Bearer t/1"
+        with pytest.raises(submodule(pkg, "errors").MissingAuthTokenError):
+            submodule(pkg, "client").Client(base_url=server.url)
