@@ -282,3 +282,19 @@ def test_one_of_with_a_discriminator_is_a_tagged_union(pkg, server) -> None:
     assert "ScrewParam | NailParam" in str(inspect.signature(c.fasteners.add_fastener).parameters["body"].annotation)
     with pytest.raises(submodule(pkg, "errors").RequestValidationError):
         c.fasteners.add_fastener(body={"type": "nail", "gauge": 0})
+
+
+def test_cli_binary_responses_text_responses_and_file_parts(pkg, server, tmp_path) -> None:
+    cli = submodule(pkg, "cli")
+    env = {"WORKSHOP_TOKEN": "k-4", "WORKSHOP_BASE_URL": server.url + "/v2"}
+    out = tmp_path / "photo.png"
+    result = CliRunner().invoke(cli.main, ["tools", "get-photo", "1", "--output", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == PNG
+    result = CliRunner().invoke(cli.main, ["shelves", "set-label", "s", "--body", "hello"], env=env)
+    assert (result.exit_code, result.output.strip()) == (0, "HELLO")
+    manual = tmp_path / "manual.pdf"
+    manual.write_bytes(b"%PDF-1.7 from the CLI")
+    result = CliRunner().invoke(cli.main, ["tools", "upload-manual", "3", "--file", f"@{manual}", "--title", "T"], env=env)
+    assert result.exit_code == 0, result.output
+    assert b"%PDF-1.7 from the CLI" in server.last().body and b'name="file"; filename=' in server.last().body

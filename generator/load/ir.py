@@ -207,7 +207,7 @@ class CliOption:
     """One option of a generated CLI command.
 
     ``flags`` e.g. ``("--shipping.address",)``; ``dest`` the Python parameter name; ``path`` the
-    property path in the body; ``kind`` one of ``str int float bool choice value``
+    property path in the body; ``kind`` one of ``str int float bool choice value file``
     (``value``: JSON or YAML text); ``multiple`` for repeatable options (arrays);
     ``choices`` for enums.
     """

@@ -267,7 +267,7 @@ def _quote_names(expr: str, names: set[str]) -> str:
 def _click_type(kind: str, choices: tuple[str, ...]) -> str:
     if kind == "choice":
         return "click.Choice(" + repr(list(choices)) + ")"
-    return {"str": "str", "int": "int", "float": "float", "value": "str"}.get(kind, "str")
+    return {"str": "str", "int": "int", "float": "float", "value": "str", "file": "_FileBytes()"}.get(kind, "str")
 
 
 #: dests and flags of the options every command has (``_common`` in cli.py) and of jobs
@@ -334,6 +334,8 @@ def cli_context(api: Api) -> dict[str, Any]:
                     + f", help={_help(o.help)!r})"
                 )
             table.append((o.dest, o.path, o.kind, o.multiple, o.flags[0]))
+        if op.response_kind == "binary":
+            decorators.append("@click.option('--output', '-o', default='-', show_default=True, metavar='FILE', help='Where the response body goes (- for standard output).')")
         refs = tuple((r.path, (r.data, r.mime, r.url, r.id)) for r in api.file_refs.get(op.operation_id, ()))
         job = jobs_start.get(op.operation_id) or jobs_poll.get(op.operation_id)
         job_view = None
@@ -363,6 +365,7 @@ def cli_context(api: Api) -> dict[str, Any]:
             "refs": repr(refs),
             "has_body": bool(op.body_schema),
             "body_whole": op.body_whole,
+            "response_kind": op.response_kind,
             "body_kind": {"binary": "binary", "text": "text"}.get(op.body_media.split("/")[0] if op.body_media.startswith("text/") else ("binary" if op.body_py_type == "bytes" else ""), "value"),
             "path_expr": path_expr,
             "job": job_view,
@@ -374,4 +377,6 @@ def cli_context(api: Api) -> dict[str, Any]:
         "jobs": api.jobs,
         "uses_params": any(c["path_expr"].startswith("_params(") for c in commands),
         "uses_whole_body": any(c["body_whole"] for c in commands),
+        "uses_binary": any(c["response_kind"] == "binary" for c in commands),
+        "uses_files": any("type=_FileBytes()" in d for c in commands for d in c["decorators"]),
     }

@@ -198,6 +198,8 @@ class Surface:
             is_req = top and path[0] in required
             if isinstance(target, dict) and isinstance(target.get("enum"), list) and all(isinstance(v, str) for v in target["enum"]):
                 return CliOption((flag,), dest, path, "choice", False, is_req, help_text, tuple(target["enum"]))
+            if kind == "string" and isinstance(target, dict) and target.get("format") == "binary":
+                return CliOption((flag,), dest, path, "file", False, is_req, help_text + " (a file: @path or path)")
             if kind in ("string", "integer", "number", "boolean"):
                 return CliOption((flag,), dest, path, {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}[kind], False, is_req, help_text)
             if kind == "array":
