@@ -237,6 +237,11 @@ def test_form_multipart_and_octet_stream_bodies(pkg, server) -> None:
     assert b'name="title"\r\n\r\nHow to' in got.body and b"%PDF-1.7 manual" in got.body
     with pytest.raises(submodule(pkg, "errors").RequestValidationError):
         c.tools.upload_manual(3, file=b"x" * 1001)
+    c.tools.upload_manual(3, file=b"cover", pages=[b"page-1", b"page-2"], keywords=["a", "b"])
+    body = server.last().body
+    assert body.count(b'name="pages"; filename=') == 2 and body.count(b'name="keywords"') == 2 and b"page-2" in body
+    with pytest.raises(submodule(pkg, "errors").RequestValidationError):
+        c.tools.upload_manual(3, file=b"cover", pages=[b"p"] * 4)
     c.tools.flash_firmware(3, body=b"\x00\x01firmware")
     got = server.last()
     assert (got.headers["content-type"], got.body) == ("application/octet-stream", b"\x00\x01firmware")

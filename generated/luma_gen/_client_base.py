@@ -131,6 +131,15 @@ def _joined(name: str, texts: list[str], style: str) -> list[tuple[str, str]]:
     return [(name, text)]
 
 
+def _as_text(value: Any) -> Any:
+    """A file part (bytes, or a list of them) as the string its schema describes, for checking."""
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    return value
+
+
 def compact(values: dict[str, Any]) -> dict[str, Any]:
     """Drop the keyword arguments left at None (they are not sent)."""
     return {k: v for k, v in values.items() if v is not None}
@@ -232,11 +241,7 @@ class BaseClient:
         """
         given = {k: v for k, v in params.items() if v is not None}
         if validate:
-            checked = (
-                {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in body.items()}
-                if isinstance(body, dict)
-                else body
-            )
+            checked = {k: _as_text(v) for k, v in body.items()} if isinstance(body, dict) else body
             # a body sent as another media type than the one validated (text or bytes) is not checked
             other = media not in (None, op.body_media) and not any(
                 k in media.lower() for k in ("json", "form")
@@ -323,13 +328,20 @@ class BaseClient:
                 }
             }
         if media.startswith("multipart/"):
-            files = {
-                k: v for k, v in body.items() if isinstance(v, (bytes, tuple)) or hasattr(v, "read")
-            }
-            data = {
-                k: v if isinstance(v, (list, tuple)) else _text(v)
+
+            def is_file(v: Any) -> bool:
+                return isinstance(v, bytes) or hasattr(v, "read")
+
+            files = [
+                (k, item)
                 for k, v in body.items()
-                if k not in files
+                for item in (v if isinstance(v, list) else [v])
+                if is_file(item)
+            ]
+            data = {
+                k: [_text(i) for i in v] if isinstance(v, list) else _text(v)
+                for k, v in body.items()
+                if not any(n == k for n, _ in files)
             }
             return {"data": data, "files": files}
         if media == "application/json" or media.endswith("+json"):
