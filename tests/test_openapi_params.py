@@ -217,6 +217,7 @@ def test_mypy_accepts_the_package_and_a_user_script(pkg, tmp_path) -> None:
         "label: str = c.shelves.set_label('s', body='x')\n"
         "c.shelves.rename_shelf('a', body_name='b')\n"
         "c.tools.get_tool(1, verbose=True)\n"
+        "names: list[str] = [t.name for t in c.tools.list_tools(limit=2)]\n"
     )
     # the strategies (extra "strategies") are left to their own issue: hypothesis's stubs
     files = sorted(str(f.relative_to(folder)) for f in Path(folder, "workshop_gen").glob("*.py") if "strateg" not in f.name)
@@ -261,7 +262,7 @@ def test_server_variables_give_the_default_base_url(pkg, monkeypatch: pytest.Mon
 def test_declared_response_headers_are_readable(pkg, server) -> None:
     c = client(pkg, server)
     assert c.last_response is None
-    assert [t["name"] for t in c.tools.list_tools()] == ["saw"]
+    assert [t.name for t in c.tools.list_tools()] == ["saw"]
     assert c.last_response is not None and c.last_response.headers["x-total-count"] == "1"
     assert "X-Total-Count" in (c.tools.list_tools.__doc__ or "")
 

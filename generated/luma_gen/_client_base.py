@@ -370,6 +370,8 @@ class BaseClient:
             if op.model is None:
                 return body
             try:
+                if isinstance(op.model, pydantic.TypeAdapter):
+                    return op.model.validate_python(body)
                 return op.model.model_validate(body)
             except pydantic.ValidationError as exc:
                 details = exc.errors()

@@ -95,6 +95,8 @@ class Operation:
     body_whole: bool = False
     #: headers the success response declares (the caller reads them from ``last_response``)
     response_headers: tuple[str, ...] = ()
+    #: the component of the items when the success response is an array of one ($ref) schema
+    response_items: str | None = None
     #: the operation's (or its path's) own server URL, variables at their defaults; "" if none
     server: str = ""
     body_py_type: str = "Any"

@@ -305,6 +305,7 @@ class _Parser:
         success_status, response_schema, error_schema = 200, None, None
         success_media: list[str] = []
         response_headers: tuple[str, ...] = ()
+        response_items: str | None = None
         other_media: list[str] = []
         codes = sorted(str(c) for c in responses)
         keys = sorted(responses, key=str)
@@ -329,6 +330,8 @@ class _Parser:
             success = code.startswith("2") or (code == "default" and not has_2xx)
             if success and not success_media and (response_schema is None):
                 success_status, response_schema = int(code) if code.isdigit() else 200, name
+                if isinstance(schema, dict) and schema.get("type") == "array":
+                    response_items = ref_name(schema.get("items"))
                 success_media = [m for m in content if isinstance(m, str)]
                 declared = resp.get("headers") if isinstance(resp.get("headers"), dict) else {}
                 response_headers = tuple(str(h) for h in declared if str(h).lower() != "content-type")
@@ -365,6 +368,7 @@ class _Parser:
             body_media_ptr=media_ptr,
             body_medias=body_medias,
             response_headers=response_headers,
+            response_items=response_items if response_kind == "json" else None,
             server=server_url(op.get("servers")) or server_url(self._path_servers.get(path)),
         )
 

@@ -122,6 +122,7 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
                         + (["content_type=content_type"] if op.body_medias else []))
     forward = ", ".join(own_forward + tuple(f"{n}={n}" for n, _, _ in EXTRA_ARGS))
     model = _model(models_code, op.response_schema)
+    items = _model(models_code, op.response_items) if model == "None" and op.response_items else "None"
     lines = [f"{op.summary or op.operation_id} ({op.method.upper()} {op.path}, operationId {op.operation_id}).", ""]
     if op.description:
         lines += [" ".join(op.description.split()), ""]
@@ -139,6 +140,8 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
     returns = {"binary": "the response body as bytes", "text": "the response body as text"}.get(op.response_kind)
     returns = returns or (model.split(".")[-1] if model != "None" else "the JSON body")
     return_type = {"binary": "bytes", "text": "str"}.get(op.response_kind) or (model if model != "None" else "Any")
+    if items != "None":  # an array of a model: parsed by a pydantic TypeAdapter
+        model, return_type, returns = f"TypeAdapter(list[{items}])", f"list[{items}]", f"a list of {items.split('.')[-1]}"
     lines += ["", f"Returns: {returns}.", ""]
     if op.response_headers:
         lines += [f"Response headers (read them from ``client.last_response.headers``): {', '.join(op.response_headers)}.", ""]
@@ -239,6 +242,7 @@ def client_context(api: Api, models_code: str) -> dict[str, Any]:
         "jobs": tuple(j for g in group_views for j in g.jobs),
         "type_names": sorted({t.name for t in api.typedefs}),
         "needs_auth": any(op.auth for op in api.operations),
+        "uses_adapter": any(v.model.startswith("TypeAdapter(") for v in views.values()),
     }
 
 
