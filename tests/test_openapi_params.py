@@ -190,7 +190,7 @@ def test_cli_options_are_typed(pkg, server) -> None:
     result = CliRunner().invoke(cli.main, ["tools", "list-tools", "--limit", "2", "--sharp", "true", "--tags", "a", "--tags", "b", "--format", "json"], env=env)
     assert result.exit_code == 0, result.output
     assert server.last().query == "limit=2&tags=a&tags=b&sharp=true"
-    result = CliRunner().invoke(cli.main, ["tools", "get-tool", "7", "--verbose", "false", "--X-Trace-Id", "x"], env=env)
+    result = CliRunner().invoke(cli.main, ["tools", "get-tool", "7", "--verbose", "false", "--x-trace-id", "x"], env=env)
     assert result.exit_code == 0, result.output
     assert (server.last().path, server.last().query, server.last().headers["x-trace-id"]) == ("/v2/tools/7", "verbose=false", "x")
     result = CliRunner().invoke(cli.main, ["tools", "list-tools", "--limit", "two"], env=env)

@@ -279,6 +279,12 @@ _CLI_DESTS = frozenset({"fmt", "no_validate", "timeout", "max_retries", "base_ur
 _CLI_FLAGS = frozenset({"--format", "--no-validate", "--timeout", "--max-retries", "--base-url", "--auth-token", "--wait", "--download", "--poll-interval", "--wait-timeout", "--body", "--help", "--version"})
 
 
+def _param_flag(p: Any) -> str:
+    """``--name`` of a query, header or cookie parameter (header names in lower case)."""
+    name = p.name.lower() if p.location == "header" else p.name
+    return "--" + name.replace("_", "-")
+
+
 def _param_click_type(p: Any) -> str:
     """The click type of a parameter's values (an array's items; objects are VALUE text)."""
     kind = p.item_kind if p.kind == "array" else p.kind
@@ -300,7 +306,7 @@ def cli_context(api: Api) -> dict[str, Any]:
         decorators = []
         arguments = []
         taken_dests = {p.py_name for p in op.params} | _CLI_DESTS
-        taken_flags = {"--" + p.name.replace("_", "-") for p in op.params if p.location != "path"} | _CLI_FLAGS
+        taken_flags = {_param_flag(p) for p in op.params if p.location != "path"} | _CLI_FLAGS
         converters = []
         for p in op.params:
             ptype = _param_click_type(p)
@@ -310,7 +316,7 @@ def cli_context(api: Api) -> dict[str, Any]:
                 typed += ", nargs=-1, required=True" if p.kind == "array" else ""
                 decorators.append(f"@click.argument({p.py_name.upper()!r}, metavar={p.name.upper()!r}{typed})")
             else:
-                flag = "--" + p.name.replace("_", "-")
+                flag = _param_flag(p)
                 typed = f", type={ptype}" if ptype != "str" else ""
                 typed += ", multiple=True" if p.kind == "array" else ""
                 typed += ", metavar='VALUE'" if p.kind in ("object", "any") else ""
