@@ -93,6 +93,9 @@ def test_check_imports_what_generate_writes(tmp_path: Path) -> None:
     assert checked.files is not None and "bells_gen/cli.py" in checked.files and "bells_gen/models.py" in checked.files
     problems = render.import_files({"p/__init__.py": "from .client import Client\n", "p/client.py": "X = 1\n"}, "p")
     assert len(problems) == 1 and "__init__.py does not import" in problems[0] and "Client" in problems[0]
+    lazy = "from __future__ import annotations\n\nclass Client:\n    def get(self, x: Missing) -> int:\n        return 1\n"
+    problems = render.import_files({"p/__init__.py": "", "p/client.py": lazy}, "p")
+    assert len(problems) == 1 and "annotations of Client.get do not resolve" in problems[0] and "Missing" in problems[0]
 
 
 def test_check_reports_every_problem_in_one_run(tmp_path: Path) -> None:

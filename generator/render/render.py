@@ -369,7 +369,32 @@ def import_files(files: dict[str, str], package: str) -> list[str]:
                 if "MissingExtra" in type(exc).__name__:
                     continue
                 problems.append(f"the generated {module}.py does not import: {type(exc).__name__}: {str(exc)[:200]}")
+        problems += _unresolved_annotations(name, ("client", "types"))
     finally:
         for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
             del sys.modules[key]
+    return problems
+
+
+def _unresolved_annotations(package: str, modules: tuple[str, ...]) -> list[str]:
+    """The public surface's annotations that do not resolve (``typing.get_type_hints`` of
+    every public class, its methods and TypedDict fields): what a type checker would reject
+    as an undefined name, though the module imports (annotations are evaluated lazily)."""
+    import inspect
+    import typing
+
+    problems = []
+    for module_name in modules:
+        module = sys.modules.get(f"{package}.{module_name}")
+        if module is None:
+            continue
+        for attr, obj in sorted(vars(module).items()):
+            if attr.startswith("_") or not inspect.isclass(obj) or obj.__module__ != module.__name__:
+                continue
+            targets = [(attr, obj)] + [(f"{attr}.{n}", f) for n, f in vars(obj).items() if inspect.isfunction(f) and not n.startswith("_")]
+            for where, target in targets:
+                try:
+                    typing.get_type_hints(target, vars(module))
+                except Exception as exc:  # noqa: BLE001 - NameError, TypeError of a bad annotation
+                    problems.append(f"the generated {module_name}.py: the annotations of {where} do not resolve ({type(exc).__name__}: {str(exc)[:120]})")
     return problems
