@@ -138,6 +138,7 @@ def generate(spec: str, out: str, check_only: bool) -> None:
     except OSError as exc:
         click.echo(f"{out}: cannot write: {exc.strerror or exc} (check the folder's permissions)", err=True)
         sys.exit(1)
+    _not_generated(spec, api.document)
     click.echo(
         f"{out_dir / api.package}: {len(report.written)} written, {len(report.unchanged)} unchanged"
         + (f", {len(report.removed)} removed" if report.removed else "")

@@ -279,6 +279,16 @@ _CLI_DESTS = frozenset({"fmt", "no_validate", "timeout", "max_retries", "base_ur
 _CLI_FLAGS = frozenset({"--format", "--no-validate", "--timeout", "--max-retries", "--base-url", "--auth-token", "--wait", "--download", "--poll-interval", "--wait-timeout", "--body", "--help", "--version"})
 
 
+def _auth_help(api: Api) -> str:
+    """Help of ``--auth-token``: what the credential is, from the security schemes used."""
+    ways = {scheme for op in api.operations for scheme in op.auth}
+    if not ways or ways == set(DEFAULT_AUTH):
+        return "Bearer token." if ways else "Credential (no operation needs one)."
+    said = {"bearer": "bearer token", "basic": "user:password (HTTP basic)"}
+    parts = sorted(said[kind] if kind in said else f"API key ({name} {where})" for kind, where, name in ways)
+    return "Credential: " + ", ".join(dict.fromkeys(parts)) + "."
+
+
 def _param_flag(p: Any) -> str:
     """``--name`` of a query, header or cookie parameter (header names in lower case)."""
     name = p.name.lower() if p.location == "header" else p.name
@@ -385,6 +395,7 @@ def cli_context(api: Api) -> dict[str, Any]:
         "commands": commands,
         "groups": groups,
         "jobs": api.jobs,
+        "auth_help": _auth_help(api),
         "uses_params": any(c["path_expr"].startswith("_params(") for c in commands),
         "uses_whole_body": any(c["body_whole"] for c in commands),
         "uses_binary": any(c["response_kind"] == "binary" for c in commands),
