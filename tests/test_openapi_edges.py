@@ -145,3 +145,15 @@ def test_api_keys_in_query_and_cookie_and_oauth2_as_bearer(tmp_path: Path) -> No
         assert server.last().headers["authorization"] == "Bearer t/1"
         with pytest.raises(submodule(pkg, "errors").MissingAuthTokenError):
             submodule(pkg, "client").Client(base_url=server.url)
+
+
+def test_two_operations_of_one_method_name_are_a_problem(tmp_path: Path) -> None:
+    ok = {"200": {"description": "ok"}}
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "Twins", "version": "1"},
+        "paths": {"/a": {"get": {"operationId": "getItem", "tags": ["t"], "responses": ok}},
+                  "/b": {"get": {"operationId": "get_item", "tags": ["t"], "responses": ok}}},
+    }
+    proc = genspec("check", str(_write(tmp_path, doc)))
+    assert proc.returncode == 1 and "would both be the method client.t.get_item" in proc.stderr, proc.stderr

@@ -192,6 +192,7 @@ class _Parser:
         paths = self._dict(self.data.get("paths"), "/paths")
         ops: list[Operation] = []
         seen: dict[str, str] = {}
+        methods: dict[tuple[str, str], str] = {}
         for path, item in paths.items():
             item_ptr = f"/paths/{escape_pointer(path)}"
             if not isinstance(path, str) or not path.startswith("/"):
@@ -215,7 +216,13 @@ class _Parser:
                     self.r.add(op_ptr + "/operationId", f"operationId '{op_id}' is used twice (also at {seen[op_id]})", "give every operation its own operationId")
                     continue
                 seen[op_id] = op_ptr
-                ops.append(self.operation(op_id, method, path, op, op_ptr, shared, item_ptr))
+                made = self.operation(op_id, method, path, op, op_ptr, shared, item_ptr)
+                other = methods.get((made.group, made.py_method))
+                if other is not None:
+                    self.r.add(op_ptr, f"{op_id} and {other} would both be the method client.{made.group}.{made.py_method}", "rename one operationId, or set x-method-name")
+                    continue
+                methods[(made.group, made.py_method)] = op_id
+                ops.append(made)
         return ops
 
     def params(self, op_id: str, path: str, raw: list[tuple[Any, str]], op_ptr: str) -> tuple[Param, ...]:
