@@ -193,6 +193,11 @@ def test_cli_options_are_typed(pkg, server) -> None:
     result = CliRunner().invoke(cli.main, ["tools", "get-tool", "7", "--verbose", "false", "--x-trace-id", "x"], env=env)
     assert result.exit_code == 0, result.output
     assert (server.last().path, server.last().query, server.last().headers["x-trace-id"]) == ("/v2/tools/7", "verbose=false", "x")
+    assert server.last().headers["x-api-key"] == "k-3" and "authorization" not in server.last().headers
+    result = CliRunner().invoke(cli.main, ["tools", "add-tool", "--name", "saw", "--kind", "hand", "--auth-token", "ann:pw"], env=env)
+    assert result.exit_code == 0, result.output
+    assert server.last().headers["authorization"] == "Basic " + base64.b64encode(b"ann:pw").decode()
+    assert "--id" not in CliRunner().invoke(cli.main, ["tools", "add-tool", "--help"]).output  # readOnly
     result = CliRunner().invoke(cli.main, ["tools", "list-tools", "--limit", "two"], env=env)
     assert result.exit_code == 2 and "two" in result.output
     result = CliRunner().invoke(cli.main, ["shelves", "rename-shelf", "old", "--body.name", "new"], env=env)
