@@ -17,6 +17,7 @@ from genspec.load.errors import Reporter
 from genspec.load.ir import Api, BodyField, Operation, Param
 from genspec.load.loader import Document, escape_pointer
 from genspec.load.naming import pascal, snake
+from genspec.model.shapes import DEFAULT_STYLE, STYLES, media_kind, pick_media, derived_operation_id, server_url
 from genspec.schema.compile import Compiled, Compiler
 from genspec.surface.surface import Surface
 
@@ -36,68 +37,6 @@ def ref_name(schema: Any) -> str | None:
     if isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith(_SCHEMA_PREFIX):
         return schema["$ref"][len(_SCHEMA_PREFIX):]
     return None
-
-
-_DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
-_STYLES = {
-    "path": ("simple", "label", "matrix"),
-    "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
-    "header": ("simple",),
-    "cookie": ("form",),
-}
-
-
-def _media_kind(media: str) -> str:
-    """``json``, ``form``, ``multipart``, ``text`` or ``binary`` for a media type (range)."""
-    base = media.split(";")[0].strip().lower()
-    if base == "application/json" or base.endswith("+json") or base == "*/*":
-        return "json"
-    if base == "application/x-www-form-urlencoded":
-        return "form"
-    if base.startswith("multipart/"):
-        return "multipart"
-    if base.startswith("text/"):
-        return "text"
-    return "binary"
-
-
-def _pick_media(content: dict) -> str | None:
-    """The media type a request body is sent as: JSON first, then form, multipart, text, bytes."""
-    names = [m for m in content if isinstance(m, str)]
-    for kind in ("json", "form", "multipart", "text", "binary"):
-        for m in names:
-            if _media_kind(m) == kind:
-                return m
-    return None
-
-
-def server_url(servers: Any) -> str:
-    """The URL of the first Server Object of ``servers``, its variables at their defaults
-    (``""`` when there is none)."""
-    first = servers[0] if isinstance(servers, list) and servers and isinstance(servers[0], dict) else {}
-    url = first.get("url") if isinstance(first.get("url"), str) else ""
-    variables = first.get("variables") if isinstance(first.get("variables"), dict) else {}
-    for name, var in variables.items():
-        if isinstance(var, dict):
-            url = url.replace("{" + str(name) + "}", str(var.get("default", "")))
-    return url.rstrip("/")
-
-
-def derived_operation_id(method: str, path: str, taken: set[str]) -> str:
-    """A stable operationId for an operation without one, from its method and path:
-    ``GET /users/{id}/posts`` -> ``get_users_by_id_posts`` (``_2``, ``_3``... if taken)."""
-    parts = [method]
-    for segment in path.strip("/").split("/"):
-        found = _PATH_PARAM.fullmatch(segment)
-        if found:
-            parts += ["by", found.group(1)]
-        elif segment:
-            parts.append(segment)
-    base = snake("_".join(parts))
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base}_{n}", n + 1
-    return name
 
 
 class _Parser:
@@ -240,10 +179,10 @@ class _Parser:
             if where == "path" and node.get("required") is not True:
                 self.r.add(ptr, f"path parameter '{name}' must be required: true", "add required: true")
             schema = node.get("schema", {})
-            style = node.get("style", _DEFAULT_STYLE[where])
-            if style not in _STYLES[where]:
-                self.r.add(ptr + "/style", f"{op_id}: style {style!r} is not allowed for a {where} parameter", f"use one of {', '.join(_STYLES[where])}")
-                style = _DEFAULT_STYLE[where]
+            style = node.get("style", DEFAULT_STYLE[where])
+            if style not in STYLES[where]:
+                self.r.add(ptr + "/style", f"{op_id}: style {style!r} is not allowed for a {where} parameter", f"use one of {', '.join(STYLES[where])}")
+                style = DEFAULT_STYLE[where]
             explode = node.get("explode", style == "form")
             kind = self.surface.kind(schema)
             items, _ = self.surface.deref(schema.get("items", {}) if isinstance(schema, dict) else {})
@@ -286,7 +225,7 @@ class _Parser:
             body, body_ptr = self._follow(op["requestBody"], op_ptr + "/requestBody")
             body = self._dict(body, body_ptr)
             content = self._dict(body.get("content"), body_ptr + "/content")
-            body_media = _pick_media(content)
+            body_media = pick_media(content)
             body_medias = tuple(m for m in content if isinstance(m, str)) if len(content) > 1 else ()
             media = content.get(body_media) if body_media else None
             if body_media is None or not isinstance(media, dict):
@@ -294,7 +233,7 @@ class _Parser:
                 body_media = "application/json"
             else:
                 media_ptr = f"{body_ptr}/content/{escape_pointer(body_media)}"
-                schema = media.get("schema", {"type": "string"} if _media_kind(body_media) in ("binary", "text") else {})
+                schema = media.get("schema", {"type": "string"} if media_kind(body_media) in ("binary", "text") else {})
                 body_schema = ref_name(schema)
                 if body_schema is None:
                     body_schema = pascal(op_id) + "Body"
@@ -323,7 +262,7 @@ class _Parser:
             if not isinstance(resp, dict):
                 continue
             content = self._dict(resp.get("content"), resp_ptr + "/content")
-            json_type = next((m for m in content if isinstance(m, str) and _media_kind(m) == "json"), None)
+            json_type = next((m for m in content if isinstance(m, str) and media_kind(m) == "json"), None)
             media = content.get(json_type) if json_type else None
             schema = media.get("schema") if isinstance(media, dict) else None
             name = ref_name(schema) if schema is not None else None
@@ -347,7 +286,7 @@ class _Parser:
             if not success:
                 other_media += [m for m in content if isinstance(m, str)]
         accept = ", ".join(dict.fromkeys(success_media + other_media)) or "application/json"
-        kinds = [_media_kind(m) for m in success_media]
+        kinds = [media_kind(m) for m in success_media]
         response_kind = "json" if not kinds or "json" in kinds else ("text" if kinds[0] == "text" else "binary")
         tags = op.get("tags") if isinstance(op.get("tags"), list) else []
         group = snake(tags[0]) if tags and isinstance(tags[0], str) else snake(path.strip("/").split("/")[0] or "default")
@@ -471,12 +410,12 @@ def build(doc: Document, reporter: Reporter) -> tuple[Api, Compiled]:
             entries[f"request:{op.operation_id}"] = entries[f"schema:{op.body_schema}"]
             fields = p.body_fields(op.body_schema, {prm.py_name for prm in op.params} | RESERVED_ARGS)
             # several media types of which some are not structured: the caller passes the body whole
-            mixed = any(_media_kind(m) in ("binary", "text") for m in op.body_medias)
+            mixed = any(media_kind(m) in ("binary", "text") for m in op.body_medias)
             if fields is None or mixed:
-                kind = _media_kind(op.body_media)
+                kind = media_kind(op.body_media)
                 py_type = {"binary": "bytes", "text": "str"}.get(kind) or p.surface.py_type({"$ref": _SCHEMA_PREFIX + op.body_schema})
                 if mixed:
-                    kinds = {_media_kind(m) for m in op.body_medias}
+                    kinds = {media_kind(m) for m in op.body_medias}
                     py_type = " | ".join(dict.fromkeys(([py_type] if kind not in ("binary", "text") else []) + (["bytes"] if "binary" in kinds else []) + (["str"] if "text" in kinds else [])))
                 ops[i] = op = dataclasses.replace(op, body_whole=True, body_py_type=py_type)
             else:
