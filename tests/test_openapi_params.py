@@ -309,3 +309,16 @@ def test_cli_binary_responses_text_responses_and_file_parts(pkg, server, tmp_pat
     result = CliRunner().invoke(cli.main, ["tools", "upload-manual", "3", "--file", f"@{manual}", "--title", "T"], env=env)
     assert result.exit_code == 0, result.output
     assert b"%PDF-1.7 from the CLI" in server.last().body and b'name="file"; filename=' in server.last().body
+
+
+def test_a_binary_response_streams_into_a_file(pkg, server, tmp_path) -> None:
+    target = tmp_path / "photo.png"
+    assert client(pkg, server).tools.get_photo_to_file(1, save_to=target) == target
+    assert target.read_bytes() == PNG
+
+    async def call() -> None:
+        async with submodule(pkg, "client").AsyncClient(auth_token="k", base_url=server.url + "/v2") as c:
+            assert await c.tools.get_photo_to_file(2, save_to=tmp_path / "b.png") == tmp_path / "b.png"
+
+    asyncio.run(call())
+    assert (tmp_path / "b.png").read_bytes() == PNG

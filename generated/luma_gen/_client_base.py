@@ -493,6 +493,7 @@ class SyncBase(BaseClient):
         max_retries: int | None,
         extra_headers: dict[str, str] | None,
         content_type: str | None = None,
+        save_to: str | os.PathLike[str] | None = None,
     ) -> Any:
         media = self._media(op, body, content_type)
         url, body, query, param_headers = self._build(op, path_params, body, validate, media)
@@ -502,7 +503,7 @@ class SyncBase(BaseClient):
         attempt = 0
         while True:
             try:
-                outcome: Any = self._http.request(
+                request = self._http.build_request(
                     op.method,
                     url,
                     **send,
@@ -510,14 +511,35 @@ class SyncBase(BaseClient):
                     headers=headers,
                     timeout=self._timeout(timeout),
                 )
+                outcome: Any = self._http.send(request, stream=save_to is not None)
             except httpx.TransportError as exc:
                 outcome = exc
             delay = self._next_delay(op, url, outcome, attempt, retries)
             if delay is None:
                 self.last_response = outcome
+                if save_to is not None:
+                    return self._save_stream(op, outcome, Path(save_to), url)
                 return self._parse(op, outcome)
+            if save_to is not None and isinstance(outcome, httpx.Response):
+                outcome.close()
             attempt += 1
             time.sleep(delay)
+
+    def _save_stream(self, op: Operation, response: httpx.Response, dest: Path, url: str) -> Path:
+        """Write a streamed 2xx body into ``dest`` as it arrives (returns ``dest``); an error
+        status is read and raised as for any call."""
+        try:
+            if not response.is_success:
+                response.read()
+                return self._parse(op, response)
+            with dest.open("wb") as fh:
+                for chunk in response.iter_bytes():
+                    fh.write(chunk)
+            return dest
+        except httpx.TransportError as exc:
+            raise _error_for(exc, url) from None
+        finally:
+            response.close()
 
     def _download(self, url: str, dest: Path, timeout: float | None) -> Path:
         try:
@@ -564,6 +586,7 @@ class AsyncBase(BaseClient):
         max_retries: int | None,
         extra_headers: dict[str, str] | None,
         content_type: str | None = None,
+        save_to: str | os.PathLike[str] | None = None,
     ) -> Any:
         media = self._media(op, body, content_type)
         url, body, query, param_headers = self._build(op, path_params, body, validate, media)
@@ -573,7 +596,7 @@ class AsyncBase(BaseClient):
         attempt = 0
         while True:
             try:
-                outcome: Any = await self._http.request(
+                request = self._http.build_request(
                     op.method,
                     url,
                     **send,
@@ -581,14 +604,36 @@ class AsyncBase(BaseClient):
                     headers=headers,
                     timeout=self._timeout(timeout),
                 )
+                outcome: Any = await self._http.send(request, stream=save_to is not None)
             except httpx.TransportError as exc:
                 outcome = exc
             delay = self._next_delay(op, url, outcome, attempt, retries)
             if delay is None:
                 self.last_response = outcome
+                if save_to is not None:
+                    return await self._save_stream(op, outcome, Path(save_to), url)
                 return self._parse(op, outcome)
+            if save_to is not None and isinstance(outcome, httpx.Response):
+                await outcome.aclose()
             attempt += 1
             await asyncio.sleep(delay)
+
+    async def _save_stream(
+        self, op: Operation, response: httpx.Response, dest: Path, url: str
+    ) -> Path:
+        """The non-blocking twin of ``SyncBase._save_stream``."""
+        try:
+            if not response.is_success:
+                await response.aread()
+                return self._parse(op, response)
+            with dest.open("wb") as fh:
+                async for chunk in response.aiter_bytes():
+                    fh.write(chunk)
+            return dest
+        except httpx.TransportError as exc:
+            raise _error_for(exc, url) from None
+        finally:
+            await response.aclose()
 
     async def _download(self, url: str, dest: Path, timeout: float | None) -> Path:
         try:

@@ -50,6 +50,8 @@ class OpView:
     extra: str = ""
     #: ``", content_type=content_type"`` for an operation taking several body media types
     media_arg: str = ""
+    #: the signature of ``<method>_to_file`` (binary responses streamed into a file), or ""
+    to_file_sig: str = ""
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,7 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
         forward_parts=own_forward,
         extra=_operation_extra(op),
         media_arg=", content_type=content_type" if op.body_medias else "",
+        to_file_sig=", ".join(sig + ["*", "save_to: str | os.PathLike[str]"] + kw) if op.response_kind == "binary" else "",
     )
 
 
