@@ -87,28 +87,41 @@ def main() -> None:
 @main.command()
 @_spec_input
 def check(spec: str | None, spec_arg: str | None) -> None:
-    """Validate SPEC: OpenAPI 3.1 meta-schema, refs, rules, CEL, and every example."""
+    """Validate SPEC: OpenAPI 3.1 meta-schema, refs, rules, CEL, every example, and the
+    package generate would write (rendered and imported)."""
     from genspec.check import check as checker
 
     spec = _the_spec(spec, spec_arg)
     try:
-        checked = checker.run(spec)
+        checked = checker.run(spec, package=True)
     except SpecErrors as exc:
         _print_errors(exc)
         sys.exit(1)
     api = checked.api
     examples = sum(len(r.valid_examples) + len(r.invalid_examples) for r in api.rules)
     click.echo(f"{spec}: ok ({len(api.operations)} operations, {len(api.schemas)} schemas, {len(api.rules)} rules, {examples} rule examples)")
+    _not_generated(spec, checked.doc.data)
+
+
+def _not_generated(spec: str, data: Any) -> None:
+    """One line naming the spec's webhooks and callbacks: their schemas get models and
+    validators, but no client method or command is generated for them."""
+    webhooks = data.get("webhooks") if isinstance(data.get("webhooks"), dict) else {}
+    callbacks = 0
+    for item in (data.get("paths") or {}).values() if isinstance(data.get("paths"), dict) else ():
+        for op in item.values() if isinstance(item, dict) else ():
+            if isinstance(op, dict) and isinstance(op.get("callbacks"), dict):
+                callbacks += len(op["callbacks"])
+    if webhooks or callbacks:
+        click.echo(f"{spec}: note: {len(webhooks)} webhooks and {callbacks} callbacks: their component schemas get models and validators; no client method or command is generated for them")
 
 
 def _render_all(spec: str) -> tuple[Any, dict[str, str]]:
     from genspec.check import check as checker
-    from genspec.render import render
-    from genspec.surface import models
 
-    checked = checker.run(spec)
-    models_code = models.generate_models(checked.doc.data, checked.doc.path)
-    return checked.api, render.render(checked.api, checked.compiled, models_code)
+    checked = checker.run(spec, package=True)
+    assert checked.files is not None
+    return checked.api, checked.files
 
 
 @main.command()
@@ -155,6 +168,7 @@ def generate(spec: str | None, spec_arg: str | None, out: str, check_only: bool)
     except OSError as exc:
         click.echo(f"{out}: cannot write: {exc.strerror or exc} (check the folder's permissions)", err=True)
         sys.exit(1)
+    _not_generated(spec, api.document)
     click.echo(
         f"{out_dir / api.package}: {len(report.written)} written, {len(report.unchanged)} unchanged"
         + (f", {len(report.removed)} removed" if report.removed else "")

@@ -13,7 +13,6 @@ from types import ModuleType
 
 from genspec.check import check
 from genspec.render import render
-from genspec.surface import models
 
 ROOT = Path(__file__).resolve().parent.parent
 _n = itertools.count()
@@ -21,10 +20,9 @@ _n = itertools.count()
 
 def generate(spec: str | Path, out: Path) -> str:
     """Run the whole pipeline in-process for ``spec`` into ``out``; return the package name."""
-    checked = check.run(spec)
-    code = models.generate_models(checked.doc.data, checked.doc.path)
-    files = render.render(checked.api, checked.compiled, code)
-    render.write(files, out, checked.api.package)
+    checked = check.run(spec, package=True)
+    assert checked.files is not None
+    render.write(checked.files, out, checked.api.package)
     return checked.api.package
 
 

@@ -185,6 +185,11 @@ def dump(value: Any, fmt: str) -> None:
     data = (
         value.model_dump(mode="json", exclude_unset=True) if hasattr(value, "model_dump") else value
     )
+    if isinstance(data, list):  # a list of models (an array response)
+        data = [
+            v.model_dump(mode="json", exclude_unset=True) if hasattr(v, "model_dump") else v
+            for v in data
+        ]
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
     elif fmt == "yaml":

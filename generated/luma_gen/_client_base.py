@@ -8,7 +8,9 @@ downloads. The two shells in ``client.py`` stay thin; nothing here knows the API
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
+import json
 import logging
 import mimetypes
 import os
@@ -46,6 +48,19 @@ class Operation:
     success_status: int
     model: Any
     has_body: bool
+    #: ``(name, in, style, explode)`` of parameters placed other than path/simple, query/form
+    params: tuple[tuple[str, str, str, bool], ...] = ()
+    #: ``(kind, in, name)`` per credential sent: kind bearer, basic or apikey; empty: none
+    auth: tuple[tuple[str, str, str], ...] = (("bearer", "header", "Authorization"),)
+    accept: str = "application/json"
+    #: how a 2xx body is read: json (the model), text (str) or binary (bytes)
+    response_kind: str = "json"
+    body_media: str = "application/json"
+    #: every media type the body may be sent as, when there are several (the caller picks)
+    body_medias: tuple[str, ...] = ()
+    #: the operation's own server (spec ``servers`` of the operation or its path); used
+    #: unless the client was given a base URL
+    server: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,68 @@ def seconds(name: str, value: Any, zero: bool = False) -> float:
             f"{name} must be a finite number of seconds {'>= 0' if zero else '> 0'}, not {value!r}"
         )
     return float(value)
+
+
+def _text(value: Any) -> str:
+    """A scalar as OpenAPI serializes it: booleans lower case, everything else ``str``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def serialize(
+    name: str, value: Any, where: str, style: str, explode: bool
+) -> list[tuple[str, str]]:
+    """``(name, text)`` pairs of one parameter per OpenAPI's ``style``/``explode``.
+
+    Query and cookie parameters give one pair per sent item (``form`` explode repeats the
+    name, ``deepObject`` gives ``name[key]``); path and header ones give one pair whose text
+    is the whole value (``simple``, ``label`` ``.a.b``, ``matrix`` ``;name=a,b``), its parts
+    not yet percent-encoded (the caller encodes path segments). Source: OpenAPI 3.1, 4.8.12.4.
+    """
+    if isinstance(value, dict):
+        items = [(str(k), _text(v)) for k, v in value.items() if v is not None]
+        if style == "deepObject":
+            return [(f"{name}[{k}]", v) for k, v in items]
+        if explode and style in ("form", "matrix"):
+            if style == "matrix":
+                return [(name, "".join(f";{k}={v}" for k, v in items))]
+            return items
+        flat = [x for kv in items for x in kv]
+        if explode and style in ("simple", "label"):
+            flat = [f"{k}={v}" for k, v in items]
+            joined = ("." if style == "label" else ",").join(flat)
+            return [(name, ("." + joined) if style == "label" else joined)]
+        return _joined(name, flat, style)
+    if isinstance(value, (list, tuple)):
+        texts = [_text(v) for v in value]
+        if explode and style == "form":
+            return [(name, t) for t in texts]
+        if explode and style == "label":
+            return [(name, "".join("." + t for t in texts))]
+        if explode and style == "matrix":
+            return [(name, "".join(f";{name}={t}" for t in texts))]
+        return _joined(name, texts, style)
+    return _joined(name, [_text(value)], style)
+
+
+def _joined(name: str, texts: list[str], style: str) -> list[tuple[str, str]]:
+    sep = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+    text = sep.join(texts)
+    if style == "label":
+        return [(name, "." + text)]
+    if style == "matrix":
+        return [(name, f";{name}={text}" if texts != [""] else f";{name}")]
+    return [(name, text)]
+
+
+def _as_text(value: Any) -> Any:
+    """A file part (bytes, or a list of them) as the string its schema describes, for checking."""
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    return value
 
 
 def compact(values: dict[str, Any]) -> dict[str, Any]:
@@ -120,9 +197,10 @@ class BaseClient:
         env_token: str,
         env_base_url: str,
         default_base_url: str,
+        needs_auth: bool = True,
     ):
         token = (auth_token if auth_token is not None else os.environ.get(env_token) or "").strip()
-        if not token:
+        if not token and needs_auth:
             raise errors.MissingAuthTokenError(
                 f"no auth token: pass auth_token=... or set {env_token}"
             )
@@ -132,52 +210,178 @@ class BaseClient:
                 f"the auth token contains {bad!r}, which an HTTP header cannot carry (printable ASCII only); copy it again"
             )
         self._auth_token = token
+        self._env_token = env_token
         self.base_url = (base_url or os.environ.get(env_base_url) or default_base_url).rstrip("/")
         self.default_base_url = default_base_url
+        self._chosen_base_url = bool(base_url or os.environ.get(env_base_url))
         self.timeout = seconds("timeout", timeout)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be an integer >= 0, not {max_retries!r}")
         self.max_retries = max_retries
         self._default_headers = dict(default_headers or {})
+        #: the HTTP response of the latest call (its ``headers``, ``status_code``), or None
+        self.last_response: httpx.Response | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
-    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
-        headers = {"Accept": "application/json", **self._default_headers, **(extra or {})}
-        headers["Authorization"] = f"Bearer {self._auth_token}"
+    def _headers(self, op: Operation, extra: dict[str, str] | None) -> dict[str, str]:
+        """``Accept`` from what the operation answers, the default and extra headers, and the
+        credential where its security scheme puts it (headers given explicitly win)."""
+        headers = {"Accept": op.accept, **self._default_headers, **(extra or {})}
+        given = {k.lower() for k in headers}
+        for kind, where, name in op.auth:
+            if where != "header" or name.lower() in given:
+                continue
+            if kind == "bearer":
+                headers[name] = f"Bearer {self._token()}"
+            elif kind == "basic":
+                headers[name] = "Basic " + base64.b64encode(self._token().encode("utf-8")).decode(
+                    "ascii"
+                )
+            else:
+                headers[name] = self._token()
         return headers
 
-    def _build(
-        self, op: Operation, params: dict[str, Any], body: Any, validate: bool
-    ) -> tuple[str, Any, dict[str, Any]]:
-        """URL, JSON body and query of a call; raises RequestValidationError before sending.
+    def _token(self) -> str:
+        if not self._auth_token:
+            raise errors.MissingAuthTokenError(
+                f"no auth token: pass auth_token=... or set {self._env_token}"
+            )
+        return self._auth_token
 
-        ``params`` holds path and query parameters by name; those named in the path template
-        go into the path (percent-encoded), the others not None into the query.
+    def _build(
+        self,
+        op: Operation,
+        params: dict[str, Any],
+        body: Any,
+        validate: bool,
+        media: str | None = None,
+    ) -> tuple[str, Any, list[tuple[str, str]], dict[str, str]]:
+        """URL, body, query pairs and parameter headers of a call; raises RequestValidationError
+        before sending.
+
+        ``params`` holds every parameter by name; each is serialized per its ``style`` and
+        ``explode`` into the path (percent-encoded), the query, a header or the Cookie header.
         """
         given = {k: v for k, v in params.items() if v is not None}
         if validate:
-            as_text = {k: (str(v) if "{" + k + "}" in op.path else v) for k, v in given.items()}
-            found = validate_params(op.operation_id, as_text) + (
-                validate_request(op.operation_id, body) if op.has_body else []
+            checked = {k: _as_text(v) for k, v in body.items()} if isinstance(body, dict) else body
+            # a body sent as another media type than the one validated (text or bytes) is not checked
+            other = media not in (None, op.body_media) and not any(
+                k in media.lower() for k in ("json", "form")
+            )
+            found = validate_params(op.operation_id, given) + (
+                validate_request(op.operation_id, checked)
+                if op.has_body and not isinstance(body, bytes) and not other
+                else []
             )
         else:  # JSON cannot carry NaN or Infinity, checked or not
-            found = non_finite(body) if op.has_body else []
+            found = non_finite(body) if op.has_body and not isinstance(body, (bytes, str)) else []
         if found:
             raise errors.RequestValidationError(op.operation_id, found)
-        path, query = op.path, {}
+        placed = {name: (where, style, explode) for name, where, style, explode in op.params}
+        path = op.path
+        query: list[tuple[str, str]] = []
+        headers: dict[str, str] = {}
+        cookies: list[str] = []
         for key, value in given.items():
-            if "{" + key + "}" not in op.path:
-                query[key] = value
-                continue
-            if str(value) == "":
-                raise errors.RequestValidationError(
-                    op.operation_id,
-                    [errors.Violation(f"/{key}", "path-parameter", f"{key} must not be empty")],
+            default = (
+                ("path", "simple", False) if "{" + key + "}" in op.path else ("query", "form", True)
+            )
+            where, style, explode = placed.get(key, default)
+            pairs = serialize(key, value, where, style, explode)
+            if where == "path":
+                text = pairs[0][1] if pairs else ""
+                if text == "":
+                    raise errors.RequestValidationError(
+                        op.operation_id,
+                        [errors.Violation(f"/{key}", "path-parameter", f"{key} must not be empty")],
+                    )
+                path = path.replace(
+                    "{" + key + "}",
+                    quote(
+                        text,
+                        safe=",;=."
+                        if style != "simple" or isinstance(value, (list, tuple, dict))
+                        else "",
+                    ),
                 )
-            path = path.replace("{" + key + "}", quote(str(value), safe=""))
-        return self.base_url + path, body, query
+            elif where == "header":
+                headers.update(pairs)
+            elif where == "cookie":
+                cookies += [f"{k}={quote(v, safe='')}" for k, v in pairs]
+            else:
+                query += pairs
+        for kind, where, name in op.auth:
+            if where == "query" and name not in given:
+                query.append((name, self._token()))
+            elif where == "cookie" and name not in given:
+                cookies.append(f"{name}={quote(self._token(), safe='')}")
+        if cookies:
+            headers["Cookie"] = "; ".join(cookies)
+        base = op.server if op.server and not self._chosen_base_url else self.base_url
+        return base + path, body, query, headers
+
+    @staticmethod
+    def _media(op: Operation, body: Any, content_type: str | None) -> str:
+        """The media type to send ``body`` as: the caller's pick, else one its Python type
+        fits (bytes: a binary type, str: a text type), else the operation's default."""
+        if content_type is not None:
+            return content_type
+        for media in op.body_medias:
+            kind = media.split(";")[0].strip().lower()
+            if isinstance(body, bytes) and not (
+                kind.startswith(("text/", "multipart/")) or "json" in kind or "form" in kind
+            ):
+                return media
+            if isinstance(body, str) and kind.startswith("text/"):
+                return media
+        return op.body_media
+
+    def _send_args(
+        self, op: Operation, body: Any, content_type: str | None = None
+    ) -> dict[str, Any]:
+        """httpx's body arguments for ``body`` sent as ``content_type`` (or the operation's
+        media type, see :meth:`_media`)."""
+        if not op.has_body or body is None:
+            return {}
+        chosen = self._media(op, body, content_type)
+        media = chosen.split(";")[0].strip().lower()
+        if media == "application/x-www-form-urlencoded":
+            return {
+                "data": {
+                    k: v if isinstance(v, (list, tuple)) else _text(v) for k, v in body.items()
+                }
+            }
+        if media.startswith("multipart/"):
+
+            def is_file(v: Any) -> bool:
+                return isinstance(v, bytes) or hasattr(v, "read")
+
+            files = [
+                (k, item)
+                for k, v in body.items()
+                for item in (v if isinstance(v, list) else [v])
+                if is_file(item)
+            ]
+            data = {
+                k: [_text(i) for i in v] if isinstance(v, list) else _text(v)
+                for k, v in body.items()
+                if not any(n == k for n, _ in files)
+            }
+            return {"data": data, "files": files}
+        if media == "application/json" or media.endswith("+json"):
+            return (
+                {"json": body}
+                if media == "application/json"
+                else {
+                    "content": json.dumps(body).encode("utf-8"),
+                    "headers": {"Content-Type": chosen},
+                }
+            )
+        content = body.encode("utf-8") if isinstance(body, str) else body
+        return {"content": content, "headers": {"Content-Type": chosen}}
 
     def _parse(self, op: Operation, response: httpx.Response) -> Any:
         """The response model for a 2xx; a status error otherwise."""
@@ -186,15 +390,22 @@ class BaseClient:
         except ValueError:
             body = response.text
         if response.is_success:
+            if op.response_kind == "binary":
+                return response.content
+            if op.response_kind == "text":
+                return response.text
             if op.model is None:
                 return body
             try:
+                if isinstance(op.model, pydantic.TypeAdapter):
+                    return op.model.validate_python(body)
                 return op.model.model_validate(body)
             except pydantic.ValidationError as exc:
-                first = exc.errors()[0] if exc.errors() else {}
-                where = "/" + "/".join(str(p) for p in first.get("loc", ()))
+                details = exc.errors()
+                where = "/" + "/".join(str(p) for p in details[0]["loc"]) if details else "/"
+                message = details[0]["msg"] if details else "invalid"
                 raise errors.APIResponseValidationError(
-                    f"{op.operation_id}: {response.status_code} response does not match the spec at {where}: {first.get('msg', 'invalid')}",
+                    f"{op.operation_id}: {response.status_code} response does not match the spec at {where}: {message}",
                     body=body,
                 ) from None
         error = errors.status_error(response.status_code, body, response.headers)
@@ -348,28 +559,54 @@ class SyncBase(BaseClient):
         timeout: float | None,
         max_retries: int | None,
         extra_headers: dict[str, str] | None,
+        content_type: str | None = None,
+        save_to: str | os.PathLike[str] | None = None,
     ) -> Any:
-        url, json_body, query = self._build(op, path_params, body, validate)
-        headers = self._headers(extra_headers)
+        media = self._media(op, body, content_type)
+        url, body, query, param_headers = self._build(op, path_params, body, validate, media)
+        send = self._send_args(op, body, media)
+        headers = {**param_headers, **send.pop("headers", {}), **self._headers(op, extra_headers)}
         retries = self._retries(max_retries)
         attempt = 0
         while True:
             try:
-                outcome: Any = self._http.request(
+                request = self._http.build_request(
                     op.method,
                     url,
-                    json=json_body if op.has_body else None,
-                    params=query or None,
+                    **send,
+                    params=tuple(query) or None,
                     headers=headers,
                     timeout=self._timeout(timeout),
                 )
+                outcome: Any = self._http.send(request, stream=save_to is not None)
             except httpx.TransportError as exc:
                 outcome = exc
             delay = self._next_delay(op, url, outcome, attempt, retries)
             if delay is None:
+                self.last_response = outcome
+                if save_to is not None:
+                    return self._save_stream(op, outcome, Path(save_to), url)
                 return self._parse(op, outcome)
+            if save_to is not None and isinstance(outcome, httpx.Response):
+                outcome.close()
             attempt += 1
             time.sleep(delay)
+
+    def _save_stream(self, op: Operation, response: httpx.Response, dest: Path, url: str) -> Path:
+        """Write a streamed 2xx body into ``dest`` as it arrives (returns ``dest``); an error
+        status is read and raised as for any call."""
+        try:
+            if not response.is_success:
+                response.read()
+                return self._parse(op, response)
+            with dest.open("wb") as fh:
+                for chunk in response.iter_bytes():
+                    fh.write(chunk)
+            return dest
+        except httpx.TransportError as exc:
+            raise _error_for(exc, url) from None
+        finally:
+            response.close()
 
     def _download(self, url: str, dest: Path, timeout: float | None) -> Path:
         try:
@@ -415,28 +652,55 @@ class AsyncBase(BaseClient):
         timeout: float | None,
         max_retries: int | None,
         extra_headers: dict[str, str] | None,
+        content_type: str | None = None,
+        save_to: str | os.PathLike[str] | None = None,
     ) -> Any:
-        url, json_body, query = self._build(op, path_params, body, validate)
-        headers = self._headers(extra_headers)
+        media = self._media(op, body, content_type)
+        url, body, query, param_headers = self._build(op, path_params, body, validate, media)
+        send = self._send_args(op, body, media)
+        headers = {**param_headers, **send.pop("headers", {}), **self._headers(op, extra_headers)}
         retries = self._retries(max_retries)
         attempt = 0
         while True:
             try:
-                outcome: Any = await self._http.request(
+                request = self._http.build_request(
                     op.method,
                     url,
-                    json=json_body if op.has_body else None,
-                    params=query or None,
+                    **send,
+                    params=tuple(query) or None,
                     headers=headers,
                     timeout=self._timeout(timeout),
                 )
+                outcome: Any = await self._http.send(request, stream=save_to is not None)
             except httpx.TransportError as exc:
                 outcome = exc
             delay = self._next_delay(op, url, outcome, attempt, retries)
             if delay is None:
+                self.last_response = outcome
+                if save_to is not None:
+                    return await self._save_stream(op, outcome, Path(save_to), url)
                 return self._parse(op, outcome)
+            if save_to is not None and isinstance(outcome, httpx.Response):
+                await outcome.aclose()
             attempt += 1
             await asyncio.sleep(delay)
+
+    async def _save_stream(
+        self, op: Operation, response: httpx.Response, dest: Path, url: str
+    ) -> Path:
+        """The non-blocking twin of ``SyncBase._save_stream``."""
+        try:
+            if not response.is_success:
+                await response.aread()
+                return self._parse(op, response)
+            with dest.open("wb") as fh:
+                async for chunk in response.aiter_bytes():
+                    fh.write(chunk)
+            return dest
+        except httpx.TransportError as exc:
+            raise _error_for(exc, url) from None
+        finally:
+            await response.aclose()
 
     async def _download(self, url: str, dest: Path, timeout: float | None) -> Path:
         try:

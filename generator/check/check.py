@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from genspec.check import lint, lint_examples, meaning
-from genspec.load import loader
+from genspec.load import loader, upgrade
 from genspec.load.errors import Reporter, SpecError, SpecErrors
 from genspec.load.ir import Api
 from genspec.load.loader import Document, escape_pointer
@@ -33,6 +33,9 @@ class Checked:
     api: Api
     compiled: Compiled
     validators: ModuleType
+    #: with ``run(..., package=True)``: every file ``generate`` writes (relative path ->
+    #: content), rendered, formatted and imported
+    files: dict[str, str] | None = None
 
 
 #: openapi-spec-validator findings genspec reports itself, with a line number
@@ -40,15 +43,19 @@ _OWN_CHECKS = ("ParameterDuplicateError", "UnresolvableParameterError", "Duplica
 
 
 def _version(doc: Document) -> None:
-    """Stop at once (one line) for a document that is not OpenAPI 3.1: nothing else applies."""
+    """Stop at once (one line) for a document that is not OpenAPI 3.1 or 3.0 (3.0 is rewritten
+    as 3.1 here, :mod:`genspec.load.upgrade`): nothing else applies."""
     version = doc.data.get("openapi")
     if isinstance(version, str) and version.startswith("3.1"):
+        return
+    if upgrade.is_30(doc.data):
+        upgrade.upgrade(doc.data)
         return
     if "openapi" not in doc.data:
         what = "not an OpenAPI document (it has no 'openapi' key); genspec reads OpenAPI 3.1 documents"
         hint = "start the document with openapi: 3.1.0"
     else:
-        what = f"genspec reads OpenAPI 3.1 documents, this one says openapi: {version!r}"
+        what = f"genspec reads OpenAPI 3.1 (and 3.0) documents, this one says openapi: {version!r}"
         hint = "set openapi: 3.1.0 and use JSON Schema 2020-12 schemas"
     raise SpecErrors([SpecError(doc.path, doc.lines.get("/openapi") or doc.lines.get("", 1), what, hint, "/openapi")])
 
@@ -179,12 +186,33 @@ def _examples(api: Api, validators: ModuleType, reporter: Reporter) -> None:
             found = validators.validate_request(op.operation_id, value)
             if found:
                 v = found[0]
-                ptr = f"/paths/{escape_pointer(op.path)}/{op.method}/requestBody/content/application~1json/examples/{escape_pointer(name)}"
+                ptr = f"{op.body_media_ptr}/examples/{escape_pointer(name)}"
                 reporter.add(ptr, f"request example '{name}' of {op.operation_id} is invalid: {v.path or '/'}: {v.message} [{v.rule}]", "fix the example")
 
 
-def run(spec: str | Path) -> Checked:
-    """Check ``spec``; return the checked result or raise :class:`SpecErrors` with every problem."""
+def render_package(doc: Document, api: Api, compiled: Compiled) -> dict[str, str]:
+    """Every file ``genspec generate`` writes for ``doc``: models, rendered and formatted; then
+    the package is imported from a temporary folder, so a spec that passes ``check`` yields a
+    package that imports. Raises :class:`SpecErrors` (one line per file that does not import).
+
+    A module whose optional extra (or a run-time dependency of the generated package) is not
+    installed here is compiled instead of imported.
+    """
+    files = render.render_with_models(api, compiled, doc.data, doc.path)
+    problems = render.import_files(files, api.package)
+    if problems:
+        raise SpecErrors([SpecError(doc.path, 0, what, "report this as a genspec bug with the spec that caused it") for what in problems])
+    return files
+
+
+def run(spec: str | Path, package: bool = False) -> Checked:
+    """Check ``spec``; return the checked result or raise :class:`SpecErrors` with every problem.
+
+    Every check runs even when an earlier one found problems (all problems in one run); the
+    examples run whenever the compiled validators import. ``package=True`` also renders,
+    formats and imports everything ``generate`` writes (``Checked.files``), once the spec has
+    no other problem.
+    """
     doc = loader.load(spec)
     _version(doc)
     reporter = Reporter(doc.path, doc.lines)
@@ -200,13 +228,23 @@ def run(spec: str | Path) -> Checked:
     except Exception as exc:  # noqa: BLE001 - see _crashed
         _crashed(doc, reporter, meta, exc)
     _add_meta(meta, reporter, placed=True)
-    reporter.raise_if_any()
+    earlier = bool(reporter.errors)
     try:
         validators = load_validators(api, compiled)
     except SyntaxError as exc:
-        raise SpecErrors([SpecError(doc.path, 0, f"the compiled validators do not parse ({exc.msg})", "report this as a genspec bug")]) from None
-    _examples(api, validators, reporter)
-    lint_examples.examples(doc, reporter, validators)
+        reporter.add("", f"the compiled validators do not parse ({exc.msg})", "report this as a genspec bug")
+        reporter.raise_if_any()
+        raise
+    except Exception:  # noqa: BLE001 - validators of a spec with problems may not import
+        reporter.raise_if_any()
+        raise
+    try:
+        _examples(api, validators, reporter)
+        lint_examples.examples(doc, reporter, validators)
+    except Exception:  # noqa: BLE001 - the problems found first most likely broke the examples
+        if not earlier:
+            raise
     _add_meta(meta, reporter, placed=False)
     reporter.raise_if_any()
-    return Checked(doc, api, compiled, validators)
+    files = render_package(doc, api, compiled) if package else None
+    return Checked(doc, api, compiled, validators, files)

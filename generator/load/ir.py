@@ -38,7 +38,12 @@ class Rule:
 
 @dataclass(frozen=True)
 class Param:
-    """A path, query or header parameter of an operation."""
+    """A path, query, header or cookie parameter of an operation.
+
+    ``style``/``explode`` are OpenAPI's serialization (defaults per location: ``simple`` for
+    path and header, ``form`` for query and cookie; ``explode`` true for ``form``);
+    ``kind`` the JSON type of its schema (``string integer number boolean array object any``).
+    """
 
     name: str
     py_name: str
@@ -47,6 +52,11 @@ class Param:
     description: str
     py_type: str
     schema: Any = None
+    style: str = ""
+    explode: bool = False
+    kind: str = "string"
+    item_kind: str = "string"
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,28 @@ class Operation:
     statuses: tuple[str, ...]
     body_examples: tuple[tuple[str, Any], ...] = ()
     errors_schema: str | None = None
+    #: how the credential is sent, from the operation's (or the spec's) ``security``: one
+    #: ``(kind, where, name)`` per scheme of the first requirement, ``kind`` one of ``bearer``
+    #: ``basic`` ``apikey``; ``where`` header, query or cookie; empty for an open operation
+    auth: tuple[tuple[str, str, str], ...] = ()
+    #: the ``Accept`` header (the media types the operation's responses declare) and how the
+    #: success body is read: ``json``, ``text`` or ``binary``
+    accept: str = "application/json"
+    response_kind: str = "json"
+    #: the request body is not an object of properties: the method takes it whole as ``body``
+    body_whole: bool = False
+    #: headers the success response declares (the caller reads them from ``last_response``)
+    response_headers: tuple[str, ...] = ()
+    #: the component of the items when the success response is an array of one ($ref) schema
+    response_items: str | None = None
+    #: the operation's (or its path's) own server URL, variables at their defaults; "" if none
+    server: str = ""
+    body_py_type: str = "Any"
+    #: the media type the request body is sent as, and its JSON Pointer in the spec
+    body_media: str = "application/json"
+    body_media_ptr: str = ""
+    #: every media type the request body may be sent as, when there are several
+    body_medias: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,7 +209,7 @@ class CliOption:
     """One option of a generated CLI command.
 
     ``flags`` e.g. ``("--shipping.address",)``; ``dest`` the Python parameter name; ``path`` the
-    property path in the body; ``kind`` one of ``str int float bool choice value values``
+    property path in the body; ``kind`` one of ``str int float bool choice value values file``
     (``value``: JSON or YAML text; ``values``: the same for repeatable items that are never
     lists, where a list given stands for its items); ``multiple`` for repeatable options (arrays);
     ``choices`` for enums.

@@ -9,6 +9,7 @@ reporter; nothing here raises for a bad spec.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -16,9 +17,12 @@ from genspec.load.errors import Reporter
 from genspec.load.ir import Api, BodyField, Operation, Param
 from genspec.load.loader import Document, escape_pointer
 from genspec.load.naming import pascal, snake
+from genspec.model.shapes import DEFAULT_STYLE, STYLES, media_kind, pick_media, derived_operation_id, server_url
 from genspec.schema.compile import Compiled, Compiler
 from genspec.surface.surface import Surface
 
+#: argument names every client method has (``op_view``'s extra arguments) or the body takes
+RESERVED_ARGS = frozenset({"self", "validate", "timeout", "max_retries", "extra_headers", "body"})
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 _SCHEMA_PREFIX = "#/components/schemas/"
@@ -45,6 +49,7 @@ class _Parser:
             str(name): (schema, f"/components/schemas/{escape_pointer(str(name))}") for name, schema in schemas.items()
         }
         self.compiler = Compiler(self.components, reporter)
+        self._path_servers: dict[str, Any] = {}
         self.surface = Surface(self.components, reporter)
 
     def _dict(self, value: Any, ptr: str) -> dict:
@@ -98,7 +103,7 @@ class _Parser:
             self.r.add("/info/x-genspec/package", f"package name {package!r} is not a Python module name", "use lower_snake_case")
         env = raw.get("env") if isinstance(raw.get("env"), dict) else {}
         servers = self.data.get("servers") if isinstance(self.data.get("servers"), list) else []
-        server = servers[0].get("url", "") if servers and isinstance(servers[0], dict) else ""
+        server = server_url(servers)
         return {
             "title": title,
             "version": _str(info.get("version"), "0"),
@@ -126,12 +131,14 @@ class _Parser:
         paths = self._dict(self.data.get("paths"), "/paths")
         ops: list[Operation] = []
         seen: dict[str, str] = {}
+        methods: dict[tuple[str, str], str] = {}
         for path, item in paths.items():
             item_ptr = f"/paths/{escape_pointer(path)}"
             if not isinstance(path, str) or not path.startswith("/"):
                 self.r.add(item_ptr, f"path {path!r} must start with /", "write /resource")
                 continue
             item = self._dict(item, item_ptr)
+            self._path_servers[path] = item.get("servers")
             shared = item.get("parameters") or []
             for method in METHODS:
                 if method not in item:
@@ -139,14 +146,22 @@ class _Parser:
                 op_ptr = f"{item_ptr}/{method}"
                 op = self._dict(item[method], op_ptr)
                 op_id = op.get("operationId")
-                if not isinstance(op_id, str) or not op_id:
-                    self.r.add(op_ptr, f"{method.upper()} {path} has no operationId", "add a unique operationId; genspec names methods after it")
+                if "operationId" in op and (not isinstance(op_id, str) or not op_id):
+                    self.r.add(op_ptr + "/operationId", f"{method.upper()} {path}: operationId must be a non-empty string", "write operationId: listThings, or leave it out")
                     continue
+                if op_id is None:
+                    op_id = derived_operation_id(method, path, set(seen))
                 if op_id in seen:
                     self.r.add(op_ptr + "/operationId", f"operationId '{op_id}' is used twice (also at {seen[op_id]})", "give every operation its own operationId")
                     continue
                 seen[op_id] = op_ptr
-                ops.append(self.operation(op_id, method, path, op, op_ptr, shared, item_ptr))
+                made = self.operation(op_id, method, path, op, op_ptr, shared, item_ptr)
+                other = methods.get((made.group, made.py_method))
+                if other is not None:
+                    self.r.add(op_ptr, f"{op_id} and {other} would both be the method client.{made.group}.{made.py_method}", "rename one operationId, or set x-method-name")
+                    continue
+                methods[(made.group, made.py_method)] = op_id
+                ops.append(made)
         return ops
 
     def params(self, op_id: str, path: str, raw: list[tuple[Any, str]], op_ptr: str) -> tuple[Param, ...]:
@@ -164,14 +179,32 @@ class _Parser:
             if where == "path" and node.get("required") is not True:
                 self.r.add(ptr, f"path parameter '{name}' must be required: true", "add required: true")
             schema = node.get("schema", {})
+            style = node.get("style", DEFAULT_STYLE[where])
+            if style not in STYLES[where]:
+                self.r.add(ptr + "/style", f"{op_id}: style {style!r} is not allowed for a {where} parameter", f"use one of {', '.join(STYLES[where])}")
+                style = DEFAULT_STYLE[where]
+            explode = node.get("explode", style == "form")
+            kind = self.surface.kind(schema)
+            items, _ = self.surface.deref(schema.get("items", {}) if isinstance(schema, dict) else {})
+            target, _ = self.surface.deref(schema)
+            enum = target.get("enum") if isinstance(target, dict) else None
+            py_name = snake(name)
+            taken = {prm.py_name for key, prm in out.items() if key != (where, name)}
+            if py_name in taken or py_name in RESERVED_ARGS:
+                py_name = snake(f"{where}_{name}")
             out[(where, name)] = Param(
                 name=name,
-                py_name=snake(name),
+                py_name=py_name,
                 location=where,
                 required=bool(node.get("required")) or where == "path",
                 description=_str(node.get("description")),
                 py_type=self.surface.py_type(schema),
                 schema=schema,
+                style=str(style),
+                explode=bool(explode),
+                kind=kind,
+                item_kind=self.surface.kind(items),
+                choices=tuple(enum) if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum) else (),
             )
         declared = {name for (where, name) in out if where == "path"}
         in_path = set(_PATH_PARAM.findall(path))
@@ -186,49 +219,75 @@ class _Parser:
         params_raw = [(p, f"{item_ptr}/parameters/{i}") for i, p in enumerate(shared if isinstance(shared, list) else [])]
         params_raw += [(p, f"{op_ptr}/parameters/{i}") for i, p in enumerate(own if isinstance(own, list) else [])]
         params = self.params(op_id, path, params_raw, op_ptr + "/parameters")
-        body_schema, body_required, examples = None, False, ()
+        body_schema, body_required, examples, body_media, media_ptr = None, False, (), "application/json", ""
+        body_medias: tuple[str, ...] = ()
         if "requestBody" in op:
             body, body_ptr = self._follow(op["requestBody"], op_ptr + "/requestBody")
             body = self._dict(body, body_ptr)
-            media = self._dict(body.get("content"), body_ptr + "/content").get("application/json")
-            if not isinstance(media, dict) or "schema" not in media:
-                self.r.add(body_ptr, f"{op_id}: the request body has no application/json schema", "genspec validates JSON bodies; add content: {application/json: {schema: ...}}")
+            content = self._dict(body.get("content"), body_ptr + "/content")
+            body_media = pick_media(content)
+            body_medias = tuple(m for m in content if isinstance(m, str)) if len(content) > 1 else ()
+            media = content.get(body_media) if body_media else None
+            if body_media is None or not isinstance(media, dict):
+                self.r.add(body_ptr, f"{op_id}: the request body has no media type genspec can send", "use application/json (or +json), x-www-form-urlencoded, multipart/form-data, application/octet-stream or text/*")
+                body_media = "application/json"
             else:
-                schema = media["schema"]
+                media_ptr = f"{body_ptr}/content/{escape_pointer(body_media)}"
+                schema = media.get("schema", {"type": "string"} if media_kind(body_media) in ("binary", "text") else {})
                 body_schema = ref_name(schema)
                 if body_schema is None:
                     body_schema = pascal(op_id) + "Body"
-                    self.components[body_schema] = (schema, body_ptr + "/content/application~1json/schema")
+                    self.components[body_schema] = (schema, media_ptr + "/schema")
                 elif body_schema not in self.components:
-                    self.r.add(body_ptr + "/content/application~1json/schema/$ref", f"$ref to components/schemas/{body_schema} does not resolve", "define the schema or fix the name")
+                    self.r.add(media_ptr + "/schema/$ref", f"$ref to components/schemas/{body_schema} does not resolve", "define the schema or fix the name")
                     body_schema = None
                 body_required = bool(body.get("required"))
                 ex = media.get("examples") or {}
                 if isinstance(ex, dict):
                     examples = tuple((str(k), v.get("value")) for k, v in ex.items() if isinstance(v, dict) and "value" in v)
         responses = self._dict(op.get("responses"), op_ptr + "/responses")
-        if not responses:
-            self.r.add(op_ptr, f"{op_id} declares no responses", "add at least one 2xx response")
+        if "responses" in op and not responses:
+            self.r.add(op_ptr + "/responses", f"{op_id} declares no responses", "add at least one response, or leave responses out")
         success_status, response_schema, error_schema = 200, None, None
+        success_media: list[str] = []
+        response_headers: tuple[str, ...] = ()
+        response_items: str | None = None
+        other_media: list[str] = []
         codes = sorted(str(c) for c in responses)
-        for key in sorted(responses, key=str):
+        keys = sorted(responses, key=str)
+        has_2xx = any(str(k).startswith("2") for k in keys)
+        for key in keys:
             code = str(key)
-            resp, resp_ptr = self._follow(responses[key], f"{op_ptr}/responses/{code}")
+            resp, resp_ptr = self._follow(responses[key], f"{op_ptr}/responses/{escape_pointer(code)}")
             if not isinstance(resp, dict):
                 continue
-            media = self._dict(resp.get("content"), resp_ptr + "/content").get("application/json")
+            content = self._dict(resp.get("content"), resp_ptr + "/content")
+            json_type = next((m for m in content if isinstance(m, str) and media_kind(m) == "json"), None)
+            media = content.get(json_type) if json_type else None
             schema = media.get("schema") if isinstance(media, dict) else None
             name = ref_name(schema) if schema is not None else None
+            schema_ptr = f"{resp_ptr}/content/{escape_pointer(json_type or '')}/schema"
             if schema is not None and name is None:
-                name = f"{pascal(op_id)}Response{code}"
-                self.components[name] = (schema, resp_ptr + "/content/application~1json/schema")
+                name = f"{pascal(op_id)}Response{pascal(code) if not code.isdigit() else code}"
+                self.components[name] = (schema, schema_ptr)
             elif name is not None and name not in self.components:
-                self.r.add(resp_ptr + "/content/application~1json/schema/$ref", f"$ref to components/schemas/{name} does not resolve", "define the schema or fix the name")
+                self.r.add(schema_ptr + "/$ref", f"$ref to components/schemas/{name} does not resolve", "define the schema or fix the name")
                 name = None
-            if code.startswith("2") and response_schema is None:
+            success = code.startswith("2") or (code == "default" and not has_2xx)
+            if success and not success_media and (response_schema is None):
                 success_status, response_schema = int(code) if code.isdigit() else 200, name
-            elif code[:1] in "45" and name and error_schema is None:
+                if isinstance(schema, dict) and schema.get("type") == "array":
+                    response_items = ref_name(schema.get("items"))
+                success_media = [m for m in content if isinstance(m, str)]
+                declared = resp.get("headers") if isinstance(resp.get("headers"), dict) else {}
+                response_headers = tuple(str(h) for h in declared if str(h).lower() != "content-type")
+            elif (code[:1] in "45" or code == "default") and name and error_schema is None:
                 error_schema = name
+            if not success:
+                other_media += [m for m in content if isinstance(m, str)]
+        accept = ", ".join(dict.fromkeys(success_media + other_media)) or "application/json"
+        kinds = [media_kind(m) for m in success_media]
+        response_kind = "json" if not kinds or "json" in kinds else ("text" if kinds[0] == "text" else "binary")
         tags = op.get("tags") if isinstance(op.get("tags"), list) else []
         group = snake(tags[0]) if tags and isinstance(tags[0], str) else snake(path.strip("/").split("/")[0] or "default")
         py_method = snake(_str(op.get("x-method-name")) or op_id)
@@ -243,26 +302,89 @@ class _Parser:
             params=params,
             body_schema=body_schema,
             body_required=body_required,
-            response_schema=response_schema,
+            response_schema=response_schema if response_kind == "json" else None,
             success_status=success_status,
             statuses=tuple(codes),
             body_examples=examples,
             errors_schema=error_schema,
+            auth=self.security(op, op_ptr),
+            accept=accept,
+            response_kind=response_kind,
+            body_media=body_media,
+            body_media_ptr=media_ptr,
+            body_medias=body_medias,
+            response_headers=response_headers,
+            response_items=response_items if response_kind == "json" else None,
+            server=server_url(op.get("servers")) or server_url(self._path_servers.get(path)),
         )
 
-    def body_fields(self, name: str) -> tuple[BodyField, ...]:
-        schema = self.compiler._deref(self.components[name][0])
-        if not isinstance(schema, dict):
+    def security(self, op: dict, op_ptr: str) -> tuple[tuple[str, str, str], ...]:
+        """How the credential is sent for ``op``: its own ``security``, else the spec's."""
+        where_ptr = op_ptr + "/security" if "security" in op else "/security"
+        reqs = op.get("security") if "security" in op else self.data.get("security")
+        if not isinstance(reqs, list) or not reqs or not isinstance(reqs[0], dict):
             return ()
-        required = {r for r in schema.get("required") or [] if isinstance(r, str)} if isinstance(schema.get("required"), list) else set()
-        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        schemes = self._dict(self._dict(self.data.get("components"), "/components").get("securitySchemes"), "/components/securitySchemes")
+        out: list[tuple[str, str, str]] = []
+        for name in reqs[0]:
+            scheme, ptr = self._follow(schemes.get(name), f"/components/securitySchemes/{escape_pointer(str(name))}")
+            if not isinstance(scheme, dict):
+                self.r.add(where_ptr + "/0", f"security names {name!r}, which is not under components/securitySchemes", "define the scheme or fix the name")
+                continue
+            kind = scheme.get("type")
+            if kind == "http" and str(scheme.get("scheme", "")).lower() in ("bearer", "basic"):
+                out.append((str(scheme["scheme"]).lower(), "header", "Authorization"))
+            elif kind == "apiKey" and scheme.get("in") in ("header", "query", "cookie") and isinstance(scheme.get("name"), str):
+                out.append(("apikey", scheme["in"], scheme["name"]))
+            elif kind in ("oauth2", "openIdConnect"):
+                out.append(("bearer", "header", "Authorization"))
+            elif kind != "mutualTLS":
+                self.r.add(ptr, f"security scheme {name!r} ({kind} {scheme.get('scheme', scheme.get('in', ''))}) is not supported", "use http bearer or basic, apiKey in header, query or cookie, oauth2 or openIdConnect")
+        return tuple(out)
+
+    def object_properties(self, schema: Any, depth: int = 0) -> tuple[dict[str, Any], set[str]] | None:
+        """Properties and required names of an object schema, its ``allOf`` members merged;
+        None when the schema is not an object with properties."""
+        schema = self.compiler._deref(schema)
+        if not isinstance(schema, dict) or depth > 8:
+            return None
+        props = dict(schema["properties"]) if isinstance(schema.get("properties"), dict) else {}
+        required = {r for r in schema["required"] if isinstance(r, str)} if isinstance(schema.get("required"), list) else set()
+        for member in schema.get("allOf") or [] if isinstance(schema.get("allOf"), list) else []:
+            if isinstance(member, dict) and "x-rule" in member:
+                continue  # a rule's subschema, not a part of the shape
+            merged = self.object_properties(member, depth + 1)
+            if merged is not None:
+                props = {**props, **{k: v for k, v in merged[0].items() if k not in props}}
+                required |= merged[1]
+        if not props:
+            return None
+        return props, required
+
+    def body_fields(self, name: str, taken: set[str]) -> tuple[BodyField, ...] | None:
+        """The keyword arguments of a request body (readOnly properties left out); None when
+        the body is not an object of properties (the method then takes it whole).
+
+        ``taken`` holds the parameter names already used; a property of the same name gets a
+        ``body_`` prefix.
+        """
+        found = self.object_properties(self.components[name][0])
+        if found is None:
+            return None
+        props, required = found
         out = []
         for prop, sub in props.items():
             if not isinstance(sub, dict):
                 continue
             target = self.compiler._deref(sub)
+            if sub.get("readOnly") is True or (isinstance(target, dict) and target.get("readOnly") is True):
+                continue
             description = _str(sub.get("description")) or (_str(target.get("description")) if isinstance(target, dict) else "")
-            out.append(BodyField(prop, snake(prop), prop in required, self.surface.py_type(sub), " ".join(description.split()), sub))
+            py_name = snake(prop)
+            if py_name in taken:
+                py_name = snake("body_" + prop)
+            taken.add(py_name)
+            out.append(BodyField(prop, py_name, prop in required, self.surface.py_type(sub), " ".join(description.split()), sub))
         return tuple(sorted(out, key=lambda f: (not f.required,)))
 
 
@@ -283,10 +405,21 @@ def build(doc: Document, reporter: Reporter) -> tuple[Api, Compiled]:
         entries[f"schema:{name}"] = v_fn
         entries[f"ok:{name}"] = ok_fn
     body_fields: dict[str, tuple[BodyField, ...]] = {}
-    for op in ops:
+    for i, op in enumerate(ops):
         if op.body_schema:
             entries[f"request:{op.operation_id}"] = entries[f"schema:{op.body_schema}"]
-            body_fields[op.operation_id] = p.body_fields(op.body_schema)
+            fields = p.body_fields(op.body_schema, {prm.py_name for prm in op.params} | RESERVED_ARGS)
+            # several media types of which some are not structured: the caller passes the body whole
+            mixed = any(media_kind(m) in ("binary", "text") for m in op.body_medias)
+            if fields is None or mixed:
+                kind = media_kind(op.body_media)
+                py_type = {"binary": "bytes", "text": "str"}.get(kind) or p.surface.py_type({"$ref": _SCHEMA_PREFIX + op.body_schema})
+                if mixed:
+                    kinds = {media_kind(m) for m in op.body_medias}
+                    py_type = " | ".join(dict.fromkeys(([py_type] if kind not in ("binary", "text") else []) + (["bytes"] if "binary" in kinds else []) + (["str"] if "text" in kinds else [])))
+                ops[i] = op = dataclasses.replace(op, body_whole=True, body_py_type=py_type)
+            else:
+                body_fields[op.operation_id] = fields
         if op.response_schema:
             entries[f"response:{op.operation_id}"] = entries[f"schema:{op.response_schema}"]
         if op.params:

@@ -204,9 +204,17 @@ def render(api: Api, compiled: Compiled, models_code: str, only: tuple[str, ...]
     return {**out, **format_sources(python, api.spec_display)}
 
 
+def render_with_models(api: Api, compiled: Compiled, document: dict, spec_file: str) -> dict[str, str]:
+    """:func:`render` of every file, with the pydantic models of ``document`` (the loaded spec)
+    from datamodel-code-generator. Raises :class:`SpecErrors`."""
+    from genspec.surface import models
+
+    return render(api, compiled, models.generate_models(document, spec_file))
+
+
 #: the formatter: ruff's black-compatible ``format``, pinned in pyproject.toml so that output is
 #: byte-identical across machines; settings here, not from any config file
-FORMAT_ARGS = ("format", "--isolated", "--no-cache", "--quiet", "--line-length", "100", "--target-version", "py311")
+FORMAT_ARGS = ("format", "--isolated", "--no-cache", "--line-length", "100", "--target-version", "py311")
 
 
 def format_sources(files: dict[str, str], spec_display: str) -> dict[str, str]:
@@ -227,6 +235,11 @@ def format_sources(files: dict[str, str], spec_display: str) -> dict[str, str]:
                 if lines:
                     first = lines[0].split(path.name, 1)[1].lstrip(":")
                     problems.append(SpecError(spec_display, 0, f"the generated {Path(name).name} does not parse: {first.strip()}", "report this as a genspec bug with the spec that caused it"))
+                    try:
+                        line_no = int(first.split(":", 1)[0])
+                        problems[-1] = SpecError(spec_display, 0, f"{problems[-1].what} ({files[name].splitlines()[line_no - 1].strip()[:120]!r})", problems[-1].hint)
+                    except (ValueError, IndexError):
+                        pass
             if not problems:
                 problems.append(SpecError(spec_display, 0, f"ruff format failed: {proc.stderr.strip()[:300]}", "check the ruff installation (pip install -e .)"))
             raise SpecErrors(problems)
@@ -317,3 +330,76 @@ def import_rendered(api: Api, compiled: Compiled, names: tuple[str, ...], tag: s
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def import_files(files: dict[str, str], package: str) -> list[str]:
+    """Write ``files`` (``render``'s result) to a temporary folder and import every module of
+    the package there, under a private name; returns one line per module that fails (empty:
+    all import). A module needing something not installed here (an optional extra of the
+    generated package, or one of its dependencies) is compiled instead.
+    """
+    tmp = tempfile.mkdtemp(prefix="genspec-package-")
+    atexit.register(shutil.rmtree, tmp, True)
+    pkg = Path(tmp) / "pkg"
+    pkg.mkdir()
+    modules = []
+    for rel, text in files.items():
+        if rel.startswith(package + "/") and rel.endswith(".py"):
+            (pkg / Path(rel).name).write_text(text, encoding="utf-8")
+            modules.append(Path(rel).stem)
+    name = f"_genspec_package_{next(_private)}"
+    problems: list[str] = []
+    spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
+    assert spec is not None and spec.loader is not None
+    root = importlib.util.module_from_spec(spec)
+    sys.modules[name] = root
+    try:
+        for module in ["__init__"] + sorted(m for m in modules if m not in ("__init__", "__main__")):
+            path = pkg / f"{module}.py"
+            try:
+                if module == "__init__":
+                    spec.loader.exec_module(root)
+                else:
+                    importlib.import_module(f"{name}.{module}")
+            except ImportError as exc:
+                missing = getattr(exc, "name", None) or ""
+                if missing.startswith(name) or type(exc).__name__ != "ModuleNotFoundError" and "MissingExtra" not in type(exc).__name__:
+                    problems.append(f"the generated {module}.py does not import: {type(exc).__name__}: {str(exc)[:200]}")
+                    continue
+                try:
+                    compile(path.read_text(encoding="utf-8"), str(path), "exec")
+                except SyntaxError as err:
+                    problems.append(f"the generated {module}.py does not compile: {err.msg} (line {err.lineno})")
+            except Exception as exc:  # noqa: BLE001 - any failure of generated code on import
+                if "MissingExtra" in type(exc).__name__:
+                    continue
+                problems.append(f"the generated {module}.py does not import: {type(exc).__name__}: {str(exc)[:200]}")
+        problems += _unresolved_annotations(name, ("client", "types"))
+    finally:
+        for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+            del sys.modules[key]
+    return problems
+
+
+def _unresolved_annotations(package: str, modules: tuple[str, ...]) -> list[str]:
+    """The public surface's annotations that do not resolve (``typing.get_type_hints`` of
+    every public class, its methods and TypedDict fields): what a type checker would reject
+    as an undefined name, though the module imports (annotations are evaluated lazily)."""
+    import inspect
+    import typing
+
+    problems = []
+    for module_name in modules:
+        module = sys.modules.get(f"{package}.{module_name}")
+        if module is None:
+            continue
+        for attr, obj in sorted(vars(module).items()):
+            if attr.startswith("_") or not inspect.isclass(obj) or obj.__module__ != module.__name__:
+                continue
+            targets = [(attr, obj)] + [(f"{attr}.{n}", f) for n, f in vars(obj).items() if inspect.isfunction(f) and not n.startswith("_")]
+            for where, target in targets:
+                try:
+                    typing.get_type_hints(target, vars(module))
+                except Exception as exc:  # noqa: BLE001 - NameError, TypeError of a bad annotation
+                    problems.append(f"the generated {module_name}.py: the annotations of {where} do not resolve ({type(exc).__name__}: {str(exc)[:120]})")
+    return problems

@@ -322,11 +322,16 @@ def _resolve(document: Any, pointer: str) -> Any:
     return node
 
 
-def _media_schema(document: Any, node: Any) -> Any:
+def _media_schema(document: Any, node: Any, wanted: str = "application/json") -> Any:
     for _ in range(20):
         if isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
             node = _resolve(document, node["$ref"][1:])
-    media = ((node or {}).get("content") or {}).get("application/json") if isinstance(node, dict) else None
+    content = ((node or {}).get("content") or {}) if isinstance(node, dict) else {}
+    if wanted not in content:  # a response's JSON media type other than application/json
+        wanted = next((m for m in content if isinstance(m, str) and m.endswith("json")), wanted)
+    media = content.get(wanted)
+    if isinstance(media, dict) and "schema" not in media and wanted != "application/json":
+        return {"type": "string"}  # a text or binary body without a schema
     return media.get("schema") if isinstance(media, dict) else None
 
 
@@ -340,7 +345,7 @@ def _raw_schemas(api: Api) -> dict[str, Any]:
         if not isinstance(spec_op, dict):
             continue
         if op.body_schema and op.body_schema not in raw:
-            raw[op.body_schema] = _media_schema(doc, spec_op.get("requestBody"))
+            raw[op.body_schema] = _media_schema(doc, spec_op.get("requestBody"), op.body_media)
         if op.response_schema and op.response_schema not in raw:
             raw[op.response_schema] = _media_schema(doc, (spec_op.get("responses") or {}).get(str(op.success_status)))
     return raw

@@ -6,6 +6,7 @@ loops over these values.
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import re
 import textwrap
@@ -45,6 +46,12 @@ class OpView:
     forward: str
     kw_parts: tuple[str, ...]
     forward_parts: tuple[str, ...]
+    #: keyword arguments of ``Operation(...)`` beyond the positional ones (``", a=..."``)
+    extra: str = ""
+    #: ``", content_type=content_type"`` for an operation taking several body media types
+    media_arg: str = ""
+    #: the signature of ``<method>_to_file`` (binary responses streamed into a file), or ""
+    to_file_sig: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,25 +118,45 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
             kw.append(f"{p.py_name}: {p.py_type}" + ("" if p.required else " | None = None"))
     for f in fields:
         kw.append(f"{f.py_name}: {f.py_type}" + ("" if f.required else " | None = None"))
+    if op.body_whole:
+        kw.insert(0, f"body: {op.body_py_type}" + ("" if op.body_required else " | None = None"))
+    if op.body_medias:
+        kw.append("content_type: Literal[" + ", ".join(repr(m) for m in op.body_medias) + "] | None = None")
     own_kw = tuple(kw)
     kw += [f"{name}: {typ}" for name, typ, _ in EXTRA_ARGS]
     params_sig = ", ".join(sig + ["*"] + kw)
     body_expr = "compact({" + ", ".join(f"{f.name!r}: {f.py_name}" for f in fields) + "})" if op.body_schema else "None"
+    if op.body_whole:
+        body_expr = "body"
     path_expr = "{" + ", ".join(f"{p.name!r}: {p.py_name}" for p in op.params) + "}"
-    own_forward = tuple([f"{p.py_name}={p.py_name}" for p in op.params] + [f"{f.py_name}={f.py_name}" for f in fields])
+    own_forward = tuple([f"{p.py_name}={p.py_name}" for p in op.params] + (["body=body"] if op.body_whole else []) + [f"{f.py_name}={f.py_name}" for f in fields]
+                        + (["content_type=content_type"] if op.body_medias else []))
     forward = ", ".join(own_forward + tuple(f"{n}={n}" for n, _, _ in EXTRA_ARGS))
     model = _model(models_code, op.response_schema)
+    items = _model(models_code, op.response_items) if model == "None" and op.response_items else "None"
     lines = [f"{op.summary or op.operation_id} ({op.method.upper()} {op.path}, operationId {op.operation_id}).", ""]
     if op.description:
         lines += [" ".join(op.description.split()), ""]
     lines.append("Args:")
     for p in op.params:
         lines.append(f"    {p.py_name}: {_sentence(p.description) or p.location + ' parameter'}")
+    if op.body_whole:
+        lines.append(f"    body: the request body ({op.body_media})" + ("" if op.body_required else " (optional)"))
+    if op.body_medias:
+        lines.append(f"    content_type: the media type the body is sent as (default: {op.body_media}, or what the body's Python type fits)")
     for f in fields:
         lines.append(f"    {f.py_name}: {_sentence(f.description) or f.name}" + ("" if f.required else " (optional)"))
     for name, _, text in EXTRA_ARGS:
         lines.append(f"    {name}: {text}")
-    lines += ["", f"Returns: {model.split('.')[-1] if model != 'None' else 'the JSON body'}.", "",
+    returns = {"binary": "the response body as bytes", "text": "the response body as text"}.get(op.response_kind)
+    returns = returns or (model.split(".")[-1] if model != "None" else "the JSON body")
+    return_type = {"binary": "bytes", "text": "str"}.get(op.response_kind) or (model if model != "None" else "Any")
+    if items != "None":  # an array of a model: parsed by a pydantic TypeAdapter
+        model, return_type, returns = f"TypeAdapter(list[{items}])", f"list[{items}]", f"a list of {items.split('.')[-1]}"
+    lines += ["", f"Returns: {returns}.", ""]
+    if op.response_headers:
+        lines += [f"Response headers (read them from ``client.last_response.headers``): {', '.join(op.response_headers)}.", ""]
+    lines += [
               "Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status, APIConnectionError, APITimeoutError."]
     return OpView(
         const=f"_OP_{snake(op.operation_id).upper()}",
@@ -138,7 +165,7 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
         path=op.path,
         success_status=op.success_status,
         model=model,
-        return_type=model if model != "None" else "Any",
+        return_type=return_type,
         has_body=bool(op.body_schema),
         py_method=op.py_method,
         group=op.group,
@@ -150,7 +177,37 @@ def op_view(api: Api, op: Operation, models_code: str) -> OpView:
         forward=forward,
         kw_parts=own_kw,
         forward_parts=own_forward,
+        extra=_operation_extra(op),
+        media_arg=", content_type=content_type" if op.body_medias else "",
+        to_file_sig=", ".join(sig + ["*", "save_to: str | os.PathLike[str]"] + kw) if op.response_kind == "binary" else "",
     )
+
+
+#: how an operation sends its credential unless its spec says otherwise (``Operation.auth``)
+DEFAULT_AUTH = (("bearer", "header", "Authorization"),)
+
+
+def _operation_extra(op: Operation) -> str:
+    """Keyword arguments of the client's ``Operation(...)`` that differ from its defaults:
+    parameter placement and style, security, Accept, response and body media types."""
+    parts = []
+    placed = tuple((p.name, p.location, p.style, p.explode) for p in op.params)
+    defaults = {("path", "simple", False), ("query", "form", True)}
+    if any((loc, style, explode) not in defaults for _, loc, style, explode in placed):
+        parts.append(f"params={placed!r}")
+    if op.auth != DEFAULT_AUTH:
+        parts.append(f"auth={op.auth!r}")
+    if op.accept != "application/json":
+        parts.append(f"accept={op.accept!r}")
+    if op.response_kind != "json":
+        parts.append(f"response_kind={op.response_kind!r}")
+    if op.body_media != "application/json":
+        parts.append(f"body_media={op.body_media!r}")
+    if op.body_medias:
+        parts.append(f"body_medias={op.body_medias!r}")
+    if op.server:
+        parts.append(f"server={op.server!r}")
+    return "".join(", " + part for part in parts)
 
 
 def _job_view(api: Api, job: Job, views: dict[str, OpView]) -> dict[str, Any]:
@@ -196,30 +253,71 @@ def client_context(api: Api, models_code: str) -> dict[str, Any]:
         "groups": group_views,
         "jobs": tuple(j for g in group_views for j in g.jobs),
         "type_names": sorted({t.name for t in api.typedefs}),
+        "needs_auth": any(op.auth for op in api.operations),
+        "uses_adapter": any(v.model.startswith("TypeAdapter(") for v in views.values()),
     }
 
 
 def types_context(api: Api) -> dict[str, Any]:
     """Context of ``types.py``: TypedDict and Literal definitions, in dependency-free order."""
     defs = []
+    later = {t.name for t in api.typedefs}
     for t in api.typedefs:
         if t.kind == "literal":
             defs.append({"kind": "literal", "name": t.name, "expr": "Literal[" + ", ".join(repr(v) for v in t.values) + "]", "doc": _docstring(_sentence(t.description))})
         else:
             identifier_keys = all(k.isidentifier() and not keyword.iskeyword(k) and not k.startswith("_") for k, _, _, _ in t.fields)
             fields = [(k, typ if req else f"NotRequired[{typ}]", _docstring(_sentence(d, 300))) for k, typ, req, d in t.fields]
+            if not identifier_keys:  # the functional form evaluates its types at once: quote names defined later
+                fields = [(k, _quote_names(typ, later), d) for k, typ, d in fields]
             defs.append({"kind": "typeddict", "name": t.name, "fields": fields, "class_syntax": identifier_keys, "doc": _docstring(_sentence(t.description, 300))})
+        later.discard(t.name)
     return {"defs": defs}
+
+
+def _quote_names(expr: str, names: set[str]) -> str:
+    """``expr`` with every name of ``names`` in it turned into a string (a forward reference)."""
+    return re.sub(r"\b[A-Za-z_][A-Za-z0-9_]*\b", lambda m: repr(m.group(0)) if m.group(0) in names else m.group(0), expr)
 
 
 def _click_type(kind: str, choices: tuple[str, ...]) -> str:
     if kind == "choice":
         return "click.Choice(" + repr(list(choices)) + ")"
-    return {"str": "str", "int": "int", "float": "float", "value": "str", "values": "str"}.get(kind, "str")
+    return {"str": "str", "int": "int", "float": "float", "value": "str", "values": "str", "file": "_FileBytes()"}.get(kind, "str")
 
 
 #: choices shown in the option's metavar (``[a|b|c]``); more are listed in its help text
 MAX_INLINE_CHOICES = 6
+
+
+
+#: dests and flags of the options every command has (``_common`` in cli.py) and of jobs
+_CLI_DESTS = frozenset({"fmt", "no_validate", "timeout", "max_retries", "base_url", "auth_token", "wait", "download", "poll_interval", "wait_timeout", "body"})
+_CLI_FLAGS = frozenset({"--format", "--no-validate", "--timeout", "--max-retries", "--base-url", "--auth-token", "--wait", "--download", "--poll-interval", "--wait-timeout", "--body", "--help", "--version"})
+
+
+def _auth_help(api: Api) -> str:
+    """Help of ``--auth-token``: what the credential is, from the security schemes used."""
+    ways = {scheme for op in api.operations for scheme in op.auth}
+    if not ways or ways == set(DEFAULT_AUTH):
+        return "Bearer token." if ways else "Credential (no operation needs one)."
+    said = {"bearer": "bearer token", "basic": "user:password (HTTP basic)"}
+    parts = sorted(said[kind] if kind in said else f"API key ({name} {where})" for kind, where, name in ways)
+    return "Credential: " + ", ".join(dict.fromkeys(parts)) + "."
+
+
+def _param_flag(p: Any) -> str:
+    """``--name`` of a query, header or cookie parameter (header names in lower case)."""
+    name = p.name.lower() if p.location == "header" else p.name
+    return "--" + name.replace("_", "-")
+
+
+def _param_click_type(p: Any) -> str:
+    """The click type of a parameter's values (an array's items; objects are VALUE text)."""
+    kind = p.item_kind if p.kind == "array" else p.kind
+    if p.choices:
+        return "click.Choice(" + repr(list(p.choices)) + ")"
+    return {"integer": "int", "number": "float", "boolean": "click.BOOL"}.get(kind, "str")
 
 
 def _help(text: str) -> str:
@@ -235,14 +333,32 @@ def cli_context(api: Api) -> dict[str, Any]:
     for op in api.operations:
         decorators = []
         arguments = []
+        taken_dests = {p.py_name for p in op.params} | _CLI_DESTS
+        taken_flags = {_param_flag(p) for p in op.params if p.location != "path"} | _CLI_FLAGS
+        converters = []
         for p in op.params:
+            ptype = _param_click_type(p)
             if p.location == "path":
                 arguments.append(p.py_name)
-                decorators.append(f"@click.argument({p.py_name.upper()!r}, metavar={p.name.upper()!r})")
+                typed = f", type={ptype}" if ptype != "str" else ""
+                typed += ", nargs=-1, required=True" if p.kind == "array" else ""
+                decorators.append(f"@click.argument({p.py_name.upper()!r}, metavar={p.name.upper()!r}{typed})")
             else:
-                decorators.append(f"@click.option({'--' + p.name.replace('_', '-')!r}, {p.py_name!r}, help={_help(p.description)!r})")
+                flag = _param_flag(p)
+                typed = f", type={ptype}" if ptype != "str" else ""
+                typed += ", multiple=True" if p.kind == "array" else ""
+                typed += ", metavar='VALUE'" if p.kind in ("object", "any") else ""
+                decorators.append(f"@click.option({flag!r}, {p.py_name!r}{typed}, help={_help(p.description)!r})")
+            if p.kind in ("object", "any"):
+                converters.append((p.name, p.py_name, "value"))
+            elif p.kind == "array":
+                converters.append((p.name, p.py_name, "list"))
+        if op.body_whole:
+            decorators.append(f"@click.option('--body', 'body', metavar='VALUE', required={op.body_required}, help={'The request body (' + op.body_media + '; JSON or YAML, @file for a file).'!r})")
         table = []
         for o in api.cli_options.get(op.operation_id, ()):
+            if o.dest in taken_dests or o.flags[0] in taken_flags:
+                o = dataclasses.replace(o, dest="body__" + o.dest, flags=("--body." + o.flags[0][2:],))
             if o.kind == "bool":
                 flag = o.flags[0]
                 negative = "--no-" + flag[2:]
@@ -259,6 +375,8 @@ def cli_context(api: Api) -> dict[str, Any]:
                     + f", help={text!r})"
                 )
             table.append((o.dest, o.path, o.kind, o.multiple, o.flags[0]))
+        if op.response_kind == "binary":
+            decorators.append("@click.option('--output', '-o', default='-', show_default=True, metavar='FILE', help='Where the response body goes (- for standard output).')")
         refs = tuple((r.path, (r.data, r.mime, r.url, r.id)) for r in api.file_refs.get(op.operation_id, ()))
         job = jobs_start.get(op.operation_id) or jobs_poll.get(op.operation_id)
         job_view = None
@@ -277,6 +395,7 @@ def cli_context(api: Api) -> dict[str, Any]:
             decorators.append("@click.option('--poll-interval', type=Seconds(), default=2.0, show_default=True, help='Seconds between polls.')")
             decorators.append("@click.option('--wait-timeout', type=Seconds(zero=True), default=600.0, show_default=True, help='Give up waiting after this many seconds.')")
         path_expr = "{" + ", ".join(f"{p.name!r}: kw[{p.py_name!r}]" for p in op.params) + "}"
+        path_expr = f"_params(kw, {path_expr}, {tuple(converters)!r})" if converters else path_expr
         commands.append({
             "name": op.py_method.replace("_", "-"),
             "func": f"_{snake(op.operation_id)}",
@@ -287,8 +406,20 @@ def cli_context(api: Api) -> dict[str, Any]:
             "table": repr(tuple(table)),
             "refs": repr(refs),
             "has_body": bool(op.body_schema),
+            "body_whole": op.body_whole,
+            "response_kind": op.response_kind,
+            "body_kind": {"binary": "binary", "text": "text"}.get(op.body_media.split("/")[0] if op.body_media.startswith("text/") else ("binary" if op.body_py_type == "bytes" else ""), "value"),
             "path_expr": path_expr,
             "job": job_view,
         })
     groups = sorted({c["group"] for c in commands})
-    return {"commands": commands, "groups": groups, "jobs": api.jobs}
+    return {
+        "commands": commands,
+        "groups": groups,
+        "jobs": api.jobs,
+        "auth_help": _auth_help(api),
+        "uses_params": any(c["path_expr"].startswith("_params(") for c in commands),
+        "uses_whole_body": any(c["body_whole"] for c in commands),
+        "uses_binary": any(c["response_kind"] == "binary" for c in commands),
+        "uses_files": any("type=_FileBytes()" in d for c in commands for d in c["decorators"]),
+    }

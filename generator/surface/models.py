@@ -38,6 +38,26 @@ def strip_rules(node: Any) -> Any:
     return node
 
 
+def drop_write_only(node: Any) -> Any:
+    """A copy of ``node`` without ``writeOnly`` properties (nor their ``required`` entries):
+    the models read responses, which never carry them."""
+    if isinstance(node, dict):
+        out = {k: drop_write_only(v) for k, v in node.items()}
+        props = out.get("properties")
+        if isinstance(props, dict):
+            gone = {k for k, v in props.items() if isinstance(v, dict) and v.get("writeOnly") is True}
+            if gone:
+                out["properties"] = {k: v for k, v in props.items() if k not in gone}
+                if isinstance(out.get("required"), list):
+                    out["required"] = [r for r in out["required"] if r not in gone]
+                    if not out["required"]:
+                        del out["required"]
+        return out
+    if isinstance(node, list):
+        return [drop_write_only(v) for v in node]
+    return node
+
+
 def _open_objects(node: Any) -> Any:
     """Mark every object schema that does not close itself as open (``extra="allow"``)."""
     if isinstance(node, dict):
@@ -57,7 +77,11 @@ def generate_models(document: dict, spec_file: str) -> str:
     """
     from datamodel_code_generator import DataModelType, InputFileType, generate
 
-    plain = _open_objects(strip_rules(document))
+    components = document.get("components") if isinstance(document.get("components"), dict) else {}
+    if not components.get("schemas"):
+        # datamodel-code-generator refuses a document without schemas ("Models not found")
+        return "from __future__ import annotations\n"
+    plain = _open_objects(drop_write_only(strip_rules(document)))
     plain.pop("paths", None)
     plain["paths"] = {}
     try:

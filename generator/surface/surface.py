@@ -36,6 +36,11 @@ class Surface:
                 break
         return schema, name
 
+    def read_only(self, schema: Any) -> bool:
+        """Whether a property is ``readOnly`` (sent by the server only: never a request value)."""
+        target, _ = self.deref(schema)
+        return any(isinstance(s, dict) and s.get("readOnly") is True for s in (schema, target))
+
     def kind(self, schema: Any) -> str:
         """JSON type of a schema: object, array, string, integer, number, boolean, or any."""
         schema, _ = self.deref(schema)
@@ -63,7 +68,14 @@ class Surface:
                 return pascal(name) + "Param"
         if "enum" in target and isinstance(target["enum"], list):
             return "Literal[" + ", ".join(repr(v) for v in target["enum"]) + "]"
+        alternatives = target.get("oneOf") or target.get("anyOf")
+        if isinstance(alternatives, list) and alternatives and "type" not in target and "properties" not in target:
+            typed = [self.py_type(alt, depth + 1) for alt in alternatives]
+            if "Any" not in typed:  # a union of shapes (not a rule's list of required sets)
+                return " | ".join(dict.fromkeys(typed))
         kind = self.kind(target)
+        if kind == "string" and target.get("format") == "binary":
+            return "bytes"  # a file part of a multipart body
         if kind == "array":
             return f"Sequence[{self.py_type(target.get('items', {}), depth + 1)}]"
         return {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "object": "Mapping[str, Any]"}.get(kind, "Any")
@@ -86,6 +98,7 @@ class Surface:
                 fields = tuple(
                     (key, self.py_type(sub), key in required, " ".join(str((sub or {}).get("description", "") if isinstance(sub, dict) else "").split()))
                     for key, sub in schema["properties"].items()
+                    if not self.read_only(sub)
                 )
                 out.append(TypeDef(pascal(name) + "Param", "typeddict", description, fields=fields))
         return tuple(out)
@@ -185,6 +198,8 @@ class Surface:
             is_req = top and path[0] in required
             if isinstance(target, dict) and isinstance(target.get("enum"), list) and all(isinstance(v, str) for v in target["enum"]):
                 return CliOption((flag,), dest, path, "choice", False, is_req, help_text, tuple(target["enum"]))
+            if kind == "string" and isinstance(target, dict) and target.get("format") == "binary":
+                return CliOption((flag,), dest, path, "file", False, is_req, help_text + " (a file: @path or path)")
             if kind in ("string", "integer", "number", "boolean"):
                 return CliOption((flag,), dest, path, {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}[kind], False, is_req, help_text)
             if kind == "array":
@@ -205,6 +220,8 @@ class Surface:
 
         def walk(props: dict, prefix: tuple[str, ...], depth: int) -> None:
             for key, sub in props.items():
+                if self.read_only(sub):
+                    continue
                 path = prefix + (key,)
                 opt = option(path, sub, depth == 0)
                 if opt is not None:
