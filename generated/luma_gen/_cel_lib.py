@@ -881,7 +881,7 @@ def patch(v: Any) -> int:
     return v.v[2] if type(v) is Semver else fail(NO_OVERLOAD)
 
 
-_SUFFIX = {
+_SUFFIX: dict[str, int | Fraction] = {
     "": 1,
     "k": 10**3,
     "M": 10**6,

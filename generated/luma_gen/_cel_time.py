@@ -79,7 +79,6 @@ class Timestamp:
             fail("timestamp out of range")
         self.ns = ns
 
-    __eq__ = Duration.__eq__
     __hash__ = Duration.__hash__
     __lt__, __le__, __gt__, __ge__ = (
         Duration.__lt__,
@@ -88,7 +87,7 @@ class Timestamp:
         Duration.__ge__,
     )
 
-    def __eq__(self, o: Any) -> bool:  # noqa: F811
+    def __eq__(self, o: Any) -> bool:
         return type(o) is Timestamp and o.ns == self.ns
 
     def cel_add(self, o: Any) -> Timestamp:
@@ -129,8 +128,9 @@ def duration(s: Any) -> Duration:
     sign, body = (-1, text[1:]) if text[:1] == "-" else (1, text[1:] if text[:1] == "+" else text)
     if body == "0":
         return Duration(0)
-    pos, total = 0, 0
     from fractions import Fraction
+
+    pos, total = 0, Fraction(0)
 
     for m in _PART.finditer(body):
         if m.start() != pos:
