@@ -1,0 +1,64 @@
+"""Keyword family: ``minLength``, ``maxLength``, ``pattern`` and ``format``."""
+
+from __future__ import annotations
+
+import re
+
+from genspec.schema.compile.code import Code, Ctx, Path, guarded, with_block
+
+#: formats asserted by the generated validators (others are annotations, as in 2020-12)
+FORMATS = ("uuid", "uri", "date-time", "date", "email")
+_NUMBER_FORMATS = ("float", "double", "int32", "int64")
+#: when a string fails a format (the ``_*_MATCH`` names are bound regex methods of ``_runtime``)
+_FORMAT_FAILS = {
+    "uuid": "len({v}) != 36 or _UUID_MATCH({v}) is None",
+    "uri": "_URI_MATCH({v}) is None",
+    "date-time": "_DATE_TIME_MATCH({v}) is None",
+    "date": "_DATE_MATCH({v}) is None",
+    "email": "_EMAIL_MATCH({v}) is None",
+}
+
+
+class StringsMixin:
+    """Length, pattern and format checks, guarded by the instance being a string."""
+
+    def _strings(self, schema: dict, v: str, path: Path, ctx: Ctx, code: Code) -> None:
+        inner = Code()
+        lo, hi = self._count(schema, "minLength", ctx.ptr), self._count(schema, "maxLength", ctx.ptr)
+        if lo is not None and hi is not None and lo > hi:
+            self.reporter.add(ctx.ptr + "/minLength", f"no string satisfies minLength {lo} and maxLength {hi}", "swap or widen the bounds")
+        if lo:
+            with_block(inner, f"if len({v}) < {lo}:", lambda: self.fail(inner, ctx, path, "minLength", f"must be at least {lo} character{'s' if lo != 1 else ''} long"))
+        if hi is not None:
+            with_block(inner, f"if len({v}) > {hi}:", lambda: self.fail(inner, ctx, path, "maxLength", f"must be at most {hi} character{'s' if hi != 1 else ''} long"))
+        if "pattern" in schema:
+            pattern = schema["pattern"]
+            try:
+                re.compile(pattern)
+            except (re.error, TypeError) as exc:
+                self.reporter.add(ctx.ptr + "/pattern", f"pattern {pattern!r} does not compile: {exc}", "write a regular expression Python and ECMA-262 both accept")
+            else:
+                prefix = _literal_prefix(pattern)
+                if prefix is not None:  # "^literal": no regex engine needed
+                    test = f"not {v}.startswith({prefix!r})"
+                else:
+                    test = f"{self.constant('_RE', f're.compile({pattern!r})')}.search({v}) is None"
+                with_block(inner, f"if {test}:", lambda: self.fail(inner, ctx, path, "pattern", f"must match the pattern {pattern}"))
+        fmt = schema.get("format")
+        if fmt in FORMATS:
+            test = _FORMAT_FAILS[fmt].format(v=v)
+            with_block(inner, f"if {test}:", lambda: self.fail(inner, ctx, path, "format", f"must be a valid {fmt}"))
+        elif fmt is not None and not isinstance(fmt, str):
+            self.reporter.add(ctx.ptr + "/format", "format must be a string", "write e.g. format: uuid")
+        guarded(code, inner, ctx.known.guard(v, "string"))
+
+
+_LITERAL = re.compile(r"[A-Za-z0-9/_:@,;=%&!<>'\" -]*")
+
+
+def _literal_prefix(pattern: str) -> str | None:
+    """``"^abc"`` -> ``"abc"`` when the rest of the pattern is plain text (no metacharacter)."""
+    if not pattern.startswith("^") or pattern.startswith("^^"):
+        return None
+    rest = pattern[1:]
+    return rest if rest and _LITERAL.fullmatch(rest) else None
