@@ -73,14 +73,14 @@ class Outcome:
 
 
 def _point_at_component(schema: Any, component: str, root: bool = True) -> Any:
-    """``schema`` with its root resource's ``#``-pointer references prefixed by the component's
-    pointer; subschemas with their own ``$id`` (other resources) and values of ``const``,
-    ``enum``, ``default`` and ``examples`` are left as they are."""
+    """``schema`` with the ``#``-pointer references of the spec's own resource prefixed by the
+    component's pointer; (sub)schemas with a ``$id`` (resources of their own) and values of
+    ``const``, ``enum``, ``default`` and ``examples`` are left as they are."""
     if isinstance(schema, list):
         return [_point_at_component(x, component, root) for x in schema]
     if not isinstance(schema, dict):
         return schema
-    if not root and "$id" in schema:
+    if "$id" in schema:  # a resource of its own: its references are read against its $id
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():

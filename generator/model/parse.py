@@ -10,7 +10,9 @@ reporter; nothing here raises for a bad spec.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from genspec.load.errors import Reporter
 from genspec.load.ir import Api, BodyField, Operation, Param
@@ -22,6 +24,11 @@ from genspec.surface.surface import Surface
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 _SCHEMA_PREFIX = "#/components/schemas/"
+
+
+def _document_uri(path: str) -> str:
+    """The base URI of the spec file at ``path`` (``file:///...``)."""
+    return Path(path).resolve().as_uri()
 
 
 def _str(value: Any, default: str = "") -> str:
@@ -44,8 +51,22 @@ class _Parser:
         self.components: dict[str, tuple[Any, str]] = {
             str(name): (schema, f"/components/schemas/{escape_pointer(str(name))}") for name, schema in schemas.items()
         }
-        self.compiler = Compiler(self.components, reporter)
+        self.compiler = Compiler(self.components, reporter, document=self.data, base_uri=_document_uri(doc.path), uri_map=self._uri_map())
         self.surface = Surface(self.components, reporter)
+
+    def _uri_map(self) -> dict[str, str]:
+        """``info.x-genspec.schema-uris``: URI prefix -> local folder (relative to the spec)
+        that references to such URIs are read from (genspec never reads the network)."""
+        info = self.data.get("info") if isinstance(self.data.get("info"), dict) else {}
+        raw = info.get("x-genspec") if isinstance(info.get("x-genspec"), dict) else {}
+        found = raw.get("schema-uris")
+        if found is None:
+            return {}
+        if not isinstance(found, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in found.items()):
+            self.r.add("/info/x-genspec/schema-uris", "schema-uris must map URI prefixes to local folders", "write schema-uris: {'https://example.com/schemas/': schemas/}")
+            return {}
+        base = _document_uri(self.doc.path)
+        return {prefix: urljoin(base, folder if folder.endswith("/") else folder + "/") for prefix, folder in found.items()}
 
     def _dict(self, value: Any, ptr: str) -> dict:
         if value is None:

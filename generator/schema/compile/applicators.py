@@ -55,8 +55,6 @@ class ApplicatorsMixin:
                 code.depth += 1
                 code.extend(other)
                 code.depth -= 1
-        elif "then" in schema or "else" in schema:
-            self.reporter.add(ctx.ptr, "then/else without if is ignored by JSON Schema", "add the if condition or remove then/else")
 
     def _dispatch(self, entries: list, indexes: list[int], prop: str, v: str, path: Path, ctx: Ctx, code: Code) -> None:
         """Boolean pass: the conditional entries ``indexes`` of ``allOf`` all test property

@@ -1,4 +1,5 @@
-"""Keyword family: ``items``, ``minItems``, ``maxItems`` and ``uniqueItems``."""
+"""Keyword family: ``prefixItems``, ``items``, ``contains`` (with ``minContains`` and
+``maxContains``), ``minItems``, ``maxItems`` and ``uniqueItems``."""
 
 from __future__ import annotations
 
@@ -22,7 +23,33 @@ class ArraysMixin:
             with_block(inner, f"if len({v}) > {hi}:", lambda: self.fail(inner, ctx, path, "maxItems", f"must have at most {hi} item{'s' if hi != 1 else ''}"))
         if schema.get("uniqueItems") is True:
             with_block(inner, f"if not _unique({v}):", lambda: self.fail(inner, ctx, path, "uniqueItems", "must not contain duplicate items"))
-        if "items" in schema:
+        prefix = schema.get("prefixItems")
+        if prefix is not None and not isinstance(prefix, list):
+            self.reporter.add(ctx.ptr + "/prefixItems", "prefixItems must be a list of schemas", "write a YAML list")
+            prefix = None
+        for j, sub in enumerate(prefix or ()):
+            body = Code()
+            item = self._name("_x")
+            self.compile(sub, item, path.child(str(j)), replace(ctx, loc=f"{ctx.loc}[{j}]", ptr=f"{ctx.ptr}/prefixItems/{j}", top=False, item=False), body)
+            if body:
+                inner.add(f"if len({v}) > {j}:")
+                inner.depth += 1
+                inner.add(f"{item} = {v}[{j}]")
+                inner.extend(body)
+                inner.depth -= 1
+        if "contains" in schema:
+            self._contains(schema, v, path, ctx, inner)
+        n = len(prefix or ())
+        if "items" in schema and n:
+            i, item = self._name("_i"), self._name("_x")
+            body = Code()
+            self.compile(schema["items"], item, path.index(i), replace(ctx, loc=ctx.loc + "[]", ptr=ctx.ptr + "/items", item=True, top=False), body)
+            if body:
+                inner.add(f"for {i}, {item} in enumerate({v}[{n}:], {n}):" if ctx.mode == "collect" else f"for {item} in {v}[{n}:]:")
+                inner.depth += 1
+                inner.extend(body)
+                inner.depth -= 1
+        elif "items" in schema:
             items = schema["items"]
             if isinstance(items, list):
                 self.reporter.add(ctx.ptr + "/items", "items is a list (draft 2019 tuple form)", "use prefixItems in 2020-12 or a single schema")
@@ -56,3 +83,24 @@ class ArraysMixin:
                     inner.extend(body)
                     inner.depth -= 1
         guarded(code, inner, ctx.known.guard(v, "array"))
+
+    def _contains(self, schema: dict, v: str, path: Path, ctx: Ctx, code: Code) -> None:
+        """``contains``: at least ``minContains`` (default 1) and at most ``maxContains`` items
+        are valid against the subschema."""
+        lo = self._count(schema, "minContains", ctx.ptr)
+        hi = self._count(schema, "maxContains", ctx.ptr)
+        lo = 1 if lo is None else lo
+        if lo == 0 and hi is None:
+            return
+        y = self._name("_y")
+        sub_ctx = replace(ctx, ptr=ctx.ptr + "/contains", known=type(ctx.known)(), top=False)
+        test = self._ok_expr(schema["contains"], ctx.ptr + "/contains", y, sub_ctx)
+        if hi is None and lo == 1:
+            with_block(code, f"if not any({test} for {y} in {v}):", lambda: self.fail(code, ctx, path, "contains", "must contain a matching item"))
+            return
+        n = self._name("_n")
+        code.add(f"{n} = sum(1 for {y} in {v} if {test})")
+        if lo:
+            with_block(code, f"if {n} < {lo}:", lambda: self.fail(code, ctx, path, "minContains", f"must contain at least {lo} matching item{'s' if lo != 1 else ''}"))
+        if hi is not None:
+            with_block(code, f"if {n} > {hi}:", lambda: self.fail(code, ctx, path, "maxContains", f"must contain at most {hi} matching item{'s' if hi != 1 else ''}"))

@@ -85,6 +85,10 @@ class Ctx:
     top: bool = False
     #: compiling the items of an array (the collecting pass checks each item cheaply first)
     item: bool = False
+    #: base URI the schema's references are read against ("" for the spec itself)
+    base: str = ""
+    #: the dynamic scope: resources with a ``$dynamicAnchor`` entered to get here, outermost first
+    scope: tuple[str, ...] = ()
 
 
 class Code:

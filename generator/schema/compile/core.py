@@ -14,9 +14,10 @@ from typing import Any
 
 from genspec.load.errors import Reporter
 from genspec.load.naming import schema_function_suffix
+from genspec.schema.compile.resources import Resources
 from genspec.schema.compile.code import Code, Compiled, Ctx, Path, _doc
 from genspec.schema.fastpath import ExprCompiler
-from genspec.schema.vocabulary import ANNOTATIONS, ASSERTIONS, UNSUPPORTED
+from genspec.schema.vocabulary import ANNOTATIONS, ASSERTIONS, DEFAULT_FORMATS, UNSUPPORTED
 
 
 class CoreCompiler(ExprCompiler):
@@ -28,12 +29,29 @@ class CoreCompiler(ExprCompiler):
     ``_objects``, ``_combinators``, ``_rule`` and reference methods used here.
     """
 
-    def __init__(self, components: dict[str, tuple[Any, str]], reporter: Reporter):
+    def __init__(
+        self,
+        components: dict[str, tuple[Any, str]],
+        reporter: Reporter,
+        document: Any = None,
+        base_uri: str = "genspec:spec",
+        uri_map: dict[str, str] | None = None,
+        formats: frozenset[str] | None = None,
+    ):
         self.components = components
         self.reporter = reporter
+        if document is None:
+            document = {"components": {"schemas": {name: schema for name, (schema, _) in components.items()}}}
+        self.resources = Resources(document, base_uri, uri_map)
+        #: formats the validators assert (the others are annotations, as in 2020-12)
+        self.formats = DEFAULT_FORMATS if formats is None else formats
+        #: base URI and dynamic scope of the components made for reference targets
+        self._bases: dict[str, str] = {}
+        self._scopes: dict[str, tuple[str, ...]] = {}
+        self._target_names: dict[tuple[str, tuple[str, ...]], str] = {}
         self.result = Compiled()
         self._const_ids: dict[str, str] = {}
-        self._ok_ids: dict[str, str] = {}
+        self._ok_ids: dict[tuple[str, tuple[str, ...]], str] = {}
         self._done: set[str] = set()
         self._pending: list[str] = []
         self._counter = 0
@@ -64,7 +82,9 @@ class CoreCompiler(ExprCompiler):
             for mode, fname, args in (("collect", f"_v_{suffix}", "x, p, out"), ("bool", f"_ok_{suffix}", "x")):
                 code = Code()
                 code.depth = 1
-                ctx = Ctx(mode, name, ptr, name, top=True)
+                base = self._bases.get(name) or self.resources.base_of.get(ptr, self.resources.base)
+                scope = self.enter(self._scopes.get(name, ()), base)
+                ctx = Ctx(mode, name, ptr, name, top=True, base=base, scope=scope)
                 self._prologue(schema, ctx, code)
                 self.compile(schema, "x", Path(), ctx, code)
                 for deferred in ctx.known.deferred:
@@ -100,6 +120,15 @@ class CoreCompiler(ExprCompiler):
         for name, local in locals_.items():
             ctx.known.lookups[("x", name)] = local
 
+    def enter(self, scope: tuple[str, ...], base: str) -> tuple[str, ...]:
+        """The dynamic scope after entering resource ``base`` (kept only where it matters:
+        the spec uses ``$dynamicRef`` and ``base`` has a ``$dynamicAnchor``)."""
+        if not self.resources.has_dynamic_ref or base in scope:
+            return scope
+        if base not in self.resources.dynamic_bases:
+            return scope
+        return scope + (base,)
+
     def _name(self, prefix: str) -> str:
         self._counter += 1
         return f"{prefix}{self._counter}"
@@ -119,17 +148,20 @@ class CoreCompiler(ExprCompiler):
             return "_true"
         if schema is False:
             return "_false"
+        base = self.resources.base_of.get(ptr, ctx.base)
+        sub = Ctx("bool", ctx.loc, ptr, ctx.owner, base=base, scope=self.enter(ctx.scope, base))
         if isinstance(schema, dict) and set(schema) - ANNOTATIONS == {"$ref"}:
-            target = self._ref_target(schema["$ref"], ptr + "/$ref")
+            target = self._ref_target(schema["$ref"], ptr + "/$ref", sub)
             if target is not None:
                 return self.component(target)[1]
-        if ptr in self._ok_ids:
-            return self._ok_ids[ptr]
+        key = (ptr, sub.scope)
+        if key in self._ok_ids:
+            return self._ok_ids[key]
         name = self._name("_ok")
-        self._ok_ids[ptr] = name
+        self._ok_ids[key] = name
         code = Code()
         code.depth = 1
-        self.compile(schema, "x", Path(), Ctx("bool", ctx.loc, ptr, ctx.owner), code)
+        self.compile(schema, "x", Path(), sub, code)
         self.result.functions.append((name, [f"def {name}(x):"] + (code.lines or []) + ["    return True"]))
         return name
 
@@ -157,12 +189,17 @@ class CoreCompiler(ExprCompiler):
             self.reporter.add(ctx.ptr, f"a schema must be an object or a boolean, not {type(schema).__name__}", "write a schema object such as {type: string}")
             return
         self._check_keywords(schema, ctx.ptr)
+        base = self.resources.base_of.get(ctx.ptr)
+        if base is not None and base != ctx.base:
+            ctx = replace(ctx, base=base, scope=self.enter(ctx.scope, base))
         if "x-rule" in schema:
             rule = self._rule(schema["x-rule"], ctx, "schema", None)
             if rule is not None:
                 ctx = replace(ctx, rule=rule, rule_path=path)
         if "$ref" in schema:
             self._ref(schema, v, path, ctx, code)
+        if "$dynamicRef" in schema:
+            self._ref(schema, v, path, ctx, code, "$dynamicRef")
         if self._type(schema, v, path, ctx, code):
             values = Code()
             self._enum_const(schema, v, path, ctx, values)
@@ -191,9 +228,10 @@ class CoreCompiler(ExprCompiler):
             elif key in UNSUPPORTED:
                 self.reporter.add(f"{ptr}/{key}", f"keyword '{key}' is not supported by genspec", "express the rule with supported keywords or as CEL in x-validations")
             else:
-                close = difflib.get_close_matches(key, sorted(ASSERTIONS | ANNOTATIONS), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else "use a JSON Schema 2020-12 keyword or an x- extension"
-                self.reporter.add(f"{ptr}/{key}", f"unknown schema keyword '{key}'", hint)
+                # 2020-12 ignores unknown keywords; one that is a near miss of a keyword is a typo
+                close = difflib.get_close_matches(key, sorted(ASSERTIONS), n=1, cutoff=0.85)
+                if close:
+                    self.reporter.add(f"{ptr}/{key}", f"unknown schema keyword '{key}'", f"did you mean '{close[0]}'?")
 
     def _ok_expr(self, schema: Any, ptr: str, v: str, ctx: Ctx) -> str:
         """Boolean expression: ``v`` is valid against ``schema`` (inline when it can be, else
@@ -216,6 +254,8 @@ class CoreCompiler(ExprCompiler):
         value = schema.get(key)
         if value is None:
             return None
+        if isinstance(value, float) and value.is_integer() and value >= 0:
+            return int(value)  # 2020-12: a count may be written 2.0
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.reporter.add(f"{ptr}/{key}", f"{key} must be a non-negative integer, not {value!r}", "write a whole number")
             return None

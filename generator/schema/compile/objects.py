@@ -62,16 +62,18 @@ class ObjectsMixin:
                 inner.depth -= 1
             if kind is not None and local:
                 ctx.known.types[local] = kind
+        patterns = self._pattern_properties(schema, v, path, ctx, inner)
         extra = schema.get("additionalProperties", True)
         if extra is not True and extra != {}:
             names = self.constant("_P", "frozenset({" + ", ".join(repr(n) for n in sorted(props)) + "})")
             k = self._name("_k")
+            other = f"{k} not in {names}" + "".join(f" and {rx}.search({k}) is None" for rx in patterns)
             if extra is False:
                 inner.add(f"if not {names}.issuperset({v}):")
                 inner.depth += 1
                 inner.add(f"for {k} in {v}:")
                 inner.depth += 1
-                with_block(inner, f"if {k} not in {names}:", lambda: self.fail(inner, ctx, path.key(k), "additionalProperties", "", f"_unknown({k}, {names})"))
+                with_block(inner, f"if {other}:", lambda: self.fail(inner, ctx, path.key(k), "additionalProperties", "", f"_unknown({k}, {names})"))
                 inner.depth -= 2
             else:
                 item = self._name("_x")
@@ -80,10 +82,22 @@ class ObjectsMixin:
                 if body:
                     inner.add(f"for {k}, {item} in {v}.items():")
                     inner.depth += 1
-                    inner.add(f"if {k} in {names}:")
+                    if patterns:
+                        inner.add(f"if not ({other}):")
+                    else:
+                        inner.add(f"if {k} in {names}:")
                     inner.add("    continue")
                     inner.extend(body)
                     inner.depth -= 1
+        if "propertyNames" in schema:
+            k = self._name("_k")
+            body = Code()
+            self.compile(schema["propertyNames"], k, path.key(k), replace(ctx, loc=ctx.loc + ".propertyNames", ptr=ctx.ptr + "/propertyNames", top=False, known=type(ctx.known)()), body)
+            if body:
+                inner.add(f"for {k} in {v}:")
+                inner.depth += 1
+                inner.extend(body)
+                inner.depth -= 1
         dep = schema.get("dependentRequired") or {}
         if not isinstance(dep, dict):
             self.reporter.add(ctx.ptr + "/dependentRequired", "dependentRequired must map a property to a list of names", "write dependentRequired: {a: [b]}")
@@ -112,3 +126,31 @@ class ObjectsMixin:
         if validations is not None:
             self._cel(validations, schema, v, path, ctx, inner)
         guarded(code, inner, ctx.known.guard(v, "object"))
+
+    def _pattern_properties(self, schema: dict, v: str, path: Path, ctx: Ctx, code: Code) -> list[str]:
+        """``patternProperties``: every member whose name matches a pattern is valid against
+        its schema. Returns the compiled patterns (``additionalProperties`` skips their names)."""
+        raw = schema.get("patternProperties")
+        if raw is None:
+            return []
+        if not isinstance(raw, dict):
+            self.reporter.add(ctx.ptr + "/patternProperties", "patternProperties must map patterns to schemas", "write patternProperties: {'^x-': {type: string}}")
+            return []
+        found = []
+        for pattern, sub in raw.items():
+            sub_ptr = f"{ctx.ptr}/patternProperties/{escape_pointer(pattern)}"
+            rx = self.regex(pattern, sub_ptr)
+            if rx is None:
+                continue
+            found.append(rx)
+            k, item = self._name("_k"), self._name("_x")
+            body = Code()
+            self.compile(sub, item, path.key(k), replace(ctx, loc=f"{ctx.loc}.{pattern}", ptr=sub_ptr, top=False), body)
+            if body:
+                code.add(f"for {k}, {item} in {v}.items():")
+                code.depth += 1
+                code.add(f"if {rx}.search({k}) is not None:")
+                code.depth += 1
+                code.extend(body)
+                code.depth -= 2
+        return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from genspec.schema.compile import ecma
 from genspec.schema.compile.code import Code, Ctx, Path, guarded, with_block
 
 #: formats asserted by the generated validators (others are annotations, as in 2020-12)
@@ -22,6 +23,20 @@ _FORMAT_FAILS = {
 class StringsMixin:
     """Length, pattern and format checks, guarded by the instance being a string."""
 
+    def regex(self, pattern: object, ptr: str) -> str | None:
+        """The module constant holding the compiled ECMA-262 ``pattern`` (see :mod:`.ecma`),
+        or None (reported at ``ptr``)."""
+        if not isinstance(pattern, str):
+            self.reporter.add(ptr, f"a pattern must be a string, not {type(pattern).__name__}", "quote the regular expression")
+            return None
+        try:
+            source = ecma.translate(pattern)
+            re.compile(source)
+        except (re.error, ValueError) as exc:
+            self.reporter.add(ptr, f"pattern {pattern!r} does not compile: {exc}", "write an ECMA-262 regular expression")
+            return None
+        return self.constant("_RE", f"re.compile({source!r})")
+
     def _strings(self, schema: dict, v: str, path: Path, ctx: Ctx, code: Code) -> None:
         inner = Code()
         lo, hi = self._count(schema, "minLength", ctx.ptr), self._count(schema, "maxLength", ctx.ptr)
@@ -33,16 +48,13 @@ class StringsMixin:
             with_block(inner, f"if len({v}) > {hi}:", lambda: self.fail(inner, ctx, path, "maxLength", f"must be at most {hi} character{'s' if hi != 1 else ''} long"))
         if "pattern" in schema:
             pattern = schema["pattern"]
-            try:
-                re.compile(pattern)
-            except (re.error, TypeError) as exc:
-                self.reporter.add(ctx.ptr + "/pattern", f"pattern {pattern!r} does not compile: {exc}", "write a regular expression Python and ECMA-262 both accept")
+            prefix = _literal_prefix(pattern) if isinstance(pattern, str) else None
+            if prefix is not None:  # "^literal": no regex engine needed
+                test = f"not {v}.startswith({prefix!r})"
             else:
-                prefix = _literal_prefix(pattern)
-                if prefix is not None:  # "^literal": no regex engine needed
-                    test = f"not {v}.startswith({prefix!r})"
-                else:
-                    test = f"{self.constant('_RE', f're.compile({pattern!r})')}.search({v}) is None"
+                compiled = self.regex(pattern, ctx.ptr + "/pattern")
+                test = f"{compiled}.search({v}) is None" if compiled else None
+            if test:
                 with_block(inner, f"if {test}:", lambda: self.fail(inner, ctx, path, "pattern", f"must match the pattern {pattern}"))
         fmt = schema.get("format")
         if fmt in FORMATS:
