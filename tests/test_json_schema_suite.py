@@ -16,19 +16,20 @@ from suite_runner import Outcome, run_file, suite_folder
 
 #: suite tests each required file passes at least (the ratchet)
 PASSED = {
-    'additionalProperties.json': 11, 'allOf.json': 30, 'anchor.json': 0, 'anyOf.json': 18, 'boolean_schema.json': 18,
-    'const.json': 50, 'contains.json': 0, 'content.json': 18, 'default.json': 7, 'defs.json': 0,
-    'dependentRequired.json': 20, 'dependentSchemas.json': 20, 'dynamicRef.json': 0, 'enum.json': 45,
-    'exclusiveMaximum.json': 4, 'exclusiveMinimum.json': 4, 'format.json': 129, 'if-then-else.json': 20,
-    'infinite-loop-detection.json': 0, 'items.json': 12, 'maxContains.json': 0, 'maxItems.json': 4,
-    'maxLength.json': 5, 'maxProperties.json': 8, 'maximum.json': 8, 'minContains.json': 0, 'minItems.json': 4,
-    'minLength.json': 5, 'minProperties.json': 6, 'minimum.json': 11, 'multipleOf.json': 10, 'not.json': 38,
-    'oneOf.json': 27, 'pattern.json': 9, 'patternProperties.json': 0, 'prefixItems.json': 0, 'properties.json': 20,
-    'propertyNames.json': 0, 'ref.json': 6, 'refRemote.json': 0, 'required.json': 16, 'type.json': 80,
-    'unevaluatedItems.json': 0, 'unevaluatedProperties.json': 0, 'uniqueItems.json': 43, 'vocabulary.json': 4,
+    "additionalProperties.json": 21, "allOf.json": 30, "anchor.json": 8, "anyOf.json": 18,
+    "boolean_schema.json": 18, "const.json": 50, "contains.json": 21, "content.json": 18, "default.json": 7,
+    "defs.json": 2, "dependentRequired.json": 20, "dependentSchemas.json": 20, "dynamicRef.json": 42,
+    "enum.json": 45, "exclusiveMaximum.json": 4, "exclusiveMinimum.json": 4, "format.json": 133,
+    "if-then-else.json": 26, "infinite-loop-detection.json": 2, "items.json": 29, "maxContains.json": 12,
+    "maxItems.json": 6, "maxLength.json": 7, "maxProperties.json": 10, "maximum.json": 8,
+    "minContains.json": 28, "minItems.json": 6, "minLength.json": 7, "minProperties.json": 8,
+    "minimum.json": 11, "multipleOf.json": 10, "not.json": 40, "oneOf.json": 27, "pattern.json": 9,
+    "patternProperties.json": 23, "prefixItems.json": 11, "properties.json": 28, "propertyNames.json": 20,
+    "ref.json": 77, "refRemote.json": 31, "required.json": 16, "type.json": 80, "unevaluatedItems.json": 66,
+    "unevaluatedProperties.json": 124, "uniqueItems.json": 69, "vocabulary.json": 4,
 }
 #: the share of all required tests that pass at least (the ratchet; the goal is 0.995)
-RATE = 0.56
+RATE = 0.999
 
 _results: dict[str, Outcome] = {}
 

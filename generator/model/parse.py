@@ -19,6 +19,7 @@ from genspec.load.ir import Api, BodyField, Operation, Param
 from genspec.load.loader import Document, escape_pointer
 from genspec.load.naming import pascal, snake
 from genspec.schema.compile import Compiled, Compiler
+from genspec.schema.vocabulary import ASSERTABLE_FORMATS
 from genspec.surface.surface import Surface
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -51,8 +52,25 @@ class _Parser:
         self.components: dict[str, tuple[Any, str]] = {
             str(name): (schema, f"/components/schemas/{escape_pointer(str(name))}") for name, schema in schemas.items()
         }
-        self.compiler = Compiler(self.components, reporter, document=self.data, base_uri=_document_uri(doc.path), uri_map=self._uri_map())
+        self.compiler = Compiler(self.components, reporter, document=self.data, base_uri=_document_uri(doc.path), uri_map=self._uri_map(), formats=self._formats())
         self.surface = Surface(self.components, reporter)
+
+    def _formats(self) -> frozenset[str]:
+        """``info.x-genspec.assert-formats``: the formats the validators check (the others
+        are annotations, as JSON Schema 2020-12 says)."""
+        info = self.data.get("info") if isinstance(self.data.get("info"), dict) else {}
+        raw = info.get("x-genspec") if isinstance(info.get("x-genspec"), dict) else {}
+        found = raw.get("assert-formats")
+        if found is None:
+            return frozenset()
+        ptr = "/info/x-genspec/assert-formats"
+        if not isinstance(found, list) or not all(isinstance(f, str) for f in found):
+            self.r.add(ptr, "assert-formats must be a list of format names", "write assert-formats: [uuid, date-time]")
+            return frozenset()
+        for i, name in enumerate(found):
+            if name not in ASSERTABLE_FORMATS:
+                self.r.add(f"{ptr}/{i}", f"genspec cannot assert format {name!r}", "use one of " + ", ".join(sorted(ASSERTABLE_FORMATS)))
+        return frozenset(f for f in found if f in ASSERTABLE_FORMATS)
 
     def _uri_map(self) -> dict[str, str]:
         """``info.x-genspec.schema-uris``: URI prefix -> local folder (relative to the spec)

@@ -25,5 +25,11 @@ ASSERTIONS = frozenset({
 })
 UNSUPPORTED = frozenset({"$recursiveRef", "$recursiveAnchor"})
 JSON_TYPES = ("object", "array", "string", "integer", "number", "boolean", "null")
-#: formats the validators assert unless the spec says otherwise (``info.x-genspec.formats``)
-DEFAULT_FORMATS = frozenset({"uuid", "uri", "date-time", "date", "email"})
+#: formats the validators can assert, each when the spec lists it in
+#: ``info.x-genspec.assert-formats`` (every other format is an annotation, as 2020-12 says)
+ASSERTABLE_FORMATS = frozenset({
+    "date", "date-time", "time", "duration", "email", "hostname", "ipv4", "ipv6", "uri",
+    "uri-reference", "uuid", "json-pointer", "relative-json-pointer", "regex",
+})
+#: formats asserted when the spec does not say (none: 2020-12 makes format an annotation)
+DEFAULT_FORMATS: frozenset[str] = frozenset()

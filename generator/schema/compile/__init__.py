@@ -18,7 +18,8 @@ path>.<keyword>``. ``x-validations`` entries (CEL) become ``_celN(self) -> bool`
 Layout: :mod:`.code` (pointers, source, context), :mod:`.core` (entry functions, dispatch),
 then one module per keyword family, each a mixin of :class:`Compiler`: :mod:`.types`,
 :mod:`.numbers`, :mod:`.strings`, :mod:`.arrays`, :mod:`.objects`, :mod:`.applicators`,
-:mod:`.references`, :mod:`.rules`. Modules import only :mod:`.code` and :mod:`.core` of this
+:mod:`.references` (with :mod:`.resources`), :mod:`.unevaluated`, :mod:`.rules`;
+patterns are ECMA-262, translated by :mod:`.ecma`. Modules import only :mod:`.code` and :mod:`.core` of this
 package (never each other), so there is no import cycle.
 """
 
@@ -34,6 +35,7 @@ from genspec.schema.compile.references import ReferencesMixin
 from genspec.schema.compile.rules import RulesMixin
 from genspec.schema.compile.strings import FORMATS, StringsMixin, _literal_prefix
 from genspec.schema.compile.types import TypesMixin
+from genspec.schema.compile.unevaluated import UnevaluatedMixin
 
 __all__ = ["FORMATS", "Code", "Compiled", "Compiler", "Ctx", "Path", "_literal_prefix"]
 
@@ -47,6 +49,7 @@ class Compiler(
     ApplicatorsMixin,
     ReferencesMixin,
     RulesMixin,
+    UnevaluatedMixin,
     CoreCompiler,
 ):
     """Compiles the schemas of one document; problems go to ``reporter``.

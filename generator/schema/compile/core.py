@@ -49,6 +49,7 @@ class CoreCompiler(ExprCompiler):
         self._bases: dict[str, str] = {}
         self._scopes: dict[str, tuple[str, ...]] = {}
         self._target_names: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._ann_ids: dict[tuple, str] = {}
         self.result = Compiled()
         self._const_ids: dict[str, str] = {}
         self._ok_ids: dict[tuple[str, tuple[str, ...]], str] = {}
@@ -215,6 +216,8 @@ class CoreCompiler(ExprCompiler):
         self._arrays(schema, v, path, ctx, code)
         self._objects(schema, v, path, ctx, code)
         self._combinators(schema, v, path, ctx, code)
+        if "unevaluatedProperties" in schema or "unevaluatedItems" in schema:
+            self._unevaluated(schema, v, path, ctx, code)
 
     def _check_keywords(self, schema: dict, ptr: str) -> None:
         if ptr in self._checked:

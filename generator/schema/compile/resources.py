@@ -42,7 +42,7 @@ class Target:
 
 
 def urljoin(base: str, ref: str) -> str:
-    """RFC 3986 reference resolution, also for bases whose scheme ``urllib`` does not treat
+    """RFC 3986: a reference read against a base URI, also for bases whose scheme ``urllib`` does not treat
     as hierarchical (``urn:``, ``tag:``, ``genspec:``): a fragment-only reference keeps the
     base, an absolute one replaces it."""
     if not base or urlparse(ref).scheme:
@@ -177,11 +177,22 @@ class Resources:
 
 
 def _load_file(path: Path) -> Any:
+    if not path.is_file():
+        raise Unresolved(f"there is no file {_display(path)}")
     try:
         return loader.load(path).data
     except SpecErrors as exc:
         first = exc.errors[0] if exc.errors else None
-        raise Unresolved(f"cannot read {path}: {first.what if first else 'unreadable'}") from None
+        raise Unresolved(f"cannot read {_display(path)}: {first.what if first else 'unreadable'}") from None
+
+
+def _display(path: Path) -> str:
+    """``path`` relative to the working directory when below it, escaped for one line."""
+    try:
+        shown = str(path.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(path)
+    return shown.encode("unicode_escape").decode("ascii")
 
 
 def _meta_schema(uri: str) -> Any:

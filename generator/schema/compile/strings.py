@@ -7,16 +7,18 @@ import re
 from genspec.schema.compile import ecma
 from genspec.schema.compile.code import Code, Ctx, Path, guarded, with_block
 
-#: formats asserted by the generated validators (others are annotations, as in 2020-12)
+#: formats the generated strategies draw strings of
 FORMATS = ("uuid", "uri", "date-time", "date", "email")
-_NUMBER_FORMATS = ("float", "double", "int32", "int64")
-#: when a string fails a format (the ``_*_MATCH`` names are bound regex methods of ``_runtime``)
+#: when a string fails an asserted format (``_UUID_MATCH``/``_URI_MATCH`` are bound regex
+#: methods, ``_fmt_*`` functions of ``_runtime``); see vocabulary.ASSERTABLE_FORMATS
 _FORMAT_FAILS = {
     "uuid": "len({v}) != 36 or _UUID_MATCH({v}) is None",
     "uri": "_URI_MATCH({v}) is None",
-    "date-time": "_DATE_TIME_MATCH({v}) is None",
-    "date": "_DATE_MATCH({v}) is None",
-    "email": "_EMAIL_MATCH({v}) is None",
+    "uri-reference": "not _fmt_uri_reference({v})",
+    **{f: f"not _fmt_{f.replace('-', '_')}({{v}})" for f in (
+        "date", "date-time", "time", "duration", "email", "hostname", "ipv4", "ipv6",
+        "json-pointer", "relative-json-pointer", "regex",
+    )},
 }
 
 
@@ -57,7 +59,7 @@ class StringsMixin:
             if test:
                 with_block(inner, f"if {test}:", lambda: self.fail(inner, ctx, path, "pattern", f"must match the pattern {pattern}"))
         fmt = schema.get("format")
-        if fmt in FORMATS:
+        if fmt in self.formats and fmt in _FORMAT_FAILS:
             test = _FORMAT_FAILS[fmt].format(v=v)
             with_block(inner, f"if {test}:", lambda: self.fail(inner, ctx, path, "format", f"must be a valid {fmt}"))
         elif fmt is not None and not isinstance(fmt, str):
