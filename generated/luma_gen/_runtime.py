@@ -336,11 +336,19 @@ def _in_enum(x: Any, values: list) -> bool:
 
 
 def _multiple_of(x: float, m: float) -> bool:
+    """JSON Schema multipleOf: ``x / m`` is a whole number (within 1e-9 when it is a float);
+    exact (with fractions) where the float quotient overflows; never for NaN or infinity."""
     try:
         q = x / m
     except (OverflowError, ZeroDivisionError):
+        q = float("inf")
+    if q - q == 0:
+        return abs(q - round(q)) < 1e-9
+    if type(x) is float and x - x != 0:
         return False
-    return q == q and abs(q - round(q)) < 1e-9 if q not in (float("inf"), float("-inf")) else False
+    from fractions import Fraction
+
+    return Fraction(x) % Fraction(m) == 0
 
 
 def _unknown(key: Any, known: frozenset) -> str:

@@ -163,12 +163,12 @@ def _v_DepthControl(x, p, out):
             if not (type(_h6) is bool):
                 out.append(_V(p + "/enabled", "DepthControl.enabled.type", "must be a boolean"))
         if _h7 is not _M:
-            if not (type(_h7) in _NUM):
+            if not (type(_h7) is int or (type(_h7) is float and _h7 - _h7 == 0)):
                 out.append(_V(p + "/blur", "DepthControl.blur.type", "must be a number"))
             if type(_h7) in _NUM:
-                if _h7 < 0:
+                if not _h7 >= 0:
                     out.append(_V(p + "/blur", "DepthControl.blur.minimum", "must be >= 0"))
-                if _h7 > 1:
+                if not _h7 <= 1:
                     out.append(_V(p + "/blur", "DepthControl.blur.maximum", "must be <= 1"))
         if not _P8.issuperset(x):
             for _k9 in x:
@@ -192,11 +192,11 @@ def _ok_DepthControl(x):
         if not (type(_h10) is bool):
             return False
     if _h11 is not _M:
-        if not (type(_h11) in _NUM):
+        if not (type(_h11) is int or (type(_h11) is float and _h11 - _h11 == 0)):
             return False
-        if _h11 < 0:
+        if not _h11 >= 0:
             return False
-        if _h11 > 1:
+        if not _h11 <= 1:
             return False
     if not _P8.issuperset(x):
         for _k12 in x:
@@ -258,12 +258,12 @@ def _v_NormalsControl(x, p, out):
             if not (type(_h18) is bool):
                 out.append(_V(p + "/enabled", "NormalsControl.enabled.type", "must be a boolean"))
         if _h19 is not _M:
-            if not (type(_h19) in _NUM):
+            if not (type(_h19) is int or (type(_h19) is float and _h19 - _h19 == 0)):
                 out.append(
                     _V(p + "/augmentation", "NormalsControl.augmentation.type", "must be a number")
                 )
             if type(_h19) in _NUM:
-                if _h19 < 0:
+                if not _h19 >= 0:
                     out.append(
                         _V(
                             p + "/augmentation",
@@ -271,7 +271,7 @@ def _v_NormalsControl(x, p, out):
                             "must be >= 0",
                         )
                     )
-                if _h19 > 1:
+                if not _h19 <= 1:
                     out.append(
                         _V(
                             p + "/augmentation",
@@ -301,11 +301,11 @@ def _ok_NormalsControl(x):
         if not (type(_h22) is bool):
             return False
     if _h23 is not _M:
-        if not (type(_h23) in _NUM):
+        if not (type(_h23) is int or (type(_h23) is float and _h23 - _h23 == 0)):
             return False
-        if _h23 < 0:
+        if not _h23 >= 0:
             return False
-        if _h23 > 1:
+        if not _h23 <= 1:
             return False
     if not _P20.issuperset(x):
         for _k24 in x:
@@ -396,16 +396,16 @@ def _v_TrajectoryControl(x, p, out):
                     _V(p + "/enabled", "TrajectoryControl.enabled.type", "must be a boolean")
                 )
         if _h34 is not _M:
-            if not (type(_h34) in _NUM):
+            if not (type(_h34) is int or (type(_h34) is float and _h34 - _h34 == 0)):
                 out.append(
                     _V(p + "/sparsity", "TrajectoryControl.sparsity.type", "must be a number")
                 )
             if type(_h34) in _NUM:
-                if _h34 < 0:
+                if not _h34 >= 0:
                     out.append(
                         _V(p + "/sparsity", "TrajectoryControl.sparsity.minimum", "must be >= 0")
                     )
-                if _h34 > 1:
+                if not _h34 <= 1:
                     out.append(
                         _V(p + "/sparsity", "TrajectoryControl.sparsity.maximum", "must be <= 1")
                     )
@@ -431,11 +431,11 @@ def _ok_TrajectoryControl(x):
         if not (type(_h37) is bool):
             return False
     if _h38 is not _M:
-        if not (type(_h38) in _NUM):
+        if not (type(_h38) is int or (type(_h38) is float and _h38 - _h38 == 0)):
             return False
-        if _h38 < 0:
+        if not _h38 >= 0:
             return False
-        if _h38 > 1:
+        if not _h38 <= 1:
             return False
     if not _P35.issuperset(x):
         for _k39 in x:
@@ -1290,7 +1290,7 @@ def _v_VideoEditOptions(x, p, out):
                             )
                         )
                     if type(_x152) in _NUM:
-                        if _x152 < 0:
+                        if not _x152 >= 0:
                             out.append(
                                 _V(
                                     p + "/keyframe_indexes/" + str(_i151),
@@ -1424,7 +1424,7 @@ def _ok_VideoEditOptions(x):
         for _x167 in _h163:
             if not (type(_x167) is int or (type(_x167) is float and _x167.is_integer())):
                 return False
-            if _x167 < 0:
+            if not _x167 >= 0:
                 return False
     return True
 
@@ -1450,38 +1450,38 @@ def _v_SourcePosition(x, p, out):
         if _h176 is _M:
             out.append(_V(p + "/h_norm", "SourcePosition.h_norm.required", "h_norm is required"))
         if _h173 is not _M:
-            if not (type(_h173) in _NUM):
+            if not (type(_h173) is int or (type(_h173) is float and _h173 - _h173 == 0)):
                 out.append(_V(p + "/x_norm", "SourcePosition.x_norm.type", "must be a number"))
             if type(_h173) in _NUM:
-                if _h173 < -2:
+                if not _h173 >= -2:
                     out.append(_V(p + "/x_norm", "SourcePosition.x_norm.minimum", "must be >= -2"))
-                if _h173 > 2:
+                if not _h173 <= 2:
                     out.append(_V(p + "/x_norm", "SourcePosition.x_norm.maximum", "must be <= 2"))
         if _h174 is not _M:
-            if not (type(_h174) in _NUM):
+            if not (type(_h174) is int or (type(_h174) is float and _h174 - _h174 == 0)):
                 out.append(_V(p + "/y_norm", "SourcePosition.y_norm.type", "must be a number"))
             if type(_h174) in _NUM:
-                if _h174 < -2:
+                if not _h174 >= -2:
                     out.append(_V(p + "/y_norm", "SourcePosition.y_norm.minimum", "must be >= -2"))
-                if _h174 > 2:
+                if not _h174 <= 2:
                     out.append(_V(p + "/y_norm", "SourcePosition.y_norm.maximum", "must be <= 2"))
         if _h175 is not _M:
-            if not (type(_h175) in _NUM):
+            if not (type(_h175) is int or (type(_h175) is float and _h175 - _h175 == 0)):
                 out.append(_V(p + "/w_norm", "SourcePosition.w_norm.type", "must be a number"))
             if type(_h175) in _NUM:
-                if _h175 > 2:
+                if not _h175 <= 2:
                     out.append(_V(p + "/w_norm", "SourcePosition.w_norm.maximum", "must be <= 2"))
-                if _h175 <= 0:
+                if not _h175 > 0:
                     out.append(
                         _V(p + "/w_norm", "SourcePosition.w_norm.exclusiveMinimum", "must be > 0")
                     )
         if _h176 is not _M:
-            if not (type(_h176) in _NUM):
+            if not (type(_h176) is int or (type(_h176) is float and _h176 - _h176 == 0)):
                 out.append(_V(p + "/h_norm", "SourcePosition.h_norm.type", "must be a number"))
             if type(_h176) in _NUM:
-                if _h176 > 2:
+                if not _h176 <= 2:
                     out.append(_V(p + "/h_norm", "SourcePosition.h_norm.maximum", "must be <= 2"))
-                if _h176 <= 0:
+                if not _h176 > 0:
                     out.append(
                         _V(p + "/h_norm", "SourcePosition.h_norm.exclusiveMinimum", "must be > 0")
                     )
@@ -1514,32 +1514,32 @@ def _ok_SourcePosition(x):
     if _h182 is _M:
         return False
     if _h179 is not _M:
-        if not (type(_h179) in _NUM):
+        if not (type(_h179) is int or (type(_h179) is float and _h179 - _h179 == 0)):
             return False
-        if _h179 < -2:
+        if not _h179 >= -2:
             return False
-        if _h179 > 2:
+        if not _h179 <= 2:
             return False
     if _h180 is not _M:
-        if not (type(_h180) in _NUM):
+        if not (type(_h180) is int or (type(_h180) is float and _h180 - _h180 == 0)):
             return False
-        if _h180 < -2:
+        if not _h180 >= -2:
             return False
-        if _h180 > 2:
+        if not _h180 <= 2:
             return False
     if _h181 is not _M:
-        if not (type(_h181) in _NUM):
+        if not (type(_h181) is int or (type(_h181) is float and _h181 - _h181 == 0)):
             return False
-        if _h181 > 2:
+        if not _h181 <= 2:
             return False
-        if _h181 <= 0:
+        if not _h181 > 0:
             return False
     if _h182 is not _M:
-        if not (type(_h182) in _NUM):
+        if not (type(_h182) is int or (type(_h182) is float and _h182 - _h182 == 0)):
             return False
-        if _h182 > 2:
+        if not _h182 <= 2:
             return False
-        if _h182 <= 0:
+        if not _h182 > 0:
             return False
     if not _P177.issuperset(x):
         for _k183 in x:
@@ -1658,7 +1658,7 @@ def _v_VideoOptions(x, p, out):
                             )
                         )
                     if type(_x141) in _NUM:
-                        if _x141 < 0:
+                        if not _x141 >= 0:
                             out.append(
                                 _V(
                                     p + "/keyframe_indexes/" + str(_i140),
@@ -1779,7 +1779,7 @@ def _v_VideoOptions(x, p, out):
                 if type(_h132) is list:
                     for _i187, _x188 in enumerate(_h132):
                         if type(_x188) in _NUM:
-                            if _x188 > 240:
+                            if not _x188 <= 240:
                                 out.append(
                                     _V(
                                         p + "/keyframe_indexes/" + str(_i187),
@@ -1793,7 +1793,7 @@ def _v_VideoOptions(x, p, out):
                 if type(_h132) is list:
                     for _i189, _x190 in enumerate(_h132):
                         if type(_x190) in _NUM:
-                            if _x190 > 120:
+                            if not _x190 <= 120:
                                 out.append(
                                     _V(
                                         p + "/keyframe_indexes/" + str(_i189),
@@ -1975,13 +1975,13 @@ def _ok_VideoOptions(x):
         if _h204 is not _M:
             for _x214 in _h204:
                 if type(_x214) in _NUM:
-                    if _x214 > 240:
+                    if not _x214 <= 240:
                         return False
     else:
         if _h204 is not _M:
             for _x216 in _h204:
                 if type(_x216) in _NUM:
-                    if _x216 > 120:
+                    if not _x216 <= 120:
                         return False
     if (_h201 is not _M) or (_h202 is not _M):
         if _h196 is not _M:
@@ -2037,7 +2037,7 @@ def _ok_VideoOptions(x):
         for _x210 in _h204:
             if not (type(_x210) is int or (type(_x210) is float and _x210.is_integer())):
                 return False
-            if _x210 < 0:
+            if not _x210 >= 0:
                 return False
     if _h205 is not _M:
         if not (_ok_VideoEditOptions(_h205)):

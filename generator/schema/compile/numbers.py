@@ -12,10 +12,11 @@ class NumbersMixin:
     def _numbers(self, schema: dict, v: str, path: Path, ctx: Ctx, code: Code) -> None:
         inner = Code()
         checks = (
-            ("minimum", "{v} < {n}", "must be >= {n}"),
-            ("maximum", "{v} > {n}", "must be <= {n}"),
-            ("exclusiveMinimum", "{v} <= {n}", "must be > {n}"),
-            ("exclusiveMaximum", "{v} >= {n}", "must be < {n}"),
+            # written so that NaN fails every bound
+            ("minimum", "not {v} >= {n}", "must be >= {n}"),
+            ("maximum", "not {v} <= {n}", "must be <= {n}"),
+            ("exclusiveMinimum", "not {v} > {n}", "must be > {n}"),
+            ("exclusiveMaximum", "not {v} < {n}", "must be < {n}"),
         )
         for key, test, message in checks:
             n = self._number_value(schema, key, ctx.ptr)

@@ -48,8 +48,10 @@ class TypesMixin:
     def _enum_const(self, schema: dict, v: str, path: Path, ctx: Ctx, code: Code) -> None:
         if "enum" in schema:
             values = schema["enum"]
-            if not isinstance(values, list) or not values:
-                self.reporter.add(ctx.ptr + "/enum", "enum must be a non-empty list", "list the allowed values")
+            if not isinstance(values, list):
+                self.reporter.add(ctx.ptr + "/enum", "enum must be a list", "list the allowed values")
+            elif not values:  # 2020-12 allows it: no value is valid
+                self.fail(code, ctx, path, "enum", "no value is allowed (enum is empty)")
             else:
                 keys = [_json_key(x) for x in values]
                 if len(set(keys)) != len(keys):
