@@ -95,23 +95,23 @@ def _point_at_component(schema: Any, component: str, root: bool = True) -> Any:
     return out
 
 
-def _spec(groups: dict[str, Any], remotes: Path) -> dict:
+def _spec(groups: dict[str, Any], remotes: Path, formats: list[str]) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "suite",
             "version": "1",
-            "x-genspec": {"package": "suite", "schema-uris": {REMOTE_BASE: remotes.as_uri() + "/"}},
+            "x-genspec": {"package": "suite", "schema-uris": {REMOTE_BASE: remotes.as_uri() + "/"}, "assert-formats": formats},
         },
         "paths": {},
         "components": {"schemas": {name: _point_at_component(schema, name) for name, schema in groups.items()}},
     }
 
 
-def _build(groups: dict[str, Any], remotes: Path, work: Path) -> tuple[Any, list[Any]]:
+def _build(groups: dict[str, Any], remotes: Path, work: Path, formats: list[str]) -> tuple[Any, list[Any]]:
     """Compile ``groups``; returns (validators module or None, the spec problems)."""
     path = work / "suite.json"
-    path.write_text(json.dumps(_spec(groups, remotes)), encoding="utf-8")
+    path.write_text(json.dumps(_spec(groups, remotes, formats), ensure_ascii=False), encoding="utf-8")
     try:
         doc = loader.load(path)
     except SpecErrors as exc:
@@ -129,8 +129,9 @@ def _owner(pointer: str) -> str | None:
     return pointer[len(prefix):].split("/")[0] if pointer.startswith(prefix) else None
 
 
-def run_file(path: Path, remotes: Path) -> Outcome:
-    """Run one suite file (a list of groups ``{description, schema, tests}``)."""
+def run_file(path: Path, remotes: Path, formats: list[str] | None = None) -> Outcome:
+    """Run one suite file (a list of groups ``{description, schema, tests}``), asserting
+    ``formats`` (none by default: 2020-12 makes formats annotations)."""
     groups = json.loads(path.read_text(encoding="utf-8"))
     named = {f"S{i}": g for i, g in enumerate(groups)}
     outcome = Outcome()
@@ -141,7 +142,7 @@ def run_file(path: Path, remotes: Path) -> Outcome:
             live = {n: g["schema"] for n, g in named.items() if n not in refused}
             if not live:
                 break
-            validators, errors = _build(live, remotes, Path(tmp))
+            validators, errors = _build(live, remotes, Path(tmp), formats or [])
             if validators is not None:
                 break
             blamed = False

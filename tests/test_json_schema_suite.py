@@ -1,6 +1,7 @@
 """The official JSON Schema Test Suite (draft 2020-12) through genspec's generated validators.
 
-Every required file of ``tests/draft2020-12/`` runs (see :mod:`suite_runner`: groups wrapped
+Every required file of ``tests/draft2020-12/`` runs, and every optional one (``optional/``,
+``optional/format/``) with a ratchet of its own (see :mod:`suite_runner`: groups wrapped
 as component schemas of one generated spec per file). Each file is a test that fails when it
 passes fewer suite tests than it did (the ratchet in ``PASSED``; raise it as the compiler
 learns) and prints its failures; the last test asserts the rate over all required tests.
@@ -12,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from genspec.schema.vocabulary import ASSERTABLE_FORMATS
 from suite_runner import Outcome, run_file, suite_folder
 
 #: suite tests each required file passes at least (the ratchet)
@@ -30,6 +32,21 @@ PASSED = {
 }
 #: the share of all required tests that pass at least (the ratchet; the goal is 0.995)
 RATE = 0.999
+
+#: suite tests each optional file passes at least; a ``format/<name>.json`` file runs with its
+#: format asserted (``info.x-genspec.assert-formats``) when genspec can assert it
+OPTIONAL = {
+    "anchor.json": 4, "bignum.json": 9, "cross-draft.json": 0, "dependencies-compatibility.json": 36,
+    "dynamicRef.json": 2, "ecmascript-regex.json": 74, "float-overflow.json": 1, "format-assertion.json": 2,
+    "format/date-time.json": 25, "format/date.json": 47, "format/duration.json": 26,
+    "format/ecmascript-regex.json": 1, "format/email.json": 22, "format/hostname.json": 25,
+    "format/idn-email.json": 8, "format/idn-hostname.json": 31, "format/ipv4.json": 16,
+    "format/ipv6.json": 40, "format/iri-reference.json": 11, "format/iri.json": 11,
+    "format/json-pointer.json": 38, "format/regex.json": 8, "format/relative-json-pointer.json": 18,
+    "format/time.json": 45, "format/unknown.json": 7, "format/uri-reference.json": 13,
+    "format/uri-template.json": 9, "format/uri.json": 26, "format/uuid.json": 21, "id.json": 3,
+    "no-schema.json": 3, "non-bmp-regex.json": 12, "refOfUnknownKeyword.json": 6, "unknownKeyword.json": 3,
+}
 
 _results: dict[str, Outcome] = {}
 
@@ -53,6 +70,38 @@ def test_suite_file(folder: Path, name: str) -> None:
     for line in outcome.failures:
         print("  FAIL", line)
     assert outcome.passed >= PASSED[name], f"{name}: {outcome.passed}/{total} passed, fewer than the {PASSED[name]} recorded; first failure: {outcome.failures[0] if outcome.failures else '-'}"
+
+
+def _asserted(name: str) -> list[str]:
+    folder, _, stem = name.rpartition("/")
+    stem = stem.removesuffix(".json")
+    stem = "regex" if stem == "ecmascript-regex" else stem
+    return [stem] if folder == "format" and stem in ASSERTABLE_FORMATS else []
+
+
+def test_every_optional_file_has_a_ratchet(folder: Path) -> None:
+    root = folder / "tests" / "draft2020-12" / "optional"
+    names = {p.relative_to(root).as_posix() for p in root.rglob("*.json")}
+    assert names == set(OPTIONAL), f"files without a ratchet: {sorted(names - set(OPTIONAL))}; gone: {sorted(set(OPTIONAL) - names)}"
+
+
+def test_genspec_asserts_every_format_the_issue_names() -> None:
+    wanted = {"date", "date-time", "time", "duration", "email", "hostname", "ipv4", "ipv6", "uri", "uri-reference", "uuid", "json-pointer", "regex"}
+    assert wanted <= ASSERTABLE_FORMATS
+    for name in wanted:
+        assert OPTIONAL[f"format/{name}.json"] > 0
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONAL))
+def test_optional_suite_file(folder: Path, name: str) -> None:
+    outcome = run_file(folder / "tests" / "draft2020-12" / "optional" / name, folder / "remotes", _asserted(name))
+    total = outcome.passed + outcome.failed
+    print(f"optional/{name}: {outcome.passed}/{total} passed (formats asserted: {_asserted(name) or 'none'})")
+    for line in outcome.failures:
+        print("  FAIL", line)
+    assert outcome.passed >= OPTIONAL[name], f"optional/{name}: {outcome.passed}/{total} passed, fewer than the {OPTIONAL[name]} recorded; first failure: {outcome.failures[0] if outcome.failures else '-'}"
+    if _asserted(name):
+        assert outcome.failed == 0, f"optional/{name}: an asserted format must pass every test; first failure: {outcome.failures[0]}"
 
 
 def test_required_rate(folder: Path) -> None:

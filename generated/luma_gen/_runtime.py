@@ -250,11 +250,6 @@ def _ip_literal_ok(s: str) -> bool:
     return inner[:1] in ("v", "V") or _fmt_ipv6(inner)
 
 
-def _fmt_uri_strict(s: str) -> bool:
-    """RFC 3986 URI (absolute, with a scheme)."""
-    return _RFC3986.fullmatch(s) is not None and _ip_literal_ok(s)
-
-
 def _fmt_uri_reference(s: str) -> bool:
     """RFC 3986 URI-reference: a URI or a relative reference."""
     return (
@@ -276,8 +271,14 @@ def _fmt_relative_json_pointer(s: str) -> bool:
     return _RELATIVE_POINTER.fullmatch(s) is not None
 
 
+_NOT_ECMA_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\[aAeEgGhHiIjJlLmMNoOqQRTUVXyYzZ]")
+
+
 def _fmt_regex(s: str) -> bool:
-    """A regular expression that compiles (Python's ``re``, close to ECMA-262's syntax)."""
+    """An ECMA-262 regular expression: it compiles (with Python's ``re``, whose syntax is
+    close) and uses no escape letter ECMA-262 lacks (``\\a``, ``\\Z``, ...)."""
+    if _NOT_ECMA_ESCAPE.search(s) is not None:
+        return False
     try:
         re.compile(s)
     except (re.error, RecursionError, OverflowError):

@@ -102,6 +102,12 @@ class ObjectsMixin:
         if not isinstance(dep, dict):
             self.reporter.add(ctx.ptr + "/dependentRequired", "dependentRequired must map a property to a list of names", "write dependentRequired: {a: [b]}")
             dep = {}
+        dep_schemas = schema.get("dependentSchemas") or {}
+        dep_schemas = {t: (sub, f"{ctx.ptr}/dependentSchemas/{escape_pointer(t)}") for t, sub in dep_schemas.items()} if isinstance(dep_schemas, dict) else {}
+        legacy = schema.get("dependencies")  # draft 7's form of both, still common
+        if isinstance(legacy, dict):
+            dep = {**{t: n for t, n in legacy.items() if isinstance(n, list)}, **dep}
+            dep_schemas = {**{t: (sub, f"{ctx.ptr}/dependencies/{escape_pointer(t)}") for t, sub in legacy.items() if not isinstance(sub, list)}, **dep_schemas}
         for trigger, needs in dep.items():
             if not isinstance(needs, list):
                 self.reporter.add(f"{ctx.ptr}/dependentRequired/{trigger}", "dependentRequired values are lists of names", "write [b]")
@@ -109,9 +115,9 @@ class ObjectsMixin:
             for need in needs:
                 n_ctx = replace(ctx, loc=f"{ctx.loc}.{need}")
                 with_block(inner, f"if {trigger!r} in {v} and {need!r} not in {v}:", lambda trigger=trigger, need=need, n_ctx=n_ctx: self.fail(inner, n_ctx, path.child(need), "dependentRequired", f"{need} is required with {trigger}"))
-        for trigger, sub in (schema.get("dependentSchemas") or {}).items():
+        for trigger, (sub, sub_ptr) in dep_schemas.items():
             body = Code()
-            self.compile(sub, v, path, replace(ctx, ptr=f"{ctx.ptr}/dependentSchemas/{escape_pointer(trigger)}", top=False), body)
+            self.compile(sub, v, path, replace(ctx, ptr=sub_ptr, top=False), body)
             if body:
                 inner.add(f"if {trigger!r} in {v}:")
                 inner.depth += 1

@@ -29,7 +29,7 @@ SCHEMA_KEYS = frozenset({
     "unevaluatedItems", "unevaluatedProperties", "contentSchema", "additionalItems",
 })
 SCHEMA_LIST_KEYS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-SCHEMA_MAP_KEYS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas", "definitions"})
+SCHEMA_MAP_KEYS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas", "definitions", "dependencies"})
 
 
 @dataclass(frozen=True)
