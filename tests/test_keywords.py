@@ -183,3 +183,41 @@ def test_check_runs_on_a_spec_split_across_files(tmp_path: Path) -> None:
     checked = check.run(tmp_path / "spec.yaml")
     assert checked.validators.validate_schema("Extra", {"n": 1}) == []
     assert [v.path for v in checked.validators.validate_schema("Extra", {"n": "x"})] == ["/n"]
+
+
+def test_strategies_name_the_keywords_they_cannot_draw_for(tmp_path: Path) -> None:
+    from genhelp import generate, import_package, submodule
+    from hypothesis import given, settings
+
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "k", "version": "1", "x-genspec": {"package": "k_gen"}},
+        "paths": {"/loose": {"post": {
+            "operationId": "postLoose",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Loose"}}}},
+            "responses": {"204": {"description": "done"}},
+        }}},
+        "components": {"schemas": {
+            "Loose": {"type": "object", "properties": {"a": {"type": "integer"}}, "propertyNames": {"maxLength": 64}},
+            "Needle": {"type": "array", "minItems": 1, "contains": {"const": "needle-0x7f3a"}},
+        }},
+    }
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    package = generate(tmp_path / "spec.yaml", tmp_path / "out")
+    strat = submodule(import_package(tmp_path / "out" / package), "strategies")
+    assert strat.UNDRAWN == {"Loose": ["propertyNames"], "Needle": ["contains"]}
+
+    @settings(max_examples=10, database=None)
+    @given(strat.valid_schema("Loose"))
+    def loose(value: Any) -> None:
+        assert isinstance(value, dict)
+
+    loose()
+
+    @settings(max_examples=5, database=None)
+    @given(strat.valid_schema("Needle"))
+    def needle(value: Any) -> None:
+        pass
+
+    with pytest.raises(strat.UndrawableError, match="cannot draw valid values of Needle: the strategies do not draw for contains"):
+        needle()

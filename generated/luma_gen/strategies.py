@@ -18,7 +18,8 @@ one: removing a list that another list must parallel changes both).
 Public API: :func:`valid_request`, :func:`valid_response`, :func:`valid_schema`,
 :func:`near_miss`, :func:`near_misses`, :func:`schema_near_miss`, :func:`rules_exercised`,
 :func:`rules_of`, :data:`RULE_IDS`, :data:`REQUEST_RULES`, :data:`RESPONSE_RULES`,
-:data:`OPERATION_SCHEMAS`, :data:`SCHEMAS`, :data:`UNBUILDABLE`.
+:data:`OPERATION_SCHEMAS`, :data:`SCHEMAS`, :data:`UNBUILDABLE`, :data:`UNDRAWN`,
+:class:`UndrawableError`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ __all__ = [
     "RULE_IDS",
     "SCHEMAS",
     "UNBUILDABLE",
+    "UNDRAWN",
+    "UndrawableError",
     "near_miss",
     "near_misses",
     "rules_exercised",
@@ -1605,6 +1608,12 @@ _OPERATIONS: dict[str, Any] = {
     "getGeneration": {"body": None, "response": "Generation"},
 }
 
+#: schema -> the keywords (of it or of the schemas it references) the strategies cannot draw
+#: for: valid values are drawn without them and filtered by the validators
+UNDRAWN: dict[str, list[str]] = {}
+#: consecutive values the validators reject before :class:`UndrawableError` is raised
+_MAX_REJECTED = 50
+
 #: every rule id of the spec
 RULE_IDS: tuple[str, ...] = (
     "edit-keyframe-indexes-length",
@@ -1674,6 +1683,31 @@ class NearMiss(NamedTuple):
     rule: str
     rules: tuple[str, ...]
     original: Any
+
+
+class UndrawableError(ValueError):
+    """Raised while drawing valid values of a schema using keywords the strategies cannot
+    draw for (see :data:`UNDRAWN`), when the validators keep rejecting what was drawn; the
+    message names the schema and the keywords."""
+
+
+def _checked(name: str, strategy: Any) -> Any:
+    """``strategy`` keeping only values the validators accept; a long run of rejected
+    values of a schema with undrawn keywords raises :class:`UndrawableError`."""
+    rejected = [0]
+
+    def ok(value: Any) -> bool:
+        if not validate_schema(name, value):
+            rejected[0] = 0
+            return True
+        rejected[0] += 1
+        if name in UNDRAWN and rejected[0] >= _MAX_REJECTED:
+            raise UndrawableError(
+                f"cannot draw valid values of {name}: the strategies do not draw for {', '.join(UNDRAWN[name])} and the validators rejected {rejected[0]} values in a row"
+            )
+        return False
+
+    return strategy.filter(ok)
 
 
 class _Failed:
@@ -1778,7 +1812,7 @@ def valid_schema(
             return FAILED
 
     strategy = build()
-    return strategy.filter(lambda v: not validate_schema(name, v)) if checked else strategy
+    return _checked(name, strategy) if checked else strategy
 
 
 def valid_request(

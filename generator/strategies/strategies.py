@@ -166,11 +166,25 @@ def props_of(s: Any) -> set[str] | None:
     return out
 
 
+#: keywords the engine cannot draw for: dropped from normalised schemas and listed per schema
+#: in ``UNDRAWN`` (valid values are then drawn without them and filtered by the validators)
+UNDRAWN = frozenset({
+    "prefixItems", "contains", "minContains", "maxContains", "patternProperties", "propertyNames",
+    "unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "dependencies",
+})
+
+
 class Normaliser:
-    """Turns raw spec schemas into normalised ones (see the module docstring)."""
+    """Turns raw spec schemas into normalised ones (see the module docstring).
+
+    ``undrawn``: component name -> the keywords of :data:`UNDRAWN` (and ``$ref`` to anything
+    but a component) met while normalising it; set :attr:`current` to the component first.
+    """
 
     def __init__(self, components: dict[str, Any]):
         self.components = components
+        self.current = ""
+        self.undrawn: dict[str, set[str]] = {}
 
     def ref(self, ref: Any) -> str:
         name = ref_name({"$ref": ref})
@@ -182,8 +196,12 @@ class Normaliser:
             return s if isinstance(s, bool) else True
         out: dict[str, Any] = {}
         for key, value in s.items():
-            if key == "$ref":
+            if key == "$ref" and ref_name({"$ref": value}) is None:
+                self.undrawn.setdefault(self.current, set()).add(f"$ref {value}")
+            elif key == "$ref":
                 out[key] = self.ref(value)
+            elif key in UNDRAWN:
+                self.undrawn.setdefault(self.current, set()).add(key)
             elif key in FLAT:
                 if key != "format" or value in FORMATS:
                     out[key] = value
@@ -369,7 +387,11 @@ def _rule_data(api: Api, rule: Rule, norm: Normaliser) -> dict[str, Any]:
 def context(api: Api) -> dict[str, Any]:
     """The strings ``templates/strategies.py.jinja`` places (Python literals, sorted)."""
     norm = Normaliser(_raw_schemas(api))
-    schemas = {name: norm.schema(s) for name, s in sorted(norm.components.items()) if s is not None}
+    schemas = {}
+    for name, raw in sorted(norm.components.items()):
+        if raw is not None:
+            norm.current = name
+            schemas[name] = norm.schema(raw)
     rules = {r.id: _rule_data(api, r, norm) for r in sorted(api.rules, key=lambda r: r.id)}
     paths = {name: instance_paths(schemas, name) for name in sorted(schemas)}
     rules_of = {name: sorted(r for r, d in rules.items() if d["owner"] in p) for name, p in paths.items()}
@@ -384,7 +406,33 @@ def context(api: Api) -> dict[str, Any]:
         "rules_of_literal": _literal(rules_of),
         "operations_literal": _literal(operations),
         "rule_ids_literal": _literal(tuple(sorted(rules))),
+        "undrawn_literal": _literal(_reachable_undrawn(schemas, norm.undrawn)),
     }
+
+
+def _refs(schema: Any) -> set[str]:
+    if isinstance(schema, list):
+        return set().union(*(_refs(x) for x in schema)) if schema else set()
+    if not isinstance(schema, dict):
+        return set()
+    found = {schema["$ref"]} if isinstance(schema.get("$ref"), str) else set()
+    return found.union(*(_refs(v) for k, v in schema.items() if k != "$ref"))
+
+
+def _reachable_undrawn(schemas: dict[str, Any], own: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Schema name -> every undrawn keyword of it or of a schema it references (sorted)."""
+    out: dict[str, list[str]] = {}
+    for name in schemas:
+        seen, todo, found = {name}, [name], set()
+        while todo:
+            current = todo.pop()
+            found |= own.get(current, set())
+            for ref in _refs(schemas.get(current)) - seen:
+                seen.add(ref)
+                todo.append(ref)
+        if found:
+            out[name] = sorted(found)
+    return out
 
 
 def _literal(value: Any) -> str:
