@@ -221,3 +221,12 @@ def test_strategies_name_the_keywords_they_cannot_draw_for(tmp_path: Path) -> No
 
     with pytest.raises(strat.UndrawableError, match="cannot draw valid values of Needle: the strategies do not draw for contains"):
         needle()
+
+
+def test_a_problem_in_another_file_is_reported_at_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "parts.yaml").write_text("$defs:\n  extra:\n    type: object\n    properties:\n      n: {type: integer, maxLenght: 3}\n")
+    with pytest.raises(SpecErrors) as err:
+        compile_schema(tmp_path, {"$ref": "parts.yaml#/$defs/extra"})
+    (line,) = [str(e) for e in err.value.errors]
+    assert line.startswith("parts.yaml:5: unknown schema keyword 'maxLenght'"), line

@@ -14,7 +14,7 @@ from typing import Any
 
 from genspec.load.errors import Reporter
 from genspec.load.naming import schema_function_suffix
-from genspec.schema.compile.resources import Resources
+from genspec.schema.compile.resources import Resources, RoutedReporter
 from genspec.schema.compile.code import Code, Compiled, Ctx, Path, _doc
 from genspec.schema.fastpath import ExprCompiler
 from genspec.schema.vocabulary import ANNOTATIONS, ASSERTIONS, DEFAULT_FORMATS, UNSUPPORTED
@@ -39,10 +39,10 @@ class CoreCompiler(ExprCompiler):
         formats: frozenset[str] | None = None,
     ):
         self.components = components
-        self.reporter = reporter
         if document is None:
             document = {"components": {"schemas": {name: schema for name, (schema, _) in components.items()}}}
         self.resources = Resources(document, base_uri, uri_map)
+        self.reporter = RoutedReporter(reporter, self.resources)
         #: formats the validators assert (the others are annotations, as in 2020-12)
         self.formats = DEFAULT_FORMATS if formats is None else formats
         #: base URI and dynamic scope of the components made for reference targets

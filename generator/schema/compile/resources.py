@@ -20,7 +20,7 @@ from urllib.parse import unquote, urldefrag, urlparse
 from urllib.parse import urljoin as _urljoin
 
 from genspec.load import loader
-from genspec.load.errors import SpecErrors
+from genspec.load.errors import Reporter, SpecErrors
 from genspec.load.loader import escape_pointer, unescape_pointer
 
 #: keywords whose value is a schema / a list of schemas / a map of names to schemas
@@ -66,6 +66,8 @@ class Resources:
         self.base = base
         self.uri_map = dict(uri_map or {})
         self.documents: dict[str, tuple[Any, str]] = {base: (document, "")}
+        #: URI of another local file -> its loaded document (path as shown, lines)
+        self.files: dict[str, loader.Document] = {}
         #: absolute URI (no fragment) of a resource -> its Target
         self.ids: dict[str, Target] = {}
         #: ``uri#name`` -> Target, for $anchor and $dynamicAnchor
@@ -169,38 +171,57 @@ class Resources:
                 break
         parsed = urlparse(local)
         if parsed.scheme == "file":
-            return _load_file(Path(unquote(parsed.path)))
+            doc = _load_file(Path(unquote(parsed.path)))
+            self.files[uri] = doc
+            return doc.data
         meta = _meta_schema(uri)
         if meta is not None:
             return meta
         raise Unresolved(f"{uri} is neither the spec, one of its $id, a local file nor a mapped URI (genspec never reads the network)")
 
 
-def _load_file(path: Path) -> Any:
+def _load_file(path: Path) -> loader.Document:
     if not path.is_file():
         raise Unresolved(f"there is no file {_display(path)}")
     try:
-        return loader.load(path).data
+        return loader.load(_display_path(path))
     except SpecErrors as exc:
         first = exc.errors[0] if exc.errors else None
         raise Unresolved(f"cannot read {_display(path)}: {first.what if first else 'unreadable'}") from None
 
 
-def _display(path: Path) -> str:
-    """``path`` relative to the working directory when below it, escaped for one line."""
+def _display_path(path: Path) -> Path:
+    """``path`` relative to the working directory when below it."""
     try:
-        shown = str(path.relative_to(Path.cwd()))
+        return path.relative_to(Path.cwd())
     except ValueError:
-        shown = str(path)
-    return shown.encode("unicode_escape").decode("ascii")
+        return path
 
 
-def _meta_schema(uri: str) -> Any:
-    try:
-        from jsonschema_specifications import REGISTRY
-    except ImportError:  # pragma: no cover - installed with openapi-spec-validator
-        return None
-    try:
-        return REGISTRY.contents(uri)
-    except Exception:  # noqa: BLE001 - referencing raises its own lookup errors
-        return None
+def _display(path: Path) -> str:
+    """``path`` as shown in a problem (see :func:`_display_path`), escaped for one line."""
+    return str(_display_path(path)).encode("unicode_escape").decode("ascii")
+
+
+class RoutedReporter:
+    """A :class:`~genspec.load.errors.Reporter` for the compiler: a problem at a location in
+    another file (``<file URI>#<pointer>``) is reported in that file, at its line."""
+
+    def __init__(self, reporter: Any, resources: Resources):
+        self.reporter = reporter
+        self.resources = resources
+
+    @property
+    def errors(self) -> list:
+        return self.reporter.errors
+
+    def add(self, pointer: str, what: str, hint: str = "") -> None:
+        """Record a problem at ``pointer`` (a spec pointer or another file's location)."""
+        uri, sep, inner = pointer.partition("#")
+        doc = self.resources.files.get(uri) if sep else None
+        if doc is None:
+            self.reporter.add(pointer, what, hint)
+            return
+        other = Reporter(doc.path, doc.lines)
+        other.add(inner, what, hint)
+        self.reporter.errors.extend(other.errors)
