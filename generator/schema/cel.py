@@ -15,8 +15,9 @@ compared with a number is a CEL type error). Problems are returned as messages, 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from celpy.celparser import CELParseError, CELParser
 from lark import Token, Tree
@@ -51,7 +52,7 @@ def _cached_lark() -> Any:
     grammar = (Path(celpy.celparser.__file__).parent / "cel.lark").read_text()
     try:
         return Lark(
-            grammar, parser="lalr", start="expr", debug=True, g_regex_flags=re.M,
+            grammar, parser="lalr", start="expr", debug=True, g_regex_flags=re.MULTILINE,
             lexer_callbacks={"IDENT": CELParser.ambiguous_literals}, propagate_positions=True,
             maybe_placeholders=False, priority="invert", tree_class=LarkTree, cache=True,
         )
@@ -121,9 +122,7 @@ class _Translator:
         names: list[str] = []
         while isinstance(node, Tree):
             if node.data in ("expr", "conditionalor", "conditionaland", "relation", "addition",
-                             "multiplication", "unary", "primary") and len(node.children) == 1:
-                node = node.children[0]
-            elif node.data == "member" and len(node.children) == 1:
+                             "multiplication", "unary", "primary") and len(node.children) == 1 or node.data == "member" and len(node.children) == 1:
                 node = node.children[0]
             elif node.data == "member_dot":
                 names.append(str(node.children[1]))

@@ -351,7 +351,7 @@ def _media_schema(document: Any, node: Any) -> Any:
 def _raw_schemas(api: Api) -> dict[str, Any]:
     """Every schema the validators know by name: the components plus inline bodies/responses."""
     doc = api.document or {}
-    raw = dict(((doc.get("components") or {}).get("schemas") or {}))
+    raw = dict((doc.get("components") or {}).get("schemas") or {})
     for op in api.operations:
         item = (doc.get("paths") or {}).get(op.path) or {}
         spec_op = item.get(op.method) if op.method in METHODS else None

@@ -14,10 +14,15 @@ from typing import Any
 
 from genspec.load.errors import Reporter
 from genspec.load.naming import schema_function_suffix
-from genspec.schema.compile.resources import Resources, RoutedReporter
 from genspec.schema.compile.code import Code, Compiled, Ctx, Path, _doc
+from genspec.schema.compile.resources import Resources, RoutedReporter
 from genspec.schema.fastpath import ExprCompiler
-from genspec.schema.vocabulary import ANNOTATIONS, ASSERTIONS, DEFAULT_FORMATS, UNSUPPORTED
+from genspec.schema.vocabulary import (
+    ANNOTATIONS,
+    ASSERTIONS,
+    DEFAULT_FORMATS,
+    UNSUPPORTED,
+)
 
 
 class CoreCompiler(ExprCompiler):

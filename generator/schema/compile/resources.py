@@ -225,3 +225,15 @@ class RoutedReporter:
         other = Reporter(doc.path, doc.lines)
         other.add(inner, what, hint)
         self.reporter.errors.extend(other.errors)
+
+
+def _meta_schema(uri: str) -> Any:
+    """A JSON Schema meta-schema (any draft) from ``jsonschema-specifications``, or None."""
+    try:
+        from jsonschema_specifications import REGISTRY
+    except ImportError:  # pragma: no cover - installed with openapi-spec-validator
+        return None
+    try:
+        return REGISTRY.contents(uri)
+    except Exception:  # noqa: BLE001 - referencing raises its own lookup errors
+        return None

@@ -86,7 +86,7 @@ class UnevaluatedMixin:
             return self._ann_ids[key]
         name = self._name("_ap")
         self._ann_ids[key] = name
-        keyword, pytype = _KIND[kind]
+        pytype = _KIND[kind][1]
         code = Code()
         code.depth = 1
         code.add("e = set()")
