@@ -230,3 +230,26 @@ def test_a_problem_in_another_file_is_reported_at_its_line(tmp_path: Path, monke
         compile_schema(tmp_path, {"$ref": "parts.yaml#/$defs/extra"})
     (line,) = [str(e) for e in err.value.errors]
     assert line.startswith("parts.yaml:5: unknown schema keyword 'maxLenght'"), line
+
+
+def test_diff_tells_apart_changes_behind_defs_pointers_and_pattern_properties(tmp_path: Path) -> None:
+    from genspec.evolve import diff
+
+    def spec(maximum: int, extra_type: str) -> Path:
+        doc = yaml.safe_load((ROOT / "tests" / "specs" / "bookshop.yaml").read_text())
+        schemas = doc["components"]["schemas"]
+        schemas["Extra"] = {
+            "type": "object",
+            "$defs": {"n": {"type": "integer", "maximum": maximum}},
+            "properties": {"n": {"$ref": "#/components/schemas/Extra/$defs/n"}},
+            "patternProperties": {"^x-": {"type": extra_type}},
+        }
+        schemas["OrderRequest"].setdefault("properties", {})["extra"] = {"$ref": "#/components/schemas/Extra"}
+        path = tmp_path / f"{maximum}-{extra_type}.yaml"
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+        return path
+
+    report = diff.run(str(spec(5, "string")), str(spec(3, "integer")))
+    found = {(c.severity, c.pointer.rsplit(" ", 1)[-1]) for c in report.changes}
+    assert ("breaking", "/extra/n") in found
+    assert any(p.startswith("/extra/x-") for _, p in found), found
