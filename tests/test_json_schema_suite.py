@@ -28,16 +28,16 @@ PASSED = {
     "minimum.json": 11, "multipleOf.json": 10, "not.json": 40, "oneOf.json": 27, "pattern.json": 9,
     "patternProperties.json": 23, "prefixItems.json": 11, "properties.json": 28, "propertyNames.json": 20,
     "ref.json": 77, "refRemote.json": 31, "required.json": 16, "type.json": 80, "unevaluatedItems.json": 66,
-    "unevaluatedProperties.json": 124, "uniqueItems.json": 69, "vocabulary.json": 4,
+    "unevaluatedProperties.json": 124, "uniqueItems.json": 69, "vocabulary.json": 5,
 }
 #: the share of all required tests that pass at least (the ratchet; the goal is 0.995)
-RATE = 0.999
+RATE = 1.0
 
 #: suite tests each optional file passes at least; a ``format/<name>.json`` file runs with its
 #: format asserted (``info.x-genspec.assert-formats``) when genspec can assert it
 OPTIONAL = {
-    "anchor.json": 4, "bignum.json": 9, "cross-draft.json": 0, "dependencies-compatibility.json": 36,
-    "dynamicRef.json": 2, "ecmascript-regex.json": 74, "float-overflow.json": 1, "format-assertion.json": 2,
+    "anchor.json": 4, "bignum.json": 9, "cross-draft.json": 1, "dependencies-compatibility.json": 36,
+    "dynamicRef.json": 2, "ecmascript-regex.json": 74, "float-overflow.json": 1, "format-assertion.json": 4,
     "format/date-time.json": 25, "format/date.json": 47, "format/duration.json": 26,
     "format/ecmascript-regex.json": 1, "format/email.json": 22, "format/hostname.json": 25,
     "format/idn-email.json": 8, "format/idn-hostname.json": 31, "format/ipv4.json": 16,

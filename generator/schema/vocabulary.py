@@ -33,3 +33,13 @@ ASSERTABLE_FORMATS = frozenset({
 })
 #: formats asserted when the spec does not say (none: 2020-12 makes format an annotation)
 DEFAULT_FORMATS: frozenset[str] = frozenset()
+#: the 2020-12 validation vocabulary and its keywords (dropped in a resource whose meta-schema's
+#: ``$vocabulary`` leaves it out); the format-assertion vocabulary (asserts every format)
+VALIDATION_VOCABULARY = "https://json-schema.org/draft/2020-12/vocab/validation"
+FORMAT_ASSERTION_VOCABULARY = "https://json-schema.org/draft/2020-12/vocab/format-assertion"
+VALIDATION_KEYWORDS = frozenset({
+    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum",
+    "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems",
+    "uniqueItems", "maxContains", "minContains", "maxProperties", "minProperties", "required",
+    "dependentRequired",
+})

@@ -90,6 +90,8 @@ class Ctx:
     base: str = ""
     #: the dynamic scope: resources with a ``$dynamicAnchor`` entered to get here, outermost first
     scope: tuple[str, ...] = ()
+    #: the vocabularies the resource's meta-schema (``$schema``) declares; None: all of them
+    vocab: frozenset[str] | None = None
 
 
 class Code:

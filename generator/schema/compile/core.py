@@ -15,13 +15,15 @@ from typing import Any
 from genspec.load.errors import Reporter
 from genspec.load.naming import schema_function_suffix
 from genspec.schema.compile.code import Code, Compiled, Ctx, Path, _doc
-from genspec.schema.compile.resources import Resources, RoutedReporter
+from genspec.schema.compile.resources import Resources, RoutedReporter, Unresolved
 from genspec.schema.fastpath import ExprCompiler
 from genspec.schema.vocabulary import (
     ANNOTATIONS,
     ASSERTIONS,
     DEFAULT_FORMATS,
     UNSUPPORTED,
+    VALIDATION_KEYWORDS,
+    VALIDATION_VOCABULARY,
 )
 
 
@@ -126,6 +128,16 @@ class CoreCompiler(ExprCompiler):
         for name, local in locals_.items():
             ctx.known.lookups[("x", name)] = local
 
+    def vocabularies(self, uri: str, ctx: Ctx) -> frozenset[str] | None:
+        """The vocabularies the meta-schema at ``uri`` declares (``$vocabulary``), None when
+        it declares none (all apply) or cannot be read (the standard ones apply)."""
+        try:
+            meta = self.resources.resolve(uri, ctx.base or self.resources.base).schema
+        except Unresolved:
+            return None
+        found = meta.get("$vocabulary") if isinstance(meta, dict) else None
+        return frozenset(found) if isinstance(found, dict) else None
+
     def enter(self, scope: tuple[str, ...], base: str) -> tuple[str, ...]:
         """The dynamic scope after entering resource ``base`` (kept only where it matters:
         the spec uses ``$dynamicRef`` and ``base`` has a ``$dynamicAnchor``)."""
@@ -155,7 +167,7 @@ class CoreCompiler(ExprCompiler):
         if schema is False:
             return "_false"
         base = self.resources.base_of.get(ptr, ctx.base)
-        sub = Ctx("bool", ctx.loc, ptr, ctx.owner, base=base, scope=self.enter(ctx.scope, base))
+        sub = Ctx("bool", ctx.loc, ptr, ctx.owner, base=base, scope=self.enter(ctx.scope, base), vocab=ctx.vocab)
         if isinstance(schema, dict) and set(schema) - ANNOTATIONS == {"$ref"}:
             target = self._ref_target(schema["$ref"], ptr + "/$ref", sub)
             if target is not None:
@@ -198,6 +210,10 @@ class CoreCompiler(ExprCompiler):
         base = self.resources.base_of.get(ctx.ptr)
         if base is not None and base != ctx.base:
             ctx = replace(ctx, base=base, scope=self.enter(ctx.scope, base))
+        if isinstance(schema.get("$schema"), str):
+            ctx = replace(ctx, vocab=self.vocabularies(schema["$schema"], ctx))
+        if ctx.vocab is not None and VALIDATION_VOCABULARY not in ctx.vocab:
+            schema = {k: v for k, v in schema.items() if k not in VALIDATION_KEYWORDS}
         if "x-rule" in schema:
             rule = self._rule(schema["x-rule"], ctx, "schema", None)
             if rule is not None:
@@ -244,7 +260,7 @@ class CoreCompiler(ExprCompiler):
     def _ok_expr(self, schema: Any, ptr: str, v: str, ctx: Ctx) -> str:
         """Boolean expression: ``v`` is valid against ``schema`` (inline when it can be, else
         a call of a generated ``_ok`` function, which also reports the schema's problems)."""
-        inline = self.expr(schema, v, ctx.known)
+        inline = self.expr(schema, v, ctx.known) if ctx.vocab is None else None
         if inline is not None:
             return inline
         return f"{self.ok_function(schema, ptr, ctx)}({v})"

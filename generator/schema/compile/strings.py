@@ -6,6 +6,7 @@ import re
 
 from genspec.schema.compile import ecma
 from genspec.schema.compile.code import Code, Ctx, Path, guarded, with_block
+from genspec.schema.vocabulary import FORMAT_ASSERTION_VOCABULARY
 
 #: formats the generated strategies draw strings of
 FORMATS = ("uuid", "uri", "date-time", "date", "email")
@@ -59,7 +60,8 @@ class StringsMixin:
             if test:
                 with_block(inner, f"if {test}:", lambda: self.fail(inner, ctx, path, "pattern", f"must match the pattern {pattern}"))
         fmt = schema.get("format")
-        if fmt in self.formats and fmt in _FORMAT_FAILS:
+        asserted = fmt in self.formats or (ctx.vocab is not None and FORMAT_ASSERTION_VOCABULARY in ctx.vocab)
+        if asserted and fmt in _FORMAT_FAILS:
             test = _FORMAT_FAILS[fmt].format(v=v)
             with_block(inner, f"if {test}:", lambda: self.fail(inner, ctx, path, "format", f"must be a valid {fmt}"))
         elif fmt is not None and not isinstance(fmt, str):
