@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 from genspec.load.loader import unescape_pointer
 from genspec.model.contract import json_types as _types
-from genspec.schema.compile import ecma
+from genspec.schema.compile.ecma import translate as ecma_translate
 
 Validate = Callable[[Any], list]
 _FORMAT_SAMPLES = {
@@ -250,7 +250,7 @@ def _matching_key(pattern: Any) -> str | None:
     start = _LITERAL_START.match(pattern)
     tries = ([start[1] + "a", start[1]] if start else []) + ["a", "x", "k1", "foo", "A", "1", "_", "a-b"]
     try:
-        rx = re.compile(ecma.translate(pattern))
+        rx = re.compile(ecma_translate(pattern))
     except (re.error, ValueError):
         return None
     return next((k for k in tries if rx.search(k)), None)

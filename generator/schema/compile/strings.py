@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from genspec.schema.compile import ecma
 from genspec.schema.compile.code import Code, Ctx, Path, guarded, with_block
+from genspec.schema.compile.ecma import translate as ecma_translate
 from genspec.schema.vocabulary import FORMAT_ASSERTION_VOCABULARY
 
 #: formats the generated strategies draw strings of
@@ -33,7 +33,7 @@ class StringsMixin:
             self.reporter.add(ptr, f"a pattern must be a string, not {type(pattern).__name__}", "quote the regular expression")
             return None
         try:
-            source = ecma.translate(pattern)
+            source = ecma_translate(pattern)
             re.compile(source)
         except (re.error, ValueError) as exc:
             self.reporter.add(ptr, f"pattern {pattern!r} does not compile: {exc}", "write an ECMA-262 regular expression")
