@@ -6,7 +6,8 @@ that steer generation to it. ``templates/strategies.py.jinja`` places the data a
 ``templates/_strategies.py.jinja`` holds the generic engine that draws from it.
 
 Normalised schemas keep the JSON Schema keywords genspec asserts; ``$ref`` becomes the bare
-component name, annotations are dropped, and:
+component name, a ``pattern`` its Python ``re`` form (ECMA-262 translated), annotations are
+dropped, and:
 
 * an ``allOf`` entry carrying ``x-rule`` keeps only ``x-rule: <id>``;
 * ``x-validations`` become ``x-cel: [{rule, shapes}]`` (:mod:`generator.celshape`);
@@ -31,6 +32,7 @@ from genspec.load.ir import Api, Rule
 from genspec.load.loader import escape_pointer
 from genspec.model.parse import METHODS, ref_name
 from genspec.schema.compile import FORMATS
+from genspec.schema.compile.ecma import translate as ecma_translate
 from genspec.strategies import celshape
 
 FLAT = (
@@ -174,6 +176,14 @@ UNDRAWN = frozenset({
 })
 
 
+def _python_pattern(pattern: Any) -> Any:
+    """The Python ``re`` form of an ECMA-262 pattern (what the engine draws from and tests)."""
+    try:
+        return ecma_translate(pattern) if isinstance(pattern, str) else pattern
+    except ValueError:
+        return pattern
+
+
 class Normaliser:
     """Turns raw spec schemas into normalised ones (see the module docstring).
 
@@ -202,6 +212,8 @@ class Normaliser:
                 out[key] = self.ref(value)
             elif key in UNDRAWN:
                 self.undrawn.setdefault(self.current, set()).add(key)
+            elif key == "pattern":
+                out[key] = _python_pattern(value)
             elif key in FLAT:
                 if key != "format" or value in FORMATS:
                     out[key] = value
