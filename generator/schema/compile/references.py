@@ -88,8 +88,13 @@ class ReferencesMixin:
         names = self._target_names
         if key in names:
             return names[key]
-        label = loc[len(prefix):] if loc.startswith(prefix) else loc.rsplit("/", 1)[-1].split("#")[0] or "ref"
-        label = ".".join(unescape_pointer(t) for t in label.replace("#", "/").split("/") if t) or "ref"
+        if loc.startswith(prefix):
+            tokens = loc[len(prefix):].split("/")
+        else:  # <file or $id URI>#<pointer>: the file's stem, then the pointer
+            uri, _, pointer = loc.partition("#")
+            stem = uri.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].split(".")[0]
+            tokens = [stem, *pointer.split("/")]
+        label = ".".join(unescape_pointer(t) for t in tokens if t) or "ref"
         if "." not in label:
             label += ".ref"
         name, n = label, 1
