@@ -46,7 +46,7 @@ class ReferencesMixin:
         """The component (maybe made here) that reference ``ref`` at ``ptr`` names, or None
         (reported)."""
         if not isinstance(ref, str):
-            self.reporter.add(ptr, f"a reference must be a string, not {type(ref).__name__}", "write $ref: '#/components/schemas/Name'")
+            self.reporter.add(ptr, f"a reference must be a string, not {type(ref).__name__}", "write a URI reference such as '#/components/schemas/Name'")
             return None
         prefix = "#/components/schemas/"
         if ref.startswith(prefix) and not dynamic and ctx.base == self.resources.base and not ctx.scope:
