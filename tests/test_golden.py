@@ -57,8 +57,10 @@ def test_generator_and_templates_name_nothing_of_this_api() -> None:
 
     words.update(RULES)
     # plain English words any API may use (states, generic field names) are not this API's knowledge
-    # ("duration": also the name of a standard CEL function and type)
-    words -= {"duration", "message", "source", "output", "created_at", "failure_reason", "failure_code", "violations", "enabled", "failed", "completed", "queued", "processing"}
+    words -= {"message", "source", "output", "created_at", "failure_reason", "failure_code", "violations", "enabled", "failed", "completed", "queued", "processing"}
+    # JSON Schema's own vocabulary (the "duration" format of 2020-12) and CEL's (the standard
+    # duration() function and type) are the generator's to know
+    words -= {"duration"}
     sources = [p for d in ("generator", "templates") for p in (ROOT / d).rglob("*") if p.is_file() and p.suffix in (".py", ".jinja")]
     hits = [(p.name, w) for p in sources for w in words if w in p.read_text()]
     assert hits == []

@@ -21,11 +21,13 @@ from oracle import Oracle
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def compile_schema(tmp_path: Path, schema: dict, extra: dict | None = None) -> Any:
-    """Validators of a one-schema spec whose schema is ``T``."""
+def compile_schema(tmp_path: Path, schema: dict, extra: dict | None = None, formats: list[str] | None = None) -> Any:
+    """Validators of a one-schema spec whose schema is ``T`` (asserting ``formats``, by
+    default the five the real spec asserts)."""
+    asserted = ["uuid", "uri", "date", "date-time", "email"] if formats is None else formats
     doc = {
         "openapi": "3.1.0",
-        "info": {"title": "t", "version": "1", "x-genspec": {"package": "t_gen"}},
+        "info": {"title": "t", "version": "1", "x-genspec": {"package": "t_gen", "assert-formats": asserted}},
         "paths": {},
         "components": {"schemas": {"T": schema, **(extra or {})}},
     }

@@ -90,16 +90,20 @@ def _meta_schema(doc: Document) -> list[tuple[str | None, str, str]]:
 
     hint = "see https://spec.openapis.org/oas/v3.1.0"
     try:
-        errors = list(OpenAPIV31SpecValidator(doc.data).iter_errors())
+        errors = list(OpenAPIV31SpecValidator(doc.data, base_uri=Path(doc.path).resolve().as_uri()).iter_errors())
     except RecursionError:
         return [(None, "the spec's $ref structure is too deep or cyclic for openapi-spec-validator", "break the cycle")]
     except Exception as exc:  # the validator raises on some malformed documents
+        if any(c.__name__ == "Unresolvable" and c.__module__.startswith("referencing") for c in type(exc).__mro__):
+            return []  # a reference it cannot follow (an $anchor, a $dynamicRef): genspec resolves them itself
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return [(None, f"openapi-spec-validator failed: {text[:200]}", "fix the document structure")]
     out: list[tuple[str | None, str, str]] = []
     for err in errors:
         if type(err).__name__ in _OWN_CHECKS:
             continue
+        if getattr(err, "validator", None) == "format" and getattr(err, "validator_value", None) == "regex":
+            continue  # patterns are ECMA-262, which genspec's compiler checks itself
         path = "".join("/" + escape_pointer(str(p)) for p in getattr(err, "absolute_path", []))
         message = str(getattr(err, "message", "") or err).splitlines()[0] or "invalid"
         if len(message) > 300:

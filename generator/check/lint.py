@@ -29,6 +29,7 @@ from typing import Any, Iterator
 
 from genspec.load.errors import Reporter
 from genspec.load.loader import Document, escape_pointer, unescape_pointer
+from genspec.schema.compile.ecma import translate as ecma_translate
 
 _COMPONENTS = "#/components/schemas/"
 _SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs")
@@ -118,9 +119,9 @@ def _string_problem(schema: dict, value: str) -> str | None:
     pattern = schema.get("pattern")
     if isinstance(pattern, str):
         try:
-            if re.search(pattern, value) is None:
+            if re.search(ecma_translate(pattern), value) is None:
                 return f"breaks pattern {pattern}"
-        except re.error:
+        except (re.error, ValueError):
             return None
     return None
 

@@ -11,11 +11,13 @@ it further (fewest keys, shortest JSON). Everything is deterministic: same specs
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from genspec.load.loader import unescape_pointer
 from genspec.model.contract import json_types as _types
+from genspec.schema.compile.ecma import translate as ecma_translate
 
 Validate = Callable[[Any], list]
 _FORMAT_SAMPLES = {
@@ -190,6 +192,13 @@ class Sampler:
     def _arrays(self, s: dict, name: str, depth: int) -> list[Any]:
         items = self.values(s.get("items", {}), name, depth + 1)[: self.per_property] if depth < 8 else []
         out: list[Any] = [[]]
+        prefix = s.get("prefixItems") if isinstance(s.get("prefixItems"), list) and depth < 8 else []
+        if prefix:  # every value at each position, the others at their first value
+            columns = [self.values(sub, name, depth + 1)[: self.per_property] or [None] for sub in prefix]
+            first = [c[0] for c in columns]
+            out.append(first)
+            out += [first[:i] + [v] + first[i + 1:] for i, column in enumerate(columns) for v in column[1:]]
+            items = []
         out += [[v] for v in items]
         lengths = [n for n in (s.get("minItems"), s.get("maxItems")) if isinstance(n, int) and not isinstance(n, bool) and 0 < n <= 256]
         for n in lengths + [n + 1 for n in lengths]:
@@ -222,7 +231,29 @@ class Sampler:
         for p, sub in props.items():
             for v in self.values(sub, p, depth + 1)[: self.per_property]:
                 out.append({**minimal, p: v})
+        patterns = s.get("patternProperties")
+        for pattern, sub in (patterns.items() if isinstance(patterns, dict) else ()):
+            key = _matching_key(pattern)
+            if key is not None and key not in props:
+                for v in self.values(sub, key, depth + 1)[: self.per_property]:
+                    out.append({**minimal, key: v})
         return out
+
+
+_LITERAL_START = re.compile(r"\^([A-Za-z0-9_-]+)")
+
+
+def _matching_key(pattern: Any) -> str | None:
+    """A short property name the ECMA-262 ``pattern`` matches (for ``patternProperties``)."""
+    if not isinstance(pattern, str):
+        return None
+    start = _LITERAL_START.match(pattern)
+    tries = ([start[1] + "a", start[1]] if start else []) + ["a", "x", "k1", "foo", "A", "1", "_", "a-b"]
+    try:
+        rx = re.compile(ecma_translate(pattern))
+    except (re.error, ValueError):
+        return None
+    return next((k for k in tries if rx.search(k)), None)
 
 
 def _unique(values: list[Any]) -> list[Any]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from genspec.load.errors import Reporter
 from genspec.load.ir import Api, BodyField, Operation, Param
@@ -19,6 +21,7 @@ from genspec.load.loader import Document, escape_pointer
 from genspec.load.naming import pascal, snake
 from genspec.model.shapes import DEFAULT_STYLE, STYLES, media_kind, pick_media, derived_operation_id, server_url
 from genspec.schema.compile import Compiled, Compiler
+from genspec.schema.vocabulary import ASSERTABLE_FORMATS
 from genspec.surface.surface import Surface
 
 #: argument names every client method has (``op_view``'s extra arguments) or the body takes
@@ -26,6 +29,11 @@ RESERVED_ARGS = frozenset({"self", "validate", "timeout", "max_retries", "extra_
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 _SCHEMA_PREFIX = "#/components/schemas/"
+
+
+def _document_uri(path: str) -> str:
+    """The base URI of the spec file at ``path`` (``file:///...``)."""
+    return Path(path).resolve().as_uri()
 
 
 def _str(value: Any, default: str = "") -> str:
@@ -48,9 +56,40 @@ class _Parser:
         self.components: dict[str, tuple[Any, str]] = {
             str(name): (schema, f"/components/schemas/{escape_pointer(str(name))}") for name, schema in schemas.items()
         }
-        self.compiler = Compiler(self.components, reporter)
+        self.compiler = Compiler(self.components, reporter, document=self.data, base_uri=_document_uri(doc.path), uri_map=self._uri_map(), formats=self._formats())
         self._path_servers: dict[str, Any] = {}
         self.surface = Surface(self.components, reporter)
+
+    def _formats(self) -> frozenset[str]:
+        """``info.x-genspec.assert-formats``: the formats the validators check (the others
+        are annotations, as JSON Schema 2020-12 says)."""
+        info = self.data.get("info") if isinstance(self.data.get("info"), dict) else {}
+        raw = info.get("x-genspec") if isinstance(info.get("x-genspec"), dict) else {}
+        found = raw.get("assert-formats")
+        if found is None:
+            return frozenset()
+        ptr = "/info/x-genspec/assert-formats"
+        if not isinstance(found, list) or not all(isinstance(f, str) for f in found):
+            self.r.add(ptr, "assert-formats must be a list of format names", "write assert-formats: [uuid, date-time]")
+            return frozenset()
+        for i, name in enumerate(found):
+            if name not in ASSERTABLE_FORMATS:
+                self.r.add(f"{ptr}/{i}", f"genspec cannot assert format {name!r}", "use one of " + ", ".join(sorted(ASSERTABLE_FORMATS)))
+        return frozenset(f for f in found if f in ASSERTABLE_FORMATS)
+
+    def _uri_map(self) -> dict[str, str]:
+        """``info.x-genspec.schema-uris``: URI prefix -> local folder (relative to the spec)
+        that references to such URIs are read from (genspec never reads the network)."""
+        info = self.data.get("info") if isinstance(self.data.get("info"), dict) else {}
+        raw = info.get("x-genspec") if isinstance(info.get("x-genspec"), dict) else {}
+        found = raw.get("schema-uris")
+        if found is None:
+            return {}
+        if not isinstance(found, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in found.items()):
+            self.r.add("/info/x-genspec/schema-uris", "schema-uris must map URI prefixes to local folders", "write schema-uris: {'https://example.com/schemas/': schemas/}")
+            return {}
+        base = _document_uri(self.doc.path)
+        return {prefix: urljoin(base, folder if folder.endswith("/") else folder + "/") for prefix, folder in found.items()}
 
     def _dict(self, value: Any, ptr: str) -> dict:
         if value is None:

@@ -26,7 +26,8 @@ _TYPE_TEST = {
     "array": "type({v}) is list",
     "string": "type({v}) is str",
     "integer": "(type({v}) is int or (type({v}) is float and {v}.is_integer()))",
-    "number": "type({v}) in _NUM",
+    # a non-finite float (NaN, infinities: no JSON value) is no number
+    "number": "(type({v}) is int or (type({v}) is float and {v} - {v} == 0))",
     "boolean": "type({v}) is bool",
     "null": "{v} is None",
 }

@@ -6,7 +6,8 @@ that steer generation to it. ``templates/strategies.py.jinja`` places the data a
 ``templates/_strategies.py.jinja`` holds the generic engine that draws from it.
 
 Normalised schemas keep the JSON Schema keywords genspec asserts; ``$ref`` becomes the bare
-component name, annotations are dropped, and:
+component name, a ``pattern`` its Python ``re`` form (ECMA-262 translated), annotations are
+dropped, and:
 
 * an ``allOf`` entry carrying ``x-rule`` keeps only ``x-rule: <id>``;
 * ``x-validations`` become ``x-cel: [{rule, shapes}]`` (:mod:`generator.celshape`);
@@ -31,6 +32,7 @@ from genspec.load.ir import Api, Rule
 from genspec.load.loader import escape_pointer
 from genspec.model.parse import METHODS, ref_name
 from genspec.schema.compile import FORMATS
+from genspec.schema.compile.ecma import translate as ecma_translate
 from genspec.strategies import celshape
 
 FLAT = (
@@ -166,11 +168,33 @@ def props_of(s: Any) -> set[str] | None:
     return out
 
 
+#: keywords the engine cannot draw for: dropped from normalised schemas and listed per schema
+#: in ``UNDRAWN`` (valid values are then drawn without them and filtered by the validators)
+UNDRAWN = frozenset({
+    "prefixItems", "contains", "minContains", "maxContains", "patternProperties", "propertyNames",
+    "unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "dependencies",
+})
+
+
+def _python_pattern(pattern: Any) -> Any:
+    """The Python ``re`` form of an ECMA-262 pattern (what the engine draws from and tests)."""
+    try:
+        return ecma_translate(pattern) if isinstance(pattern, str) else pattern
+    except ValueError:
+        return pattern
+
+
 class Normaliser:
-    """Turns raw spec schemas into normalised ones (see the module docstring)."""
+    """Turns raw spec schemas into normalised ones (see the module docstring).
+
+    ``undrawn``: component name -> the keywords of :data:`UNDRAWN` (and ``$ref`` to anything
+    but a component) met while normalising it; set :attr:`current` to the component first.
+    """
 
     def __init__(self, components: dict[str, Any]):
         self.components = components
+        self.current = ""
+        self.undrawn: dict[str, set[str]] = {}
 
     def ref(self, ref: Any) -> str:
         name = ref_name({"$ref": ref})
@@ -182,8 +206,14 @@ class Normaliser:
             return s if isinstance(s, bool) else True
         out: dict[str, Any] = {}
         for key, value in s.items():
-            if key == "$ref":
+            if key == "$ref" and ref_name({"$ref": value}) is None:
+                self.undrawn.setdefault(self.current, set()).add(f"$ref {value}")
+            elif key == "$ref":
                 out[key] = self.ref(value)
+            elif key in UNDRAWN:
+                self.undrawn.setdefault(self.current, set()).add(key)
+            elif key == "pattern":
+                out[key] = _python_pattern(value)
             elif key in FLAT:
                 if key != "format" or value in FORMATS:
                     out[key] = value
@@ -338,7 +368,7 @@ def _media_schema(document: Any, node: Any, wanted: str = "application/json") ->
 def _raw_schemas(api: Api) -> dict[str, Any]:
     """Every schema the validators know by name: the components plus inline bodies/responses."""
     doc = api.document or {}
-    raw = dict(((doc.get("components") or {}).get("schemas") or {}))
+    raw = dict((doc.get("components") or {}).get("schemas") or {})
     for op in api.operations:
         item = (doc.get("paths") or {}).get(op.path) or {}
         spec_op = item.get(op.method) if op.method in METHODS else None
@@ -374,7 +404,11 @@ def _rule_data(api: Api, rule: Rule, norm: Normaliser) -> dict[str, Any]:
 def context(api: Api) -> dict[str, Any]:
     """The strings ``templates/strategies.py.jinja`` places (Python literals, sorted)."""
     norm = Normaliser(_raw_schemas(api))
-    schemas = {name: norm.schema(s) for name, s in sorted(norm.components.items()) if s is not None}
+    schemas = {}
+    for name, raw in sorted(norm.components.items()):
+        if raw is not None:
+            norm.current = name
+            schemas[name] = norm.schema(raw)
     rules = {r.id: _rule_data(api, r, norm) for r in sorted(api.rules, key=lambda r: r.id)}
     paths = {name: instance_paths(schemas, name) for name in sorted(schemas)}
     rules_of = {name: sorted(r for r, d in rules.items() if d["owner"] in p) for name, p in paths.items()}
@@ -389,7 +423,33 @@ def context(api: Api) -> dict[str, Any]:
         "rules_of_literal": _literal(rules_of),
         "operations_literal": _literal(operations),
         "rule_ids_literal": _literal(tuple(sorted(rules))),
+        "undrawn_literal": _literal(_reachable_undrawn(schemas, norm.undrawn)),
     }
+
+
+def _refs(schema: Any) -> set[str]:
+    if isinstance(schema, list):
+        return set().union(*(_refs(x) for x in schema)) if schema else set()
+    if not isinstance(schema, dict):
+        return set()
+    found = {schema["$ref"]} if isinstance(schema.get("$ref"), str) else set()
+    return found.union(*(_refs(v) for k, v in schema.items() if k != "$ref"))
+
+
+def _reachable_undrawn(schemas: dict[str, Any], own: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Schema name -> every undrawn keyword of it or of a schema it references (sorted)."""
+    out: dict[str, list[str]] = {}
+    for name in schemas:
+        seen, todo, found = {name}, [name], set()
+        while todo:
+            current = todo.pop()
+            found |= own.get(current, set())
+            for ref in _refs(schemas.get(current)) - seen:
+                seen.add(ref)
+                todo.append(ref)
+        if found:
+            out[name] = sorted(found)
+    return out
 
 
 def _literal(value: Any) -> str:
