@@ -375,7 +375,14 @@ def primary(violations: list[Violation]) -> list[Violation]:
     object's "exactly one of"; infinity also breaks a maximum). For showing to people: the
     validators themselves report every broken keyword, as JSON Schema defines them."""
     mistyped = {v.path for v in violations if _of_kind(v.rule)}
-    return [v for v in violations if v.path not in mistyped or _of_kind(v.rule)]
+    # a NaN or infinity is also no number to a schema's type check: the first line says all
+    non_finite_at = {v.path for v in violations if v.rule == NON_FINITE}
+    return [
+        v
+        for v in violations
+        if (v.path not in mistyped or _of_kind(v.rule))
+        and (v.path not in non_finite_at or v.rule == NON_FINITE)
+    ]
 
 
 #: the rule id of a NaN or infinite number (:func:`non_finite`)
