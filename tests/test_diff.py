@@ -168,6 +168,17 @@ def test_cli_bad_spec_is_one_line_per_problem_and_exit_2(tmp_path: Path) -> None
     assert "Traceback" not in result.stderr and "broken.yaml:" in result.stderr
 
 
+def test_cli_names_every_spec_that_cannot_be_read(tmp_path: Path) -> None:
+    """Both OLD and NEW missing: both are named (each on its own line), not only the first."""
+    old, new = tmp_path / "old-missing.yaml", tmp_path / "new-missing.yaml"
+    result = _genspec("diff", str(old), str(new))
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert any(line.startswith(f"{old}:") for line in lines), result.stderr
+    assert any(line.startswith(f"{new}:") for line in lines), result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_history_spec_passes_check_and_generates_its_own_package() -> None:
     from genspec.check import check
 

@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 from genspec.evolve import bodies, judge
 from genspec.evolve.bodies import Behaviour
+from genspec.load.errors import SpecError, SpecErrors
 from genspec.model import contract
 
 BREAKING, WARNING, NON_BREAKING = "breaking", "warning", "non-breaking"
@@ -502,7 +503,16 @@ def run(old_spec: str, new_spec: str) -> Report:
     """
     from genspec.check import check
 
-    old, new = check.run(old_spec), check.run(new_spec)
+    checked: list[check.Checked] = []
+    errors: list[SpecError] = []
+    for spec in (old_spec, new_spec):  # both are checked, so every problem of both is named
+        try:
+            checked.append(check.run(spec))
+        except SpecErrors as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise SpecErrors(errors)
+    old, new = checked
     behaviours = judge.judge_requests(old, new)
     changes = compare(contract.build(old.api), contract.build(new.api), behaviours, _where(old), _where(new))
     return Report(old_spec, new_spec, changes, sum(b.tried for b in behaviours))
