@@ -128,6 +128,51 @@ def test_history_to_current_classifies_everything_else_with_a_reason(history: di
     assert added_rules and all(c.severity == "non-breaking" for c in added_rules)
 
 
+def _with_errors(tmp_path: Path, name: str, statuses: dict[str, dict]) -> Path:
+    """base.yaml whose getOrder also declares the error ``statuses`` (status -> schema)."""
+    import yaml
+
+    doc = yaml.safe_load(BASE.read_text())
+    responses = doc["paths"]["/orders/{order_id}"]["get"]["responses"]
+    for status, schema in statuses.items():
+        responses[status] = {"description": "An error", "content": {"application/json": {"schema": schema}}}
+    doc["components"]["schemas"]["Error"] = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}, "hint": {"type": "string"}}}
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def test_status_added_to_a_shared_error_schema_is_only_a_status_added(tmp_path: Path) -> None:
+    """Adding 413 to statuses that share one schema relabels the group (400|404 -> 400|404|413);
+    no property was removed or added for clients of 400 and 404."""
+    old = _with_errors(tmp_path, "old", {"400": ERROR, "404": ERROR})
+    new = _with_errors(tmp_path, "new", {"400": ERROR, "404": ERROR, "413": ERROR})
+    report = diff.run(str(old), str(new))
+    assert [(c.kind, c.pointer) for c in report.changes] == [("response-non-success-status-added", "getOrder response 413")], diff_report.text(report)
+
+
+def test_status_leaving_a_shared_error_schema_is_judged_for_that_status(tmp_path: Path) -> None:
+    """400 and 404 shared Error; NEW gives 404 a schema without ``hint``: only 404 lost it."""
+    narrower = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
+    old = _with_errors(tmp_path, "old", {"400": ERROR, "404": ERROR, "409": ERROR})
+    new = _with_errors(tmp_path, "new", {"400": ERROR, "404": narrower, "409": narrower})
+    report = diff.run(str(old), str(new))
+    removed = [c for c in report.changes if c.kind == "response-optional-property-removed"]
+    assert [c.pointer for c in removed] == ["getOrder response 404|409 /hint"], diff_report.text(report)
+    assert diff_report.worst(report.changes) == "warning"
+
+
+def test_history_diff_has_no_false_warning_from_the_added_413(history: diff.Report) -> None:
+    """The image-only spec's error responses are the current ones' minus 413: nothing of an
+    error body was added or removed (issue 15: a false "optional property removed (Error)")."""
+    false = [c for c in history.changes if c.kind in ("response-optional-property-removed", "response-required-property-removed", "response-property-added") and c.pointer.endswith(" /")]
+    assert not false, diff_report.text(history)
+    assert any(c.kind == "response-non-success-status-added" and c.pointer == "createGeneration response 413" for c in history.changes)
+
+
 def _genspec(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "genspec.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
