@@ -335,13 +335,14 @@ _SEGMENT = st.text(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~.", min_size=1, max_size=10
 ).filter(lambda t: t.strip(".") != "")
 _HOST = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8)
+_SEGMENTS = st.lists(_SEGMENT, min_size=1, max_size=3)
 
 
 def _uri(draw: Any) -> str:
     """An absolute http(s) URL in the normal form URL parsers keep unchanged."""
     scheme = _pick(draw, ["https", "http"])
     host = draw(_HOST) + _pick(draw, [".com", ".org", ".example.net", ".io"])
-    segments = draw(st.lists(_SEGMENT, min_size=1, max_size=3))
+    segments = draw(_SEGMENTS)
     query = _pick(draw, ["", "?v=1", "?a=b&c=d"])
     return f"{scheme}://{host}/{'/'.join(segments)}{query}"
 
@@ -350,7 +351,7 @@ _FORMAT_STRATEGIES: dict[str, Any] = {
     "uuid": st.uuids().map(str),
     "date": st.dates().map(lambda d: d.isoformat()),
     "date-time": st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")),
-    "email": st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.[a-z]{2,4}", fullmatch=True),
+    "email": st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.[a-z]{2,4}", fullmatch=True, alphabet=_TEXT),
 }
 
 
@@ -364,7 +365,7 @@ def _draw_string(draw: Any, f: Facts, path: str) -> str:
         elif fmt in _FORMAT_STRATEGIES:
             s = draw(_FORMAT_STRATEGIES[fmt])
         elif pattern is not None:
-            s = draw(_made(st.from_regex, pattern))
+            s = draw(_made(st.from_regex, pattern, alphabet=_TEXT))
         elif any(d.get("contentEncoding") == "base64" for d in f.flat):
             s = base64.b64encode(draw(_made(st.binary, min_size=1, max_size=24))).decode()
         else:
@@ -409,6 +410,53 @@ _ANY = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(_TEXT, ma
 
 def _draw_any(draw: Any) -> Any:
     return draw(_ANY)
+
+
+_WARM: set = set()
+
+
+def _patterns(node: Any, out: set) -> set:
+    """Every ``pattern`` in the normalised schemas ``node``."""
+    if type(node) is dict:
+        if type(node.get("pattern")) is str:
+            out.add(node["pattern"])
+        for v in node.values():
+            _patterns(v, out)
+    elif type(node) is list:
+        for v in node:
+            _patterns(v, out)
+    return out
+
+
+def warm(schemas: dict) -> None:
+    """Build, once per process, every strategy the engine draws from for ``schemas``.
+
+    Hypothesis builds a strategy on its first draw, and the first strategy over characters
+    builds its Unicode table (seconds on a busy machine when the project has no
+    ``.hypothesis`` folder yet). Doing it here, when a public strategy is made (at import or
+    collection), keeps that out of the draws, which Hypothesis's ``too_slow`` health check
+    times.
+    """
+    if id(schemas) in _WARM:
+        return
+    _WARM.add(id(schemas))
+    made = [_TEXT, _SEGMENTS, _HOST, _ANY, *_FORMAT_STRATEGIES.values(), _made(st.booleans)]
+    made += [_made(st.text, _TEXT, min_size=n, max_size=n) for n in range(41)]
+    made += [
+        _made(st.text, _TEXT, min_size=1, max_size=12),
+        _made(st.integers, 0, 7),
+        _made(st.integers, 0, 9),
+    ]
+    made += [_made(st.integers, 0, n) for n in range(1, 16)]
+    made += [_made(st.from_regex, p, alphabet=_TEXT) for p in sorted(_patterns(schemas, set()))]
+    for strategy in made:
+        strategy.validate()
+    try:  # Hypothesis parses the source of every local module for constants, on some draw of
+        # a test (5 % of integer draws): a second on a busy machine for an editable install
+        from hypothesis.internal.conjecture.providers import _get_local_constants
+    except ImportError:  # another Hypothesis: it does this elsewhere, or not at all
+        return
+    _get_local_constants()
 
 
 def draw_value(draw: Any, f: Facts, path: str, ctx: Ctx) -> Any:

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 
 from ._runtime import UnknownOperationError
 from ._schemafacts import Infeasible, feasible
-from ._strategies import Ctx, draw_value, exercised, pointer_tokens, redraw_at, steer
+from ._strategies import Ctx, draw_value, exercised, pointer_tokens, redraw_at, steer, warm
 from .validators import OPERATIONS, validate_schema
 
 __all__ = [
@@ -1758,6 +1758,9 @@ def valid_schema(
     if trigger is not None:
         _rule(name, trigger)
     avoid = tuple(f"format:{f}" for f in sorted(avoid_formats))
+    warm(_SCHEMAS)  # once per process, here rather than in the first draws (see warm)
+    if trigger is not None:
+        _paths(name, trigger, False, avoid)
 
     @st.composite
     def build(draw: Any) -> Any:
@@ -1844,6 +1847,8 @@ def schema_near_miss(name: str, rule_id: str) -> st.SearchStrategy[NearMiss]:
             f"no near miss can be built for rule {rule_id!r} (CEL of a shape genspec does not recognise)"
         )
     expected = tuple(sorted({rule_id, *data["subsumed_by"]}))
+    warm(_SCHEMAS)
+    _paths(name, rule_id, True)
 
     @st.composite
     def build(draw: Any) -> NearMiss:
