@@ -6,7 +6,10 @@
 
 Parts (``--parts``, comma-separated, default all): ``validators`` (a fixed-seed corpus of
 createGeneration bodies from ``luma_gen.strategies``, each validator timed in its own process),
-``generation`` (``genspec generate`` end to end against ``datamodel-codegen`` alone),
+``strategies`` (valid bodies drawn per second by ``luma_gen.strategies`` against
+hypothesis-jsonschema on the same schema without CEL, and the first draws as Hypothesis's
+``too_slow`` health check times them), ``generation`` (``genspec generate`` end to end against
+``datamodel-codegen`` alone),
 ``client`` (create + get round trips: our client against the official SDK, one emulator) and
 ``throughput`` (the emulator against Prism under wrk).
 
@@ -33,7 +36,7 @@ from . import corpus, report, system
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PEERS_VENV = HERE / ".venv"
-PARTS = ("validators", "generation", "client", "throughput")
+PARTS = ("validators", "strategies", "generation", "client", "throughput")
 FAST_TOOLS = ("ours", "jsonschema-rs", "fastjsonschema", "pydantic", "json.loads")
 #: tools timed request by request too, for the breakdown by body size
 BREAKDOWN_TOOLS = ("ours", "jsonschema-rs", "json.loads")
@@ -46,9 +49,12 @@ def setup() -> list[str]:
     returns notes for what could not be installed."""
     notes = []
     python = PEERS_VENV / "bin" / "python"
+    stamp = PEERS_VENV / ".installed"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
+    if not stamp.exists() or (HERE / "requirements.txt").stat().st_mtime > stamp.stat().st_mtime:
         subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(HERE / "requirements.txt")], check=True)
+        stamp.touch()
     installed = HERE / "node_modules" / ".package-lock.json"
     if not (HERE / "node_modules" / ".bin" / "prism").exists() or not installed.exists() or (HERE / "package-lock.json").stat().st_mtime > installed.stat().st_mtime:
         if shutil.which("npm"):
@@ -225,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     size = args.size or (300 if args.quick else 10_000)
     if "validators" in parts:
         results["validators"] = validators(size, args.seed, args.quick)
+    if "strategies" in parts:
+        results["strategies"] = system.drawing(3.0 if args.quick else 20.0, 10.0 if args.quick else 120.0, 1 if args.quick else 3, _peer_python("hypothesis-jsonschema"))
     if "generation" in parts:
         results["generation"] = system.generation(1 if args.quick else 5)
     if "client" in parts:
