@@ -15,6 +15,7 @@ operand its length. Nothing here knows the API.
 from __future__ import annotations
 
 import base64
+from itertools import zip_longest
 from typing import Any, Callable
 
 from hypothesis import strategies as st
@@ -279,16 +280,29 @@ def _size(draw: Any, lo: int, hi: int | None, excluded: set, spare: int = SPARE_
 
 def _fresh(item: Any, taken: list, f: Facts) -> Any:
     """A scalar near ``item`` that no value in ``taken`` equals and ``f`` accepts, or None
-    (when Hypothesis keeps replaying its simplest choices, retrying draws the same item)."""
+    (when Hypothesis keeps replaying its simplest choices, retrying draws the same item).
+
+    Integers step by ``multipleOf`` (when whole) up and down from ``item`` within the range;
+    strings get a number appended. Taken values are looked up in a set (JSON equality of
+    scalars: ``1 == 1.0``, booleans apart), so each candidate costs one lookup and one
+    :meth:`Facts.accepts`.
+    """
     if type(item) is int:
-        candidates: Any = (item + k for k in range(1, 200))
+        lo, hi, _, _ = f.number_range(True)
+        step = f.bound("multipleOf", max)
+        step = int(step) if step and float(step).is_integer() else 1
+        nums = {x for x in taken if type(x) in (int, float)}
+        ups = (item + k * step for k in range(1, 200) if hi is None or item + k * step <= hi)
+        downs = (item - k * step for k in range(1, 200) if lo is None or item - k * step >= lo)
+        candidates: Any = (
+            c for pair in zip_longest(ups, downs) for c in pair if c is not None and c not in nums
+        )
     elif type(item) is str:
-        candidates = (item + str(k) for k in range(1, 200))
+        strs = {x for x in taken if type(x) is str}
+        candidates = (c for c in (item + str(k) for k in range(1, 200)) if c not in strs)
     else:
         return None
-    return next(
-        (c for c in candidates if not any(_json_eq(c, x) for x in taken) and f.accepts(c)), None
-    )
+    return next((c for c in candidates if f.accepts(c)), None)
 
 
 def _draw_array(draw: Any, f: Facts, path: str, ctx: Ctx) -> list:
