@@ -1759,19 +1759,14 @@ def valid_schema(
         _rule(name, trigger)
     avoid = tuple(f"format:{f}" for f in sorted(avoid_formats))
     warm(_SCHEMAS)  # once per process, here rather than in the first draws (see warm)
-    if trigger is not None:
-        _paths(name, trigger, False, avoid)
+    # made once here, not in every draw: the paths that can take the rule into effect
+    paths = st.sampled_from(_paths(name, trigger, False, avoid)) if trigger is not None else None
 
     @st.composite
     def build(draw: Any) -> Any:
         conj: list = [{"$ref": name}]
         if trigger is not None:
-            conj.append(
-                steer(
-                    draw(st.sampled_from(_paths(name, trigger, False, avoid))),
-                    _inner(trigger, False),
-                )
-            )
+            conj.append(steer(draw(paths), _inner(trigger, False)))
         ctx = Ctx(_SCHEMAS, avoid)
         try:
             return draw_value(draw, ctx.facts(conj), "", ctx)
@@ -1848,11 +1843,11 @@ def schema_near_miss(name: str, rule_id: str) -> st.SearchStrategy[NearMiss]:
         )
     expected = tuple(sorted({rule_id, *data["subsumed_by"]}))
     warm(_SCHEMAS)
-    _paths(name, rule_id, True)
+    paths = st.sampled_from(_paths(name, rule_id, True))  # made once, not in every draw
 
     @st.composite
     def build(draw: Any) -> NearMiss:
-        path = draw(st.sampled_from(_paths(name, rule_id, True)))
+        path = draw(paths)
         ctx = Ctx(_SCHEMAS, data["subsumed_by"])
         try:
             body = draw_value(
@@ -1886,7 +1881,7 @@ def near_misses(operation_id: str) -> st.SearchStrategy[NearMiss]:
     rules = [r for r in _RULES_OF[name] if _RULES[r]["negation"] is not False]
     if not rules:
         raise ValueError(f"the request body of {operation_id} has no rule to break")
-    return st.sampled_from(rules).flatmap(lambda r: schema_near_miss(name, r))
+    return st.one_of([schema_near_miss(name, r) for r in rules])  # each made once, here
 
 
 def rules_exercised(name: str, value: Any) -> set[str]:
