@@ -174,7 +174,7 @@ def test_429_is_waited_out_not_counted_and_progress_is_shown_per_step(tmp_path: 
         server.shutdown()
         server.server_close()
     report = json.loads(report_file.read_text())
-    assert report["rate_limited"]["waits"] == 12, report
+    assert report["throttled"]["waits"] == 12, report
     valid = [m for m in report["mismatches"] if m["kind"] == "valid"]
     assert valid == [] and all(m["status"] != 429 for m in report["mismatches"]), report["mismatches"]
     rows = {(r["operation"], r["rule"]): r for r in report["rows"]}

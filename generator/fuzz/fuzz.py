@@ -89,7 +89,7 @@ class Report:
             "ok": self.ok,
             "rows": [asdict(r) for r in self.rows],
             "mismatches": [asdict(m) for m in self.mismatches],
-            "rate_limited": {"waits": self.waits_429, "seconds": round(self.waited_429_seconds, 3)},
+            "throttled": {"waits": self.waits_429, "seconds": round(self.waited_429_seconds, 3)},
         }
 
 
