@@ -309,11 +309,11 @@ def fuzz(base_url: str, spec: str, operations: tuple[str, ...], rules: tuple[str
 
         def on_step(row: Any, kind: str) -> None:  # one line per operation, rule and kind
             err.print(f"fuzz: {row.operation} {row.rule} ({kind} done): {row.valid_sent} valid and {row.near_miss_sent} near misses sent, "
-                      f"{row.accepted} accepted, {row.rejected} rejected, {row.mismatches} mismatches", markup=False)
+                      f"{row.accepted} accepted, {row.rejected} rejected, {row.mismatches} mismatches", markup=False, soft_wrap=True)
 
         def on_wait(seconds: float, response: Any) -> None:
             err.print(f"fuzz: 429 rate limited: waiting {seconds:g} s (Retry-After) and sending again; not a mismatch "
-                      "(start the emulator with --rate-limit 0 to fuzz without waits)", markup=False)
+                      "(start the emulator with --rate-limit 0 to fuzz without waits)", markup=False, soft_wrap=True)
 
         try:
             report = fuzzer.run(spec, base_url, auth_token=auth_token, operations=operations, rules=rules, examples=examples, seed=seed,
