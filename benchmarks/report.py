@@ -97,7 +97,7 @@ def strategy_ratios(draw: dict[str, Any] | None) -> list[list[str]]:
         rate, bound = _peer_rate(peer)
         ratio = rate / ours
         rows.append(["valid request bodies: seconds per body, ours / hypothesis-jsonschema (same schema, no CEL)",
-                     f"{1 / ours * 1e3:.1f} ms / {'> ' if bound else ''}{1 / rate * 1e3:.0f} ms", f"{'< ' if bound else ''}{ratio:.4f}", "<= 1.0", _met(ratio)])
+                     f"{1 / ours * 1e3:.1f} ms / {'> ' if bound else ''}{1 / rate * 1e3:.0f} ms", f"{'< ' if bound else ''}{ratio:.2g}", "<= 1.0", _met(ratio)])
     colds = [c for c in draw.get("cold", []) if "error" not in c]
     if colds:
         worst = max(max(c["valid_request"]["wall_s"], c["near_miss"]["wall_s"]) for c in colds)
