@@ -1,17 +1,22 @@
 """``python -m benchmarks``: the benchmarks of issue 6, from one command.
 
     python -m benchmarks                 # everything; writes benchmarks/RESULTS.md
-    python -m benchmarks --quick         # a smoke run: 300 requests, short timings, no npm/wrk
+    python -m benchmarks --quick         # a smoke run: 300 requests, short timings, no npm/wrk;
+                                         # writes its report to the temp folder, never RESULTS.md
 
 Parts (``--parts``, comma-separated, default all): ``validators`` (a fixed-seed corpus of
 createGeneration bodies from ``luma_gen.strategies``, each validator timed in its own process),
-``generation`` (``genspec generate`` end to end against ``datamodel-codegen`` alone),
+``strategies`` (valid bodies drawn per second by ``luma_gen.strategies`` against
+hypothesis-jsonschema on the same schema without CEL, and the first draws as Hypothesis's
+``too_slow`` health check times them), ``generation`` (``genspec generate`` end to end against
+``datamodel-codegen`` alone),
 ``client`` (create + get round trips: our client against the official SDK, one emulator) and
 ``throughput`` (the emulator against Prism under wrk).
 
 The first full run installs the pinned peers: ``benchmarks/.venv`` from
-``benchmarks/requirements.txt`` (pip) and Prism into ``benchmarks/node_modules`` (``npm ci``);
-``--no-setup`` skips that, and a peer that is not installed gets a row saying so.
+``benchmarks/requirements.txt`` (pip), Prism into ``benchmarks/node_modules`` (``npm ci``) and
+``wrk`` from Debian (``apt-get install wrk``, when run as root); ``--no-setup`` skips that, and
+a peer that is not installed gets a row saying so.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from . import corpus, report, system
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PEERS_VENV = HERE / ".venv"
-PARTS = ("validators", "generation", "client", "throughput")
+PARTS = ("validators", "strategies", "generation", "client", "throughput")
 FAST_TOOLS = ("ours", "jsonschema-rs", "fastjsonschema", "pydantic", "json.loads")
 #: tools timed request by request too, for the breakdown by body size
 BREAKDOWN_TOOLS = ("ours", "jsonschema-rs", "json.loads")
@@ -39,20 +44,43 @@ SLOW_TOOLS = ("jsonschema", "openapi-core")
 
 
 def setup() -> list[str]:
-    """Install what is missing: the peers' venv (pip) and Prism (npm ci); returns notes."""
+    """Install what is missing: the peers' venv (pip), Prism (npm ci, again when the lock
+    file is newer than what is installed) and wrk (Debian's package, when run as root);
+    returns notes for what could not be installed."""
     notes = []
     python = PEERS_VENV / "bin" / "python"
+    stamp = PEERS_VENV / ".installed"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
+    if not stamp.exists() or (HERE / "requirements.txt").stat().st_mtime > stamp.stat().st_mtime:
         subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(HERE / "requirements.txt")], check=True)
-    if not (HERE / "node_modules" / ".bin" / "prism").exists():
+        stamp.touch()
+    installed = HERE / "node_modules" / ".package-lock.json"
+    if not (HERE / "node_modules" / ".bin" / "prism").exists() or not installed.exists() or (HERE / "package-lock.json").stat().st_mtime > installed.stat().st_mtime:
         if shutil.which("npm"):
             subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True, stdout=subprocess.DEVNULL)
         else:
             notes.append("npm is not installed: Prism (and so the throughput comparison) is skipped.")
+    if shutil.which("wrk") is None and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        if _apt("install", "-y", "-q", "wrk") != 0:  # the package lists may be missing or old
+            _apt("update", "-q")
+            _apt("install", "-y", "-q", "wrk")
     if shutil.which("wrk") is None:
-        notes.append("wrk is not installed (`apt-get install wrk`): the throughput comparison is skipped.")
+        notes.append("wrk is not installed (`apt-get install wrk`, as root): the throughput comparison is skipped.")
     return notes
+
+
+def _apt(*args: str) -> int:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    return subprocess.run(["apt-get", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=900).returncode
+
+
+def default_out(quick: bool) -> Path:
+    """Where the report goes without ``--out``: ``benchmarks/RESULTS.md`` for a full run (the
+    committed results); a quick run's one-run numbers go to the temp folder instead."""
+    import tempfile
+
+    return HERE / "RESULTS.md" if not quick else Path(tempfile.gettempdir()) / "genspec-benchmarks-quick.md"
 
 
 def _peer_python(tool: str) -> str:
@@ -188,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
     parser.add_argument("--size", type=int, default=None, help="corpus size (default 10000, quick 300)")
     parser.add_argument("--seed", type=int, default=6)
-    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="report file (default benchmarks/RESULTS.md)")
+    parser.add_argument("--out", type=Path, default=None, help="report file (default benchmarks/RESULTS.md; with --quick, genspec-benchmarks-quick.md in the temp folder)")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results here")
     parser.add_argument("--no-setup", action="store_true", help="do not install the peers")
     args = parser.parse_args(argv)
@@ -203,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     size = args.size or (300 if args.quick else 10_000)
     if "validators" in parts:
         results["validators"] = validators(size, args.seed, args.quick)
+    if "strategies" in parts:
+        results["strategies"] = system.drawing(3.0 if args.quick else 20.0, 10.0 if args.quick else 120.0, 1 if args.quick else 3, _peer_python("hypothesis-jsonschema"))
     if "generation" in parts:
         results["generation"] = system.generation(1 if args.quick else 5)
     if "client" in parts:
@@ -214,10 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     results["elapsed_s"] = time.perf_counter() - started
     results["command"] = "python -m benchmarks" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     text = report.markdown(results)
-    args.out.write_text(text)
+    out = args.out or default_out(args.quick)
+    out.write_text(text)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     print(text)
+    print(f"report written to {out}", file=sys.stderr)
     return 0
 
 

@@ -58,6 +58,7 @@ def ratios(results: dict[str, Any]) -> list[list[str]]:
             rows.append([f"validator, {kind} requests: ours / jsonschema-rs iter_errors (medians; best rounds {a['min']:.2f} / {b['min']:.2f} us, ratio {best:.2f})",
                          f"{a['median']:.2f} us / {b['median']:.2f} us", f"{a['median'] / b['median']:.2f}", "<= 1.0", _met(a["median"] / b["median"])])
         rows.append(["validator: verdicts disagreeing with the reference (tests/oracle.py)", str(results["validators"].get("oracle_disagreements", "-")), "-", "0", _met(float(results["validators"].get("oracle_disagreements", 1) or 0), 0.0)])
+    rows += strategy_ratios(results.get("strategies"))
     gen = results.get("generation")
     if gen and "skipped" not in gen:
         a, b = gen["genspec_cold_s"]["median"], gen["datamodel_codegen_s"]["median"]
@@ -74,6 +75,66 @@ def ratios(results: dict[str, Any]) -> list[list[str]]:
         a, b = load["emulator"]["median"], load["prism"]["median"]
         rows.append(["create requests/s: Prism / emulator (so <= 1.0 means the emulator holds at least as many)", f"{b:.0f} / {a:.0f} req/s", f"{b / a:.2f}", "<= 1.0", _met(b / a)])
     return rows
+
+
+def _peer_rate(peer: dict[str, Any]) -> tuple[float, bool]:
+    """(valid bodies per second of hypothesis-jsonschema, whether that is an upper bound: none
+    drawn, so fewer than one in the time it had)."""
+    seconds = peer.get("wall_s") or 1.0
+    n = peer.get("valid_without_cel", 0)
+    return (n / seconds, False) if n else (1.0 / seconds, True)
+
+
+def strategy_ratios(draw: dict[str, Any] | None) -> list[list[str]]:
+    """Goal rows of the strategies part: seconds per valid body against hypothesis-jsonschema,
+    and the first 10 draws against the health check's 1 s."""
+    if not draw or "error" in draw.get("ours", {"error": 1}):
+        return []
+    rows = []
+    ours = draw["ours"]["valid_per_s"]
+    peer = draw.get("hypothesis_jsonschema") or {}
+    if "error" not in peer and ours:
+        rate, bound = _peer_rate(peer)
+        ratio = rate / ours
+        rows.append(["valid request bodies: seconds per body, ours / hypothesis-jsonschema (same schema, no CEL)",
+                     f"{1 / ours * 1e3:.1f} ms / {'> ' if bound else ''}{1 / rate * 1e3:.0f} ms", f"{'< ' if bound else ''}{ratio:.2g}", "<= 1.0", _met(ratio)])
+    colds = [c for c in draw.get("cold", []) if "error" not in c]
+    if colds:
+        worst = max(max(c["valid_request"]["wall_s"], c["near_miss"]["wall_s"]) for c in colds)
+        rows.append([f"README strategies, first 10 draws in a fresh process and folder (what the too_slow health check times), worst of {len(colds)}",
+                     f"{worst:.2f} s / 1.00 s", f"{worst:.2f}", "<= 1.0", _met(worst)])
+    return rows
+
+
+def strategy_section(draw: dict[str, Any]) -> list[str]:
+    """The strategies part in detail."""
+    out = ["", "## Strategies", ""]
+    out.append(f"Valid createGeneration bodies drawn per second of CPU time by `luma_gen.strategies.valid_request` in a warm process "
+               f"(checked: every value validated; {draw['seconds']:.0f} s of drawing each, generation phase only); a body counts as valid when "
+               "`validate_request` accepts it, every rule included.")
+    out.append("")
+    rows = []
+    for key, label in (("ours", "ours, `valid_request(\"createGeneration\")`"), ("ours_trigger", "ours, `trigger=\"video-loop-not-with-hdr\"`")):
+        r = draw.get(key) or {}
+        rows.append([label, "-", "-", r.get("error", "-")] if "error" in r else [label, str(r["drawn"]), str(r["valid"]), f"{r['valid_per_s']:.0f}"])
+    peer = draw.get("hypothesis_jsonschema") or {}
+    if "error" in peer:
+        rows.append(["hypothesis-jsonschema", "-", "-", peer["error"]])
+    else:
+        rate, bound = _peer_rate(peer)
+        rows.append([f"hypothesis-jsonschema {peer['version']} `from_schema` (same schema, `x-` keywords and so CEL removed; {peer['wall_s']:.0f} s wall"
+                     f"{', stopped at its limit' if peer.get('stopped_at_limit') else ''})",
+                     str(peer["drawn"]), f"{peer['valid']} ({peer['valid_without_cel']} without CEL)", f"{'< ' if bound else ''}{rate:.2f} (wall)"])
+    out += _table(["strategy", "drawn", "valid", "valid bodies/s"], rows)
+    colds = [c for c in draw.get("cold", []) if "error" not in c]
+    if colds:
+        out += ["", "The README's two strategies in fresh processes, each in an empty folder (no `.hypothesis`): seconds to make them "
+                "(at import, before any test) and from the test's start to its 10th example (what the `too_slow` health check "
+                "times; it fails past 1 s).", ""]
+        out += _table(["run", "make (wall / CPU s)", "valid_request: 10 draws (wall / CPU s)", "near_miss: 10 draws (wall / CPU s)"], [
+            [str(i + 1), f"{c['make_wall_s']:.2f} / {c['make_cpu_s']:.2f}", f"{c['valid_request']['wall_s']:.2f} / {c['valid_request']['cpu_s']:.2f}",
+             f"{c['near_miss']['wall_s']:.2f} / {c['near_miss']['cpu_s']:.2f}"] for i, c in enumerate(colds)])
+    return out
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -123,6 +184,8 @@ def markdown(results: dict[str, Any]) -> str:
             for kind, entries in prof.items():
                 rows += [[kind, f"`{name}`", f"{share * 100:.0f} %", str(calls)] for name, share, calls in entries]
             out += _table(["requests", "function", "share of own time", "calls"], rows)
+    if results.get("strategies"):
+        out += strategy_section(results["strategies"])
     gen = results.get("generation")
     if gen:
         out += ["", "## Generation", ""]

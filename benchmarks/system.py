@@ -8,6 +8,7 @@ here (by its own id).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -76,6 +77,70 @@ def generation(runs: int) -> dict[str, Any]:
         "files": len(before),
         "rewritten_when_unchanged": max(rewritten) if rewritten else 0,
     }
+
+
+def _module(args: list[str], python: str = sys.executable, cwd: Path = ROOT, timeout: float = 600) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))}
+    proc = subprocess.run([python, "-m", "benchmarks.drawing", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:200]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _peer_bodies(python: str, seconds: float) -> dict[str, Any]:
+    """hypothesis-jsonschema in its own process for ``seconds`` of CPU (killed after 1.5 times
+    that of wall clock plus 15 s to start: its first draw may never end); the bodies it printed."""
+    import threading
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([python, "-m", "benchmarks.drawing", "hypothesis-jsonschema", str(SPEC), "--seconds", str(seconds)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
+    start = time.perf_counter()
+    reader.start()
+    reader.join(timeout=1.5 * seconds + 15)
+    stopped = proc.poll() is None
+    if stopped:
+        proc.kill()
+    proc.wait(timeout=30)
+    reader.join(timeout=10)
+    wall = time.perf_counter() - start
+    err = (proc.stderr.read() if proc.stderr else "").strip()
+    proc.stderr and proc.stderr.close()
+    parsed = [json.loads(line) for line in lines if line.startswith("{")]
+    if not parsed:
+        return {"error": (err.splitlines() or ["no output"])[-1][:200]}
+    bodies = [p["body"] for p in parsed[1:]]
+    return {"version": parsed[0].get("version", "?"), "bodies": bodies, "wall_s": wall, "stopped_at_limit": stopped}
+
+
+def drawing(seconds: float, peer_seconds: float, cold_runs: int, peer_python: str) -> dict[str, Any]:
+    """Valid createGeneration bodies per second: ours warm (plain and steered by a rule), the
+    first 10 draws of the README's strategies in fresh processes in empty folders, and
+    hypothesis-jsonschema on the same schema without CEL (bodies counted that our validator
+    accepts, every rule included, and that it accepts with the CEL rules left out)."""
+    from luma_gen import validate_request
+    from luma_gen.rules import RULES
+
+    out: dict[str, Any] = {"seconds": seconds, "peer_seconds": peer_seconds}
+    out["ours"] = _module(["ours", str(SPEC), "--seconds", str(seconds)])
+    out["ours_trigger"] = _module(["ours", str(SPEC), "--seconds", str(seconds), "--trigger", "video-loop-not-with-hdr"])
+    colds = []
+    for _ in range(cold_runs):
+        with tempfile.TemporaryDirectory(prefix="genspec-bench-") as tmp:
+            colds.append(_module(["cold", str(SPEC)], cwd=Path(tmp)))
+    out["cold"] = colds
+    peer = _peer_bodies(peer_python, peer_seconds)
+    if "bodies" in peer:
+        bodies = peer.pop("bodies")
+        cel = {r for r, rule in RULES.items() if rule.kind == "cel"}
+        found = [validate_request("createGeneration", b) for b in bodies]
+        peer["drawn"] = len(bodies)
+        peer["valid"] = sum(1 for f in found if not f)
+        peer["valid_without_cel"] = sum(1 for f in found if all(v.rule in cel for v in f))
+    out["hypothesis_jsonschema"] = peer
+    return out
 
 
 def free_port() -> int:

@@ -362,16 +362,25 @@ def fuzz(base_url: str, spec: str | None, spec_arg: str | None, operations: tupl
     spec = _the_spec(spec, spec_arg)
     if report_file:  # before any request: a run is not wasted on a report it cannot write
         _writable_file(report_file, "--report")
-    err = Console(stderr=True)
+    err = Console(stderr=True, highlight=False)
     with Progress(console=err, transient=True) as bar:
 
         def progress(total: int) -> Any:
             task = bar.add_task("fuzzing", total=total)
             return lambda: bar.advance(task)
 
+        def on_step(row: Any, kind: str) -> None:  # one line per operation, rule and kind
+            err.print(f"fuzz: {row.operation} {row.rule} ({kind} done): {row.valid_sent} valid and {row.near_miss_sent} near misses sent, "
+                      f"{row.accepted} accepted, {row.rejected} rejected, {row.mismatches} mismatches", markup=False, soft_wrap=True)
+
+        def on_wait(seconds: float, response: Any) -> None:
+            err.print(f"fuzz: 429 rate limited: waiting {seconds:g} s (Retry-After) and sending again; not a mismatch "
+                      "(start the emulator with --rate-limit 0 to fuzz without waits)", markup=False, soft_wrap=True)
+
         try:
             report = fuzzer.run(spec, base_url, auth_token=auth_token, operations=operations, rules=rules, examples=examples, seed=seed,
-                                allow_remote=allow_remote, opaque_formats=opaque, shrink_budget=shrink_budget, progress=progress)
+                                allow_remote=allow_remote, opaque_formats=opaque, shrink_budget=shrink_budget, progress=progress,
+                                on_step=on_step, on_wait=on_wait)
         except fuzzer.FuzzError as exc:
             click.echo(f"fuzz: {exc}", err=True)
             sys.exit(2)

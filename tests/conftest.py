@@ -10,13 +10,13 @@ import os
 import sys
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "generations.yaml"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-settings.register_profile("ci", max_examples=60, derandomize=True, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=60, derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", max_examples=500, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 

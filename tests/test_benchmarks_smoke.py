@@ -55,3 +55,21 @@ def test_draft7_rewrite_for_fastjsonschema() -> None:
         "properties": {"c": {"allOf": [{"$ref": "#/definitions/C"}, {"minLength": 1}]}},
         "dependencies": {"a": ["b"]},
     }
+
+
+def test_quick_run_without_out_leaves_the_committed_results_alone(tmp_path: Path) -> None:
+    """The CI smoke run must not overwrite benchmarks/RESULTS.md with a one-run report: without
+    --out it writes to the temp folder (TMPDIR) and says where."""
+    import os
+
+    committed = ROOT / "benchmarks" / "RESULTS.md"
+    before = committed.read_bytes()
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--no-setup", "--parts", ""], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    after = committed.read_bytes()
+    if after != before:  # put the committed results back before failing
+        committed.write_bytes(before)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert after == before, "python -m benchmarks --quick overwrote benchmarks/RESULTS.md"
+    written = tmp_path / "genspec-benchmarks-quick.md"
+    assert written.is_file() and f"report written to {written}" in proc.stderr

@@ -128,6 +128,51 @@ def test_history_to_current_classifies_everything_else_with_a_reason(history: di
     assert added_rules and all(c.severity == "non-breaking" for c in added_rules)
 
 
+def _with_errors(tmp_path: Path, name: str, statuses: dict[str, dict]) -> Path:
+    """base.yaml whose getOrder also declares the error ``statuses`` (status -> schema)."""
+    import yaml
+
+    doc = yaml.safe_load(BASE.read_text())
+    responses = doc["paths"]["/orders/{order_id}"]["get"]["responses"]
+    for status, schema in statuses.items():
+        responses[status] = {"description": "An error", "content": {"application/json": {"schema": schema}}}
+    doc["components"]["schemas"]["Error"] = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}, "hint": {"type": "string"}}}
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def test_status_added_to_a_shared_error_schema_is_only_a_status_added(tmp_path: Path) -> None:
+    """Adding 413 to statuses that share one schema relabels the group (400|404 -> 400|404|413);
+    no property was removed or added for clients of 400 and 404."""
+    old = _with_errors(tmp_path, "old", {"400": ERROR, "404": ERROR})
+    new = _with_errors(tmp_path, "new", {"400": ERROR, "404": ERROR, "413": ERROR})
+    report = diff.run(str(old), str(new))
+    assert [(c.kind, c.pointer) for c in report.changes] == [("response-non-success-status-added", "getOrder response 413")], diff_report.text(report)
+
+
+def test_status_leaving_a_shared_error_schema_is_judged_for_that_status(tmp_path: Path) -> None:
+    """400 and 404 shared Error; NEW gives 404 a schema without ``hint``: only 404 lost it."""
+    narrower = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
+    old = _with_errors(tmp_path, "old", {"400": ERROR, "404": ERROR, "409": ERROR})
+    new = _with_errors(tmp_path, "new", {"400": ERROR, "404": narrower, "409": narrower})
+    report = diff.run(str(old), str(new))
+    removed = [c for c in report.changes if c.kind == "response-optional-property-removed"]
+    assert [c.pointer for c in removed] == ["getOrder response 404|409 /hint"], diff_report.text(report)
+    assert diff_report.worst(report.changes) == "warning"
+
+
+def test_history_diff_has_no_false_warning_from_the_added_413(history: diff.Report) -> None:
+    """The image-only spec's error responses are the current ones' minus 413: nothing of an
+    error body was added or removed (issue 15: a false "optional property removed (Error)")."""
+    false = [c for c in history.changes if c.kind in ("response-optional-property-removed", "response-required-property-removed", "response-property-added") and c.pointer.endswith(" /")]
+    assert not false, diff_report.text(history)
+    assert any(c.kind == "response-non-success-status-added" and c.pointer == "createGeneration response 413" for c in history.changes)
+
+
 def _genspec(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "genspec.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
@@ -166,6 +211,17 @@ def test_cli_bad_spec_is_one_line_per_problem_and_exit_2(tmp_path: Path) -> None
     result = _genspec("diff", str(BASE), str(broken))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "broken.yaml:" in result.stderr
+
+
+def test_cli_names_every_spec_that_cannot_be_read(tmp_path: Path) -> None:
+    """Both OLD and NEW missing: both are named (each on its own line), not only the first."""
+    old, new = tmp_path / "old-missing.yaml", tmp_path / "new-missing.yaml"
+    result = _genspec("diff", str(old), str(new))
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert any(line.startswith(f"{old}:") for line in lines), result.stderr
+    assert any(line.startswith(f"{new}:") for line in lines), result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_history_spec_passes_check_and_generates_its_own_package() -> None:

@@ -121,3 +121,62 @@ def test_generate_check_fails_on_a_stale_tree_and_regeneration_says_what_changed
     assert regenerated.returncode == 0, regenerated.stderr
     assert "  enum values: 1 added" in regenerated.stdout
     assert "suggested version bump: minor (1.0.0 -> 1.1.0)" in regenerated.stdout
+
+
+@pytest.fixture(scope="module")
+def one_word_edit(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The committed tree, copied, and its spec with one word of one description changed;
+    ``generate --check`` then ``generate`` run with TMPDIR pointed at an empty folder."""
+    work = tmp_path_factory.mktemp("one-word")
+    shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
+    (work / "spec").mkdir()
+    spec = work / "spec" / "generations.yaml"
+    text = SPEC.read_text()
+    assert text.count("web search grounding") == 1
+    spec.write_text(text.replace("web search grounding", "web search anchoring"))
+    out = work / "generated"
+    shutil.copytree(ROOT / "generated", out, ignore=shutil.ignore_patterns("__pycache__"))
+    before = {p.relative_to(out).as_posix(): p.read_text() for p in sorted(out.rglob("*")) if p.is_file()}
+    tmp = work / "tmp"
+    tmp.mkdir()
+    env = {**__import__("os").environ, "TMPDIR": str(tmp)}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "genspec.cli", *a, "--spec", str(spec), "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)  # noqa: E731
+    stale = run("generate", "--check")
+    tmp_after_check = sorted(p.name for p in tmp.iterdir())
+    regenerated = run("generate")
+    after = {p.relative_to(out).as_posix(): p.read_text() for p in sorted(out.rglob("*")) if p.is_file()}
+    return {"out": out, "spec": spec, "before": before, "after": after, "stale": stale, "regenerated": regenerated, "tmp": tmp, "tmp_after_check": tmp_after_check}
+
+
+def test_a_one_word_description_edit_changes_only_the_files_carrying_it(one_word_edit: dict) -> None:
+    """The spec's hash lives in _manifest.py alone: a description edit rewrites the manifest
+    and the files that show that description, nothing else, and --check names only those."""
+    before, after, out = one_word_edit["before"], one_word_edit["after"], one_word_edit["out"]
+    assert one_word_edit["regenerated"].returncode == 0, one_word_edit["regenerated"].stderr
+    changed = {rel for rel in before if before[rel] != after.get(rel)}
+    carrying = {rel for rel, text in before.items() if "grounding" in text}
+    assert carrying and "luma_gen/_manifest.py" not in carrying
+    assert changed == carrying | {"luma_gen/_manifest.py"}
+    assert len(changed) < len(before)
+    stale = one_word_edit["stale"]
+    assert stale.returncode == 1
+    named = {line.split(": stale", 1)[0] for line in stale.stderr.splitlines() if ": stale" in line}
+    assert named == {str(out / rel) for rel in changed}, stale.stderr
+
+
+def test_the_spec_hash_is_recorded_once_and_read_by_the_package(one_word_edit: dict) -> None:
+    import hashlib
+
+    digest = hashlib.sha256(one_word_edit["spec"].read_bytes()).hexdigest()
+    holding = {rel for rel, text in one_word_edit["after"].items() if digest in text}
+    assert holding == {"luma_gen/_manifest.py"}
+    assert "from ._manifest import SPEC_SHA256" in one_word_edit["after"]["luma_gen/__init__.py"]
+
+
+def test_generate_leaves_nothing_in_the_temporary_directory(one_word_edit: dict) -> None:
+    """Each `genspec generate` used to leave two genspec-prev-* folders behind (issue 15).
+    What may stay is Lark's parser cache for CEL (one file keyed by the grammar, reused by
+    every run: see genspec.schema.cel), so a second run adds nothing."""
+    left = sorted(p.name for p in one_word_edit["tmp"].iterdir())
+    assert all(name.startswith(".lark_cache") for name in left), left
+    assert left == one_word_edit["tmp_after_check"]

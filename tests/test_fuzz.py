@@ -180,3 +180,50 @@ def test_a_token_the_server_refuses_stops_the_run(emulator_url: str) -> None:
     assert code == 2 and "refused the auth token (401" in err and "--auth-token" in err and "MISMATCH" not in out
     code, _, err = run("--base-url", emulator_url, "--auth-token", "a\tb", "--examples", "1")
     assert code == 2 and "'\\t'" in err
+
+
+class _RateLimited(_AcceptEverything):
+    """Answers the first requests 429 with ``Retry-After: 0``, more than any fixed number of
+    retries, then like :class:`_AcceptEverything` (valid bodies 201 and near misses too)."""
+
+    left = [0]
+
+    def do_POST(self) -> None:  # noqa: N802
+        if self.left[0] > 0:
+            self.left[0] -= 1
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            body = b'{"error": {"type": "rate_limited", "message": "slow down"}}'
+            self.send_response(429)
+            self.send_header("Retry-After", "0")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self._answer(201)
+
+
+def test_429_is_waited_out_not_counted_and_progress_is_shown_per_step(tmp_path: Path) -> None:
+    """A rate-limited server (as the emulator started with its default limit): every 429 is
+    waited out and sent again, none is a mismatch; stderr shows a line per step and per wait."""
+    _RateLimited.left = [12]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RateLimited)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    report_file = tmp_path / "report.json"
+    try:
+        code, out, err = run("--base-url", f"http://127.0.0.1:{server.server_address[1]}/v1", "--auth-token", "x", "--examples", "2", "--seed", "1",
+                             "--operation", "createGeneration", "--rule", "model-fits-video-types", "--report", str(report_file))
+    finally:
+        server.shutdown()
+        server.server_close()
+    report = json.loads(report_file.read_text())
+    assert report["throttled"]["waits"] == 12, report
+    valid = [m for m in report["mismatches"] if m["kind"] == "valid"]
+    assert valid == [] and all(m["status"] != 429 for m in report["mismatches"]), report["mismatches"]
+    rows = {(r["operation"], r["rule"]): r for r in report["rows"]}
+    assert rows[("createGeneration", "(any)")]["accepted"] == rows[("createGeneration", "(any)")]["valid_sent"] > 0
+    assert err.count("fuzz: 429 rate limited: waiting 0 s (Retry-After)") == 12, err
+    assert "fuzz: createGeneration (any) (valid done): " in err
+    assert "fuzz: createGeneration model-fits-video-types (near-miss done): " in err
+    assert "rate limited: waited out 12 429 answers" in out

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import SPEC
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from luma_gen import models, strategies
 from luma_gen.client import Client
@@ -36,7 +36,7 @@ from luma_gen.validators import (
 from oracle import Oracle
 
 ORACLE = Oracle(SPEC)
-PER_RULE = settings(max_examples=max(8, settings.default.max_examples // 4), suppress_health_check=[HealthCheck.too_slow])
+PER_RULE = settings(max_examples=max(8, settings.default.max_examples // 4))
 RULE_IDS = set(strategies.RULE_IDS)
 
 

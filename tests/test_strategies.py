@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 from genhelp import ROOT, generate, import_package, submodule
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from luma_gen import UnknownOperationError, strategies
 from luma_gen.validators import validate_schema
@@ -25,7 +25,7 @@ def draws(strategy: st.SearchStrategy, n: int = DRAWS) -> list:
     """``n`` values of ``strategy`` as Hypothesis generates them (no shrinking, no filtering)."""
     out: list = []
 
-    @settings(max_examples=n, phases=[Phase.generate], database=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=n, phases=[Phase.generate], database=None)
     @given(strategy)
     def collect(value: Any) -> None:
         out.append(value)

@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 from genspec.evolve import bodies, judge
 from genspec.evolve.bodies import Behaviour
+from genspec.load.errors import SpecError, SpecErrors
 from genspec.model import contract
 
 BREAKING, WARNING, NON_BREAKING = "breaking", "warning", "non-breaking"
@@ -435,6 +436,55 @@ def attach(changes: list[Change], behaviours: list[Behaviour], rule_ids: set[str
     return out
 
 
+def _split_response(loc: str) -> tuple[str, list[str], str] | None:
+    """``op response 400|404 /a`` -> ``("op", ["400", "404"], "/a")``; None for other places."""
+    parts = loc.split(" ", 3)
+    if len(parts) < 4 or parts[1] != "response":
+        return None
+    return parts[0], parts[2].split("|"), parts[3]
+
+
+def _per_status(nodes: dict[str, dict], kept: dict[str, set[str]]) -> dict[str, dict]:
+    """Response nodes one per status (``op response 400 /a``), for the statuses both specs
+    declare (``kept``: operationId -> statuses). A contract groups statuses that share a
+    schema (``400|404``); a status added to or removed from a group changes the group's label,
+    not what its clients read, so groups are compared status by status (the added or removed
+    status itself is reported by :func:`compare_operations`)."""
+    out: dict[str, dict] = {}
+    for loc, facts in nodes.items():
+        split = _split_response(loc)
+        if split is None:
+            out[loc] = facts
+            continue
+        op, statuses, rest = split
+        for status in statuses:
+            if status in kept.get(op, set()):
+                out[f"{op} response {status} {rest}"] = facts
+    return out
+
+
+def _regroup_statuses(changes: list[Change]) -> list[Change]:
+    """The inverse of :func:`_per_status` for changes: the same change of several statuses of
+    one operation at one place is one change labelled ``op response 400|404 /a``."""
+    groups: dict[tuple, tuple[Change, set[str]]] = {}
+    out: list[Change | tuple] = []
+    for c in changes:
+        split = _split_response(c.pointer)
+        if split is None:
+            out.append(c)
+            continue
+        op, statuses, rest = split
+        key = (op, rest, c.kind, c.severity, c.message, c.reason, c.where, json.dumps(c.counterexample, sort_keys=True, default=str))
+        if key not in groups:
+            groups[key] = (c, set())
+            out.append(key)
+        groups[key][1].update(statuses)
+    return [
+        item if isinstance(item, Change) else replace(groups[item][0], pointer=f"{item[0]} response {'|'.join(sorted(groups[item][1]))} {item[1]}")
+        for item in out
+    ]
+
+
 def merge(changes: list[Change]) -> list[Change]:
     """One change per distinct (kind, severity, message, reason, spec line); the others'
     places go to ``also``. Sorted by severity, then place."""
@@ -454,12 +504,13 @@ def compare(old: dict[str, Any], new: dict[str, Any], behaviours: list[Behaviour
     """Every change from contract ``old`` to contract ``new`` (see the module docstring)."""
     changes = compare_operations(old["operations"], new["operations"], where_old, where_new)
     both = set(old["operations"]) & set(new["operations"])
-    changes += compare_nodes(
-        {k: v for k, v in old["nodes"].items() if k.split(" ", 1)[0] in both},
-        {k: v for k, v in new["nodes"].items() if k.split(" ", 1)[0] in both},
+    kept = {op: set(old["operations"][op].get("statuses", [])) & set(new["operations"][op].get("statuses", [])) for op in both}
+    changes += _regroup_statuses(compare_nodes(
+        _per_status({k: v for k, v in old["nodes"].items() if k.split(" ", 1)[0] in both}, kept),
+        _per_status({k: v for k, v in new["nodes"].items() if k.split(" ", 1)[0] in both}, kept),
         where_old,
         where_new,
-    )
+    ))
     changes += compare_type_names(old["types"], new["types"])
     changes += compare_rules(old["rules"], new["rules"], behaviours, where_old, where_new)
     if old.get("version") != new.get("version"):
@@ -502,7 +553,16 @@ def run(old_spec: str, new_spec: str) -> Report:
     """
     from genspec.check import check
 
-    old, new = check.run(old_spec), check.run(new_spec)
+    checked: list[check.Checked] = []
+    errors: list[SpecError] = []
+    for spec in (old_spec, new_spec):  # both are checked, so every problem of both is named
+        try:
+            checked.append(check.run(spec))
+        except SpecErrors as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise SpecErrors(errors)
+    old, new = checked
     behaviours = judge.judge_requests(old, new)
     changes = compare(contract.build(old.api), contract.build(new.api), behaviours, _where(old), _where(new))
     return Report(old_spec, new_spec, changes, sum(b.tried for b in behaviours))

@@ -13,9 +13,11 @@ and the new ones), and suggests the bump: **major** for anything breaking,
 from __future__ import annotations
 
 import ast
+import atexit
 import importlib
 import importlib.util
 import itertools
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -85,7 +87,9 @@ def _import_validators(modules: dict[str, str], module: str = "validators") -> M
     private copy; None when it is missing or does not import."""
     if f"{module}.py" not in modules:
         return None
-    pkg = Path(tempfile.mkdtemp(prefix="genspec-prev-")) / "pkg"
+    tmp = tempfile.mkdtemp(prefix="genspec-prev-")
+    atexit.register(shutil.rmtree, tmp, True)  # modules may import lazily until the process ends
+    pkg = Path(tmp) / "pkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
     for name, text in modules.items():

@@ -25,8 +25,9 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-#: seconds to wait at most for one 429 before retrying, and retries per request
-RETRY_AFTER_CAP, RETRIES_429 = 5.0, 4
+#: a 429 is waited out, not counted: at most this many seconds per wait (a larger
+#: ``Retry-After`` is cut to it) and this many seconds of waiting for one request in all
+RETRY_AFTER_CAP, PATIENCE_429 = 60.0, 600.0
 
 
 class FuzzError(Exception):
@@ -74,6 +75,8 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     mismatches: list[Mismatch] = field(default_factory=list)
     ids_seen: int = 0
+    waits_429: int = 0
+    waited_429_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -87,6 +90,7 @@ class Report:
             "ok": self.ok,
             "rows": [asdict(r) for r in self.rows],
             "mismatches": [asdict(m) for m in self.mismatches],
+            "throttled": {"waits": self.waits_429, "seconds": round(self.waited_429_seconds, 3)},
         }
 
 
@@ -133,15 +137,20 @@ class _Found(Exception):
 
 
 class Fuzzer:
-    """Sends the requests of one run. ``on_send`` is called after every request (progress)."""
+    """Sends the requests of one run. Progress callbacks: ``on_send()`` after every answered
+    request, ``on_step(row, kind)`` when one (operation, rule, kind) step is done (``kind`` is
+    ``valid``, ``near-miss`` or ``params``), ``on_wait(seconds, response)`` before waiting out
+    a 429 (the wait is not a request and never a mismatch)."""
 
     def __init__(self, api: Any, validators: Any, strategies: Any, http: httpx.Client, examples: int, seed: int,
                  opaque_formats: tuple[str, ...] = ("uuid",), on_send: Callable[[], None] = lambda: None,
-                 shrink_budget: int = 100):
+                 shrink_budget: int = 100, on_step: Callable[[Row, str], None] = lambda row, kind: None,
+                 on_wait: Callable[[float, httpx.Response], None] = lambda seconds, response: None,
+                 sleep: Callable[[float], None] = time.sleep):
         self.api, self.validators, self.strategies, self.http = api, validators, strategies, http
         self.examples, self.seed, self.opaque = examples, seed, tuple(opaque_formats)
         self.shrink_budget = shrink_budget
-        self.on_send = on_send
+        self.on_send, self.on_step, self.on_wait, self.sleep = on_send, on_step, on_wait, sleep
         self.dead: FuzzError | None = None
         self.ids: dict[str, list[str]] = {}
         self.report = Report(str(http.base_url).rstrip("/"), seed, examples)
@@ -185,12 +194,13 @@ class Fuzzer:
             row = rows[key]
             if kind == "params":
                 self._params(op, row)
-                continue
-            if kind == "valid":
-                strategy = self.strategies.valid_request(op.operation_id, rule, avoid_formats=self.opaque)
             else:
-                strategy = self.strategies.near_miss(op.operation_id, rule)
-            self._hypothesis(strategy, lambda value, op=op, rule=rule, kind=kind, row=row: self._one(op, rule, kind, row, value))
+                if kind == "valid":
+                    strategy = self.strategies.valid_request(op.operation_id, rule, avoid_formats=self.opaque)
+                else:
+                    strategy = self.strategies.near_miss(op.operation_id, rule)
+                self._hypothesis(strategy, lambda value, op=op, rule=rule, kind=kind, row=row: self._one(op, rule, kind, row, value))
+            self.on_step(row, kind)
         return self.report
 
     def _hypothesis(self, strategy: Any, check: Callable[[Any], None]) -> None:
@@ -269,7 +279,11 @@ class Fuzzer:
         raise _Found(Mismatch(op.operation_id, rule or "(any)", kind, expected, status, reason, body, description, payload))
 
     def _send(self, method: str, path: str, body: Any) -> httpx.Response:
-        for attempt in range(RETRIES_429 + 1):
+        """One request; a 429 is waited out (``Retry-After``, at most :data:`RETRY_AFTER_CAP`
+        s a time) and sent again, up to :data:`PATIENCE_429` s in all, then the run stops
+        with :class:`FuzzError`. Waits are counted in the report, never as mismatches."""
+        waited = 0.0
+        while True:
             try:
                 response = self.http.request(method.upper(), path.lstrip("/"), json=body)
             except httpx.HTTPError as exc:
@@ -279,11 +293,20 @@ class Fuzzer:
                 self.dead = FuzzError(f"{self.http.base_url}: the server refused the auth token (401: {_message(response)}); "
                                       f"pass one it accepts with --auth-token or {self.api.env_token}")
                 raise self.dead
-            if response.status_code != 429 or attempt == RETRIES_429:
+            if response.status_code != 429:
                 self.on_send()
                 return response
-            time.sleep(min(RETRY_AFTER_CAP, _seconds(response.headers.get("Retry-After"))))
-        raise AssertionError("unreachable")
+            wait = min(RETRY_AFTER_CAP, _seconds(response.headers.get("Retry-After")))
+            if waited + wait > PATIENCE_429:
+                self.dead = FuzzError(
+                    f"{self.http.base_url}: still rate limited (429) after waiting {waited:.0f} s for one request; "
+                    "fuzz a server without a rate limit (luma-emulator --rate-limit 0)")
+                raise self.dead
+            self.on_wait(wait, response)
+            self.report.waits_429 += 1
+            self.report.waited_429_seconds += wait
+            waited += wait
+            self.sleep(wait)
 
     # ------------------------------------------------------------ path parameters
     def _remember_ids(self, op: Any, payload: Any) -> None:
@@ -351,13 +374,15 @@ def _message(response: httpx.Response) -> str:
 
 def run(spec: str, base_url: str, *, auth_token: str | None = None, operations: tuple[str, ...] = (), rules: tuple[str, ...] = (),
         examples: int = 25, seed: int | None = None, allow_remote: bool = False, opaque_formats: tuple[str, ...] = ("uuid",),
-        timeout: float = 30.0, shrink_budget: int = 100, progress: Any = None) -> Report:
+        timeout: float = 30.0, shrink_budget: int = 100, progress: Any = None,
+        on_step: Callable[[Row, str], None] | None = None, on_wait: Callable[[float, httpx.Response], None] | None = None) -> Report:
     """Fuzz the server at ``base_url`` with requests drawn from ``spec``; returns the report.
 
     ``auth_token`` defaults to the environment variable the spec names (``x-genspec.env``);
     ``operations`` and ``rules`` to all; ``seed`` to a random one (it is in the report);
     ``shrink_budget``: requests spent shrinking each mismatching body (0: none).
-    ``progress(total)`` may return a callable advanced once per request. Raises
+    ``progress(total)`` may return a callable advanced once per request; ``on_step`` and
+    ``on_wait`` are :class:`Fuzzer`'s (a step done, a 429 about to be waited out). Raises
     :class:`FuzzError` (bad URL, remote host, unknown operation, no auth token, unreachable
     server) and ``SpecErrors``.
     """
@@ -382,6 +407,8 @@ def run(spec: str, base_url: str, *, auth_token: str | None = None, operations: 
     seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
     with httpx.Client(base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout) as http:
         fuzzer = Fuzzer(api, validators, strategies, http, examples, seed, opaque_formats, shrink_budget=shrink_budget)
+        fuzzer.on_step = on_step or fuzzer.on_step
+        fuzzer.on_wait = on_wait or fuzzer.on_wait
         steps = fuzzer.plan(list(operations) or known, rules)
         if progress is not None:
             fuzzer.on_send = progress(fuzzer.planned_requests(steps))
@@ -416,3 +443,6 @@ def print_report(report: Report, console: Any) -> None:
     rules = [r for r in report.rows if r.rule != "(any)"]
     both = sum(1 for r in rules if r.exercised_valid and r.exercised_near_miss)
     console.print(f"{len(report.mismatches)} mismatch{'es' if len(report.mismatches) != 1 else ''}; {both} of {len(rules)} rules exercised both ways", highlight=False)
+    if report.waits_429:
+        console.print(f"rate limited: waited out {report.waits_429} 429 answer{'s' if report.waits_429 != 1 else ''} ({report.waited_429_seconds:.1f} s in all; "
+                      "none counted as a mismatch); a server without a rate limit is faster (luma-emulator --rate-limit 0)", highlight=False, markup=False)
