@@ -24,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "strategies": {"load", "schema", "model"},
     "render": {"load", "schema", "surface", "model", "strategies"},
     "check": {"load", "schema", "model", "render"},
-    "evolve": {"load", "model", "check", "render"},
+    "evolve": {"load", "schema", "model", "check", "render"},
     "fuzz": {"check", "render"},
     "templates": set(),
     "": {"load", "schema", "surface", "model", "strategies", "render", "check", "evolve", "fuzz"},
@@ -82,9 +82,9 @@ def test_imports_only_go_down_the_stack():
     assert not wrong, "\n".join(wrong)
 
 
-def test_no_import_circles():
-    graph = _graph()
-    # Tarjan's strongly connected components; any component of two or more is a circle
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles of ``graph``: its strongly connected components of two or more
+    modules (Tarjan's algorithm), each sorted."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -115,9 +115,20 @@ def test_no_import_circles():
     for v in sorted(graph):
         if v not in index:
             visit(v)
+    return circles
+
+
+def test_the_circle_finder_finds_circles():
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_circles():
+    graph = _graph()
+    assert "genspec.schema.compile.core" in graph and "genspec.schema.cel.emitter" in graph
     # the package's own __init__ is imported by everything (``__version__``) and imports nothing
     assert not _imports(GENERATOR / "__init__.py", set(graph))
-    assert not circles, circles
+    assert not _circles(graph), _circles(graph)
 
 
 def test_generator_and_generated_never_import_each_other():
