@@ -260,9 +260,7 @@ class _Parser:
         for prop, sub in props.items():
             if not isinstance(sub, dict):
                 continue
-            target = self.compiler._deref(sub)
-            description = _str(sub.get("description")) or (_str(target.get("description")) if isinstance(target, dict) else "")
-            out.append(BodyField(prop, snake(prop), prop in required, self.surface.py_type(sub), " ".join(description.split()), sub))
+            out.append(BodyField(prop, snake(prop), prop in required, self.surface.py_type(sub), self.surface.description(sub), sub))
         return tuple(sorted(out, key=lambda f: (not f.required,)))
 
 

@@ -354,8 +354,11 @@ def _rule_data(api: Api, rule: Rule, norm: Normaliser) -> dict[str, Any]:
         schema = norm.schema({"x-validations": [raw]}, split=False)
     buildable = not (rule.kind == "cel" and schema["x-cel"][0]["shapes"] is None)
     if rule.at:
-        negation = _focus(negate(schema), True, rule.at)
-        negation = negation if isinstance(negation, dict) else {"allOf": [negation], "x-focus": rule.at}
+        negation = negate(schema)
+        if isinstance(negation, dict):
+            negation = _focus(negation, True, rule.at)
+        elif negation is not False:
+            negation = {"allOf": [negation], "x-focus": rule.at}
     else:
         negation = negate(schema, focus=True)
     return {
