@@ -17,7 +17,7 @@ from genspec.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "generations.yaml"
-HISTORY = ROOT / "spec" / "history" / "image-only.yaml"
+HISTORY = ROOT / "spec" / "history" / "0.3.0.yaml"
 
 
 def _state(spec: Path) -> tuple[object, dict[str, str], dict]:

@@ -105,9 +105,18 @@ def _obj_ok(
             and need not in values
         ):
             return False
-    return only is not None or all(
-        any(_obj_ok(f.with_(b), values, decided) for b in c) for c in f.choices
-    )
+    return only is not None or _choices_ok(f, values, decided)
+
+
+def _choices_ok(f: Facts, values: dict, decided: set) -> bool:
+    """Whether every undecided choice of ``f`` keeps a branch the object can still match
+    (each choice on its own; a branch's own nested choices are checked in turn)."""
+    for choice in f.choices:
+        rest = f.copy()
+        rest.choices = []
+        if not any(_obj_ok(rest.with_(b), values, decided) for b in choice):
+            return False
+    return True
 
 
 def _signature(f: Facts, cond: dict, decided: set) -> tuple | None:
@@ -415,8 +424,15 @@ def draw_value(draw: Any, f: Facts, path: str, ctx: Ctx) -> Any:
     """A value matching ``f`` at JSON Pointer ``path``; raises :class:`Infeasible`."""
     if f.false:
         raise Infeasible(f"{path or '/'}: not allowed")
-    while f.choices and f.types() != ["object"]:
-        branches = f.choices.pop(0)
+    # choices that decide the JSON type (e.g. a nullable object: X or null) are made here;
+    # those among objects only (which properties to give) wait for draw_object
+    while pending := [
+        c
+        for c in f.choices
+        if f.types() != ["object"] or any(f.with_(b).types() != ["object"] for b in c)
+    ]:
+        branches = pending[0]
+        f.choices.remove(branches)
         ok = [b for b in branches if feasible(f.with_(b))] or branches
         f.add(_pick(draw, ok) if len(ok) > 1 else ok[0])
     mark = len(ctx.foci)
