@@ -486,13 +486,13 @@ def _draw_kind(draw: Any, f: Facts, kind: str, path: str, ctx: Ctx) -> Any:
 
 def steer(path: list, inner: Any) -> dict:
     """A schema that puts ``inner`` on the value at ``path`` (``["p", name]``/``["i"]`` steps),
-    making every step present."""
-    s = inner
+    making every step present (an object or an array, never null; nor the value at ``path``)."""
+    s = {"allOf": [inner, {"not": {"type": "null"}}]} if path else inner
     for step in reversed(path):
         s = (
-            {"required": [step[1]], "properties": {step[1]: s}}
+            {"type": "object", "required": [step[1]], "properties": {step[1]: s}}
             if step[0] == "p"
-            else {"x-contains": s}
+            else {"type": "array", "x-contains": s}
         )
     return s
 

@@ -913,7 +913,13 @@ _RULES: dict[str, Any] = {
             "x-size": [["keyframe_indexes", "!=", "keyframes"]],
             "x-focus": "/keyframe_indexes",
         },
-        "trigger": {"required": ["keyframes", "keyframe_indexes"]},
+        "trigger": {
+            "required": ["keyframes", "keyframe_indexes"],
+            "properties": {
+                "keyframes": {"not": {"type": "null"}},
+                "keyframe_indexes": {"not": {"type": "null"}},
+            },
+        },
         "subsumed_by": [],
     },
     "edit-keyframes-exclusive-start-frame": {
@@ -1767,7 +1773,13 @@ _RULES: dict[str, Any] = {
             "x-size": [["keyframe_indexes", "!=", "keyframes"]],
             "x-focus": "/keyframe_indexes",
         },
-        "trigger": {"required": ["keyframes", "keyframe_indexes"]},
+        "trigger": {
+            "required": ["keyframes", "keyframe_indexes"],
+            "properties": {
+                "keyframes": {"not": {"type": "null"}},
+                "keyframe_indexes": {"not": {"type": "null"}},
+            },
+        },
         "subsumed_by": [],
     },
     "video-keyframes-exclusive-end-frame": {

@@ -277,7 +277,9 @@ def trigger(s: Any) -> Any:
         parts.append({"x-contains": True if inner is True else inner})
     for entry in s.get("x-cel") or []:
         for guards, left, _op, right in entry["shapes"] or []:
-            parts.append({"required": list(dict.fromkeys([*guards, left] + ([right] if isinstance(right, str) else [])))})
+            # size() reads values, never null: the shape is in effect once they are given
+            names = list(dict.fromkeys([*guards, left] + ([right] if isinstance(right, str) else [])))
+            parts.append({"required": names, "properties": {n: {"not": {"type": "null"}} for n in names}})
     for sub in s.get("allOf") or []:
         inner = trigger(sub)
         if inner is not True:
