@@ -487,7 +487,11 @@ def _draw_kind(draw: Any, f: Facts, kind: str, path: str, ctx: Ctx) -> Any:
 def steer(path: list, inner: Any) -> dict:
     """A schema that puts ``inner`` on the value at ``path`` (``["p", name]``/``["i"]`` steps),
     making every step present (an object or an array, never null; nor the value at ``path``)."""
-    s = {"allOf": [inner, {"not": {"type": "null"}}]} if path else inner
+    s = inner
+    if path:
+        s = {"allOf": [inner, {"not": {"type": "null"}}]}
+        if isinstance(inner, dict) and "x-drop" in inner:
+            s["x-drop"] = inner["x-drop"]  # read where the facts of the instance start
     for step in reversed(path):
         s = (
             {"type": "object", "required": [step[1]], "properties": {step[1]: s}}

@@ -138,7 +138,10 @@ _SCHEMAS: dict[str, Any] = {
                 },
                 "x-tests": ["state"],
                 "x-constrains": ["output"],
-                "x-not-if": {"properties": {"state": {"not": {"const": "completed"}}}},
+                "x-not-if": {
+                    "properties": {"state": {"not": {"const": "completed"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "generation-failed-has-failure-code",
@@ -149,7 +152,10 @@ _SCHEMAS: dict[str, Any] = {
                 },
                 "x-tests": ["state"],
                 "x-constrains": ["failure_code"],
-                "x-not-if": {"properties": {"state": {"not": {"const": "failed"}}}},
+                "x-not-if": {
+                    "properties": {"state": {"not": {"const": "failed"}}},
+                    "type": "object",
+                },
             },
         ],
     },
@@ -181,6 +187,7 @@ _SCHEMAS: dict[str, Any] = {
                 "x-not-if": {
                     "required": ["type"],
                     "properties": {"type": {"not": {"const": "image"}}},
+                    "type": "object",
                 },
             },
             {
@@ -189,7 +196,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"image_ref": {"maxItems": 8}}},
                 "x-tests": ["type"],
                 "x-constrains": ["image_ref"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "image_edit"}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "image_edit"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "image-ref-image-media",
@@ -209,7 +219,8 @@ _SCHEMAS: dict[str, Any] = {
                 "x-not-if": {
                     "properties": {
                         "type": {"not": {"enum": ["image_edit", "video_edit", "video_reframe"]}}
-                    }
+                    },
+                    "type": "object",
                 },
             },
             {
@@ -223,6 +234,7 @@ _SCHEMAS: dict[str, Any] = {
                 "x-not-if": {
                     "required": ["type"],
                     "properties": {"type": {"not": {"enum": ["image", "image_edit"]}}},
+                    "type": "object",
                 },
             },
             {
@@ -241,14 +253,18 @@ _SCHEMAS: dict[str, Any] = {
                             },
                             "x-tests": ["url"],
                             "x-constrains": ["media_type"],
-                            "x-not-if": {"properties": {"url": {"not": {"type": "string"}}}},
+                            "x-not-if": {
+                                "properties": {"url": {"not": {"type": "string"}}},
+                                "type": "object",
+                            },
                         }
                     }
                 },
                 "x-tests": ["type"],
                 "x-constrains": ["source"],
                 "x-not-if": {
-                    "properties": {"type": {"not": {"enum": ["video_edit", "video_reframe"]}}}
+                    "properties": {"type": {"not": {"enum": ["video_edit", "video_reframe"]}}},
+                    "type": "object",
                 },
             },
             {
@@ -260,6 +276,7 @@ _SCHEMAS: dict[str, Any] = {
                 "x-not-if": {
                     "required": ["type"],
                     "properties": {"type": {"not": {"enum": ["image", "image_edit"]}}},
+                    "type": "object",
                 },
             },
             {
@@ -274,7 +291,8 @@ _SCHEMAS: dict[str, Any] = {
                 "x-not-if": {
                     "properties": {
                         "type": {"not": {"enum": ["video", "video_edit", "video_reframe"]}}
-                    }
+                    },
+                    "type": "object",
                 },
             },
             {
@@ -286,6 +304,7 @@ _SCHEMAS: dict[str, Any] = {
                 "x-not-if": {
                     "required": ["type"],
                     "properties": {"type": {"not": {"enum": ["image", "image_edit", "layering"]}}},
+                    "type": "object",
                 },
             },
             {
@@ -297,7 +316,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"video": {"properties": {"edit": {"type": "null"}}}}},
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
-                "x-not-if": {"properties": {"type": {"not": {"enum": ["video", "video_reframe"]}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"enum": ["video", "video_reframe"]}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-hdr-not-for-reframe",
@@ -307,7 +329,10 @@ _SCHEMAS: dict[str, Any] = {
                 },
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "video_reframe"}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "video_reframe"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-loop-only-for-video",
@@ -321,7 +346,8 @@ _SCHEMAS: dict[str, Any] = {
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
                 "x-not-if": {
-                    "properties": {"type": {"not": {"enum": ["video_edit", "video_reframe"]}}}
+                    "properties": {"type": {"not": {"enum": ["video_edit", "video_reframe"]}}},
+                    "type": "object",
                 },
             },
             {
@@ -334,7 +360,8 @@ _SCHEMAS: dict[str, Any] = {
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
                 "x-not-if": {
-                    "properties": {"type": {"not": {"enum": ["video_edit", "video_reframe"]}}}
+                    "properties": {"type": {"not": {"enum": ["video_edit", "video_reframe"]}}},
+                    "type": "object",
                 },
             },
             {
@@ -356,11 +383,15 @@ _SCHEMAS: dict[str, Any] = {
                     "properties": {
                         "video": {
                             "anyOf": [
-                                {"properties": {"keyframes": {"not": {"type": "array"}}}},
+                                {
+                                    "properties": {"keyframes": {"not": {"type": "array"}}},
+                                    "type": "object",
+                                },
                                 {"not": {"type": "object"}},
                             ]
                         }
-                    }
+                    },
+                    "type": "object",
                 },
             },
             {
@@ -379,7 +410,10 @@ _SCHEMAS: dict[str, Any] = {
                             "x-constrains": ["hdr"],
                             "x-not-if": {
                                 "anyOf": [
-                                    {"properties": {"resolution": {"not": {"const": "360p"}}}},
+                                    {
+                                        "properties": {"resolution": {"not": {"const": "360p"}}},
+                                        "type": "object",
+                                    },
                                     {"not": {"type": "object"}},
                                 ]
                             },
@@ -388,7 +422,7 @@ _SCHEMAS: dict[str, Any] = {
                 },
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "video"}}}},
+                "x-not-if": {"properties": {"type": {"not": {"const": "video"}}}, "type": "object"},
             },
             {
                 "x-rule": "source-position-only-for-reframe",
@@ -401,7 +435,10 @@ _SCHEMAS: dict[str, Any] = {
                 },
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
-                "x-not-if": {"properties": {"type": {"not": {"enum": ["video", "video_edit"]}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"enum": ["video", "video_edit"]}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "layering-needs-source",
@@ -409,7 +446,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"required": ["source"], "properties": {"source": {"type": "object"}}},
                 "x-tests": ["type"],
                 "x-constrains": ["source"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "layering"}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "layering-source-image-media",
@@ -419,7 +459,10 @@ _SCHEMAS: dict[str, Any] = {
                 },
                 "x-tests": ["type"],
                 "x-constrains": ["source"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "layering"}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "layering-model-uni-1",
@@ -427,7 +470,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"model": {"const": "uni-1"}}},
                 "x-tests": ["type"],
                 "x-constrains": ["model"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "layering"}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "layering-prompt-max-500",
@@ -435,7 +481,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"prompt": {"maxLength": 500}}},
                 "x-tests": ["type"],
                 "x-constrains": ["prompt"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "layering"}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "layering-options-only-for-layering",
@@ -464,6 +513,7 @@ _SCHEMAS: dict[str, Any] = {
                             }
                         }
                     },
+                    "type": "object",
                 },
             },
             {
@@ -472,7 +522,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"image_ref": False}},
                 "x-tests": ["type"],
                 "x-constrains": ["image_ref"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "layering"}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "layering-no-aspect-ratio",
@@ -480,7 +533,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"aspect_ratio": {"type": "null"}}},
                 "x-tests": ["type"],
                 "x-constrains": ["aspect_ratio"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "layering"}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "layering-output-png",
@@ -488,7 +544,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"output_format": {"not": {"const": "jpeg"}}}},
                 "x-tests": ["type"],
                 "x-constrains": ["output_format"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "layering"}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
             },
         ],
     },
@@ -544,15 +603,21 @@ _SCHEMAS: dict[str, Any] = {
                     {
                         "allOf": [
                             {"required": ["url"], "properties": {"url": {"type": "string"}}},
-                            {"properties": {"data": {"not": {"type": "string"}}}},
-                            {"properties": {"generation_id": {"not": {"type": "string"}}}},
+                            {"properties": {"data": {"not": {"type": "string"}}}, "type": "object"},
+                            {
+                                "properties": {"generation_id": {"not": {"type": "string"}}},
+                                "type": "object",
+                            },
                         ]
                     },
                     {
                         "allOf": [
                             {"required": ["data"], "properties": {"data": {"type": "string"}}},
-                            {"properties": {"url": {"not": {"type": "string"}}}},
-                            {"properties": {"generation_id": {"not": {"type": "string"}}}},
+                            {"properties": {"url": {"not": {"type": "string"}}}, "type": "object"},
+                            {
+                                "properties": {"generation_id": {"not": {"type": "string"}}},
+                                "type": "object",
+                            },
                         ]
                     },
                     {
@@ -561,8 +626,8 @@ _SCHEMAS: dict[str, Any] = {
                                 "required": ["generation_id"],
                                 "properties": {"generation_id": {"type": "string"}},
                             },
-                            {"properties": {"url": {"not": {"type": "string"}}}},
-                            {"properties": {"data": {"not": {"type": "string"}}}},
+                            {"properties": {"url": {"not": {"type": "string"}}}, "type": "object"},
+                            {"properties": {"data": {"not": {"type": "string"}}}, "type": "object"},
                         ]
                     },
                 ],
@@ -576,7 +641,7 @@ _SCHEMAS: dict[str, Any] = {
                 },
                 "x-tests": ["data"],
                 "x-constrains": ["media_type"],
-                "x-not-if": {"properties": {"data": {"not": {"type": "string"}}}},
+                "x-not-if": {"properties": {"data": {"not": {"type": "string"}}}, "type": "object"},
             },
         ],
     },
@@ -732,7 +797,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"required": ["hdr"], "properties": {"hdr": {"const": True}}},
                 "x-tests": ["exr_export"],
                 "x-constrains": ["hdr"],
-                "x-not-if": {"properties": {"exr_export": {"not": {"const": True}}}},
+                "x-not-if": {
+                    "properties": {"exr_export": {"not": {"const": True}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-loop-not-with-10s",
@@ -740,7 +808,7 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"duration": {"not": {"const": "10s"}}}},
                 "x-tests": ["loop"],
                 "x-constrains": ["duration"],
-                "x-not-if": {"properties": {"loop": {"not": {"const": True}}}},
+                "x-not-if": {"properties": {"loop": {"not": {"const": True}}}, "type": "object"},
             },
             {
                 "x-rule": "video-loop-not-with-hdr",
@@ -748,7 +816,7 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"hdr": {"not": {"const": True}}}},
                 "x-tests": ["loop"],
                 "x-constrains": ["hdr"],
-                "x-not-if": {"properties": {"loop": {"not": {"const": True}}}},
+                "x-not-if": {"properties": {"loop": {"not": {"const": True}}}, "type": "object"},
             },
             {
                 "x-rule": "video-keyframes-exclusive-start-frame",
@@ -756,7 +824,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"start_frame": {"type": "null"}}},
                 "x-tests": ["keyframes"],
                 "x-constrains": ["start_frame"],
-                "x-not-if": {"properties": {"keyframes": {"not": {"type": "array"}}}},
+                "x-not-if": {
+                    "properties": {"keyframes": {"not": {"type": "array"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-keyframes-exclusive-end-frame",
@@ -764,7 +835,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"end_frame": {"type": "null"}}},
                 "x-tests": ["keyframes"],
                 "x-constrains": ["end_frame"],
-                "x-not-if": {"properties": {"keyframes": {"not": {"type": "array"}}}},
+                "x-not-if": {
+                    "properties": {"keyframes": {"not": {"type": "array"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-keyframes-exclusive-loop",
@@ -772,7 +846,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"loop": {"not": {"const": True}}}},
                 "x-tests": ["keyframes"],
                 "x-constrains": ["loop"],
-                "x-not-if": {"properties": {"keyframes": {"not": {"type": "array"}}}},
+                "x-not-if": {
+                    "properties": {"keyframes": {"not": {"type": "array"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-keyframes-parallel-lists",
@@ -799,7 +876,10 @@ _SCHEMAS: dict[str, Any] = {
                 "else": {"properties": {"keyframe_indexes": {"items": {"maximum": 120}}}},
                 "x-tests": ["duration"],
                 "x-constrains": ["keyframe_indexes"],
-                "x-not-if": {"properties": {"duration": {"not": {"const": "10s"}}}},
+                "x-not-if": {
+                    "properties": {"duration": {"not": {"const": "10s"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-start-frame-not-with-10s",
@@ -820,8 +900,14 @@ _SCHEMAS: dict[str, Any] = {
                 "x-constrains": ["duration"],
                 "x-not-if": {
                     "allOf": [
-                        {"properties": {"start_frame": {"not": {"type": "object"}}}},
-                        {"properties": {"end_frame": {"not": {"type": "object"}}}},
+                        {
+                            "properties": {"start_frame": {"not": {"type": "object"}}},
+                            "type": "object",
+                        },
+                        {
+                            "properties": {"end_frame": {"not": {"type": "object"}}},
+                            "type": "object",
+                        },
                     ]
                 },
             },
@@ -844,8 +930,14 @@ _SCHEMAS: dict[str, Any] = {
                 "x-constrains": ["hdr"],
                 "x-not-if": {
                     "allOf": [
-                        {"properties": {"start_frame": {"not": {"type": "object"}}}},
-                        {"properties": {"end_frame": {"not": {"type": "object"}}}},
+                        {
+                            "properties": {"start_frame": {"not": {"type": "object"}}},
+                            "type": "object",
+                        },
+                        {
+                            "properties": {"end_frame": {"not": {"type": "object"}}},
+                            "type": "object",
+                        },
                     ]
                 },
             },
@@ -868,11 +960,15 @@ _SCHEMAS: dict[str, Any] = {
                     "properties": {
                         "edit": {
                             "anyOf": [
-                                {"properties": {"keyframes": {"not": {"type": "array"}}}},
+                                {
+                                    "properties": {"keyframes": {"not": {"type": "array"}}},
+                                    "type": "object",
+                                },
                                 {"not": {"type": "object"}},
                             ]
                         }
-                    }
+                    },
+                    "type": "object",
                 },
             },
             {
@@ -910,6 +1006,10 @@ _RULES: dict[str, Any] = {
         "owner": "VideoEditOptions",
         "negation": {
             "required": ["keyframes", "keyframe_indexes"],
+            "properties": {
+                "keyframes": {"not": {"type": "null"}},
+                "keyframe_indexes": {"not": {"type": "null"}},
+            },
             "x-size": [["keyframe_indexes", "!=", "keyframes"]],
             "x-focus": "/keyframe_indexes",
         },
@@ -939,6 +1039,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["start_frame"],
                     "properties": {"start_frame": {"not": {"type": "null"}, "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -965,14 +1066,21 @@ _RULES: dict[str, Any] = {
             "required": ["keyframes"],
             "properties": {
                 "keyframes": {
+                    "type": "array",
                     "x-contains": {
                         "required": ["media_type"],
                         "properties": {
-                            "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                            "media_type": {
+                                "not": {"pattern": "^image/"},
+                                "type": "string",
+                                "x-focus": "",
+                            }
                         },
-                    }
+                        "type": "object",
+                    },
                 }
             },
+            "type": "object",
         },
         "trigger": {
             "required": ["keyframes"],
@@ -986,8 +1094,11 @@ _RULES: dict[str, Any] = {
             "allOf": [
                 {
                     "anyOf": [
-                        {"properties": {"keyframes": {"not": {"type": "array"}}}},
-                        {"properties": {"keyframe_indexes": {"not": {"type": "array"}}}},
+                        {"properties": {"keyframes": {"not": {"type": "array"}}}, "type": "object"},
+                        {
+                            "properties": {"keyframe_indexes": {"not": {"type": "array"}}},
+                            "type": "object",
+                        },
                     ]
                 },
                 {
@@ -995,10 +1106,12 @@ _RULES: dict[str, Any] = {
                         {
                             "required": ["keyframes"],
                             "properties": {"keyframes": {"not": {"type": "null"}}},
+                            "type": "object",
                         },
                         {
                             "required": ["keyframe_indexes"],
                             "properties": {"keyframe_indexes": {"not": {"type": "null"}}},
+                            "type": "object",
                         },
                     ]
                 },
@@ -1015,17 +1128,18 @@ _RULES: dict[str, Any] = {
                 {"required": ["state"], "properties": {"state": {"const": "completed"}}},
                 {
                     "anyOf": [
-                        {"properties": {"output": False}, "x-focus": "/output"},
+                        {"properties": {"output": False}, "x-focus": "/output", "type": "object"},
                         {
                             "required": ["output"],
                             "properties": {
                                 "output": {
                                     "anyOf": [
                                         {"not": {"type": "array"}, "x-focus": ""},
-                                        {"maxItems": 0, "x-focus": ""},
+                                        {"maxItems": 0, "type": "array", "x-focus": ""},
                                     ]
                                 }
                             },
+                            "type": "object",
                         },
                     ]
                 },
@@ -1046,12 +1160,17 @@ _RULES: dict[str, Any] = {
                 {"required": ["state"], "properties": {"state": {"const": "failed"}}},
                 {
                     "anyOf": [
-                        {"properties": {"failure_code": False}, "x-focus": "/failure_code"},
+                        {
+                            "properties": {"failure_code": False},
+                            "x-focus": "/failure_code",
+                            "type": "object",
+                        },
                         {
                             "required": ["failure_code"],
                             "properties": {
                                 "failure_code": {"not": {"type": "string"}, "x-focus": ""}
                             },
+                            "type": "object",
                         },
                     ]
                 },
@@ -1071,9 +1190,12 @@ _RULES: dict[str, Any] = {
             "anyOf": [
                 {
                     "allOf": [
-                        {"properties": {"url": {"not": {"type": "string"}}}},
-                        {"properties": {"data": {"not": {"type": "string"}}}},
-                        {"properties": {"generation_id": {"not": {"type": "string"}}}},
+                        {"properties": {"url": {"not": {"type": "string"}}}, "type": "object"},
+                        {"properties": {"data": {"not": {"type": "string"}}}, "type": "object"},
+                        {
+                            "properties": {"generation_id": {"not": {"type": "string"}}},
+                            "type": "object",
+                        },
                     ]
                 },
                 {
@@ -1112,14 +1234,21 @@ _RULES: dict[str, Any] = {
             "required": ["image_ref"],
             "properties": {
                 "image_ref": {
+                    "type": "array",
                     "x-contains": {
                         "required": ["media_type"],
                         "properties": {
-                            "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                            "media_type": {
+                                "not": {"pattern": "^image/"},
+                                "type": "string",
+                                "x-focus": "",
+                            }
                         },
-                    }
+                        "type": "object",
+                    },
                 }
             },
+            "type": "object",
         },
         "trigger": {
             "required": ["image_ref"],
@@ -1134,7 +1263,8 @@ _RULES: dict[str, Any] = {
                 {"required": ["type"], "properties": {"type": {"const": "image_edit"}}},
                 {
                     "required": ["image_ref"],
-                    "properties": {"image_ref": {"minItems": 9, "x-focus": ""}},
+                    "properties": {"image_ref": {"minItems": 9, "type": "array", "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -1153,7 +1283,8 @@ _RULES: dict[str, Any] = {
                 {"properties": {"type": {"const": "image"}}},
                 {
                     "required": ["image_ref"],
-                    "properties": {"image_ref": {"minItems": 10, "x-focus": ""}},
+                    "properties": {"image_ref": {"minItems": 10, "type": "array", "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -1169,12 +1300,17 @@ _RULES: dict[str, Any] = {
                 {"required": ["data"], "properties": {"data": {"type": "string"}}},
                 {
                     "anyOf": [
-                        {"properties": {"media_type": False}, "x-focus": "/media_type"},
+                        {
+                            "properties": {"media_type": False},
+                            "x-focus": "/media_type",
+                            "type": "object",
+                        },
                         {
                             "required": ["media_type"],
                             "properties": {
                                 "media_type": {"not": {"type": "string"}, "x-focus": ""}
                             },
+                            "type": "object",
                         },
                     ]
                 },
@@ -1196,6 +1332,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["model"],
                     "properties": {"model": {"not": {"const": "uni-1"}, "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -1214,10 +1351,11 @@ _RULES: dict[str, Any] = {
                 {"required": ["type"], "properties": {"type": {"const": "layering"}}},
                 {
                     "anyOf": [
-                        {"properties": {"source": False}, "x-focus": "/source"},
+                        {"properties": {"source": False}, "x-focus": "/source", "type": "object"},
                         {
                             "required": ["source"],
                             "properties": {"source": {"not": {"type": "object"}, "x-focus": ""}},
+                            "type": "object",
                         },
                     ]
                 },
@@ -1239,6 +1377,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["aspect_ratio"],
                     "properties": {"aspect_ratio": {"not": {"type": "null"}, "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -1255,7 +1394,7 @@ _RULES: dict[str, Any] = {
         "negation": {
             "allOf": [
                 {"required": ["type"], "properties": {"type": {"const": "layering"}}},
-                {"required": ["image_ref"], "x-focus": "/image_ref"},
+                {"required": ["image_ref"], "x-focus": "/image_ref", "type": "object"},
             ]
         },
         "trigger": {"required": ["type"], "properties": {"type": {"const": "layering"}}},
@@ -1275,6 +1414,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["layering"],
                     "properties": {"layering": {"not": {"type": "null"}, "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -1300,6 +1440,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["output_format"],
                     "properties": {"output_format": {"const": "jpeg", "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -1318,7 +1459,8 @@ _RULES: dict[str, Any] = {
                 {"required": ["type"], "properties": {"type": {"const": "layering"}}},
                 {
                     "required": ["prompt"],
-                    "properties": {"prompt": {"minLength": 501, "x-focus": ""}},
+                    "properties": {"prompt": {"minLength": 501, "type": "string", "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -1341,10 +1483,16 @@ _RULES: dict[str, Any] = {
                         "source": {
                             "required": ["media_type"],
                             "properties": {
-                                "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                                "media_type": {
+                                    "not": {"pattern": "^image/"},
+                                    "type": "string",
+                                    "x-focus": "",
+                                }
                             },
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1366,6 +1514,7 @@ _RULES: dict[str, Any] = {
                     "properties": {
                         "model": {"not": {"enum": ["uni-1", "uni-1-max"]}, "x-focus": ""}
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1388,6 +1537,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["model"],
                     "properties": {"model": {"not": {"const": "ray-3.2"}, "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -1413,10 +1563,16 @@ _RULES: dict[str, Any] = {
                         "source": {
                             "required": ["media_type"],
                             "properties": {
-                                "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                                "media_type": {
+                                    "not": {"pattern": "^image/"},
+                                    "type": "string",
+                                    "x-focus": "",
+                                }
                             },
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1447,6 +1603,7 @@ _RULES: dict[str, Any] = {
                                         {
                                             "properties": {"media_type": False},
                                             "x-focus": "/media_type",
+                                            "type": "object",
                                         },
                                         {
                                             "required": ["media_type"],
@@ -1456,12 +1613,14 @@ _RULES: dict[str, Any] = {
                                                     "x-focus": "",
                                                 }
                                             },
+                                            "type": "object",
                                         },
                                     ]
                                 },
                             ]
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1499,8 +1658,10 @@ _RULES: dict[str, Any] = {
                             "properties": {
                                 "source_position": {"not": {"type": "null"}, "x-focus": ""}
                             },
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1522,10 +1683,11 @@ _RULES: dict[str, Any] = {
                 },
                 {
                     "anyOf": [
-                        {"properties": {"source": False}, "x-focus": "/source"},
+                        {"properties": {"source": False}, "x-focus": "/source", "type": "object"},
                         {
                             "required": ["source"],
                             "properties": {"source": {"not": {"type": "object"}, "x-focus": ""}},
+                            "type": "object",
                         },
                     ]
                 },
@@ -1563,8 +1725,10 @@ _RULES: dict[str, Any] = {
                         "video": {
                             "required": ["hdr"],
                             "properties": {"hdr": {"const": True, "x-focus": ""}},
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1600,8 +1764,10 @@ _RULES: dict[str, Any] = {
                         "video": {
                             "required": ["edit"],
                             "properties": {"edit": {"not": {"type": "null"}, "x-focus": ""}},
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1623,10 +1789,11 @@ _RULES: dict[str, Any] = {
                 {"required": ["exr_export"], "properties": {"exr_export": {"const": True}}},
                 {
                     "anyOf": [
-                        {"properties": {"hdr": False}, "x-focus": "/hdr"},
+                        {"properties": {"hdr": False}, "x-focus": "/hdr", "type": "object"},
                         {
                             "required": ["hdr"],
                             "properties": {"hdr": {"not": {"const": True}, "x-focus": ""}},
+                            "type": "object",
                         },
                     ]
                 },
@@ -1650,10 +1817,16 @@ _RULES: dict[str, Any] = {
                         "start_frame": {
                             "required": ["media_type"],
                             "properties": {
-                                "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                                "media_type": {
+                                    "not": {"pattern": "^image/"},
+                                    "type": "string",
+                                    "x-focus": "",
+                                }
                             },
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
                 {
                     "required": ["end_frame"],
@@ -1661,23 +1834,36 @@ _RULES: dict[str, Any] = {
                         "end_frame": {
                             "required": ["media_type"],
                             "properties": {
-                                "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                                "media_type": {
+                                    "not": {"pattern": "^image/"},
+                                    "type": "string",
+                                    "x-focus": "",
+                                }
                             },
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
                 {
                     "required": ["keyframes"],
                     "properties": {
                         "keyframes": {
+                            "type": "array",
                             "x-contains": {
                                 "required": ["media_type"],
                                 "properties": {
-                                    "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                                    "media_type": {
+                                        "not": {"pattern": "^image/"},
+                                        "type": "string",
+                                        "x-focus": "",
+                                    }
                                 },
-                            }
+                                "type": "object",
+                            },
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1710,8 +1896,10 @@ _RULES: dict[str, Any] = {
                         "video": {
                             "required": ["hdr"],
                             "properties": {"hdr": {"const": True, "x-focus": ""}},
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1734,22 +1922,34 @@ _RULES: dict[str, Any] = {
                             "required": ["keyframe_indexes"],
                             "properties": {
                                 "keyframe_indexes": {
-                                    "x-contains": {"exclusiveMinimum": 240, "x-focus": ""}
+                                    "type": "array",
+                                    "x-contains": {
+                                        "exclusiveMinimum": 240,
+                                        "type": ["integer", "number"],
+                                        "x-focus": "",
+                                    },
                                 }
                             },
+                            "type": "object",
                         },
                     ]
                 },
                 {
                     "allOf": [
-                        {"properties": {"duration": {"not": {"const": "10s"}}}},
+                        {"properties": {"duration": {"not": {"const": "10s"}}}, "type": "object"},
                         {
                             "required": ["keyframe_indexes"],
                             "properties": {
                                 "keyframe_indexes": {
-                                    "x-contains": {"exclusiveMinimum": 120, "x-focus": ""}
+                                    "type": "array",
+                                    "x-contains": {
+                                        "exclusiveMinimum": 120,
+                                        "type": ["integer", "number"],
+                                        "x-focus": "",
+                                    },
                                 }
                             },
+                            "type": "object",
                         },
                     ]
                 },
@@ -1770,6 +1970,10 @@ _RULES: dict[str, Any] = {
         "owner": "VideoOptions",
         "negation": {
             "required": ["keyframes", "keyframe_indexes"],
+            "properties": {
+                "keyframes": {"not": {"type": "null"}},
+                "keyframe_indexes": {"not": {"type": "null"}},
+            },
             "x-size": [["keyframe_indexes", "!=", "keyframes"]],
             "x-focus": "/keyframe_indexes",
         },
@@ -1790,6 +1994,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["end_frame"],
                     "properties": {"end_frame": {"not": {"type": "null"}, "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -1806,7 +2011,11 @@ _RULES: dict[str, Any] = {
         "negation": {
             "allOf": [
                 {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
-                {"required": ["loop"], "properties": {"loop": {"const": True, "x-focus": ""}}},
+                {
+                    "required": ["loop"],
+                    "properties": {"loop": {"const": True, "x-focus": ""}},
+                    "type": "object",
+                },
             ]
         },
         "trigger": {
@@ -1825,6 +2034,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["start_frame"],
                     "properties": {"start_frame": {"not": {"type": "null"}, "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -1850,8 +2060,10 @@ _RULES: dict[str, Any] = {
                         "video": {
                             "required": ["keyframes"],
                             "properties": {"keyframes": {"not": {"type": "null"}, "x-focus": ""}},
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1883,6 +2095,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["model"],
                     "properties": {"model": {"not": {"const": "ray-3.2"}, "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -1909,8 +2122,11 @@ _RULES: dict[str, Any] = {
             "allOf": [
                 {
                     "anyOf": [
-                        {"properties": {"keyframes": {"not": {"type": "array"}}}},
-                        {"properties": {"keyframe_indexes": {"not": {"type": "array"}}}},
+                        {"properties": {"keyframes": {"not": {"type": "array"}}}, "type": "object"},
+                        {
+                            "properties": {"keyframe_indexes": {"not": {"type": "array"}}},
+                            "type": "object",
+                        },
                     ]
                 },
                 {
@@ -1918,10 +2134,12 @@ _RULES: dict[str, Any] = {
                         {
                             "required": ["keyframes"],
                             "properties": {"keyframes": {"not": {"type": "null"}}},
+                            "type": "object",
                         },
                         {
                             "required": ["keyframe_indexes"],
                             "properties": {"keyframe_indexes": {"not": {"type": "null"}}},
+                            "type": "object",
                         },
                     ]
                 },
@@ -1939,6 +2157,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["duration"],
                     "properties": {"duration": {"const": "10s", "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -1955,7 +2174,11 @@ _RULES: dict[str, Any] = {
         "negation": {
             "allOf": [
                 {"required": ["loop"], "properties": {"loop": {"const": True}}},
-                {"required": ["hdr"], "properties": {"hdr": {"const": True, "x-focus": ""}}},
+                {
+                    "required": ["hdr"],
+                    "properties": {"hdr": {"const": True, "x-focus": ""}},
+                    "type": "object",
+                },
             ]
         },
         "trigger": {
@@ -1980,8 +2203,10 @@ _RULES: dict[str, Any] = {
                         "video": {
                             "required": ["loop"],
                             "properties": {"loop": {"const": True, "x-focus": ""}},
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -2004,6 +2229,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["video"],
                     "properties": {"video": {"not": {"type": "null"}, "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -2034,6 +2260,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["duration"],
                     "properties": {"duration": {"const": "10s", "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -2072,7 +2299,11 @@ _RULES: dict[str, Any] = {
                         },
                     ]
                 },
-                {"required": ["hdr"], "properties": {"hdr": {"const": True, "x-focus": ""}}},
+                {
+                    "required": ["hdr"],
+                    "properties": {"hdr": {"const": True, "x-focus": ""}},
+                    "type": "object",
+                },
             ]
         },
         "trigger": {

@@ -323,6 +323,25 @@ def _ok_NormalsControl(x):
     return True
 
 
+def _v_PoseControlStrength(x, p, out):
+    """Collect violations of PoseControlStrength (/components/schemas/PoseControlStrength)."""
+    if not (type(x) is str):
+        out.append(_V(p, "PoseControlStrength.type", "must be a string"))
+    else:
+        if type(x) is not str or x not in _E27:
+            out.append(_V(p, "PoseControlStrength.enum", "must be one of: precise, coarse"))
+
+
+def _ok_PoseControlStrength(x):
+    """Whether x is a valid PoseControlStrength (/components/schemas/PoseControlStrength)."""
+    if not (type(x) is str):
+        return False
+    else:
+        if x not in _E27:
+            return False
+    return True
+
+
 def _v_PoseControl(x, p, out):
     """Collect violations of PoseControl (/components/schemas/PoseControl)."""
     if type(x) is dict:
@@ -339,14 +358,9 @@ def _v_PoseControl(x, p, out):
                     _V(p + "/enabled", "PoseControl.enabled.type", "must be a boolean or null")
                 )
         if _h26 is not _M:
-            if not (((type(_h26) is str) and (_h26 in _E27)) or (_h26 is None)):
-                out.append(
-                    _V(
-                        p + "/strength",
-                        "PoseControl.strength.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h26 is not None:
+                if not ((type(_h26) is str) and (_h26 in _E27)):
+                    _v_PoseControlStrength(_h26, p + "/strength", out)
         if not _P28.issuperset(x):
             for _k29 in x:
                 if _k29 not in _P28:
@@ -369,8 +383,9 @@ def _ok_PoseControl(x):
         if not (type(_h30) is bool or _h30 is None):
             return False
     if _h31 is not _M:
-        if not (((type(_h31) is str) and (_h31 in _E27)) or (_h31 is None)):
-            return False
+        if _h31 is not None:
+            if not ((type(_h31) is str) and (_h31 in _E27)):
+                return False
     if not _P28.issuperset(x):
         for _k32 in x:
             if _k32 not in _P28:
@@ -465,50 +480,20 @@ def _v_AdvancedControls(x, p, out):
         out.append(_V(p, "AdvancedControls.type", "must be an object"))
     if type(x) is dict:
         if _h1 is not _M:
-            if not ((_ok_DepthControl(_h1)) or (_h1 is None)):
-                out.append(
-                    _V(
-                        p + "/depth",
-                        "AdvancedControls.depth.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h1 is not None:
+                _v_DepthControl(_h1, p + "/depth", out)
         if _h2 is not _M:
-            if not ((_ok_FaceControl(_h2)) or (_h2 is None)):
-                out.append(
-                    _V(
-                        p + "/face",
-                        "AdvancedControls.face.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h2 is not None:
+                _v_FaceControl(_h2, p + "/face", out)
         if _h3 is not _M:
-            if not ((_ok_NormalsControl(_h3)) or (_h3 is None)):
-                out.append(
-                    _V(
-                        p + "/normals",
-                        "AdvancedControls.normals.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h3 is not None:
+                _v_NormalsControl(_h3, p + "/normals", out)
         if _h4 is not _M:
-            if not ((_ok_PoseControl(_h4)) or (_h4 is None)):
-                out.append(
-                    _V(
-                        p + "/pose",
-                        "AdvancedControls.pose.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h4 is not None:
+                _v_PoseControl(_h4, p + "/pose", out)
         if _h5 is not _M:
-            if not ((_ok_TrajectoryControl(_h5)) or (_h5 is None)):
-                out.append(
-                    _V(
-                        p + "/trajectory",
-                        "AdvancedControls.trajectory.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h5 is not None:
+                _v_TrajectoryControl(_h5, p + "/trajectory", out)
         if not _P40.issuperset(x):
             for _k41 in x:
                 if _k41 not in _P40:
@@ -531,20 +516,25 @@ def _ok_AdvancedControls(x):
     _h45 = x.get("pose", _M)
     _h46 = x.get("trajectory", _M)
     if _h42 is not _M:
-        if not ((_ok_DepthControl(_h42)) or (_h42 is None)):
-            return False
+        if _h42 is not None:
+            if not (_ok_DepthControl(_h42)):
+                return False
     if _h43 is not _M:
-        if not ((_ok_FaceControl(_h43)) or (_h43 is None)):
-            return False
+        if _h43 is not None:
+            if not (_ok_FaceControl(_h43)):
+                return False
     if _h44 is not _M:
-        if not ((_ok_NormalsControl(_h44)) or (_h44 is None)):
-            return False
+        if _h44 is not None:
+            if not (_ok_NormalsControl(_h44)):
+                return False
     if _h45 is not _M:
-        if not ((_ok_PoseControl(_h45)) or (_h45 is None)):
-            return False
+        if _h45 is not None:
+            if not (_ok_PoseControl(_h45)):
+                return False
     if _h46 is not _M:
-        if not ((_ok_TrajectoryControl(_h46)) or (_h46 is None)):
-            return False
+        if _h46 is not None:
+            if not (_ok_TrajectoryControl(_h46)):
+                return False
     if not _P40.issuperset(x):
         for _k47 in x:
             if _k47 not in _P40:
@@ -790,6 +780,31 @@ def _ok_GenerationType(x):
     return True
 
 
+def _v_GenerationFailureCode(x, p, out):
+    """Collect violations of GenerationFailureCode (/components/schemas/GenerationFailureCode)."""
+    if not (type(x) is str):
+        out.append(_V(p, "GenerationFailureCode.type", "must be a string"))
+    else:
+        if type(x) is not str or x not in _E79:
+            out.append(
+                _V(
+                    p,
+                    "GenerationFailureCode.enum",
+                    "must be one of: content_moderated, generation_failed, budget_exhausted, output_not_found, image_too_large, unsupported_format, corrupt_input, invalid_request, rate_limited",
+                )
+            )
+
+
+def _ok_GenerationFailureCode(x):
+    """Whether x is a valid GenerationFailureCode (/components/schemas/GenerationFailureCode)."""
+    if not (type(x) is str):
+        return False
+    else:
+        if x not in _E79:
+            return False
+    return True
+
+
 def _v_LayerAlphaHint(x, p, out):
     """Collect violations of LayerAlphaHint (/components/schemas/LayerAlphaHint)."""
     if not (type(x) is str):
@@ -892,14 +907,8 @@ def _v_GenerationOutput(x, p, out):
                 if _URI_MATCH(_h83) is None:
                     out.append(_V(p + "/url", "GenerationOutput.url.format", "must be a valid uri"))
         if _h84 is not _M:
-            if not ((_ok_Layer(_h84)) or (_h84 is None)):
-                out.append(
-                    _V(
-                        p + "/layer",
-                        "GenerationOutput.layer.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h84 is not None:
+                _v_Layer(_h84, p + "/layer", out)
 
 
 def _ok_GenerationOutput(x):
@@ -922,8 +931,9 @@ def _ok_GenerationOutput(x):
         if _URI_MATCH(_h95) is None:
             return False
     if _h96 is not _M:
-        if not ((_ok_Layer(_h96)) or (_h96 is None)):
-            return False
+        if _h96 is not None:
+            if not (_ok_Layer(_h96)):
+                return False
     return True
 
 
@@ -974,14 +984,9 @@ def _v_Generation(x, p, out):
             if not ((type(_h72) is str) and (_h72 in _E78)):
                 _v_GenerationType(_h72, p + "/type", out)
         if _h73 is not _M:
-            if not (((type(_h73) is str) and (_h73 in _E79)) or (_h73 is None)):
-                out.append(
-                    _V(
-                        p + "/failure_code",
-                        "Generation.failure_code.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h73 is not None:
+                if not ((type(_h73) is str) and (_h73 in _E79)):
+                    _v_GenerationFailureCode(_h73, p + "/failure_code", out)
         if _h74 is not _M:
             if not (type(_h74) is str or _h74 is None):
                 out.append(
@@ -1090,8 +1095,9 @@ def _ok_Generation(x):
         if not ((type(_h102) is str) and (_h102 in _E78)):
             return False
     if _h103 is not _M:
-        if not (((type(_h103) is str) and (_h103 in _E79)) or (_h103 is None)):
-            return False
+        if _h103 is not None:
+            if not ((type(_h103) is str) and (_h103 in _E79)):
+                return False
     if _h104 is not _M:
         if not (type(_h104) is str or _h104 is None):
             return False
@@ -1116,6 +1122,25 @@ def _ok_Generation(x):
         if _h103 is not _M:
             if not (type(_h103) is str):
                 return False
+    return True
+
+
+def _v_OutputFormat(x, p, out):
+    """Collect violations of OutputFormat (/components/schemas/OutputFormat)."""
+    if not (type(x) is str):
+        out.append(_V(p, "OutputFormat.type", "must be a string"))
+    else:
+        if type(x) is not str or x not in _E120:
+            out.append(_V(p, "OutputFormat.enum", "must be one of: png, jpeg"))
+
+
+def _ok_OutputFormat(x):
+    """Whether x is a valid OutputFormat (/components/schemas/OutputFormat)."""
+    if not (type(x) is str):
+        return False
+    else:
+        if x not in _E120:
+            return False
     return True
 
 
@@ -1266,6 +1291,69 @@ def _ok_ImageRef(x):
     return True
 
 
+def _v_VideoDuration(x, p, out):
+    """Collect violations of VideoDuration (/components/schemas/VideoDuration)."""
+    if not (type(x) is str):
+        out.append(_V(p, "VideoDuration.type", "must be a string"))
+    else:
+        if type(x) is not str or x not in _E147:
+            out.append(_V(p, "VideoDuration.enum", "must be one of: 5s, 10s"))
+
+
+def _ok_VideoDuration(x):
+    """Whether x is a valid VideoDuration (/components/schemas/VideoDuration)."""
+    if not (type(x) is str):
+        return False
+    else:
+        if x not in _E147:
+            return False
+    return True
+
+
+def _v_VideoResolution(x, p, out):
+    """Collect violations of VideoResolution (/components/schemas/VideoResolution)."""
+    if not (type(x) is str):
+        out.append(_V(p, "VideoResolution.type", "must be a string"))
+    else:
+        if type(x) is not str or x not in _E148:
+            out.append(_V(p, "VideoResolution.enum", "must be one of: 360p, 540p, 720p, 1080p"))
+
+
+def _ok_VideoResolution(x):
+    """Whether x is a valid VideoResolution (/components/schemas/VideoResolution)."""
+    if not (type(x) is str):
+        return False
+    else:
+        if x not in _E148:
+            return False
+    return True
+
+
+def _v_VideoEditStrength(x, p, out):
+    """Collect violations of VideoEditStrength (/components/schemas/VideoEditStrength)."""
+    if not (type(x) is str):
+        out.append(_V(p, "VideoEditStrength.type", "must be a string"))
+    else:
+        if type(x) is not str or x not in _E159:
+            out.append(
+                _V(
+                    p,
+                    "VideoEditStrength.enum",
+                    "must be one of: adhere_1, adhere_2, adhere_3, flex_1, flex_2, flex_3, reimagine_1, reimagine_2, reimagine_3",
+                )
+            )
+
+
+def _ok_VideoEditStrength(x):
+    """Whether x is a valid VideoEditStrength (/components/schemas/VideoEditStrength)."""
+    if not (type(x) is str):
+        return False
+    else:
+        if x not in _E159:
+            return False
+    return True
+
+
 def _cel167(self):
     """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
@@ -1311,23 +1399,12 @@ def _v_VideoEditOptions(x, p, out):
                     )
                 )
         if _h155 is not _M:
-            if not ((_ok_AdvancedControls(_h155)) or (_h155 is None)):
-                out.append(
-                    _V(
-                        p + "/controls",
-                        "VideoEditOptions.controls.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h155 is not None:
+                _v_AdvancedControls(_h155, p + "/controls", out)
         if _h156 is not _M:
-            if not (((type(_h156) is str) and (_h156 in _E159)) or (_h156 is None)):
-                out.append(
-                    _V(
-                        p + "/strength",
-                        "VideoEditOptions.strength.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h156 is not None:
+                if not ((type(_h156) is str) and (_h156 in _E159)):
+                    _v_VideoEditStrength(_h156, p + "/strength", out)
         if _h157 is not _M:
             if not (type(_h157) is list or _h157 is None):
                 out.append(
@@ -1479,11 +1556,13 @@ def _ok_VideoEditOptions(x):
         if not (type(_h171) is bool or _h171 is None):
             return False
     if _h172 is not _M:
-        if not ((_ok_AdvancedControls(_h172)) or (_h172 is None)):
-            return False
+        if _h172 is not None:
+            if not (_ok_AdvancedControls(_h172)):
+                return False
     if _h173 is not _M:
-        if not (((type(_h173) is str) and (_h173 in _E159)) or (_h173 is None)):
-            return False
+        if _h173 is not None:
+            if not ((type(_h173) is str) and (_h173 in _E159)):
+                return False
     if _h174 is not _M:
         if not (type(_h174) is list or _h174 is None):
             return False
@@ -1690,23 +1769,13 @@ def _v_VideoOptions(x, p, out):
         out.append(_V(p, "VideoOptions.type", "must be an object"))
     if type(x) is dict:
         if _h136 is not _M:
-            if not (((type(_h136) is str) and (_h136 in _E147)) or (_h136 is None)):
-                out.append(
-                    _V(
-                        p + "/duration",
-                        "VideoOptions.duration.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h136 is not None:
+                if not ((type(_h136) is str) and (_h136 in _E147)):
+                    _v_VideoDuration(_h136, p + "/duration", out)
         if _h137 is not _M:
-            if not (((type(_h137) is str) and (_h137 in _E148)) or (_h137 is None)):
-                out.append(
-                    _V(
-                        p + "/resolution",
-                        "VideoOptions.resolution.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h137 is not None:
+                if not ((type(_h137) is str) and (_h137 in _E148)):
+                    _v_VideoResolution(_h137, p + "/resolution", out)
         if _h138 is not _M:
             if not (type(_h138) is bool or _h138 is None):
                 out.append(_V(p + "/hdr", "VideoOptions.hdr.type", "must be a boolean or null"))
@@ -1723,23 +1792,11 @@ def _v_VideoOptions(x, p, out):
             if not (type(_h140) is bool or _h140 is None):
                 out.append(_V(p + "/loop", "VideoOptions.loop.type", "must be a boolean or null"))
         if _h141 is not _M:
-            if not ((_ok_ImageRef(_h141)) or (_h141 is None)):
-                out.append(
-                    _V(
-                        p + "/start_frame",
-                        "VideoOptions.start_frame.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h141 is not None:
+                _v_ImageRef(_h141, p + "/start_frame", out)
         if _h142 is not _M:
-            if not ((_ok_ImageRef(_h142)) or (_h142 is None)):
-                out.append(
-                    _V(
-                        p + "/end_frame",
-                        "VideoOptions.end_frame.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h142 is not None:
+                _v_ImageRef(_h142, p + "/end_frame", out)
         if _h143 is not _M:
             if not (type(_h143) is list or _h143 is None):
                 out.append(
@@ -1805,23 +1862,11 @@ def _v_VideoOptions(x, p, out):
                                 )
                             )
         if _h145 is not _M:
-            if not ((_ok_VideoEditOptions(_h145)) or (_h145 is None)):
-                out.append(
-                    _V(
-                        p + "/edit",
-                        "VideoOptions.edit.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h145 is not None:
+                _v_VideoEditOptions(_h145, p + "/edit", out)
         if _h146 is not _M:
-            if not ((_ok_SourcePosition(_h146)) or (_h146 is None)):
-                out.append(
-                    _V(
-                        p + "/source_position",
-                        "VideoOptions.source_position.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h146 is not None:
+                _v_SourcePosition(_h146, p + "/source_position", out)
         if not _P196.issuperset(x):
             for _k197 in x:
                 if _k197 not in _P196:
@@ -2079,11 +2124,13 @@ def _ok_VideoOptions(x):
     _h218 = x.get("edit", _M)
     _h219 = x.get("source_position", _M)
     if _h209 is not _M:
-        if not (((type(_h209) is str) and (_h209 in _E147)) or (_h209 is None)):
-            return False
+        if _h209 is not None:
+            if not ((type(_h209) is str) and (_h209 in _E147)):
+                return False
     if _h210 is not _M:
-        if not (((type(_h210) is str) and (_h210 in _E148)) or (_h210 is None)):
-            return False
+        if _h210 is not None:
+            if not ((type(_h210) is str) and (_h210 in _E148)):
+                return False
     if _h211 is not _M:
         if not (type(_h211) is bool or _h211 is None):
             return False
@@ -2094,11 +2141,13 @@ def _ok_VideoOptions(x):
         if not (type(_h213) is bool or _h213 is None):
             return False
     if _h214 is not _M:
-        if not ((_ok_ImageRef(_h214)) or (_h214 is None)):
-            return False
+        if _h214 is not None:
+            if not (_ok_ImageRef(_h214)):
+                return False
     if _h215 is not _M:
-        if not ((_ok_ImageRef(_h215)) or (_h215 is None)):
-            return False
+        if _h215 is not None:
+            if not (_ok_ImageRef(_h215)):
+                return False
     if _h216 is not _M:
         if not (type(_h216) is list or _h216 is None):
             return False
@@ -2121,11 +2170,13 @@ def _ok_VideoOptions(x):
                 if _x223 < 0:
                     return False
     if _h218 is not _M:
-        if not ((_ok_VideoEditOptions(_h218)) or (_h218 is None)):
-            return False
+        if _h218 is not None:
+            if not (_ok_VideoEditOptions(_h218)):
+                return False
     if _h219 is not _M:
-        if not ((_ok_SourcePosition(_h219)) or (_h219 is None)):
-            return False
+        if _h219 is not None:
+            if not (_ok_SourcePosition(_h219)):
+                return False
     if not _P196.issuperset(x):
         for _k224 in x:
             if _k224 not in _P196:
@@ -2334,23 +2385,13 @@ def _v_GenerationCreateParams(x, p, out):
             if not ((type(_h110) is str) and (_h110 in _E76)):
                 _v_Model(_h110, p + "/model", out)
         if _h111 is not _M:
-            if not (((type(_h111) is str) and (_h111 in _E48)) or (_h111 is None)):
-                out.append(
-                    _V(
-                        p + "/aspect_ratio",
-                        "GenerationCreateParams.aspect_ratio.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h111 is not None:
+                if not ((type(_h111) is str) and (_h111 in _E48)):
+                    _v_AspectRatio(_h111, p + "/aspect_ratio", out)
         if _h112 is not _M:
-            if not (((type(_h112) is str) and (_h112 in _E120)) or (_h112 is None)):
-                out.append(
-                    _V(
-                        p + "/output_format",
-                        "GenerationCreateParams.output_format.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h112 is not None:
+                if not ((type(_h112) is str) and (_h112 in _E120)):
+                    _v_OutputFormat(_h112, p + "/output_format", out)
         if _h113 is not _M:
             if not ((type(_h113) is str) and (_h113 in _E121)):
                 _v_Style(_h113, p + "/style", out)
@@ -2398,32 +2439,14 @@ def _v_GenerationCreateParams(x, p, out):
                         if not (_ok_ImageRef(_x123)):
                             _v_ImageRef(_x123, p + "/image_ref/" + str(_i122), out)
         if _h117 is not _M:
-            if not ((_ok_ImageRef(_h117)) or (_h117 is None)):
-                out.append(
-                    _V(
-                        p + "/source",
-                        "GenerationCreateParams.source.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h117 is not None:
+                _v_ImageRef(_h117, p + "/source", out)
         if _h118 is not _M:
-            if not ((_ok_VideoOptions(_h118)) or (_h118 is None)):
-                out.append(
-                    _V(
-                        p + "/video",
-                        "GenerationCreateParams.video.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h118 is not None:
+                _v_VideoOptions(_h118, p + "/video", out)
         if _h119 is not _M:
-            if not ((_ok_LayeringOptions(_h119)) or (_h119 is None)):
-                out.append(
-                    _V(
-                        p + "/layering",
-                        "GenerationCreateParams.layering.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h119 is not None:
+                _v_LayeringOptions(_h119, p + "/layering", out)
         if not _P242.issuperset(x):
             for _k243 in x:
                 if _k243 not in _P242:
@@ -2806,11 +2829,13 @@ def _ok_GenerationCreateParams(x):
         if not ((type(_h270) is str) and (_h270 in _E76)):
             return False
     if _h271 is not _M:
-        if not (((type(_h271) is str) and (_h271 in _E48)) or (_h271 is None)):
-            return False
+        if _h271 is not None:
+            if not ((type(_h271) is str) and (_h271 in _E48)):
+                return False
     if _h272 is not _M:
-        if not (((type(_h272) is str) and (_h272 in _E120)) or (_h272 is None)):
-            return False
+        if _h272 is not None:
+            if not ((type(_h272) is str) and (_h272 in _E120)):
+                return False
     if _h273 is not _M:
         if not ((type(_h273) is str) and (_h273 in _E121)):
             return False
@@ -2826,14 +2851,17 @@ def _ok_GenerationCreateParams(x):
     if _h276 is not _M and not (type(_h276) is list):
         return False
     if _h277 is not _M:
-        if not ((_ok_ImageRef(_h277)) or (_h277 is None)):
-            return False
+        if _h277 is not None:
+            if not (_ok_ImageRef(_h277)):
+                return False
     if _h278 is not _M:
-        if not ((_ok_VideoOptions(_h278)) or (_h278 is None)):
-            return False
+        if _h278 is not None:
+            if not (_ok_VideoOptions(_h278)):
+                return False
     if _h279 is not _M:
-        if not ((_ok_LayeringOptions(_h279)) or (_h279 is None)):
-            return False
+        if _h279 is not None:
+            if not (_ok_LayeringOptions(_h279)):
+                return False
     if not _P242.issuperset(x):
         for _k282 in x:
             if _k282 not in _P242:
@@ -3074,132 +3102,6 @@ def _ok_GenerationCreateParams(x):
         if not (type(_h276) is list):
             return False
         if not all(map(_ok_ImageRef, _h276)):
-            return False
-    return True
-
-
-def _v_GenerationFailureCode(x, p, out):
-    """Collect violations of GenerationFailureCode (/components/schemas/GenerationFailureCode)."""
-    if not (type(x) is str):
-        out.append(_V(p, "GenerationFailureCode.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E79:
-            out.append(
-                _V(
-                    p,
-                    "GenerationFailureCode.enum",
-                    "must be one of: content_moderated, generation_failed, budget_exhausted, output_not_found, image_too_large, unsupported_format, corrupt_input, invalid_request, rate_limited",
-                )
-            )
-
-
-def _ok_GenerationFailureCode(x):
-    """Whether x is a valid GenerationFailureCode (/components/schemas/GenerationFailureCode)."""
-    if not (type(x) is str):
-        return False
-    else:
-        if x not in _E79:
-            return False
-    return True
-
-
-def _v_OutputFormat(x, p, out):
-    """Collect violations of OutputFormat (/components/schemas/OutputFormat)."""
-    if not (type(x) is str):
-        out.append(_V(p, "OutputFormat.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E120:
-            out.append(_V(p, "OutputFormat.enum", "must be one of: png, jpeg"))
-
-
-def _ok_OutputFormat(x):
-    """Whether x is a valid OutputFormat (/components/schemas/OutputFormat)."""
-    if not (type(x) is str):
-        return False
-    else:
-        if x not in _E120:
-            return False
-    return True
-
-
-def _v_PoseControlStrength(x, p, out):
-    """Collect violations of PoseControlStrength (/components/schemas/PoseControlStrength)."""
-    if not (type(x) is str):
-        out.append(_V(p, "PoseControlStrength.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E27:
-            out.append(_V(p, "PoseControlStrength.enum", "must be one of: precise, coarse"))
-
-
-def _ok_PoseControlStrength(x):
-    """Whether x is a valid PoseControlStrength (/components/schemas/PoseControlStrength)."""
-    if not (type(x) is str):
-        return False
-    else:
-        if x not in _E27:
-            return False
-    return True
-
-
-def _v_VideoDuration(x, p, out):
-    """Collect violations of VideoDuration (/components/schemas/VideoDuration)."""
-    if not (type(x) is str):
-        out.append(_V(p, "VideoDuration.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E147:
-            out.append(_V(p, "VideoDuration.enum", "must be one of: 5s, 10s"))
-
-
-def _ok_VideoDuration(x):
-    """Whether x is a valid VideoDuration (/components/schemas/VideoDuration)."""
-    if not (type(x) is str):
-        return False
-    else:
-        if x not in _E147:
-            return False
-    return True
-
-
-def _v_VideoEditStrength(x, p, out):
-    """Collect violations of VideoEditStrength (/components/schemas/VideoEditStrength)."""
-    if not (type(x) is str):
-        out.append(_V(p, "VideoEditStrength.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E159:
-            out.append(
-                _V(
-                    p,
-                    "VideoEditStrength.enum",
-                    "must be one of: adhere_1, adhere_2, adhere_3, flex_1, flex_2, flex_3, reimagine_1, reimagine_2, reimagine_3",
-                )
-            )
-
-
-def _ok_VideoEditStrength(x):
-    """Whether x is a valid VideoEditStrength (/components/schemas/VideoEditStrength)."""
-    if not (type(x) is str):
-        return False
-    else:
-        if x not in _E159:
-            return False
-    return True
-
-
-def _v_VideoResolution(x, p, out):
-    """Collect violations of VideoResolution (/components/schemas/VideoResolution)."""
-    if not (type(x) is str):
-        out.append(_V(p, "VideoResolution.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E148:
-            out.append(_V(p, "VideoResolution.enum", "must be one of: 360p, 540p, 720p, 1080p"))
-
-
-def _ok_VideoResolution(x):
-    """Whether x is a valid VideoResolution (/components/schemas/VideoResolution)."""
-    if not (type(x) is str):
-        return False
-    else:
-        if x not in _E148:
             return False
     return True
 

@@ -41,6 +41,12 @@ FLAT = (
 #: ``not`` of a schema holding one of these keywords only is negated by the engine itself
 NATIVE_NOT = ("const", "enum", "type", "pattern", "format")
 _NOT_NEGATED = ("x-rule", "x-tests", "x-constrains", "x-not-if", "x-one", "x-neg", "x-focus")
+#: the JSON types a keyword applies to (its negation must keep to them)
+_APPLIES_TO: dict[str, Any] = {
+    **dict.fromkeys(("minLength", "maxLength", "pattern", "format"), "string"),
+    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"), ["integer", "number"]),
+    **dict.fromkeys(("minItems", "maxItems", "uniqueItems"), "array"),
+}
 _BOUND_NEG = {
     "minimum": "exclusiveMaximum", "maximum": "exclusiveMinimum",
     "exclusiveMinimum": "maximum", "exclusiveMaximum": "minimum",
@@ -92,6 +98,8 @@ def negate(s: Any, focus: bool = False) -> Any:
     for trigger, needs in (s.get("dependentRequired") or {}).items():
         for need in needs:
             alts.append(_focus({"required": [trigger], "properties": {need: False}}, focus, "/" + escape_pointer(need)))
+    # object keywords bind objects only: their negations are objects (not, say, null)
+    alts = [{**a, "type": "object"} if isinstance(a, dict) else a for a in alts]
     for key in FLAT:
         if key not in s or key == "contentEncoding":
             continue
@@ -106,9 +114,11 @@ def negate(s: Any, focus: bool = False) -> Any:
             continue
         else:
             alt = {"not": {key: value}}
+        if key in _APPLIES_TO:  # a value of another type (null, say) breaks nothing
+            alt = {**alt, "type": _APPLIES_TO[key]}
         alts.append(_focus(alt, focus, ""))
     if "items" in s:
-        alts.append({"x-contains": negate(s["items"], focus)})
+        alts.append({"type": "array", "x-contains": negate(s["items"], focus)})
     if "not" in s:
         inner = s["not"]
         alts.append(_focus(inner, focus, "") if isinstance(inner, dict) else inner is False or inner)
@@ -130,7 +140,8 @@ def negate(s: Any, focus: bool = False) -> Any:
         for shape in entry["shapes"] or []:
             guards, left, op, right = shape
             needs = list(dict.fromkeys([*guards, left] + ([right] if isinstance(right, str) else [])))
-            alts.append(_focus({"required": needs, "x-size": [[left, celshape.NEGATED[op], right]]}, focus, ""))
+            given = {n: {"not": {"type": "null"}} for n in needs}  # size() is of values, never null
+            alts.append(_focus({"required": needs, "properties": given, "x-size": [[left, celshape.NEGATED[op], right]]}, focus, ""))
     for key in ("$ref", "additionalProperties", "x-contains", "x-size"):
         if key in s:
             alts.append(_focus({"not": {key: s[key]}}, focus, ""))
