@@ -185,6 +185,7 @@ class Surface:
                 outputs=str(outputs.get("list", "")),
                 url=str(outputs.get("url", "")),
                 kind=str(outputs.get("kind", "")),
+                file_name=tuple(str(n) for n in outputs.get("name") or ()) if isinstance(outputs.get("name") or (), list) else (),
             ))
         return tuple(out)
 
