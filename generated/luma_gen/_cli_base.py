@@ -171,22 +171,23 @@ def rows_table(title: str, items: list[dict]) -> Any:
 
     rows = [_flat(x) for x in items]
     columns = list(dict.fromkeys(k for row in rows for k in row))
+    cells = [
+        [
+            ""
+            if row.get(c) is None
+            else json.dumps(row[c])
+            if isinstance(row[c], list)
+            else str(row[c])
+            for c in columns
+        ]
+        for row in rows
+    ]
     table = Table(title=escape(title), box=None)
-    for column in columns:
-        table.add_column(escape(column), overflow="fold")
-    for row in rows:
-        table.add_row(
-            *(
-                escape(
-                    ""
-                    if row.get(c) is None
-                    else json.dumps(row[c])
-                    if isinstance(row[c], list)
-                    else str(row[c])
-                )
-                for c in columns
-            )
-        )
+    for i, column in enumerate(columns):
+        short = max(len(r[i]) for r in cells) <= 24  # short columns keep one line; long ones fold
+        table.add_column(escape(column), no_wrap=short, overflow="fold")
+    for r in cells:
+        table.add_row(*(escape(c) for c in r))
     return table
 
 
