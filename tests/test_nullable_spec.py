@@ -28,7 +28,7 @@ def board(tmp_path_factory: pytest.TempPathFactory):
 
 def _fields(types_py: str, cls: str) -> dict[str, str]:
     body = types_py.split(f"class {cls}(TypedDict):", 1)[1].split("\nclass ", 1)[0]
-    return dict(re.findall(r"^    (\w+): (.+)$", body, re.M))
+    return dict(re.findall(r"^    (\w+): (.+)$", body, re.MULTILINE))
 
 
 def test_types_say_none_exactly_where_null_is_allowed(board) -> None:

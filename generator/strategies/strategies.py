@@ -44,7 +44,7 @@ _NOT_NEGATED = ("x-rule", "x-tests", "x-constrains", "x-not-if", "x-one", "x-neg
 #: the JSON types a keyword applies to (its negation must keep to them)
 _APPLIES_TO: dict[str, Any] = {
     **dict.fromkeys(("minLength", "maxLength", "pattern", "format"), "string"),
-    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"), ["integer", "number"]),
+    **{k: ["integer", "number"] for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")},
     **dict.fromkeys(("minItems", "maxItems", "uniqueItems"), "array"),
 }
 _BOUND_NEG = {
