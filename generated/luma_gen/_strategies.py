@@ -434,6 +434,9 @@ def draw_value(draw: Any, f: Facts, path: str, ctx: Ctx) -> Any:
         branches = pending[0]
         f.choices.remove(branches)
         ok = [b for b in branches if feasible(f.with_(b))] or branches
+        ok.sort(
+            key=lambda b: b != {"type": "null"}
+        )  # null first: the simplest, what shrinking reaches
         f.add(_pick(draw, ok) if len(ok) > 1 else ok[0])
     mark = len(ctx.foci)
     dom = f.domain()
