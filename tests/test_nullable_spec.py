@@ -16,7 +16,7 @@ from genspec.evolve import diff, diff_report
 from hypothesis import HealthCheck, Phase, given, settings
 
 SPEC = ROOT / "tests" / "specs" / "noticeboard.yaml"
-FEW = settings(max_examples=60, database=None, suppress_health_check=list(HealthCheck), phases=[Phase.generate], deadline=None)
+FEW = settings(max_examples=200, database=None, suppress_health_check=list(HealthCheck), phases=[Phase.generate], deadline=None)
 
 
 @pytest.fixture(scope="module")
