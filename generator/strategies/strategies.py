@@ -276,13 +276,14 @@ def trigger(s: Any) -> Any:
         present = trigger(s["then"]) if "then" in s else True
         return s["if"] if present is True else {"allOf": [s["if"], present]}
     parts: list[Any] = []
+    given = {"not": {"type": "null"}}  # present and not null: a null takes no rule into effect
     for name, sub in (s.get("properties") or {}).items():
-        if sub is False:
+        if sub is False or sub == {"type": "null"}:  # forbidden (null at most): nothing to put in effect
             continue
         inner = trigger(sub)
-        parts.append({"required": [name]} if inner is True else {"required": [name], "properties": {name: inner}})
+        parts.append({"required": [name], "properties": {name: given if inner is True else {"allOf": [inner, given]}}})
     for name in s.get("dependentRequired") or {}:
-        parts.append({"required": [name]})
+        parts.append({"required": [name], "properties": {name: given}})
     if "items" in s:
         inner = trigger(s["items"])
         parts.append({"x-contains": True if inner is True else inner})
