@@ -72,7 +72,7 @@ TWINS = [
     ("nulls_are_not_given", _set("source", {"url": "https://e.com/a.png", "data": None, "generation_id": None}), None, None),
     ("nulls_are_not_given", _set("source", {"url": "https://e.com/a.png", "data": None, "generation_id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"}), "image-ref-exactly-one-source", "/source"),
     ("text_to_video", _set("video/hdr", None), "video-exr-export-requires-hdr", "/video/hdr"),
-    ("image_to_video_keyframes", _set("video/keyframes", None), "video-keyframes-parallel-lists", "/video"),
+    ("image_to_video_keyframes", _set("video/keyframes", None), "video-keyframes-parallel-lists", "/video/keyframes"),
     ("image_to_video_keyframes", _set("video/duration", None), None, None),
 ]
 

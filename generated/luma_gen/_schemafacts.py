@@ -507,7 +507,7 @@ def impossible(f: Facts, s: Any, depth: int = 0) -> bool:
 
 def fire_forced(f: Facts, depth: int = 0) -> Facts:
     """``f`` with every conditional whose outcome the facts already decide absorbed."""
-    for _ in range(4):
+    for _ in range(8):
         fired = None
         for cond in f.conds:
             if impossible(f, cond["x-not-if"], depth):

@@ -85,6 +85,8 @@ def _obj_ok(
     the properties drawn; ``only``: check just these properties."""
     if f.false or (extra is not None and extra.false):
         return False
+    if "object" not in f.types() or (extra is not None and "object" not in extra.types()):
+        return False  # e.g. a branch {not: {type: object}} of a negated condition
     required = f.required | extra.required if extra is not None else f.required
     names = f.props.keys() | required if only is None else set(only)
     for name in names:
