@@ -59,6 +59,10 @@ MODELS: tuple[str, ...] = _literals(models.Generation, "model")
 OUTPUT_FORMATS: tuple[str, ...] = _literals(models.GenerationCreateParams, "output_format")
 #: the generation types whose output is a video; every other type yields an image
 VIDEO_TYPES: frozenset[str] = frozenset(t for t in GENERATION_TYPES if t.startswith("video"))
+#: the generation type that decomposes its source image into layers (SDK 0.5.0)
+LAYERING_TYPE = "layering"
+if LAYERING_TYPE not in GENERATION_TYPES:  # pragma: no cover - the spec and the emulator disagree
+    raise RuntimeError(f"the spec's GenerationType has no {LAYERING_TYPE!r}")
 #: model used when the request names none (the spec: uni-1 for image types, ray-3.2 for video)
 DEFAULT_IMAGE_MODEL = "uni-1"
 DEFAULT_VIDEO_MODEL = "ray-3.2"

@@ -8,15 +8,16 @@ nothing: a job is ``queued`` for the first quarter of its ``complete_after`` sec
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime, timezone
 from typing import Any
 
 from luma_gen import Violation
 
-from .config import default_model, output_kind
+from .config import LAYERING_TYPE, default_model, output_kind
 from .markers import Markers
-from .media import FORMATS, render_image, render_video
+from .media import FORMATS, render_image, render_layer, render_video
 from .signing import output_name, sign_path
 from .store import Job, Store
 
@@ -59,6 +60,28 @@ def state_of(job: Job, now: float) -> str:
     return "failed" if job.failure_code else "completed"
 
 
+#: the layers a layering job may plan, front to back before the background: (label,
+#: description, alpha_hint)
+_FRONT_LAYERS = (
+    ("subject", "The main figure, hair and all", "soft"),
+    ("foreground object", "The object nearest the camera", "hard"),
+    ("midground", "Everything between the subject and the background", "hard"),
+)
+_BACKGROUND = ("background", "The scene behind every other layer, filled in where they stood", "none")
+
+
+def layers(job: Job) -> list[dict[str, Any]]:
+    """The ``layer`` objects of a layering job's outputs, front to back: two to four, chosen
+    from the job id (the server "plans the layers by itself"); the last is the background."""
+    count = 2 + hashlib.sha256(job.id.encode()).digest()[0] % 3
+    planned = [*_FRONT_LAYERS[: count - 1], _BACKGROUND]
+    return [{"index": i, "label": label, "description": text, "alpha_hint": hint} for i, (label, text, hint) in enumerate(planned)]
+
+
+def _layering_resolution(job: Job) -> str:
+    return (job.request.get("layering") or {}).get("resolution") or "1k"
+
+
 def output_format(job: Job) -> str:
     """The output's format key of :data:`emulator.media.FORMATS`: png, jpeg or mp4."""
     if output_kind(job.type) == "video":
@@ -81,8 +104,14 @@ def view(job: Job, now: float, secret: bytes, ttl: int, base_url: str) -> dict[s
     output = None
     if state == "completed":
         ext = FORMATS[output_format(job)][0]
-        path = sign_path(secret, output_name(job.id, 0, ext), now, ttl)
-        output = [{"type": output_kind(job.type), "url": base_url.rstrip("/") + path}]
+        if job.type == LAYERING_TYPE:
+            output = [
+                {"type": output_kind(job.type), "url": base_url.rstrip("/") + sign_path(secret, output_name(job.id, i, ext), now, ttl), "layer": layer}
+                for i, layer in enumerate(layers(job))
+            ]
+        else:
+            path = sign_path(secret, output_name(job.id, 0, ext), now, ttl)
+            output = [{"type": output_kind(job.type), "url": base_url.rstrip("/") + path}]
     failed = state == "failed"
     return {
         "id": job.id,
@@ -104,6 +133,12 @@ def render_output(job: Job, index: int, ext: str) -> tuple[bytes, str] | None:
     """``(bytes, content type)`` of the job's output file ``index`` with extension ``ext``, or
     None if the job has no such output. Can take a few hundred milliseconds for videos."""
     fmt = output_format(job)
+    if job.type == LAYERING_TYPE:
+        planned = layers(job)
+        if not 0 <= index < len(planned) or FORMATS[fmt][0] != ext:
+            return None
+        layer = planned[index]
+        return render_layer(job.id, index, len(planned), _layering_resolution(job), layer["alpha_hint"]), FORMATS[fmt][1]
     if index != 0 or FORMATS[fmt][0] != ext:
         return None
     aspect = job.request.get("aspect_ratio")

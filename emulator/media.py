@@ -1,4 +1,5 @@
-"""Small real output files: PNG and JPEG (Pillow) and H.264 MP4 (PyAV, which ships FFmpeg).
+"""Small real output files: PNG and JPEG (Pillow), RGBA PNG layers, and H.264 MP4 (PyAV,
+which ships FFmpeg).
 
 Each file is a colour gradient whose hue comes from the generation id, in the requested
 aspect ratio (long side 128 px for images, 160 px for videos); videos run 24 fps for the
@@ -68,6 +69,37 @@ def render_image(seed: str, aspect_ratio: str | None, fmt: str) -> bytes:
     image = _frame(seed, dimensions(aspect_ratio, IMAGE_LONG_SIDE))
     buf = io.BytesIO()
     image.save(buf, format="PNG" if fmt == "png" else "JPEG", quality=85)
+    return buf.getvalue()
+
+
+#: long side in pixels of a layer per ``layering.resolution`` (small stand-ins for 1k and 2k)
+LAYER_LONG_SIDE = {"1k": 128, "2k": 256}
+
+
+@lru_cache(maxsize=64)
+def render_layer(seed: str, index: int, count: int, resolution: str, alpha_hint: str) -> bytes:
+    """Layer ``index`` of ``count`` (front to back) as an RGBA PNG, as bytes.
+
+    Every layer but the last is an ellipse on a transparent canvas (smaller and further left
+    the nearer the front; ``alpha_hint="soft"`` feathers its edge, ``"hard"`` keeps it sharp);
+    the last, the background (``alpha_hint="none"``), is the opaque gradient.
+    """
+    from PIL import ImageDraw, ImageFilter
+
+    size = dimensions(None, LAYER_LONG_SIDE.get(resolution, LAYER_LONG_SIDE["1k"]))
+    colour = _frame(f"{seed}/{index}", size).convert("RGBA")
+    if alpha_hint != "none":
+        width, height = size
+        mask = Image.new("L", size, 0)
+        share = (index + 1) / count  # front layers are smaller
+        w, h = int(width * 0.3 * (1 + share)), int(height * 0.45 * (1 + share))
+        left = int((width - w) * index / max(1, count - 1))
+        ImageDraw.Draw(mask).ellipse((left, (height - h) // 2, left + w, (height + h) // 2), fill=255)
+        if alpha_hint == "soft":
+            mask = mask.filter(ImageFilter.GaussianBlur(max(1, width // 40)))
+        colour.putalpha(mask)
+    buf = io.BytesIO()
+    colour.save(buf, format="PNG")
     return buf.getvalue()
 
 

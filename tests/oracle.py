@@ -124,6 +124,8 @@ class Oracle:
             for prop, sub in (schema.get("properties") or {}).items():
                 if prop in instance:
                     self._walk_cel(sub, instance[prop], failures, depth + 1, erred)
+        for sub in schema.get("anyOf") or []:  # e.g. a nullable X: anyOf [X, {type: 'null'}]
+            self._walk_cel(sub, instance, failures, depth + 1, erred)
         if isinstance(instance, list) and isinstance(schema.get("items"), dict):
             for item in instance:
                 self._walk_cel(schema["items"], item, failures, depth + 1, erred)
@@ -150,10 +152,20 @@ class Oracle:
         """Ids of the spec's rules ``instance`` breaks: ``x-rule`` subschemas holding a
         jsonschema error, and failing ``x-validations`` (CEL) rules."""
         out = set(self.cel_failures(name, instance))
-        for error in self._validator(name).iter_errors(instance):
-            rule = self._rule_on_path(name, list(error.absolute_schema_path))
-            if rule is not None:
-                out.add(rule)
+
+        def leaves(error: Any) -> Any:
+            # an anyOf error (a nullable X that is neither X nor null) holds X's errors
+            if error.validator == "anyOf" and error.context:
+                for sub in error.context:
+                    yield from leaves(sub)
+            else:
+                yield error
+
+        for top in self._validator(name).iter_errors(instance):
+            for error in leaves(top):
+                rule = self._rule_on_path(name, list(error.absolute_schema_path))
+                if rule is not None:
+                    out.add(rule)
         return out
 
     def is_valid(self, name: str, instance: Any) -> bool:

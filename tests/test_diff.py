@@ -1,5 +1,6 @@
-"""``genspec diff``: fixture spec pairs (tests/diff_fixtures/), one kind of change each, and the
-older image-only spec against the current one. Classification, counterexamples, formats and
+"""``genspec diff``: fixture spec pairs (tests/diff_fixtures/), one kind of change each, and
+consecutive versions of the spec's history (spec/history/0.2.0.yaml, 0.3.0.yaml, then the
+current spec) both ways. Classification, counterexamples, formats and
 exit codes are asserted; the CLI runs in a subprocess."""
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from genspec.evolve import diff, diff_report
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "diff_fixtures"
 BASE = FIX / "base.yaml"
-HISTORY = ROOT / "spec" / "history" / "image-only.yaml"
-CURRENT = ROOT / "spec" / "generations.yaml"
+V02 = ROOT / "spec" / "history" / "0.2.0.yaml"  # image only
+V03 = ROOT / "spec" / "history" / "0.3.0.yaml"  # adds video
+HISTORY = V02
+CURRENT = ROOT / "spec" / "generations.yaml"  # 0.5.0: nullable request fields, layering
 
 #: fixture -> (kind, severity, pointer, counterexample accepted by: OLD, NEW or None)
 CASES = {
@@ -49,7 +52,17 @@ def reports() -> dict[str, diff.Report]:
 
 @pytest.fixture(scope="module")
 def history() -> diff.Report:
-    return diff.run(str(HISTORY), str(CURRENT))
+    return diff.run(str(V02), str(V03))
+
+
+@pytest.fixture(scope="module")
+def to_current() -> diff.Report:
+    return diff.run(str(V03), str(CURRENT))
+
+
+@pytest.fixture(scope="module")
+def from_current() -> diff.Report:
+    return diff.run(str(CURRENT), str(V03))
 
 
 def _find(report: diff.Report, kind: str, pointer: str) -> diff.Change:
@@ -96,7 +109,7 @@ def test_identical_specs_have_no_changes() -> None:
     assert diff.run(str(BASE), str(BASE)).changes == []
 
 
-def test_history_to_current_lists_the_video_additions_as_non_breaking(history: diff.Report) -> None:
+def test_image_only_to_video_lists_the_video_additions_as_non_breaking(history: diff.Report) -> None:
     expected = [
         ("request-property-enum-value-added", "createGeneration request /type", ["video", "video_edit", "video_reframe"]),
         ("request-property-enum-value-added", "createGeneration request /model", ["ray-3.2"]),
@@ -114,7 +127,7 @@ def test_history_to_current_lists_the_video_additions_as_non_breaking(history: d
     assert "VideoOptions" in schemas.message and schemas.severity == "non-breaking"
 
 
-def test_history_to_current_classifies_everything_else_with_a_reason(history: diff.Report) -> None:
+def test_image_only_to_video_classifies_everything_else_with_a_reason(history: diff.Report) -> None:
     assert history.count("breaking") == 0, diff_report.text(history)
     for pointer in ("createGeneration response 200|201 /model", "createGeneration response 200|201 /type"):
         change = _find(history, "response-property-enum-value-added", pointer)
@@ -224,12 +237,63 @@ def test_cli_names_every_spec_that_cannot_be_read(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_history_spec_passes_check_and_generates_its_own_package() -> None:
+@pytest.mark.parametrize("spec", [V02, V03])
+def test_history_spec_passes_check_and_generates_its_own_package(spec: Path) -> None:
     from genspec.check import check
 
-    checked = check.run(HISTORY)
-    assert checked.api.package != "luma_gen"
+    checked = check.run(spec)
+    assert checked.api.package != "luma_gen" and checked.api.version == spec.stem
     assert {r.id for r in checked.api.rules} >= {"image-ref-exactly-one-source", "image-ref-media-type-with-data", "image-ref-max-9-for-image", "image-ref-max-8-for-image-edit"}
+
+
+#: nullable request fields of sdk-0.5.0.md, one per kind of position (top level, $ref'd
+#: objects and enums, media references, nested options, a control's field)
+NULLABLE = [
+    "/aspect_ratio", "/output_format", "/source", "/user_id", "/video", "/source/url", "/source/data",
+    "/source/media_type", "/source/generation_id", "/video/hdr", "/video/duration", "/video/keyframes",
+    "/video/edit", "/video/edit/strength", "/video/edit/controls/depth/blur", "/video/start_frame",
+]
+
+
+def test_video_to_current_nullability_loosens_requests(to_current: diff.Report) -> None:
+    for pointer in NULLABLE:
+        change = _find(to_current, "request-property-became-nullable", f"createGeneration request {pointer}")
+        assert change.severity == "non-breaking" and change.reason == "only widens what requests may send"
+    for pointer in ("/aspect_ratio", "/source", "/video", "/source/data", "/video/hdr"):
+        cex = _find(to_current, "request-property-became-nullable", f"createGeneration request {pointer}").counterexample
+        assert cex is not None and cex["accepted_by"] == "NEW" and "null" in json.dumps(cex["body"])
+    # prompt, image_ref, model, style, type and web_search stay not nullable
+    for name in ("prompt", "image_ref", "model", "style", "type", "web_search"):
+        assert not [c for c in to_current.changes if c.kind.endswith("nullable") and c.pointer == f"createGeneration request /{name}"]
+
+
+def test_video_to_current_layering_verdicts(to_current: diff.Report) -> None:
+    request_type = _find(to_current, "request-property-enum-value-added", "createGeneration request /type")
+    assert request_type.severity == "non-breaking" and '"layering"' in request_type.message
+    assert request_type.counterexample is not None and request_type.counterexample["body"]["type"] == "layering"
+    response_type = _find(to_current, "response-property-enum-value-added", "createGeneration response 200|201 /type")
+    assert response_type.severity == "warning" and "exhaustive" in response_type.reason
+    layer = _find(to_current, "response-property-added", "createGeneration response 200|201 /output[]/layer")
+    assert layer.severity == "non-breaking"
+    options = _find(to_current, "new-optional-request-property", "createGeneration request /layering")
+    assert options.severity == "non-breaking"
+    assert to_current.count("breaking") == 0, diff_report.text(to_current)
+    added = {c.pointer for c in to_current.changes if c.kind == "rule-added"}
+    assert {"rule layering-needs-source", "rule layering-model-uni-1", "rule layering-prompt-max-500", "rule layering-options-only-for-layering"} <= added
+
+
+def test_current_to_video_is_breaking_with_counterexamples(from_current: diff.Report) -> None:
+    for pointer in NULLABLE:
+        change = _find(from_current, "request-property-became-not-nullable", f"createGeneration request {pointer}")
+        assert change.severity == "breaking"
+    for pointer in ("/aspect_ratio", "/source", "/video", "/source/data", "/video/hdr"):
+        cex = _find(from_current, "request-property-became-not-nullable", f"createGeneration request {pointer}").counterexample
+        assert cex is not None and cex["accepted_by"] == "OLD" and "null" in json.dumps(cex["body"])
+    removed = _find(from_current, "request-property-enum-value-removed", "createGeneration request /type")
+    assert removed.severity == "breaking" and removed.counterexample is not None
+    assert removed.counterexample["accepted_by"] == "OLD" and removed.counterexample["body"]["type"] == "layering"
+    gone = _find(from_current, "request-property-removed", "createGeneration request /layering")
+    assert gone.severity == "breaking" and gone.counterexample is not None and gone.counterexample["accepted_by"] == "OLD"
 
 
 def test_bodies_drawn_from_generated_strategies_join_the_candidates() -> None:

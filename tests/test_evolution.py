@@ -17,7 +17,8 @@ from genspec.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "generations.yaml"
-HISTORY = ROOT / "spec" / "history" / "image-only.yaml"
+V02 = ROOT / "spec" / "history" / "0.2.0.yaml"  # image only
+HISTORY = ROOT / "spec" / "history" / "0.3.0.yaml"  # video; the version before the current one
 
 
 def _state(spec: Path) -> tuple[object, dict[str, str], dict]:
@@ -31,6 +32,11 @@ def _state(spec: Path) -> tuple[object, dict[str, str], dict]:
 @pytest.fixture(scope="module")
 def old() -> tuple[object, dict[str, str], dict]:
     return _state(HISTORY)
+
+
+@pytest.fixture(scope="module")
+def image_only() -> tuple[object, dict[str, str], dict]:
+    return _state(V02)
 
 
 @pytest.fixture(scope="module")
@@ -51,23 +57,42 @@ def test_committed_manifest_matches_the_spec(new: tuple) -> None:
     assert evolution.read_manifest(text) == new[2]
 
 
-def test_history_to_current_is_a_minor_bump(old: tuple, new: tuple) -> None:
-    lines = _summary(old, new)
+def test_image_only_to_video_is_a_minor_bump(image_only: tuple, old: tuple) -> None:
+    lines = _summary(image_only, old)
     text = "\n".join(lines)
     assert "  types: 13 added" in text
     assert "  fields: 2 added" in text  # video on the body, generation_id on media references
     assert "  enum values: " in text and "added" in text.split("enum values: ")[1].splitlines()[0]
     assert "  rules: 27 added, 2 changed" in text
     assert "breaking:" not in text
-    assert lines[-1].startswith("suggested version bump: minor (0.9.0 -> 0.10.0)")
+    assert lines[-1].startswith("suggested version bump: minor (0.2.0 -> 0.3.0)")
 
 
-def test_current_to_history_is_a_major_bump_naming_what_breaks(old: tuple, new: tuple) -> None:
+def test_video_to_current_is_a_minor_bump(old: tuple, new: tuple) -> None:
+    lines = _summary(old, new)
+    text = "\n".join(lines)
+    assert "  types: 4 added" in text  # Layer, LayerAlphaHint, LayeringOptions, LayeringResolution
+    assert "  fields: 2 added, 39 changed" in text  # layering, output[].layer; the nullable fields
+    assert "  enum values: 1 added" in text  # type: layering
+    assert "  rules: 8 added, 20 changed" in text  # the layering rules; the rules reading nullable fields
+    assert "breaking:" not in text
+    assert lines[-1].startswith("suggested version bump: minor (0.3.0 -> 0.4.0)")
+    assert lines[-1].endswith("the spec's info.version is 0.5.0")
+
+
+def test_current_to_video_is_a_major_bump_naming_what_breaks(old: tuple, new: tuple) -> None:
     lines = _summary(new, old)
+    text = "\n".join(lines)
+    assert "breaking: type AdvancedControls /depth: may no longer be null" in text
+    assert lines[-1].startswith("suggested version bump: major (0.5.0 -> 1.0.0)")
+
+
+def test_video_to_image_only_is_a_major_bump_naming_what_breaks(image_only: tuple, old: tuple) -> None:
+    lines = _summary(old, image_only)
     text = "\n".join(lines)
     assert "breaking: type GenerationCreateParams /video: property removed" in text
     assert "breaking: type Model: enum values removed: \"ray-3.2\"" in text
-    assert lines[-1].startswith("suggested version bump: major (1.0.0 -> 2.0.0)")
+    assert lines[-1].startswith("suggested version bump: major (0.3.0 -> 1.0.0)")
 
 
 def test_unchanged_and_first_generation(new: tuple) -> None:
@@ -120,7 +145,7 @@ def test_generate_check_fails_on_a_stale_tree_and_regeneration_says_what_changed
     regenerated = _genspec("generate", "--spec", str(spec), "--out", str(out))
     assert regenerated.returncode == 0, regenerated.stderr
     assert "  enum values: 1 added" in regenerated.stdout
-    assert "suggested version bump: minor (1.0.0 -> 1.1.0)" in regenerated.stdout
+    assert "suggested version bump: minor (0.5.0 -> 0.6.0)" in regenerated.stdout
 
 
 @pytest.fixture(scope="module")

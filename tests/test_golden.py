@@ -62,7 +62,7 @@ def test_generator_and_templates_name_nothing_of_this_api() -> None:
 
     words.update(RULES)
     # plain English words any API may use (states, generic field names) are not this API's knowledge
-    words -= {"message", "source", "output", "created_at", "failure_reason", "failure_code", "violations", "enabled", "failed", "completed", "queued", "processing"}
+    words -= {"message", "description", "source", "output", "created_at", "failure_reason", "failure_code", "violations", "enabled", "failed", "completed", "queued", "processing"}
     # JSON Schema's own vocabulary (the "duration" format of 2020-12) and CEL's (the standard
     # duration() function and type) are the generator's to know
     words -= {"duration"}

@@ -226,3 +226,28 @@ def test_help_lists_every_allowed_value_in_whole_sentences() -> None:
 def test_numbers_of_seconds_and_retries_are_checked_as_they_are_read(cli, option: str, value: str) -> None:
     proc = cli("generations", "create", "--prompt", "x", "--wait", option, value, "--base-url", "http://127.0.0.1:9/v1")
     assert proc.returncode == 2 and f"Invalid value for '{option}'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_layering_waits_downloads_every_layer_and_shows_a_table_of_them(cli, tmp_path: Path) -> None:
+    photo = _png(tmp_path / "photo.png")
+    out = tmp_path / "out"
+    proc = cli("generations", "create", "--prompt", "Separate the cyclist", "--type", "layering", "--source", f"@{photo}",
+               "--layering.resolution", "2k", "--wait", "--download", str(out), "--poll-interval", "0.05")
+    assert proc.returncode == 0, proc.stderr
+    saved = sorted(out.iterdir())
+    gid = saved[0].name.split("-0-")[0]
+    # named <id>-<layer index>-<layer label>, front to back; the last is the background
+    assert [p.name.removeprefix(gid) for p in saved][-1].endswith("-background.png") and len(saved) >= 2
+    assert [p.name.removeprefix(gid + "-").split("-")[0] for p in saved] == [str(i) for i in range(len(saved))]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in saved)
+    # the pretty format: a table of the outputs, one row per layer, its fields as columns
+    table = proc.stdout
+    for column in ("layer.index", "layer.label", "layer.alpha_hint"):
+        assert column in table, table
+    assert "background" in table and "none" in table
+
+
+def test_nulls_in_values_are_sent_and_accepted(cli) -> None:
+    proc = cli("generations", "create", "--prompt", "x", "--source", "{url: 'https://example.com/a.png', data: null}", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["state"] == "queued"

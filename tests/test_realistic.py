@@ -57,6 +57,23 @@ TWINS = [
     ("video_reframe", _set("video/edit", {"strength": "flex_1"}), "video-edit-only-for-video-edit", "/video/edit"),
     ("video_reframe", _set("video/source_position/w_norm", 0), "SourcePosition.w_norm.exclusiveMinimum", "/video/source_position/w_norm"),
     ("image", _set("prompt", "x" * 6001), "GenerationCreateParams.prompt.maxLength", "/prompt"),
+    ("layering", _set("model", "uni-1-max"), "layering-model-uni-1", "/model"),
+    ("layering", _drop("source"), "layering-needs-source", "/source"),
+    ("layering", _set("source", None), "layering-needs-source", "/source"),
+    ("layering", _set("source", {"url": "https://e.com/v.mp4", "media_type": "video/mp4"}), "layering-source-image-media", "/source/media_type"),
+    ("layering", _set("prompt", "x" * 501), "layering-prompt-max-500", "/prompt"),
+    ("layering", _set("output_format", "jpeg"), "layering-output-png", "/output_format"),
+    ("layering", _set("aspect_ratio", "16:9"), "layering-no-aspect-ratio", "/aspect_ratio"),
+    ("layering", _set("image_ref", [{"url": "https://e.com/style.png"}]), "layering-no-image-ref", "/image_ref"),
+    ("layering", _set("video", {"duration": "5s"}), "video-options-only-for-video-types", "/video"),
+    ("layering", _set("layering", None), None, None),
+    ("image", _set("layering", {"resolution": "1k"}), "layering-options-only-for-layering", "/layering"),
+    # null is "not given": these stay valid, or break only what the non-null values break
+    ("nulls_are_not_given", _set("source", {"url": "https://e.com/a.png", "data": None, "generation_id": None}), None, None),
+    ("nulls_are_not_given", _set("source", {"url": "https://e.com/a.png", "data": None, "generation_id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"}), "image-ref-exactly-one-source", "/source"),
+    ("text_to_video", _set("video/hdr", None), "video-exr-export-requires-hdr", "/video/hdr"),
+    ("image_to_video_keyframes", _set("video/keyframes", None), "video-keyframes-parallel-lists", "/video/keyframes"),
+    ("image_to_video_keyframes", _set("video/duration", None), None, None),
 ]
 
 
@@ -67,10 +84,12 @@ def test_every_realistic_request_is_valid(name: str) -> None:
 
 def test_every_type_is_covered() -> None:
     kinds = {body.get("type", "image") for body in EXAMPLES.values()}
-    assert kinds == {"image", "image_edit", "video", "video_edit", "video_reframe"}
-    assert any("keyframes" in body.get("video", {}) for body in EXAMPLES.values())
-    assert any("controls" in body.get("video", {}).get("edit", {}) for body in EXAMPLES.values())
-    assert any("source_position" in body.get("video", {}) for body in EXAMPLES.values())
+    assert kinds == {"image", "image_edit", "video", "video_edit", "video_reframe", "layering"}
+    videos = [body.get("video") or {} for body in EXAMPLES.values()]
+    assert any("keyframes" in video for video in videos)
+    assert any("controls" in (video.get("edit") or {}) for video in videos)
+    assert any("source_position" in video for video in videos)
+    assert any(None in body.values() for body in EXAMPLES.values())  # a client that sends null
 
 
 @pytest.mark.parametrize("name, mutate, rule, pointer", TWINS, ids=[f"{t[0]}-{t[2]}" for t in TWINS])

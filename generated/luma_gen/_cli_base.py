@@ -195,18 +195,56 @@ def dump(value: Any, fmt: str) -> None:
     elif fmt == "yaml":
         click.echo(yaml.safe_dump(data, sort_keys=False).rstrip())
     else:
-        rows = [
-            (
-                shown(key),
-                shown(item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)),
-            )
-            for key, item in (data.items() if isinstance(data, dict) else [("value", data)])
-        ]
+        items = list(data.items()) if isinstance(data, dict) else [("value", data)]
+        rows = [(shown(key), _cell(item)) for key, item in items if not _objects(item)]
         width = max((len(key) for key, _ in rows), default=0)
         for key, item in rows:
             click.echo(
                 click.style(key, bold=True) + (" " * (width - len(key) + 2) + item if item else "")
             )
+        for (
+            key,
+            item,
+        ) in items:  # a list of objects (a job's outputs) gets a table of its own, below
+            if _objects(item):
+                for line in rows_table(key, item):
+                    click.echo(line)
+
+
+def _cell(value: Any) -> str:
+    """A value for the pretty format: strings as they are, others as JSON, escaped."""
+    return shown(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+
+
+def _objects(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(x, dict) for x in value)
+
+
+def _flat(obj: dict, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[prefix + str(k)] = v
+    return out
+
+
+def rows_table(title: str, items: list[dict]) -> list[str]:
+    """A list of objects as lines of text: the title, a header of (dotted) keys, one row per
+    item. Columns are aligned and the long ones (a URL) come last, so that no value is cut or
+    wrapped and no line is padded; every value is escaped (it comes from the server)."""
+    rows = [_flat(x) for x in items]
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    cells = [["" if row.get(c) is None else _cell(row[c]) for c in columns] for row in rows]
+    heads = [shown(c) for c in columns]
+    widths = [max(len(heads[i]), *(len(r[i]) for r in cells)) for i in range(len(columns))]
+    order = sorted(range(len(columns)), key=lambda i: widths[i] > 40)
+
+    def line(values: list[str]) -> str:
+        return ("  " + "  ".join(values[i].ljust(widths[i]) for i in order)).rstrip()
+
+    return [click.style(shown(title), bold=True), line(heads), *(line(r) for r in cells)]
 
 
 def writable_folder(text: str, flag: str) -> None:

@@ -15,6 +15,7 @@ import logging
 import mimetypes
 import os
 import random
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,8 @@ class JobSpec:
     url: str
     kind: str
     error: type
+    #: dotted paths into an output whose values (where present) name its downloaded file
+    file_name: tuple[str, ...] = ()
 
 
 def seconds(name: str, value: Any, zero: bool = False) -> float:
@@ -795,10 +798,32 @@ async def wait_async(
 def output_targets(
     job: Any, spec: JobSpec, job_id: str, folder: str | os.PathLike[str]
 ) -> list[tuple[str, Path]]:
-    """(URL, destination without suffix) for every output of a finished job."""
+    """(URL, destination without suffix) for every output of a finished job: ``<id>-<n>``, or
+    ``<id>-<v1>-<v2>`` from the output's values at ``spec.file_name`` where it has them (made
+    safe for a file name; a name taken twice gets ``-<n>`` added)."""
     outputs = field_of(job, spec.outputs) or []
     base = Path(folder)
     base.mkdir(parents=True, exist_ok=True)
-    return [
-        (str(field_of(item, spec.url)), base / f"{job_id}-{i}") for i, item in enumerate(outputs)
-    ]
+    out: list[tuple[str, Path]] = []
+    taken: set[str] = set()
+    for i, item in enumerate(outputs):
+        parts = [_safe_name(v) for v in (_dotted(item, p) for p in spec.file_name) if v is not None]
+        stem = f"{job_id}-" + "-".join(p for p in parts if p) if any(parts) else f"{job_id}-{i}"
+        if stem in taken:
+            stem = f"{stem}-{i}"
+        taken.add(stem)
+        out.append((str(field_of(item, spec.url)), base / stem))
+    return out
+
+
+def _dotted(obj: Any, path: str) -> Any:
+    for step in path.split("."):
+        if obj is None:
+            return None
+        obj = field_of(obj, step)
+    return obj
+
+
+def _safe_name(value: Any) -> str:
+    """A server's value as a piece of a file name: letters, digits, ``.``, ``_`` and ``-``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(value)).strip("._-")[:40]

@@ -10,20 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 #: the sha256 of the spec this package was generated from (the only file that records it)
-SPEC_SHA256: str = "f7187ba3126720eba641840a873cb10e70be0f6ab5b3f0dbd0bcf414bf3eb8b7"
+SPEC_SHA256: str = "67082b9b5b835c8bf7272f4e67838eba251e52ea17e217a03ec4d71085ac97a0"
 
 MANIFEST: dict[str, Any] = {
     "title": "Luma Agents API - generations",
-    "version": "1.0.0",
+    "version": "0.5.0",
     "package": "luma_gen",
-    "spec_sha256": "f7187ba3126720eba641840a873cb10e70be0f6ab5b3f0dbd0bcf414bf3eb8b7",
+    "spec_sha256": "67082b9b5b835c8bf7272f4e67838eba251e52ea17e217a03ec4d71085ac97a0",
     "operations": {
         "createGeneration": {
             "method": "post",
             "path": "/generations",
             "body": "required",
             "statuses": ["200", "201", "400", "401", "404", "413", "429", "500"],
-            "summary": "88b425883fc3",
+            "summary": "bbbb22bf8a49",
             "params": {},
         },
         "getGeneration": {
@@ -46,14 +46,14 @@ MANIFEST: dict[str, Any] = {
         "edit-keyframe-indexes-length": {
             "owner": "VideoEditOptions",
             "kind": "cel",
-            "fp": "a3482f36e473",
+            "fp": "99ef9463aeef",
             "message": "edit.keyframe_indexes must have as many entries as edit.keyframes",
             "sides": ["request"],
         },
         "edit-keyframes-exclusive-start-frame": {
             "owner": "VideoOptions",
             "kind": "schema",
-            "fp": "c8c3b9452ae6",
+            "fp": "46881e0d8b32",
             "message": "edit.keyframes and video.start_frame are mutually exclusive",
             "sides": ["request"],
         },
@@ -67,7 +67,7 @@ MANIFEST: dict[str, Any] = {
         "edit-keyframes-parallel-lists": {
             "owner": "VideoEditOptions",
             "kind": "schema",
-            "fp": "c5d208938959",
+            "fp": "b1b0563288e5",
             "message": "edit.keyframes and edit.keyframe_indexes go together",
             "sides": ["request"],
         },
@@ -88,7 +88,7 @@ MANIFEST: dict[str, Any] = {
         "image-ref-exactly-one-source": {
             "owner": "ImageRef",
             "kind": "schema",
-            "fp": "b1b76c179873",
+            "fp": "f077a084165d",
             "message": "give exactly one of url, data or generation_id",
             "sides": ["request"],
         },
@@ -116,8 +116,64 @@ MANIFEST: dict[str, Any] = {
         "image-ref-media-type-with-data": {
             "owner": "ImageRef",
             "kind": "schema",
-            "fp": "c224bacd134d",
+            "fp": "d4a7a7891b8a",
             "message": "media_type is required with data",
+            "sides": ["request"],
+        },
+        "layering-model-uni-1": {
+            "owner": "GenerationCreateParams",
+            "kind": "schema",
+            "fp": "b9268b7c271f",
+            "message": "layering runs on model uni-1",
+            "sides": ["request"],
+        },
+        "layering-needs-source": {
+            "owner": "GenerationCreateParams",
+            "kind": "schema",
+            "fp": "86cac2ff9b2e",
+            "message": "layering needs a source (the image to decompose into layers)",
+            "sides": ["request"],
+        },
+        "layering-no-aspect-ratio": {
+            "owner": "GenerationCreateParams",
+            "kind": "schema",
+            "fp": "bc3b699e188e",
+            "message": "layers keep the source's framing; aspect_ratio does not apply to layering",
+            "sides": ["request"],
+        },
+        "layering-no-image-ref": {
+            "owner": "GenerationCreateParams",
+            "kind": "schema",
+            "fp": "99b23541a5eb",
+            "message": "image_ref (style or content references for a new image) does not apply to layering, which decomposes its source",
+            "sides": ["request"],
+        },
+        "layering-options-only-for-layering": {
+            "owner": "GenerationCreateParams",
+            "kind": "schema",
+            "fp": "33a15ebcc948",
+            "message": "layering options apply only to type layering",
+            "sides": ["request"],
+        },
+        "layering-output-png": {
+            "owner": "GenerationCreateParams",
+            "kind": "schema",
+            "fp": "e43c1eb4127f",
+            "message": "layers carry transparency, which JPEG cannot hold; layering outputs PNG (output_format png)",
+            "sides": ["request"],
+        },
+        "layering-prompt-max-500": {
+            "owner": "GenerationCreateParams",
+            "kind": "schema",
+            "fp": "78f8d5617a89",
+            "message": "the prompt of a layering job is at most 500 characters",
+            "sides": ["request"],
+        },
+        "layering-source-image-media": {
+            "owner": "GenerationCreateParams",
+            "kind": "schema",
+            "fp": "29a4ccdb1bb7",
+            "message": "layering decomposes an image; its source takes image media (media_type image/*), not a video",
             "sides": ["request"],
         },
         "model-fits-image-types": {
@@ -144,35 +200,35 @@ MANIFEST: dict[str, Any] = {
         "source-media-type-with-url-for-video-edit": {
             "owner": "GenerationCreateParams",
             "kind": "schema",
-            "fp": "c08ac512a0cf",
+            "fp": "5168b1d56676",
             "message": "source.media_type is required with source.url on video_edit and video_reframe",
             "sides": ["request"],
         },
         "source-position-only-for-reframe": {
             "owner": "GenerationCreateParams",
             "kind": "schema",
-            "fp": "2053e267e4e0",
+            "fp": "730d911c625b",
             "message": "video.source_position applies only to type video_reframe",
             "sides": ["request"],
         },
         "source-required-for-edit-types": {
             "owner": "GenerationCreateParams",
             "kind": "schema",
-            "fp": "5b805624c25e",
+            "fp": "dbe59fd73743",
             "message": "image_edit, video_edit and video_reframe need a source to edit",
             "sides": ["request"],
         },
         "video-360p-not-with-hdr-on-video": {
             "owner": "GenerationCreateParams",
             "kind": "schema",
-            "fp": "8804a77aa58d",
+            "fp": "2faa473e9ddc",
             "message": "360p is SDR-only on type video (not valid with hdr=true)",
             "sides": ["request"],
         },
         "video-edit-only-for-video-edit": {
             "owner": "GenerationCreateParams",
             "kind": "schema",
-            "fp": "a2d2f98afae8",
+            "fp": "781175834eb6",
             "message": "video.edit is only valid when type is video_edit",
             "sides": ["request"],
         },
@@ -207,49 +263,49 @@ MANIFEST: dict[str, Any] = {
         "video-keyframe-indexes-length": {
             "owner": "VideoOptions",
             "kind": "cel",
-            "fp": "a3482f36e473",
+            "fp": "99ef9463aeef",
             "message": "keyframe_indexes must have as many entries as keyframes",
             "sides": ["request"],
         },
         "video-keyframes-exclusive-end-frame": {
             "owner": "VideoOptions",
             "kind": "schema",
-            "fp": "c2cc2b80c119",
+            "fp": "c5ceaeeb9fdb",
             "message": "keyframes and end_frame are mutually exclusive",
             "sides": ["request"],
         },
         "video-keyframes-exclusive-loop": {
             "owner": "VideoOptions",
             "kind": "schema",
-            "fp": "aad28c55eaaf",
+            "fp": "e7f368bb876f",
             "message": "keyframes and loop=true are mutually exclusive",
             "sides": ["request"],
         },
         "video-keyframes-exclusive-start-frame": {
             "owner": "VideoOptions",
             "kind": "schema",
-            "fp": "26fbba94733e",
+            "fp": "5c66d45de991",
             "message": "keyframes and start_frame are mutually exclusive",
             "sides": ["request"],
         },
         "video-keyframes-only-for-video": {
             "owner": "GenerationCreateParams",
             "kind": "schema",
-            "fp": "b67a91eb7148",
+            "fp": "f61b23449eb6",
             "message": "video.keyframes are only valid for type video (use video.edit.keyframes on video_edit)",
             "sides": ["request"],
         },
         "video-keyframes-only-on-ray-3.2": {
             "owner": "GenerationCreateParams",
             "kind": "schema",
-            "fp": "44743db66654",
+            "fp": "501082836571",
             "message": "video.keyframes are only supported on model ray-3.2",
             "sides": ["request"],
         },
         "video-keyframes-parallel-lists": {
             "owner": "VideoOptions",
             "kind": "schema",
-            "fp": "c5d208938959",
+            "fp": "b1b0563288e5",
             "message": "keyframes and keyframe_indexes go together",
             "sides": ["request"],
         },
@@ -277,21 +333,21 @@ MANIFEST: dict[str, Any] = {
         "video-options-only-for-video-types": {
             "owner": "GenerationCreateParams",
             "kind": "schema",
-            "fp": "527e34bda846",
+            "fp": "27e8ed8a950b",
             "message": "video options apply only to type video, video_edit or video_reframe",
             "sides": ["request"],
         },
         "video-start-frame-not-with-10s": {
             "owner": "VideoOptions",
             "kind": "schema",
-            "fp": "401c622be84a",
+            "fp": "fdffde870f29",
             "message": "start_frame/end_frame (the legacy 2-frame surface) do not support duration=10s; use keyframes",
             "sides": ["request"],
         },
         "video-start-frame-not-with-hdr": {
             "owner": "VideoOptions",
             "kind": "schema",
-            "fp": "c16a6907fc01",
+            "fp": "933b1ac243be",
             "message": "start_frame/end_frame (the legacy 2-frame surface) do not support hdr=true; use keyframes",
             "sides": ["request"],
         },
@@ -306,31 +362,31 @@ MANIFEST: dict[str, Any] = {
                 "depth": {
                     "required": False,
                     "ref": "DepthControl",
-                    "type": ["object"],
+                    "type": ["null", "object"],
                     "description": "e43f5bffa02d",
                 },
                 "face": {
                     "required": False,
                     "ref": "FaceControl",
-                    "type": ["object"],
+                    "type": ["null", "object"],
                     "description": "23008744daff",
                 },
                 "normals": {
                     "required": False,
                     "ref": "NormalsControl",
-                    "type": ["object"],
+                    "type": ["null", "object"],
                     "description": "f2a5a88b1d39",
                 },
                 "pose": {
                     "required": False,
                     "ref": "PoseControl",
-                    "type": ["object"],
+                    "type": ["null", "object"],
                     "description": "575a1f9dbbd3",
                 },
                 "trajectory": {
                     "required": False,
                     "ref": "TrajectoryControl",
-                    "type": ["object"],
+                    "type": ["null", "object"],
                     "description": "8fb2e7093cf9",
                 },
             },
@@ -362,13 +418,17 @@ MANIFEST: dict[str, Any] = {
             "fields": {
                 "blur": {
                     "required": False,
-                    "type": ["number"],
+                    "type": ["null", "number"],
                     "format": "float",
                     "minimum": 0,
                     "maximum": 1,
                     "description": "1542680d2b84",
                 },
-                "enabled": {"required": False, "type": ["boolean"], "description": "0d3d585d959e"},
+                "enabled": {
+                    "required": False,
+                    "type": ["boolean", "null"],
+                    "description": "0d3d585d959e",
+                },
             },
         },
         "Error": {
@@ -384,7 +444,11 @@ MANIFEST: dict[str, Any] = {
             "closed": True,
             "sides": ["request"],
             "fields": {
-                "enabled": {"required": False, "type": ["boolean"], "description": "816a3c777d48"}
+                "enabled": {
+                    "required": False,
+                    "type": ["boolean", "null"],
+                    "description": "816a3c777d48",
+                }
             },
         },
         "Generation": {
@@ -415,7 +479,7 @@ MANIFEST: dict[str, Any] = {
                     "required": True,
                     "ref": "Model",
                     "type": ["string"],
-                    "description": "b89bd68faa33",
+                    "description": "e59faee111ca",
                 },
                 "output": {
                     "required": False,
@@ -432,7 +496,7 @@ MANIFEST: dict[str, Any] = {
                     "required": True,
                     "ref": "GenerationType",
                     "type": ["string"],
-                    "description": "e8f2b3267461",
+                    "description": "6f892b82d9d8",
                 },
             },
         },
@@ -445,20 +509,26 @@ MANIFEST: dict[str, Any] = {
                 "aspect_ratio": {
                     "required": False,
                     "ref": "AspectRatio",
-                    "type": ["string"],
+                    "type": ["null", "string"],
                     "description": "c482b6809da1",
                 },
                 "image_ref": {"required": False, "type": ["array"], "description": "93f33f08f94a"},
+                "layering": {
+                    "required": False,
+                    "ref": "LayeringOptions",
+                    "type": ["null", "object"],
+                    "description": "7eb6c8ef2572",
+                },
                 "model": {
                     "required": False,
                     "ref": "Model",
                     "type": ["string"],
-                    "description": "b89bd68faa33",
+                    "description": "e59faee111ca",
                 },
                 "output_format": {
                     "required": False,
                     "ref": "OutputFormat",
-                    "type": ["string"],
+                    "type": ["null", "string"],
                     "description": "e3aaf1d6b812",
                 },
                 "prompt": {
@@ -471,7 +541,7 @@ MANIFEST: dict[str, Any] = {
                 "source": {
                     "required": False,
                     "ref": "ImageRef",
-                    "type": ["object"],
+                    "type": ["null", "object"],
                     "description": "3086a7c54bdc",
                 },
                 "style": {
@@ -484,18 +554,18 @@ MANIFEST: dict[str, Any] = {
                     "required": False,
                     "ref": "GenerationType",
                     "type": ["string"],
-                    "description": "e8f2b3267461",
+                    "description": "6f892b82d9d8",
                 },
                 "user_id": {
                     "required": False,
-                    "type": ["string"],
+                    "type": ["null", "string"],
                     "maxLength": 256,
                     "description": "5264471449a3",
                 },
                 "video": {
                     "required": False,
                     "ref": "VideoOptions",
-                    "type": ["object"],
+                    "type": ["null", "object"],
                     "description": "48214b7af72b",
                 },
                 "web_search": {
@@ -527,6 +597,12 @@ MANIFEST: dict[str, Any] = {
             "closed": False,
             "sides": ["response"],
             "fields": {
+                "layer": {
+                    "required": False,
+                    "ref": "Layer",
+                    "type": ["null", "object"],
+                    "description": "5b7f01e1cf1a",
+                },
                 "type": {"required": True, "type": ["string"], "description": "b08bd9906e0e"},
                 "url": {
                     "required": True,
@@ -544,9 +620,9 @@ MANIFEST: dict[str, Any] = {
         },
         "GenerationType": {
             "type": ["string"],
-            "enum": ["image", "image_edit", "video", "video_edit", "video_reframe"],
+            "enum": ["image", "image_edit", "layering", "video", "video_edit", "video_reframe"],
             "default": "image",
-            "description": "e8f2b3267461",
+            "description": "6f892b82d9d8",
             "sides": ["request", "response"],
         },
         "ImageRef": {
@@ -555,30 +631,86 @@ MANIFEST: dict[str, Any] = {
             "closed": True,
             "sides": ["request"],
             "fields": {
-                "data": {"required": False, "type": ["string"], "description": "80265dfe6631"},
+                "data": {
+                    "required": False,
+                    "type": ["null", "string"],
+                    "description": "80265dfe6631",
+                },
                 "generation_id": {
                     "required": False,
-                    "type": ["string"],
+                    "type": ["null", "string"],
                     "format": "uuid",
                     "description": "7c56a6dc75ca",
                 },
                 "media_type": {
                     "required": False,
-                    "type": ["string"],
+                    "type": ["null", "string"],
                     "description": "c5423d7986c6",
                 },
                 "url": {
                     "required": False,
-                    "type": ["string"],
+                    "type": ["null", "string"],
                     "format": "uri",
                     "description": "f4961a6af38e",
                 },
             },
         },
+        "Layer": {
+            "type": ["object"],
+            "description": "7a6578ec4861",
+            "closed": False,
+            "sides": ["response"],
+            "fields": {
+                "alpha_hint": {
+                    "required": False,
+                    "ref": "LayerAlphaHint",
+                    "type": ["string"],
+                    "description": "f6d451182178",
+                },
+                "description": {
+                    "required": False,
+                    "type": ["string"],
+                    "description": "fde3c5d3699c",
+                },
+                "index": {
+                    "required": True,
+                    "type": ["integer"],
+                    "minimum": 0,
+                    "description": "ab620efe8438",
+                },
+                "label": {"required": False, "type": ["string"], "description": "587a508b6a08"},
+            },
+        },
+        "LayerAlphaHint": {
+            "type": ["string"],
+            "enum": ["hard", "none", "soft"],
+            "description": "f6d451182178",
+            "sides": ["response"],
+        },
+        "LayeringOptions": {
+            "type": ["object"],
+            "description": "df0471c1cb82",
+            "closed": True,
+            "sides": ["request"],
+            "fields": {
+                "resolution": {
+                    "required": False,
+                    "ref": "LayeringResolution",
+                    "type": ["string"],
+                    "description": "01f2f78eddcd",
+                }
+            },
+        },
+        "LayeringResolution": {
+            "type": ["string"],
+            "enum": ["1k", "2k"],
+            "description": "01f2f78eddcd",
+            "sides": ["request"],
+        },
         "Model": {
             "type": ["string"],
             "enum": ["ray-3.2", "uni-1", "uni-1-max"],
-            "description": "b89bd68faa33",
+            "description": "e59faee111ca",
             "sides": ["request", "response"],
         },
         "NormalsControl": {
@@ -589,13 +721,17 @@ MANIFEST: dict[str, Any] = {
             "fields": {
                 "augmentation": {
                     "required": False,
-                    "type": ["number"],
+                    "type": ["null", "number"],
                     "format": "float",
                     "minimum": 0,
                     "maximum": 1,
                     "description": "86cf467ba0dc",
                 },
-                "enabled": {"required": False, "type": ["boolean"], "description": "844b7b070235"},
+                "enabled": {
+                    "required": False,
+                    "type": ["boolean", "null"],
+                    "description": "844b7b070235",
+                },
             },
         },
         "OutputFormat": {
@@ -610,11 +746,15 @@ MANIFEST: dict[str, Any] = {
             "closed": True,
             "sides": ["request"],
             "fields": {
-                "enabled": {"required": False, "type": ["boolean"], "description": "d8510761a853"},
+                "enabled": {
+                    "required": False,
+                    "type": ["boolean", "null"],
+                    "description": "d8510761a853",
+                },
                 "strength": {
                     "required": False,
                     "ref": "PoseControlStrength",
-                    "type": ["string"],
+                    "type": ["null", "string"],
                     "description": "d50bea57538e",
                 },
             },
@@ -677,10 +817,14 @@ MANIFEST: dict[str, Any] = {
             "closed": True,
             "sides": ["request"],
             "fields": {
-                "enabled": {"required": False, "type": ["boolean"], "description": "dccfe06a790d"},
+                "enabled": {
+                    "required": False,
+                    "type": ["boolean", "null"],
+                    "description": "dccfe06a790d",
+                },
                 "sparsity": {
                     "required": False,
-                    "type": ["number"],
+                    "type": ["null", "number"],
                     "format": "float",
                     "minimum": 0,
                     "maximum": 1,
@@ -702,31 +846,31 @@ MANIFEST: dict[str, Any] = {
             "fields": {
                 "auto_controls": {
                     "required": False,
-                    "type": ["boolean"],
+                    "type": ["boolean", "null"],
                     "description": "06b8918b8387",
                 },
                 "controls": {
                     "required": False,
                     "ref": "AdvancedControls",
-                    "type": ["object"],
+                    "type": ["null", "object"],
                     "description": "074e4ca38060",
                 },
                 "keyframe_indexes": {
                     "required": False,
-                    "type": ["array"],
+                    "type": ["array", "null"],
                     "uniqueItems": True,
                     "description": "6323bc14a27a",
                 },
                 "keyframes": {
                     "required": False,
-                    "type": ["array"],
+                    "type": ["array", "null"],
                     "maxItems": 64,
                     "description": "448ebaa6405e",
                 },
                 "strength": {
                     "required": False,
                     "ref": "VideoEditStrength",
-                    "type": ["string"],
+                    "type": ["null", "string"],
                     "description": "0df8adfc26c1",
                 },
             },
@@ -756,57 +900,65 @@ MANIFEST: dict[str, Any] = {
                 "duration": {
                     "required": False,
                     "ref": "VideoDuration",
-                    "type": ["string"],
+                    "type": ["null", "string"],
                     "description": "3cac6f8bf49b",
                 },
                 "edit": {
                     "required": False,
                     "ref": "VideoEditOptions",
-                    "type": ["object"],
+                    "type": ["null", "object"],
                     "description": "39339161dfd3",
                 },
                 "end_frame": {
                     "required": False,
                     "ref": "ImageRef",
-                    "type": ["object"],
+                    "type": ["null", "object"],
                     "description": "3086a7c54bdc",
                 },
                 "exr_export": {
                     "required": False,
-                    "type": ["boolean"],
+                    "type": ["boolean", "null"],
                     "description": "e645301c6d17",
                 },
-                "hdr": {"required": False, "type": ["boolean"], "description": "1b7451a9d672"},
+                "hdr": {
+                    "required": False,
+                    "type": ["boolean", "null"],
+                    "description": "1b7451a9d672",
+                },
                 "keyframe_indexes": {
                     "required": False,
-                    "type": ["array"],
+                    "type": ["array", "null"],
                     "uniqueItems": True,
                     "description": "8366127c31e8",
                 },
                 "keyframes": {
                     "required": False,
-                    "type": ["array"],
+                    "type": ["array", "null"],
                     "minItems": 1,
                     "maxItems": 64,
                     "description": "76634dac0086",
                 },
-                "loop": {"required": False, "type": ["boolean"], "description": "9043c90e86b3"},
+                "loop": {
+                    "required": False,
+                    "type": ["boolean", "null"],
+                    "description": "9043c90e86b3",
+                },
                 "resolution": {
                     "required": False,
                     "ref": "VideoResolution",
-                    "type": ["string"],
+                    "type": ["null", "string"],
                     "description": "18ad9f625835",
                 },
                 "source_position": {
                     "required": False,
                     "ref": "SourcePosition",
-                    "type": ["object"],
+                    "type": ["null", "object"],
                     "description": "f11f342a7878",
                 },
                 "start_frame": {
                     "required": False,
                     "ref": "ImageRef",
-                    "type": ["object"],
+                    "type": ["null", "object"],
                     "description": "3086a7c54bdc",
                 },
             },

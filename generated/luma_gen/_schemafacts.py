@@ -507,7 +507,7 @@ def impossible(f: Facts, s: Any, depth: int = 0) -> bool:
 
 def fire_forced(f: Facts, depth: int = 0) -> Facts:
     """``f`` with every conditional whose outcome the facts already decide absorbed."""
-    for _ in range(4):
+    for _ in range(8):
         fired = None
         for cond in f.conds:
             if impossible(f, cond["x-not-if"], depth):
@@ -569,8 +569,12 @@ def feasible_conj(schemas: dict, conj: list, dropped: frozenset, depth: int = 0)
     return found[0]
 
 
-def feasible(f: Facts, depth: int = 0) -> bool:
-    """Whether some value may match ``f`` (checked a few levels deep; no false 'no')."""
+def feasible(f: Facts, depth: int = 0, alt: int = 0) -> bool:
+    """Whether some value may match ``f`` (checked a few levels deep; no false 'no').
+
+    A choice (``anyOf``/``oneOf``, e.g. a nullable X) is about the same value, so it costs no
+    level of ``depth``; ``alt`` bounds how many choices are followed one inside another.
+    """
     if f.false:
         return False
     if depth > 3:
@@ -580,4 +584,11 @@ def feasible(f: Facts, depth: int = 0) -> bool:
         return bool(dom)
     if not any(_type_ok(f, t, depth) for t in f.types()):
         return False
-    return all(any(feasible(f.with_(b), depth + 1) for b in choice) for choice in f.choices)
+    if alt > 6:
+        return True
+    for choice in f.choices:
+        rest = f.copy()
+        rest.choices = []
+        if not any(feasible(rest.with_(b), depth, alt + 1) for b in choice):
+            return False
+    return True

@@ -86,6 +86,8 @@ def _obj_ok(
     the properties drawn; ``only``: check just these properties."""
     if f.false or (extra is not None and extra.false):
         return False
+    if "object" not in f.types() or (extra is not None and "object" not in extra.types()):
+        return False  # e.g. a branch {not: {type: object}} of a negated condition
     required = f.required | extra.required if extra is not None else f.required
     names = f.props.keys() | required if only is None else set(only)
     for name in names:
@@ -106,9 +108,18 @@ def _obj_ok(
             and need not in values
         ):
             return False
-    return only is not None or all(
-        any(_obj_ok(f.with_(b), values, decided) for b in c) for c in f.choices
-    )
+    return only is not None or _choices_ok(f, values, decided)
+
+
+def _choices_ok(f: Facts, values: dict, decided: set) -> bool:
+    """Whether every undecided choice of ``f`` keeps a branch the object can still match
+    (each choice on its own; a branch's own nested choices are checked in turn)."""
+    for choice in f.choices:
+        rest = f.copy()
+        rest.choices = []
+        if not any(_obj_ok(rest.with_(b), values, decided) for b in choice):
+            return False
+    return True
 
 
 def _signature(f: Facts, cond: dict, decided: set) -> tuple | None:
@@ -477,8 +488,15 @@ def draw_value(draw: Any, f: Facts, path: str, ctx: Ctx) -> Any:
     """A value matching ``f`` at JSON Pointer ``path``; raises :class:`Infeasible`."""
     if f.false:
         raise Infeasible(f"{path or '/'}: not allowed")
-    while f.choices and f.types() != ["object"]:
-        branches = f.choices.pop(0)
+    # choices that decide the JSON type (e.g. a nullable object: X or null) are made here;
+    # those among objects only (which properties to give) wait for draw_object
+    while pending := [
+        c
+        for c in f.choices
+        if f.types() != ["object"] or any(f.with_(b).types() != ["object"] for b in c)
+    ]:
+        branches = pending[0]
+        f.choices.remove(branches)
         ok = [b for b in branches if feasible(f.with_(b))] or branches
         f.add(_pick(draw, ok) if len(ok) > 1 else ok[0])
     mark = len(ctx.foci)
@@ -532,13 +550,17 @@ def _draw_kind(draw: Any, f: Facts, kind: str, path: str, ctx: Ctx) -> Any:
 
 def steer(path: list, inner: Any) -> dict:
     """A schema that puts ``inner`` on the value at ``path`` (``["p", name]``/``["i"]`` steps),
-    making every step present."""
+    making every step present (an object or an array, never null; nor the value at ``path``)."""
     s = inner
+    if path:
+        s = {"allOf": [inner, {"not": {"type": "null"}}]}
+        if isinstance(inner, dict) and "x-drop" in inner:
+            s["x-drop"] = inner["x-drop"]  # read where the facts of the instance start
     for step in reversed(path):
         s = (
-            {"required": [step[1]], "properties": {step[1]: s}}
+            {"type": "object", "required": [step[1]], "properties": {step[1]: s}}
             if step[0] == "p"
-            else {"x-contains": s}
+            else {"type": "array", "x-contains": s}
         )
     return s
 

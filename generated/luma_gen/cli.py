@@ -103,7 +103,7 @@ def _client(kw: dict[str, Any]) -> Client:
 
 
 @click.group(context_settings=CONTEXT)
-@click.version_option("1.0.0", prog_name="luma-gen")
+@click.version_option("0.5.0", prog_name="luma-gen")
 def main() -> None:
     """Luma Agents API - generations: every request is checked against the spec's rules before it is sent."""
 
@@ -127,22 +127,22 @@ def generations() -> None:
 @generations.command(
     "create",
     context_settings=CONTEXT,
-    help="Create a generation. Submit an image or video generation job. Returns immediately with an opaque job ID to poll via GET /generations/{id}.",
+    help="Create a generation. Submit an image, video or layering generation job. Returns immediately with an opaque job ID to poll via GET /generations/{id}.",
 )
 @click.option("--prompt", "prompt", type=str, multiple=False, help="Text prompt")
 @click.option(
     "--type",
     "type",
-    type=click.Choice(["image", "image_edit", "video", "video_edit", "video_reframe"]),
+    type=click.Choice(["image", "image_edit", "video", "video_edit", "video_reframe", "layering"]),
     multiple=False,
-    help="The kind of generation to perform. Omitted means image.",
+    help="The kind of generation to perform. Omitted means image. layering (SDK 0.5.0) decomposes the source image into layers.",
 )
 @click.option(
     "--model",
     "model",
     type=click.Choice(["uni-1", "uni-1-max", "ray-3.2"]),
     multiple=False,
-    help="Model identifier. uni-1 is the default image tier; uni-1-max produces higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public video model for text-to-video, image-to-video, and video-to-video editing. When omitted, uni-1 serves the image types and ray-3.2 the video types.",
+    help="Model identifier. uni-1 is the default image tier; uni-1-max produces higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public video model for text-to-video, image-to-video, and video-to-video editing.",
 )
 @click.option(
     "--aspect-ratio",
@@ -401,6 +401,21 @@ def generations() -> None:
     multiple=False,
     help="Source rectangle height, as a fraction of canvas height. Up to 2.0 so the source can bleed off-canvas.",
 )
+@click.option(
+    "--layering",
+    "layering",
+    type=str,
+    multiple=False,
+    metavar="VALUE",
+    help="Layer-extraction options for type=layering (SDK 0.5.0). (JSON or YAML)",
+)
+@click.option(
+    "--layering.resolution",
+    "layering__resolution",
+    type=click.Choice(["1k", "2k"]),
+    multiple=False,
+    help="Output resolution of every extracted layer. 1k is faster and cheaper; 2k re-renders each layer at higher quality and is priced higher, per layer.",
+)
 @click.option("--wait", is_flag=True, help="Poll until the job finishes, with live progress.")
 @click.option(
     "--download",
@@ -555,6 +570,14 @@ def _create_generation(**kw: Any) -> None:
                 "float",
                 False,
                 "--video.source-position.h-norm",
+            ),
+            ("layering", ("layering",), "value", False, "--layering"),
+            (
+                "layering__resolution",
+                ("layering", "resolution"),
+                "choice",
+                False,
+                "--layering.resolution",
             ),
         ),
         (

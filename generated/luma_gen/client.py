@@ -54,6 +54,7 @@ _JOB_GENERATION = JobSpec(
     outputs="output",
     url="url",
     kind="type",
+    file_name=("layer.index", "layer.label"),
     error=errors.GenerationFailedError,
 )
 
@@ -78,6 +79,7 @@ class Generations:
         image_ref: Sequence[ImageRefParam] | None = None,
         source: ImageRefParam | None = None,
         video: VideoOptionsParam | None = None,
+        layering: LayeringOptionsParam | None = None,
         validate: bool = True,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -85,12 +87,13 @@ class Generations:
     ) -> models.Generation:
         """Create a generation (POST /generations, operationId createGeneration).
 
-        Submit an image or video generation job. Returns immediately with an opaque job ID to poll
-        via GET /generations/{id}.
+        Submit an image, video or layering generation job. Returns immediately with an opaque job ID
+        to poll via GET /generations/{id}.
 
         Args:
             prompt: Text prompt
-            type: The kind of generation to perform. Omitted means image. (optional)
+            type: The kind of generation to perform. Omitted means image. layering (SDK 0.5.0)
+                decomposes the source image into layers. (optional)
             model: Model identifier. uni-1 is the default image tier; uni-1-max produces
                 higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public
                 video model for text-to-video, image-to-video, and video-to-video editing.
@@ -109,6 +112,7 @@ class Generations:
             video: Ray 3.2 video request options. Common output settings live at the top level for
                 type=video, type=video_edit, and type=video_reframe; video-to-video conditioning
                 lives under edit. (optional)
+            layering: Layer-extraction options for type=layering (SDK 0.5.0). (optional)
             validate: check the request against every rule of the spec first; nothing is sent if it
                 breaks one
             timeout: seconds for this call (default: the client's)
@@ -136,6 +140,7 @@ class Generations:
                     "image_ref": image_ref,
                     "source": source,
                     "video": video,
+                    "layering": layering,
                 }
             ),
             validate=validate,
@@ -211,6 +216,7 @@ class Generations:
         image_ref: Sequence[ImageRefParam] | None = None,
         source: ImageRefParam | None = None,
         video: VideoOptionsParam | None = None,
+        layering: LayeringOptionsParam | None = None,
         validate: bool = True,
         poll_interval: float = 2.0,
         wait_timeout: float = 600.0,
@@ -229,6 +235,7 @@ class Generations:
             image_ref=image_ref,
             source=source,
             video=video,
+            layering=layering,
             validate=validate,
         )
         if on_update is not None:
@@ -276,6 +283,7 @@ class AsyncGenerations:
         image_ref: Sequence[ImageRefParam] | None = None,
         source: ImageRefParam | None = None,
         video: VideoOptionsParam | None = None,
+        layering: LayeringOptionsParam | None = None,
         validate: bool = True,
         timeout: float | None = None,
         max_retries: int | None = None,
@@ -283,12 +291,13 @@ class AsyncGenerations:
     ) -> models.Generation:
         """Create a generation (POST /generations, operationId createGeneration).
 
-        Submit an image or video generation job. Returns immediately with an opaque job ID to poll
-        via GET /generations/{id}.
+        Submit an image, video or layering generation job. Returns immediately with an opaque job ID
+        to poll via GET /generations/{id}.
 
         Args:
             prompt: Text prompt
-            type: The kind of generation to perform. Omitted means image. (optional)
+            type: The kind of generation to perform. Omitted means image. layering (SDK 0.5.0)
+                decomposes the source image into layers. (optional)
             model: Model identifier. uni-1 is the default image tier; uni-1-max produces
                 higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public
                 video model for text-to-video, image-to-video, and video-to-video editing.
@@ -307,6 +316,7 @@ class AsyncGenerations:
             video: Ray 3.2 video request options. Common output settings live at the top level for
                 type=video, type=video_edit, and type=video_reframe; video-to-video conditioning
                 lives under edit. (optional)
+            layering: Layer-extraction options for type=layering (SDK 0.5.0). (optional)
             validate: check the request against every rule of the spec first; nothing is sent if it
                 breaks one
             timeout: seconds for this call (default: the client's)
@@ -334,6 +344,7 @@ class AsyncGenerations:
                     "image_ref": image_ref,
                     "source": source,
                     "video": video,
+                    "layering": layering,
                 }
             ),
             validate=validate,
@@ -405,6 +416,7 @@ class AsyncGenerations:
         image_ref: Sequence[ImageRefParam] | None = None,
         source: ImageRefParam | None = None,
         video: VideoOptionsParam | None = None,
+        layering: LayeringOptionsParam | None = None,
         validate: bool = True,
         poll_interval: float = 2.0,
         wait_timeout: float = 600.0,
@@ -423,6 +435,7 @@ class AsyncGenerations:
             image_ref=image_ref,
             source=source,
             video=video,
+            layering=layering,
             validate=validate,
         )
         if on_update is not None:

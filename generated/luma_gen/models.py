@@ -5,7 +5,22 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, RootModel
+from uuid import UUID
+
+
+class LayeringOptions(BaseModel):
+    """
+    Layer-extraction options for type=layering.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    resolution: Literal["1k", "2k"] | None = None
+    """
+    Output resolution of every extracted layer. 1k is faster and cheaper; 2k re-renders each layer at higher quality and is priced higher, per layer.
+    """
 
 
 class ImageRef(BaseModel):
@@ -16,7 +31,7 @@ class ImageRef(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    url: str | None = None
+    url: AnyUrl | None = None
     """
     Publicly accessible image URL, or a video URL when used as source for video_edit/video_reframe with media_type=video/*.
     """
@@ -24,7 +39,7 @@ class ImageRef(BaseModel):
     """
     Base64-encoded image or video data
     """
-    generation_id: str | None = None
+    generation_id: UUID | None = None
     """
     UUID of a prior generation owned by the same caller. Used on source for image_edit, video_edit, and video_reframe chaining and on video.start_frame / video.end_frame for video extension.
     """
@@ -97,9 +112,6 @@ class PoseControl(BaseModel):
     Enable or disable pose conditioning. Omit to use the model default.
     """
     strength: Literal["precise", "coarse"] | None = None
-    """
-    Pose-conditioning strength
-    """
 
 
 class TrajectoryControl(BaseModel):
@@ -166,9 +178,6 @@ class VideoEditOptions(BaseModel):
         ]
         | None
     ) = None
-    """
-    How much a video edit preserves or reimagines the source
-    """
     keyframes: Annotated[list[ImageRef] | None, Field(max_length=64)] = None
     """
     Multi-anchor guide-frame images at arbitrary source-frame positions (parallel with keyframe_indexes). Up to 64 anchors. Mutually exclusive with video.start_frame (the single-anchor case). Each entry takes the same ImageRef shape as source / image_ref[].
@@ -214,13 +223,7 @@ class VideoOptions(BaseModel):
         extra="forbid",
     )
     duration: Literal["5s", "10s"] | None = None
-    """
-    Video duration. When omitted the keyframe grid of 5s applies (genspec's documented decision: indexes valid on the 5s grid are valid on every grid, so a request checked against it is never rejected for its indexes).
-    """
     resolution: Literal["360p", "540p", "720p", "1080p"] | None = None
-    """
-    Ray 3.2 video output resolution. 360p is the draft tier (fast, low-cost previews), accepted on type=video, video_edit, and video_reframe; on type=video it is SDR-only (not valid with hdr=true). 1080p is public for video generation; video_reframe 1080p is still rolling out and may return a coming-soon validation error until enabled for the caller.
-    """
     hdr: bool | None = None
     """
     Generate HDR video. Requires HDR access. Not supported for video_reframe.
@@ -259,13 +262,15 @@ class GenerationCreateParams(BaseModel):
     """
     Text prompt
     """
-    type: Literal["image", "image_edit", "video", "video_edit", "video_reframe"] | None = "image"
+    type: (
+        Literal["image", "image_edit", "video", "video_edit", "video_reframe", "layering"] | None
+    ) = "image"
     """
-    The kind of generation to perform. Omitted means image.
+    The kind of generation to perform. Omitted means image. layering (SDK 0.5.0) decomposes the source image into layers.
     """
     model: Literal["uni-1", "uni-1-max", "ray-3.2"] | None = None
     """
-    Model identifier. uni-1 is the default image tier; uni-1-max produces higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public video model for text-to-video, image-to-video, and video-to-video editing. When omitted, uni-1 serves the image types and ray-3.2 the video types.
+    Model identifier. uni-1 is the default image tier; uni-1-max produces higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public video model for text-to-video, image-to-video, and video-to-video editing. When omitted, uni-1 serves the image types and layering, ray-3.2 the video types.
     """
     aspect_ratio: (
         Literal[
@@ -273,13 +278,7 @@ class GenerationCreateParams(BaseModel):
         ]
         | None
     ) = None
-    """
-    Output aspect ratio. Valid values depend on the selected model and generation type; the server validates the final model-specific set.
-    """
     output_format: Literal["png", "jpeg"] | None = None
-    """
-    Output image format
-    """
     style: Literal["auto", "manga"] | None = None
     """
     Style preset (auto, manga)
@@ -298,78 +297,35 @@ class GenerationCreateParams(BaseModel):
     """
     source: ImageRef | None = None
     video: VideoOptions | None = None
-
-
-class GenerationOutput(BaseModel):
+    layering: LayeringOptions | None = None
     """
-    One generated output.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    type: str
-    """
-    Media type (e.g. image, video)
-    """
-    url: str
-    """
-    Presigned URL (1hr expiry)
+    Layer-extraction options for type=layering (SDK 0.5.0).
     """
 
 
-class Generation(BaseModel):
+class Layer(BaseModel):
     """
-    Generation status and output
+    One layer of a layering job's decomposition.
     """
 
     model_config = ConfigDict(
         extra="allow",
     )
-    id: str
+    index: Annotated[int, Field(ge=0)]
     """
-    Generation identifier
+    Position front to back; the last layer is the background.
     """
-    created_at: str
+    label: str | None = None
     """
-    Creation timestamp
+    A short, one- or two-word name of the layer.
     """
-    model: Literal["uni-1", "uni-1-max", "ray-3.2"]
+    description: str | None = None
     """
-    Model identifier. uni-1 is the default image tier; uni-1-max produces higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public video model for text-to-video, image-to-video, and video-to-video editing. When omitted, uni-1 serves the image types and ray-3.2 the video types.
+    A caption of the layer's whole element.
     """
-    state: Literal["queued", "processing", "completed", "failed"]
+    alpha_hint: Literal["soft", "hard", "none"] | None = None
     """
-    Current state of the generation
-    """
-    type: Literal["image", "image_edit", "video", "video_edit", "video_reframe"]
-    """
-    The kind of generation to perform. Omitted means image.
-    """
-    failure_code: (
-        Literal[
-            "content_moderated",
-            "generation_failed",
-            "budget_exhausted",
-            "output_not_found",
-            "image_too_large",
-            "unsupported_format",
-            "corrupt_input",
-            "invalid_request",
-            "rate_limited",
-        ]
-        | None
-    ) = None
-    """
-    Machine-readable failure code for programmatic handling
-    """
-    failure_reason: str | None = None
-    """
-    Human-readable failure description
-    """
-    output: list[GenerationOutput] | None = None
-    """
-    Generated outputs (populated on completion)
+    Edge treatment of the layer's transparency: soft for hair, fur or glass, hard for solid edges, none for the opaque background.
     """
 
 
@@ -422,3 +378,80 @@ class Error(BaseModel):
         extra="allow",
     )
     error: Annotated[ErrorDetail, Field(title="ErrorDetail")]
+
+
+class GenerationOutput(BaseModel):
+    """
+    One generated output.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: str
+    """
+    Media type (e.g. image, video)
+    """
+    url: str
+    """
+    Presigned URL (1hr expiry)
+    """
+    layer: Layer | None = None
+    """
+    The layer this output is, on outputs of a layering job (SDK 0.5.0).
+    """
+
+
+class Generation(BaseModel):
+    """
+    Generation status and output
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    """
+    Generation identifier
+    """
+    created_at: str
+    """
+    Creation timestamp
+    """
+    model: Literal["uni-1", "uni-1-max", "ray-3.2"]
+    """
+    Model identifier. uni-1 is the default image tier; uni-1-max produces higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public video model for text-to-video, image-to-video, and video-to-video editing. When omitted, uni-1 serves the image types and layering, ray-3.2 the video types.
+    """
+    state: Literal["queued", "processing", "completed", "failed"]
+    """
+    Current state of the generation
+    """
+    type: Literal["image", "image_edit", "video", "video_edit", "video_reframe", "layering"]
+    """
+    The kind of generation to perform. Omitted means image. layering (SDK 0.5.0) decomposes the source image into layers.
+    """
+    failure_code: (
+        Literal[
+            "content_moderated",
+            "generation_failed",
+            "budget_exhausted",
+            "output_not_found",
+            "image_too_large",
+            "unsupported_format",
+            "corrupt_input",
+            "invalid_request",
+            "rate_limited",
+        ]
+        | None
+    ) = None
+    """
+    Machine-readable failure code for programmatic handling
+    """
+    failure_reason: str | None = None
+    """
+    Human-readable failure description
+    """
+    output: list[GenerationOutput] | None = None
+    """
+    Generated outputs (populated on completion)
+    """

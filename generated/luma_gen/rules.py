@@ -34,7 +34,7 @@ RULES: dict[str, RuleInfo] = {
         kind="cel",
         schema="VideoEditOptions",
         pointer="/components/schemas/VideoEditOptions/x-validations/0",
-        cel="!has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)",
+        cel="!has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)",
         valid_examples=(
             {
                 "keyframes": [
@@ -43,6 +43,7 @@ RULES: dict[str, RuleInfo] = {
                 ],
                 "keyframe_indexes": [0, 30],
             },
+            {"keyframes": None, "keyframe_indexes": None},
         ),
         invalid_examples=(
             {
@@ -71,6 +72,18 @@ RULES: dict[str, RuleInfo] = {
                     "keyframe_indexes": [0],
                 }
             },
+            {
+                "edit": {
+                    "keyframes": [{"url": "https://example.com/a.png"}],
+                    "keyframe_indexes": [0],
+                },
+                "start_frame": None,
+            },
+            {
+                "edit": {"keyframes": None, "keyframe_indexes": None},
+                "start_frame": {"url": "https://example.com/b.png"},
+            },
+            {"edit": None, "start_frame": {"url": "https://example.com/b.png"}},
         ),
         invalid_examples=(
             {
@@ -97,6 +110,10 @@ RULES: dict[str, RuleInfo] = {
                 "keyframes": [{"data": "iVBORw0KGgo=", "media_type": "image/png"}],
                 "keyframe_indexes": [0],
             },
+            {
+                "keyframes": [{"url": "https://example.com/k", "media_type": None}],
+                "keyframe_indexes": [0],
+            },
         ),
         invalid_examples=(
             {
@@ -117,10 +134,12 @@ RULES: dict[str, RuleInfo] = {
         cel=None,
         valid_examples=(
             {"keyframes": [{"url": "https://example.com/k.png"}], "keyframe_indexes": [10]},
+            {"keyframes": None, "keyframe_indexes": None},
         ),
         invalid_examples=(
             {"keyframes": [{"url": "https://example.com/k.png"}]},
             {"keyframe_indexes": [10]},
+            {"keyframes": [{"url": "https://example.com/k.png"}], "keyframe_indexes": None},
         ),
         subsumed_by=(),
     ),
@@ -141,6 +160,15 @@ RULES: dict[str, RuleInfo] = {
                 "state": "completed",
                 "type": "image",
                 "output": [{"type": "image", "url": "https://example.com/o.png"}],
+            },
+            {
+                "id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e",
+                "created_at": "2026-01-01T00:00:00Z",
+                "model": "uni-1",
+                "state": "queued",
+                "type": "image",
+                "output": None,
+                "failure_code": None,
             },
         ),
         invalid_examples=(
@@ -173,6 +201,15 @@ RULES: dict[str, RuleInfo] = {
                 "failure_code": "content_moderated",
                 "failure_reason": "blocked",
             },
+            {
+                "id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e",
+                "created_at": "2026-01-01T00:00:00Z",
+                "model": "uni-1",
+                "state": "processing",
+                "type": "image",
+                "output": None,
+                "failure_code": None,
+            },
         ),
         invalid_examples=(
             {
@@ -197,10 +234,12 @@ RULES: dict[str, RuleInfo] = {
         valid_examples=(
             {"url": "https://example.com/a.png"},
             {"generation_id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"},
+            {"url": "https://example.com/a.png", "data": None, "generation_id": None},
         ),
         invalid_examples=(
             {},
             {"url": "https://example.com/a.png", "data": "iVBORw0KGgo=", "media_type": "image/png"},
+            {"url": None},
         ),
         subsumed_by=(),
     ),
@@ -215,6 +254,7 @@ RULES: dict[str, RuleInfo] = {
         cel=None,
         valid_examples=(
             {"prompt": "p", "image_ref": [{"data": "iVBORw0KGgo=", "media_type": "image/png"}]},
+            {"prompt": "p", "image_ref": [{"url": "https://e.com/1", "media_type": None}]},
         ),
         invalid_examples=(
             {"prompt": "p", "image_ref": [{"data": "AAAAIGZ0eXA=", "media_type": "video/mp4"}]},
@@ -321,8 +361,229 @@ RULES: dict[str, RuleInfo] = {
         schema="ImageRef",
         pointer="/components/schemas/ImageRef/allOf/1/x-rule",
         cel=None,
-        valid_examples=({"data": "iVBORw0KGgo=", "media_type": "image/png"},),
-        invalid_examples=({"data": "iVBORw0KGgo="},),
+        valid_examples=(
+            {"data": "iVBORw0KGgo=", "media_type": "image/png"},
+            {"url": "https://example.com/a.png", "data": None},
+        ),
+        invalid_examples=({"data": "iVBORw0KGgo="}, {"data": "iVBORw0KGgo=", "media_type": None}),
+        subsumed_by=(),
+    ),
+    "layering-model-uni-1": RuleInfo(
+        id="layering-model-uni-1",
+        message="layering runs on model uni-1",
+        source="the model is `uni-1`",
+        implied=False,
+        kind="schema",
+        schema="GenerationCreateParams",
+        pointer="/components/schemas/GenerationCreateParams/allOf/18/x-rule",
+        cel=None,
+        valid_examples=(
+            {
+                "prompt": "p",
+                "type": "layering",
+                "model": "uni-1",
+                "source": {"url": "https://e.com/photo.png"},
+            },
+        ),
+        invalid_examples=(
+            {
+                "prompt": "p",
+                "type": "layering",
+                "model": "uni-1-max",
+                "source": {"url": "https://e.com/photo.png"},
+            },
+            {
+                "prompt": "p",
+                "type": "layering",
+                "model": "ray-3.2",
+                "source": {"url": "https://e.com/photo.png"},
+            },
+        ),
+        subsumed_by=(),
+    ),
+    "layering-needs-source": RuleInfo(
+        id="layering-needs-source",
+        message="layering needs a source (the image to decompose into layers)",
+        source="A layering job decomposes one image into layers: the image rides in `source`",
+        implied=False,
+        kind="schema",
+        schema="GenerationCreateParams",
+        pointer="/components/schemas/GenerationCreateParams/allOf/16/x-rule",
+        cel=None,
+        valid_examples=(
+            {"prompt": "p", "type": "layering", "source": {"url": "https://e.com/photo.png"}},
+            {
+                "prompt": "p",
+                "type": "layering",
+                "source": {"url": "https://e.com/photo.png", "data": None},
+                "layering": None,
+            },
+        ),
+        invalid_examples=(
+            {"prompt": "p", "type": "layering"},
+            {"prompt": "p", "type": "layering", "source": None},
+        ),
+        subsumed_by=(),
+    ),
+    "layering-no-aspect-ratio": RuleInfo(
+        id="layering-no-aspect-ratio",
+        message="layers keep the source's framing; aspect_ratio does not apply to layering",
+        source="A layering job decomposes one image into layers",
+        implied=True,
+        kind="schema",
+        schema="GenerationCreateParams",
+        pointer="/components/schemas/GenerationCreateParams/allOf/22/x-rule",
+        cel=None,
+        valid_examples=(
+            {
+                "prompt": "p",
+                "type": "layering",
+                "source": {"url": "https://e.com/photo.png"},
+                "aspect_ratio": None,
+            },
+        ),
+        invalid_examples=(
+            {
+                "prompt": "p",
+                "type": "layering",
+                "source": {"url": "https://e.com/photo.png"},
+                "aspect_ratio": "16:9",
+            },
+        ),
+        subsumed_by=(),
+    ),
+    "layering-no-image-ref": RuleInfo(
+        id="layering-no-image-ref",
+        message="image_ref (style or content references for a new image) does not apply to layering, which decomposes its source",
+        source="A layering job decomposes one image into layers",
+        implied=True,
+        kind="schema",
+        schema="GenerationCreateParams",
+        pointer="/components/schemas/GenerationCreateParams/allOf/21/x-rule",
+        cel=None,
+        valid_examples=(
+            {"prompt": "p", "type": "layering", "source": {"url": "https://e.com/photo.png"}},
+        ),
+        invalid_examples=(
+            {
+                "prompt": "p",
+                "type": "layering",
+                "source": {"url": "https://e.com/photo.png"},
+                "image_ref": [{"url": "https://e.com/style.png"}],
+            },
+        ),
+        subsumed_by=(),
+    ),
+    "layering-options-only-for-layering": RuleInfo(
+        id="layering-options-only-for-layering",
+        message="layering options apply only to type layering",
+        source="layer-extraction options for `type=layering`",
+        implied=True,
+        kind="schema",
+        schema="GenerationCreateParams",
+        pointer="/components/schemas/GenerationCreateParams/allOf/20/x-rule",
+        cel=None,
+        valid_examples=(
+            {
+                "prompt": "p",
+                "type": "layering",
+                "source": {"url": "https://e.com/photo.png"},
+                "layering": {"resolution": "2k"},
+            },
+            {"prompt": "p", "layering": None},
+        ),
+        invalid_examples=(
+            {"prompt": "p", "layering": {"resolution": "1k"}},
+            {"prompt": "p", "type": "video", "layering": {}},
+        ),
+        subsumed_by=(),
+    ),
+    "layering-output-png": RuleInfo(
+        id="layering-output-png",
+        message="layers carry transparency, which JPEG cannot hold; layering outputs PNG (output_format png)",
+        source="the edge treatment of the layer's transparency: `soft` for hair, fur or glass, `hard` for solid edges, `none` for the opaque background",
+        implied=True,
+        kind="schema",
+        schema="GenerationCreateParams",
+        pointer="/components/schemas/GenerationCreateParams/allOf/23/x-rule",
+        cel=None,
+        valid_examples=(
+            {
+                "prompt": "p",
+                "type": "layering",
+                "source": {"url": "https://e.com/photo.png"},
+                "output_format": "png",
+            },
+            {
+                "prompt": "p",
+                "type": "layering",
+                "source": {"url": "https://e.com/photo.png"},
+                "output_format": None,
+            },
+        ),
+        invalid_examples=(
+            {
+                "prompt": "p",
+                "type": "layering",
+                "source": {"url": "https://e.com/photo.png"},
+                "output_format": "jpeg",
+            },
+        ),
+        subsumed_by=(),
+    ),
+    "layering-prompt-max-500": RuleInfo(
+        id="layering-prompt-max-500",
+        message="the prompt of a layering job is at most 500 characters",
+        source="the prompt optionally guides how the image is split, at most 500 characters",
+        implied=False,
+        kind="schema",
+        schema="GenerationCreateParams",
+        pointer="/components/schemas/GenerationCreateParams/allOf/19/x-rule",
+        cel=None,
+        valid_examples=(
+            {
+                "prompt": "split the figure from the sky",
+                "type": "layering",
+                "source": {"url": "https://e.com/photo.png"},
+            },
+        ),
+        invalid_examples=(
+            {
+                "prompt": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                "type": "layering",
+                "source": {"url": "https://e.com/photo.png"},
+            },
+        ),
+        subsumed_by=(),
+    ),
+    "layering-source-image-media": RuleInfo(
+        id="layering-source-image-media",
+        message="layering decomposes an image; its source takes image media (media_type image/*), not a video",
+        source="A layering job decomposes one image into layers",
+        implied=True,
+        kind="schema",
+        schema="GenerationCreateParams",
+        pointer="/components/schemas/GenerationCreateParams/allOf/17/x-rule",
+        cel=None,
+        valid_examples=(
+            {
+                "prompt": "p",
+                "type": "layering",
+                "source": {"data": "iVBORw0KGgo=", "media_type": "image/png"},
+            },
+            {
+                "prompt": "p",
+                "type": "layering",
+                "source": {"url": "https://e.com/photo", "media_type": None},
+            },
+        ),
+        invalid_examples=(
+            {
+                "prompt": "p",
+                "type": "layering",
+                "source": {"url": "https://e.com/v.mp4", "media_type": "video/mp4"},
+            },
+        ),
         subsumed_by=(),
     ),
     "model-fits-image-types": RuleInfo(
@@ -366,6 +627,11 @@ RULES: dict[str, RuleInfo] = {
                 "type": "image_edit",
                 "source": {"data": "iVBORw0KGgo=", "media_type": "image/png"},
             },
+            {
+                "prompt": "p",
+                "type": "image_edit",
+                "source": {"url": "https://e.com/s", "media_type": None},
+            },
         ),
         invalid_examples=(
             {
@@ -391,9 +657,23 @@ RULES: dict[str, RuleInfo] = {
                 "type": "video_edit",
                 "source": {"url": "https://e.com/v.mp4", "media_type": "video/mp4"},
             },
+            {
+                "prompt": "p",
+                "type": "video_edit",
+                "source": {
+                    "url": None,
+                    "generation_id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e",
+                    "media_type": None,
+                },
+            },
         ),
         invalid_examples=(
             {"prompt": "p", "type": "video_edit", "source": {"url": "https://e.com/v.mp4"}},
+            {
+                "prompt": "p",
+                "type": "video_reframe",
+                "source": {"url": "https://e.com/v.mp4", "media_type": None},
+            },
         ),
         subsumed_by=(),
     ),
@@ -413,6 +693,7 @@ RULES: dict[str, RuleInfo] = {
                 "source": {"generation_id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"},
                 "video": {"source_position": {"x_norm": 0, "y_norm": 0, "w_norm": 1, "h_norm": 1}},
             },
+            {"prompt": "p", "type": "video", "video": {"source_position": None}},
         ),
         invalid_examples=(
             {
@@ -434,10 +715,12 @@ RULES: dict[str, RuleInfo] = {
         cel=None,
         valid_examples=(
             {"prompt": "p", "type": "image_edit", "source": {"url": "https://e.com/s.png"}},
+            {"prompt": "p", "type": "image", "source": None},
         ),
         invalid_examples=(
             {"prompt": "p", "type": "image_edit"},
             {"prompt": "p", "type": "video_reframe"},
+            {"prompt": "p", "type": "image_edit", "source": None},
         ),
         subsumed_by=(),
     ),
@@ -458,6 +741,8 @@ RULES: dict[str, RuleInfo] = {
                 "source": {"generation_id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"},
                 "video": {"resolution": "360p", "hdr": True},
             },
+            {"prompt": "p", "type": "video", "video": {"resolution": None, "hdr": True}},
+            {"prompt": "p", "type": "video", "video": {"resolution": "360p", "hdr": None}},
         ),
         invalid_examples=(
             {"prompt": "p", "type": "video", "video": {"resolution": "360p", "hdr": True}},
@@ -480,6 +765,7 @@ RULES: dict[str, RuleInfo] = {
                 "source": {"generation_id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"},
                 "video": {"edit": {"strength": "flex_1"}},
             },
+            {"prompt": "p", "type": "video", "video": {"edit": None}},
         ),
         invalid_examples=(
             {"prompt": "p", "type": "video", "video": {"edit": {"strength": "flex_1"}}},
@@ -495,8 +781,16 @@ RULES: dict[str, RuleInfo] = {
         schema="VideoOptions",
         pointer="/components/schemas/VideoOptions/allOf/0/x-rule",
         cel=None,
-        valid_examples=({"hdr": True, "exr_export": True}, {"exr_export": False}),
-        invalid_examples=({"exr_export": True}, {"exr_export": True, "hdr": False}),
+        valid_examples=(
+            {"hdr": True, "exr_export": True},
+            {"exr_export": False},
+            {"exr_export": None, "hdr": None},
+        ),
+        invalid_examples=(
+            {"exr_export": True},
+            {"exr_export": True, "hdr": False},
+            {"exr_export": True, "hdr": None},
+        ),
         subsumed_by=(),
     ),
     "video-frames-image-media": RuleInfo(
@@ -508,7 +802,13 @@ RULES: dict[str, RuleInfo] = {
         schema="VideoOptions",
         pointer="/components/schemas/VideoOptions/allOf/11/x-rule",
         cel=None,
-        valid_examples=({"start_frame": {"data": "iVBORw0KGgo=", "media_type": "image/png"}},),
+        valid_examples=(
+            {"start_frame": {"data": "iVBORw0KGgo=", "media_type": "image/png"}},
+            {
+                "start_frame": {"url": "https://example.com/a", "media_type": None},
+                "end_frame": None,
+            },
+        ),
         invalid_examples=(
             {"start_frame": {"data": "AAAAIGZ0eXA=", "media_type": "video/mp4"}},
             {
@@ -533,6 +833,12 @@ RULES: dict[str, RuleInfo] = {
                 "type": "video_reframe",
                 "source": {"generation_id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"},
                 "video": {"hdr": False},
+            },
+            {
+                "prompt": "p",
+                "type": "video_reframe",
+                "source": {"generation_id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"},
+                "video": {"hdr": None},
             },
         ),
         invalid_examples=(
@@ -565,6 +871,11 @@ RULES: dict[str, RuleInfo] = {
                 "keyframes": [{"url": "https://example.com/a.png"}],
                 "keyframe_indexes": [240],
             },
+            {
+                "duration": None,
+                "keyframes": [{"url": "https://example.com/a.png"}],
+                "keyframe_indexes": [120],
+            },
         ),
         invalid_examples=(
             {
@@ -573,6 +884,11 @@ RULES: dict[str, RuleInfo] = {
                 "keyframe_indexes": [121],
             },
             {"keyframes": [{"url": "https://example.com/a.png"}], "keyframe_indexes": [200]},
+            {
+                "duration": None,
+                "keyframes": [{"url": "https://example.com/a.png"}],
+                "keyframe_indexes": [121],
+            },
             {
                 "duration": "10s",
                 "keyframes": [{"url": "https://example.com/a.png"}],
@@ -589,7 +905,7 @@ RULES: dict[str, RuleInfo] = {
         kind="cel",
         schema="VideoOptions",
         pointer="/components/schemas/VideoOptions/x-validations/0",
-        cel="!has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)",
+        cel="!has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)",
         valid_examples=(
             {
                 "keyframes": [
@@ -598,6 +914,7 @@ RULES: dict[str, RuleInfo] = {
                 ],
                 "keyframe_indexes": [0, 120],
             },
+            {"keyframes": None, "keyframe_indexes": None},
         ),
         invalid_examples=(
             {
@@ -621,6 +938,12 @@ RULES: dict[str, RuleInfo] = {
         cel=None,
         valid_examples=(
             {"keyframes": [{"url": "https://example.com/a.png"}], "keyframe_indexes": [0]},
+            {
+                "keyframes": [{"url": "https://example.com/a.png"}],
+                "keyframe_indexes": [0],
+                "end_frame": None,
+            },
+            {"keyframes": None, "end_frame": {"url": "https://example.com/b.png"}},
         ),
         invalid_examples=(
             {
@@ -646,6 +969,12 @@ RULES: dict[str, RuleInfo] = {
                 "keyframe_indexes": [0],
                 "loop": False,
             },
+            {
+                "keyframes": [{"url": "https://example.com/a.png"}],
+                "keyframe_indexes": [0],
+                "loop": None,
+            },
+            {"keyframes": None, "loop": True},
         ),
         invalid_examples=(
             {
@@ -665,7 +994,15 @@ RULES: dict[str, RuleInfo] = {
         schema="VideoOptions",
         pointer="/components/schemas/VideoOptions/allOf/3/x-rule",
         cel=None,
-        valid_examples=({"start_frame": {"url": "https://example.com/a.png"}},),
+        valid_examples=(
+            {"start_frame": {"url": "https://example.com/a.png"}},
+            {
+                "keyframes": [{"url": "https://example.com/a.png"}],
+                "keyframe_indexes": [0],
+                "start_frame": None,
+            },
+            {"keyframes": None, "start_frame": {"url": "https://example.com/b.png"}},
+        ),
         invalid_examples=(
             {
                 "keyframes": [{"url": "https://example.com/a.png"}],
@@ -689,6 +1026,12 @@ RULES: dict[str, RuleInfo] = {
                 "prompt": "p",
                 "type": "video",
                 "video": {"keyframes": [{"url": "https://e.com/k.png"}], "keyframe_indexes": [0]},
+            },
+            {
+                "prompt": "p",
+                "type": "video_edit",
+                "source": {"generation_id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"},
+                "video": {"keyframes": None, "keyframe_indexes": None},
             },
         ),
         invalid_examples=(
@@ -717,6 +1060,7 @@ RULES: dict[str, RuleInfo] = {
                 "model": "ray-3.2",
                 "video": {"keyframes": [{"url": "https://e.com/k.png"}], "keyframe_indexes": [0]},
             },
+            {"prompt": "p", "type": "video", "video": {"keyframes": None}},
         ),
         invalid_examples=(
             {
@@ -739,10 +1083,12 @@ RULES: dict[str, RuleInfo] = {
         cel=None,
         valid_examples=(
             {"keyframes": [{"url": "https://example.com/a.png"}], "keyframe_indexes": [0]},
+            {"keyframes": None, "keyframe_indexes": None},
         ),
         invalid_examples=(
             {"keyframes": [{"url": "https://example.com/a.png"}]},
             {"keyframe_indexes": [0]},
+            {"keyframes": None, "keyframe_indexes": [0]},
         ),
         subsumed_by=(),
     ),
@@ -755,7 +1101,11 @@ RULES: dict[str, RuleInfo] = {
         schema="VideoOptions",
         pointer="/components/schemas/VideoOptions/allOf/1/x-rule",
         cel=None,
-        valid_examples=({"loop": True, "duration": "5s"},),
+        valid_examples=(
+            {"loop": True, "duration": "5s"},
+            {"loop": True, "duration": None},
+            {"loop": None, "duration": "10s"},
+        ),
         invalid_examples=({"loop": True, "duration": "10s"},),
         subsumed_by=(),
     ),
@@ -768,7 +1118,11 @@ RULES: dict[str, RuleInfo] = {
         schema="VideoOptions",
         pointer="/components/schemas/VideoOptions/allOf/2/x-rule",
         cel=None,
-        valid_examples=({"loop": True, "hdr": False},),
+        valid_examples=(
+            {"loop": True, "hdr": False},
+            {"loop": True, "hdr": None},
+            {"loop": None, "hdr": True},
+        ),
         invalid_examples=({"loop": True, "hdr": True},),
         subsumed_by=(),
     ),
@@ -781,7 +1135,15 @@ RULES: dict[str, RuleInfo] = {
         schema="GenerationCreateParams",
         pointer="/components/schemas/GenerationCreateParams/allOf/11/x-rule",
         cel=None,
-        valid_examples=({"prompt": "p", "type": "video", "video": {"loop": True}},),
+        valid_examples=(
+            {"prompt": "p", "type": "video", "video": {"loop": True}},
+            {
+                "prompt": "p",
+                "type": "video_edit",
+                "source": {"generation_id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"},
+                "video": {"loop": None},
+            },
+        ),
         invalid_examples=(
             {
                 "prompt": "p",
@@ -801,12 +1163,21 @@ RULES: dict[str, RuleInfo] = {
         schema="GenerationCreateParams",
         pointer="/components/schemas/GenerationCreateParams/allOf/8/x-rule",
         cel=None,
-        valid_examples=({"prompt": "p", "type": "video", "video": {"duration": "5s"}},),
+        valid_examples=(
+            {"prompt": "p", "type": "video", "video": {"duration": "5s"}},
+            {"prompt": "p", "video": None},
+        ),
         invalid_examples=(
             {"prompt": "p", "video": {"duration": "5s"}},
             {
                 "prompt": "p",
                 "type": "image_edit",
+                "source": {"url": "https://e.com/s.png"},
+                "video": {},
+            },
+            {
+                "prompt": "p",
+                "type": "layering",
                 "source": {"url": "https://e.com/s.png"},
                 "video": {},
             },
@@ -822,7 +1193,11 @@ RULES: dict[str, RuleInfo] = {
         schema="VideoOptions",
         pointer="/components/schemas/VideoOptions/allOf/8/x-rule",
         cel=None,
-        valid_examples=({"start_frame": {"url": "https://example.com/a.png"}, "duration": "5s"},),
+        valid_examples=(
+            {"start_frame": {"url": "https://example.com/a.png"}, "duration": "5s"},
+            {"start_frame": None, "end_frame": None, "duration": "10s"},
+            {"start_frame": {"url": "https://example.com/a.png"}, "duration": None},
+        ),
         invalid_examples=(
             {"start_frame": {"url": "https://example.com/a.png"}, "duration": "10s"},
             {"end_frame": {"url": "https://example.com/a.png"}, "duration": "10s"},
@@ -838,7 +1213,11 @@ RULES: dict[str, RuleInfo] = {
         schema="VideoOptions",
         pointer="/components/schemas/VideoOptions/allOf/9/x-rule",
         cel=None,
-        valid_examples=({"start_frame": {"url": "https://example.com/a.png"}, "hdr": False},),
+        valid_examples=(
+            {"start_frame": {"url": "https://example.com/a.png"}, "hdr": False},
+            {"start_frame": None, "end_frame": None, "hdr": True},
+            {"end_frame": {"url": "https://example.com/a.png"}, "hdr": None},
+        ),
         invalid_examples=({"start_frame": {"url": "https://example.com/a.png"}, "hdr": True},),
         subsumed_by=(),
     ),

@@ -66,11 +66,11 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "depth": {"$ref": "DepthControl"},
-            "face": {"$ref": "FaceControl"},
-            "normals": {"$ref": "NormalsControl"},
-            "pose": {"$ref": "PoseControl"},
-            "trajectory": {"$ref": "TrajectoryControl"},
+            "depth": {"anyOf": [{"$ref": "DepthControl"}, {"type": "null"}]},
+            "face": {"anyOf": [{"$ref": "FaceControl"}, {"type": "null"}]},
+            "normals": {"anyOf": [{"$ref": "NormalsControl"}, {"type": "null"}]},
+            "pose": {"anyOf": [{"$ref": "PoseControl"}, {"type": "null"}]},
+            "trajectory": {"anyOf": [{"$ref": "TrajectoryControl"}, {"type": "null"}]},
         },
     },
     "AspectRatio": {
@@ -94,8 +94,8 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "enabled": {"type": "boolean"},
-            "blur": {"type": "number", "minimum": 0, "maximum": 1},
+            "enabled": {"type": ["boolean", "null"]},
+            "blur": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
         },
     },
     "Error": {
@@ -116,7 +116,7 @@ _SCHEMAS: dict[str, Any] = {
     "FaceControl": {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"enabled": {"type": "boolean"}},
+        "properties": {"enabled": {"type": ["boolean", "null"]}},
     },
     "Generation": {
         "type": "object",
@@ -141,7 +141,10 @@ _SCHEMAS: dict[str, Any] = {
                 },
                 "x-tests": ["state"],
                 "x-constrains": ["output"],
-                "x-not-if": {"properties": {"state": {"not": {"const": "completed"}}}},
+                "x-not-if": {
+                    "properties": {"state": {"not": {"const": "completed"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "generation-failed-has-failure-code",
@@ -152,7 +155,10 @@ _SCHEMAS: dict[str, Any] = {
                 },
                 "x-tests": ["state"],
                 "x-constrains": ["failure_code"],
-                "x-not-if": {"properties": {"state": {"not": {"const": "failed"}}}},
+                "x-not-if": {
+                    "properties": {"state": {"not": {"const": "failed"}}},
+                    "type": "object",
+                },
             },
         ],
     },
@@ -164,14 +170,15 @@ _SCHEMAS: dict[str, Any] = {
             "prompt": {"type": "string", "minLength": 1, "maxLength": 6000},
             "type": {"$ref": "GenerationType"},
             "model": {"$ref": "Model"},
-            "aspect_ratio": {"$ref": "AspectRatio"},
-            "output_format": {"$ref": "OutputFormat"},
+            "aspect_ratio": {"anyOf": [{"$ref": "AspectRatio"}, {"type": "null"}]},
+            "output_format": {"anyOf": [{"$ref": "OutputFormat"}, {"type": "null"}]},
             "style": {"$ref": "Style"},
-            "user_id": {"type": "string", "maxLength": 256},
+            "user_id": {"type": ["string", "null"], "maxLength": 256},
             "web_search": {"type": "boolean"},
             "image_ref": {"type": "array", "items": {"$ref": "ImageRef"}},
-            "source": {"$ref": "ImageRef"},
-            "video": {"$ref": "VideoOptions"},
+            "source": {"anyOf": [{"$ref": "ImageRef"}, {"type": "null"}]},
+            "video": {"anyOf": [{"$ref": "VideoOptions"}, {"type": "null"}]},
+            "layering": {"anyOf": [{"$ref": "LayeringOptions"}, {"type": "null"}]},
         },
         "allOf": [
             {
@@ -183,6 +190,7 @@ _SCHEMAS: dict[str, Any] = {
                 "x-not-if": {
                     "required": ["type"],
                     "properties": {"type": {"not": {"const": "image"}}},
+                    "type": "object",
                 },
             },
             {
@@ -191,7 +199,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"image_ref": {"maxItems": 8}}},
                 "x-tests": ["type"],
                 "x-constrains": ["image_ref"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "image_edit"}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "image_edit"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "image-ref-image-media",
@@ -205,13 +216,14 @@ _SCHEMAS: dict[str, Any] = {
                     "required": ["type"],
                     "properties": {"type": {"enum": ["image_edit", "video_edit", "video_reframe"]}},
                 },
-                "then": {"required": ["source"]},
+                "then": {"required": ["source"], "properties": {"source": {"type": "object"}}},
                 "x-tests": ["type"],
                 "x-constrains": ["source"],
                 "x-not-if": {
                     "properties": {
                         "type": {"not": {"enum": ["image_edit", "video_edit", "video_reframe"]}}
-                    }
+                    },
+                    "type": "object",
                 },
             },
             {
@@ -225,6 +237,7 @@ _SCHEMAS: dict[str, Any] = {
                 "x-not-if": {
                     "required": ["type"],
                     "properties": {"type": {"not": {"enum": ["image", "image_edit"]}}},
+                    "type": "object",
                 },
             },
             {
@@ -233,11 +246,28 @@ _SCHEMAS: dict[str, Any] = {
                     "required": ["type"],
                     "properties": {"type": {"enum": ["video_edit", "video_reframe"]}},
                 },
-                "then": {"properties": {"source": {"dependentRequired": {"url": ["media_type"]}}}},
+                "then": {
+                    "properties": {
+                        "source": {
+                            "if": {"required": ["url"], "properties": {"url": {"type": "string"}}},
+                            "then": {
+                                "required": ["media_type"],
+                                "properties": {"media_type": {"type": "string"}},
+                            },
+                            "x-tests": ["url"],
+                            "x-constrains": ["media_type"],
+                            "x-not-if": {
+                                "properties": {"url": {"not": {"type": "string"}}},
+                                "type": "object",
+                            },
+                        }
+                    }
+                },
                 "x-tests": ["type"],
                 "x-constrains": ["source"],
                 "x-not-if": {
-                    "properties": {"type": {"not": {"enum": ["video_edit", "video_reframe"]}}}
+                    "properties": {"type": {"not": {"enum": ["video_edit", "video_reframe"]}}},
+                    "type": "object",
                 },
             },
             {
@@ -249,6 +279,7 @@ _SCHEMAS: dict[str, Any] = {
                 "x-not-if": {
                     "required": ["type"],
                     "properties": {"type": {"not": {"enum": ["image", "image_edit"]}}},
+                    "type": "object",
                 },
             },
             {
@@ -263,18 +294,20 @@ _SCHEMAS: dict[str, Any] = {
                 "x-not-if": {
                     "properties": {
                         "type": {"not": {"enum": ["video", "video_edit", "video_reframe"]}}
-                    }
+                    },
+                    "type": "object",
                 },
             },
             {
                 "x-rule": "video-options-only-for-video-types",
-                "if": {"properties": {"type": {"enum": ["image", "image_edit"]}}},
-                "then": {"properties": {"video": False}},
+                "if": {"properties": {"type": {"enum": ["image", "image_edit", "layering"]}}},
+                "then": {"properties": {"video": {"type": "null"}}},
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
                 "x-not-if": {
                     "required": ["type"],
-                    "properties": {"type": {"not": {"enum": ["image", "image_edit"]}}},
+                    "properties": {"type": {"not": {"enum": ["image", "image_edit", "layering"]}}},
+                    "type": "object",
                 },
             },
             {
@@ -283,10 +316,13 @@ _SCHEMAS: dict[str, Any] = {
                     "properties": {"type": {"enum": ["video", "video_reframe"]}},
                     "required": ["type"],
                 },
-                "then": {"properties": {"video": {"properties": {"edit": False}}}},
+                "then": {"properties": {"video": {"properties": {"edit": {"type": "null"}}}}},
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
-                "x-not-if": {"properties": {"type": {"not": {"enum": ["video", "video_reframe"]}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"enum": ["video", "video_reframe"]}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-hdr-not-for-reframe",
@@ -296,7 +332,10 @@ _SCHEMAS: dict[str, Any] = {
                 },
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "video_reframe"}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "video_reframe"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-loop-only-for-video",
@@ -310,7 +349,8 @@ _SCHEMAS: dict[str, Any] = {
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
                 "x-not-if": {
-                    "properties": {"type": {"not": {"enum": ["video_edit", "video_reframe"]}}}
+                    "properties": {"type": {"not": {"enum": ["video_edit", "video_reframe"]}}},
+                    "type": "object",
                 },
             },
             {
@@ -319,20 +359,43 @@ _SCHEMAS: dict[str, Any] = {
                     "properties": {"type": {"enum": ["video_edit", "video_reframe"]}},
                     "required": ["type"],
                 },
-                "then": {"properties": {"video": {"properties": {"keyframes": False}}}},
+                "then": {"properties": {"video": {"properties": {"keyframes": {"type": "null"}}}}},
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
                 "x-not-if": {
-                    "properties": {"type": {"not": {"enum": ["video_edit", "video_reframe"]}}}
+                    "properties": {"type": {"not": {"enum": ["video_edit", "video_reframe"]}}},
+                    "type": "object",
                 },
             },
             {
                 "x-rule": "video-keyframes-only-on-ray-3.2",
-                "if": {"required": ["video"], "properties": {"video": {"required": ["keyframes"]}}},
+                "if": {
+                    "required": ["video"],
+                    "properties": {
+                        "video": {
+                            "type": "object",
+                            "required": ["keyframes"],
+                            "properties": {"keyframes": {"type": "array"}},
+                        }
+                    },
+                },
                 "then": {"properties": {"model": {"const": "ray-3.2"}}},
                 "x-tests": ["video"],
                 "x-constrains": ["model"],
-                "x-not-if": {"properties": {"video": {"properties": {"keyframes": False}}}},
+                "x-not-if": {
+                    "properties": {
+                        "video": {
+                            "anyOf": [
+                                {
+                                    "properties": {"keyframes": {"not": {"type": "array"}}},
+                                    "type": "object",
+                                },
+                                {"not": {"type": "object"}},
+                            ]
+                        }
+                    },
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-360p-not-with-hdr-on-video",
@@ -341,19 +404,28 @@ _SCHEMAS: dict[str, Any] = {
                     "properties": {
                         "video": {
                             "if": {
+                                "type": "object",
                                 "required": ["resolution"],
                                 "properties": {"resolution": {"const": "360p"}},
                             },
                             "then": {"properties": {"hdr": {"not": {"const": True}}}},
                             "x-tests": ["resolution"],
                             "x-constrains": ["hdr"],
-                            "x-not-if": {"properties": {"resolution": {"not": {"const": "360p"}}}},
+                            "x-not-if": {
+                                "anyOf": [
+                                    {
+                                        "properties": {"resolution": {"not": {"const": "360p"}}},
+                                        "type": "object",
+                                    },
+                                    {"not": {"type": "object"}},
+                                ]
+                            },
                         }
                     }
                 },
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
-                "x-not-if": {"properties": {"type": {"not": {"const": "video"}}}},
+                "x-not-if": {"properties": {"type": {"not": {"const": "video"}}}, "type": "object"},
             },
             {
                 "x-rule": "source-position-only-for-reframe",
@@ -361,10 +433,124 @@ _SCHEMAS: dict[str, Any] = {
                     "properties": {"type": {"enum": ["video", "video_edit"]}},
                     "required": ["type"],
                 },
-                "then": {"properties": {"video": {"properties": {"source_position": False}}}},
+                "then": {
+                    "properties": {"video": {"properties": {"source_position": {"type": "null"}}}}
+                },
                 "x-tests": ["type"],
                 "x-constrains": ["video"],
-                "x-not-if": {"properties": {"type": {"not": {"enum": ["video", "video_edit"]}}}},
+                "x-not-if": {
+                    "properties": {"type": {"not": {"enum": ["video", "video_edit"]}}},
+                    "type": "object",
+                },
+            },
+            {
+                "x-rule": "layering-needs-source",
+                "if": {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                "then": {"required": ["source"], "properties": {"source": {"type": "object"}}},
+                "x-tests": ["type"],
+                "x-constrains": ["source"],
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
+            },
+            {
+                "x-rule": "layering-source-image-media",
+                "if": {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                "then": {
+                    "properties": {"source": {"properties": {"media_type": {"pattern": "^image/"}}}}
+                },
+                "x-tests": ["type"],
+                "x-constrains": ["source"],
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
+            },
+            {
+                "x-rule": "layering-model-uni-1",
+                "if": {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                "then": {"properties": {"model": {"const": "uni-1"}}},
+                "x-tests": ["type"],
+                "x-constrains": ["model"],
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
+            },
+            {
+                "x-rule": "layering-prompt-max-500",
+                "if": {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                "then": {"properties": {"prompt": {"maxLength": 500}}},
+                "x-tests": ["type"],
+                "x-constrains": ["prompt"],
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
+            },
+            {
+                "x-rule": "layering-options-only-for-layering",
+                "if": {
+                    "properties": {
+                        "type": {
+                            "enum": ["image", "image_edit", "video", "video_edit", "video_reframe"]
+                        }
+                    }
+                },
+                "then": {"properties": {"layering": {"type": "null"}}},
+                "x-tests": ["type"],
+                "x-constrains": ["layering"],
+                "x-not-if": {
+                    "required": ["type"],
+                    "properties": {
+                        "type": {
+                            "not": {
+                                "enum": [
+                                    "image",
+                                    "image_edit",
+                                    "video",
+                                    "video_edit",
+                                    "video_reframe",
+                                ]
+                            }
+                        }
+                    },
+                    "type": "object",
+                },
+            },
+            {
+                "x-rule": "layering-no-image-ref",
+                "if": {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                "then": {"properties": {"image_ref": False}},
+                "x-tests": ["type"],
+                "x-constrains": ["image_ref"],
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
+            },
+            {
+                "x-rule": "layering-no-aspect-ratio",
+                "if": {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                "then": {"properties": {"aspect_ratio": {"type": "null"}}},
+                "x-tests": ["type"],
+                "x-constrains": ["aspect_ratio"],
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
+            },
+            {
+                "x-rule": "layering-output-png",
+                "if": {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                "then": {"properties": {"output_format": {"not": {"const": "jpeg"}}}},
+                "x-tests": ["type"],
+                "x-constrains": ["output_format"],
+                "x-not-if": {
+                    "properties": {"type": {"not": {"const": "layering"}}},
+                    "type": "object",
+                },
             },
         ],
     },
@@ -385,74 +571,117 @@ _SCHEMAS: dict[str, Any] = {
     "GenerationOutput": {
         "type": "object",
         "required": ["type", "url"],
-        "properties": {"type": {"type": "string"}, "url": {"type": "string", "format": "uri"}},
+        "properties": {
+            "type": {"type": "string"},
+            "url": {"type": "string", "format": "uri"},
+            "layer": {"anyOf": [{"$ref": "Layer"}, {"type": "null"}]},
+        },
     },
     "GenerationState": {"type": "string", "enum": ["queued", "processing", "completed", "failed"]},
     "GenerationType": {
         "type": "string",
-        "enum": ["image", "image_edit", "video", "video_edit", "video_reframe"],
+        "enum": ["image", "image_edit", "video", "video_edit", "video_reframe", "layering"],
     },
     "ImageRef": {
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "url": {"type": "string", "format": "uri"},
-            "data": {"type": "string", "contentEncoding": "base64"},
-            "generation_id": {"type": "string", "format": "uuid"},
-            "media_type": {"type": "string"},
+            "url": {"type": ["string", "null"], "format": "uri"},
+            "data": {"type": ["string", "null"], "contentEncoding": "base64"},
+            "generation_id": {"type": ["string", "null"], "format": "uuid"},
+            "media_type": {"type": ["string", "null"]},
         },
         "allOf": [
             {
                 "x-rule": "image-ref-exactly-one-source",
                 "oneOf": [
-                    {"required": ["url"]},
-                    {"required": ["data"]},
-                    {"required": ["generation_id"]},
+                    {"required": ["url"], "properties": {"url": {"type": "string"}}},
+                    {"required": ["data"], "properties": {"data": {"type": "string"}}},
+                    {
+                        "required": ["generation_id"],
+                        "properties": {"generation_id": {"type": "string"}},
+                    },
                 ],
                 "x-one": [
                     {
                         "allOf": [
-                            {"required": ["url"]},
-                            {"properties": {"data": False}},
-                            {"properties": {"generation_id": False}},
+                            {"required": ["url"], "properties": {"url": {"type": "string"}}},
+                            {"properties": {"data": {"not": {"type": "string"}}}, "type": "object"},
+                            {
+                                "properties": {"generation_id": {"not": {"type": "string"}}},
+                                "type": "object",
+                            },
                         ]
                     },
                     {
                         "allOf": [
-                            {"required": ["data"]},
-                            {"properties": {"url": False}},
-                            {"properties": {"generation_id": False}},
+                            {"required": ["data"], "properties": {"data": {"type": "string"}}},
+                            {"properties": {"url": {"not": {"type": "string"}}}, "type": "object"},
+                            {
+                                "properties": {"generation_id": {"not": {"type": "string"}}},
+                                "type": "object",
+                            },
                         ]
                     },
                     {
                         "allOf": [
-                            {"required": ["generation_id"]},
-                            {"properties": {"url": False}},
-                            {"properties": {"data": False}},
+                            {
+                                "required": ["generation_id"],
+                                "properties": {"generation_id": {"type": "string"}},
+                            },
+                            {"properties": {"url": {"not": {"type": "string"}}}, "type": "object"},
+                            {"properties": {"data": {"not": {"type": "string"}}}, "type": "object"},
                         ]
                     },
                 ],
             },
             {
                 "x-rule": "image-ref-media-type-with-data",
-                "dependentRequired": {"data": ["media_type"]},
+                "if": {"required": ["data"], "properties": {"data": {"type": "string"}}},
+                "then": {
+                    "required": ["media_type"],
+                    "properties": {"media_type": {"type": "string"}},
+                },
+                "x-tests": ["data"],
+                "x-constrains": ["media_type"],
+                "x-not-if": {"properties": {"data": {"not": {"type": "string"}}}, "type": "object"},
             },
         ],
     },
+    "Layer": {
+        "type": "object",
+        "required": ["index"],
+        "properties": {
+            "index": {"type": "integer", "minimum": 0},
+            "label": {"type": "string"},
+            "description": {"type": "string"},
+            "alpha_hint": {"$ref": "LayerAlphaHint"},
+        },
+    },
+    "LayerAlphaHint": {"type": "string", "enum": ["soft", "hard", "none"]},
+    "LayeringOptions": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"resolution": {"$ref": "LayeringResolution"}},
+    },
+    "LayeringResolution": {"type": "string", "enum": ["1k", "2k"]},
     "Model": {"type": "string", "enum": ["uni-1", "uni-1-max", "ray-3.2"]},
     "NormalsControl": {
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "enabled": {"type": "boolean"},
-            "augmentation": {"type": "number", "minimum": 0, "maximum": 1},
+            "enabled": {"type": ["boolean", "null"]},
+            "augmentation": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
         },
     },
     "OutputFormat": {"type": "string", "enum": ["png", "jpeg"]},
     "PoseControl": {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"enabled": {"type": "boolean"}, "strength": {"$ref": "PoseControlStrength"}},
+        "properties": {
+            "enabled": {"type": ["boolean", "null"]},
+            "strength": {"anyOf": [{"$ref": "PoseControlStrength"}, {"type": "null"}]},
+        },
     },
     "PoseControlStrength": {"type": "string", "enum": ["precise", "coarse"]},
     "SourcePosition": {
@@ -471,8 +700,8 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "enabled": {"type": "boolean"},
-            "sparsity": {"type": "number", "minimum": 0, "maximum": 1},
+            "enabled": {"type": ["boolean", "null"]},
+            "sparsity": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
         },
     },
     "VideoDuration": {"type": "string", "enum": ["5s", "10s"]},
@@ -480,12 +709,12 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "auto_controls": {"type": "boolean"},
-            "controls": {"$ref": "AdvancedControls"},
-            "strength": {"$ref": "VideoEditStrength"},
-            "keyframes": {"type": "array", "maxItems": 64, "items": {"$ref": "ImageRef"}},
+            "auto_controls": {"type": ["boolean", "null"]},
+            "controls": {"anyOf": [{"$ref": "AdvancedControls"}, {"type": "null"}]},
+            "strength": {"anyOf": [{"$ref": "VideoEditStrength"}, {"type": "null"}]},
+            "keyframes": {"type": ["array", "null"], "maxItems": 64, "items": {"$ref": "ImageRef"}},
             "keyframe_indexes": {
-                "type": "array",
+                "type": ["array", "null"],
                 "uniqueItems": True,
                 "items": {"type": "integer", "minimum": 0},
             },
@@ -493,10 +722,40 @@ _SCHEMAS: dict[str, Any] = {
         "allOf": [
             {
                 "x-rule": "edit-keyframes-parallel-lists",
-                "dependentRequired": {
-                    "keyframes": ["keyframe_indexes"],
-                    "keyframe_indexes": ["keyframes"],
-                },
+                "allOf": [
+                    {
+                        "if": {
+                            "required": ["keyframes"],
+                            "properties": {"keyframes": {"type": "array"}},
+                        },
+                        "then": {
+                            "required": ["keyframe_indexes"],
+                            "properties": {"keyframe_indexes": {"type": "array"}},
+                        },
+                        "x-tests": ["keyframes"],
+                        "x-constrains": ["keyframe_indexes"],
+                        "x-not-if": {
+                            "properties": {"keyframes": {"not": {"type": "array"}}},
+                            "type": "object",
+                        },
+                    },
+                    {
+                        "if": {
+                            "required": ["keyframe_indexes"],
+                            "properties": {"keyframe_indexes": {"type": "array"}},
+                        },
+                        "then": {
+                            "required": ["keyframes"],
+                            "properties": {"keyframes": {"type": "array"}},
+                        },
+                        "x-tests": ["keyframe_indexes"],
+                        "x-constrains": ["keyframes"],
+                        "x-not-if": {
+                            "properties": {"keyframe_indexes": {"not": {"type": "array"}}},
+                            "type": "object",
+                        },
+                    },
+                ],
             },
             {
                 "x-rule": "edit-keyframes-image-media",
@@ -532,26 +791,26 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "duration": {"$ref": "VideoDuration"},
-            "resolution": {"$ref": "VideoResolution"},
-            "hdr": {"type": "boolean"},
-            "exr_export": {"type": "boolean"},
-            "loop": {"type": "boolean"},
-            "start_frame": {"$ref": "ImageRef"},
-            "end_frame": {"$ref": "ImageRef"},
+            "duration": {"anyOf": [{"$ref": "VideoDuration"}, {"type": "null"}]},
+            "resolution": {"anyOf": [{"$ref": "VideoResolution"}, {"type": "null"}]},
+            "hdr": {"type": ["boolean", "null"]},
+            "exr_export": {"type": ["boolean", "null"]},
+            "loop": {"type": ["boolean", "null"]},
+            "start_frame": {"anyOf": [{"$ref": "ImageRef"}, {"type": "null"}]},
+            "end_frame": {"anyOf": [{"$ref": "ImageRef"}, {"type": "null"}]},
             "keyframes": {
-                "type": "array",
+                "type": ["array", "null"],
                 "minItems": 1,
                 "maxItems": 64,
                 "items": {"$ref": "ImageRef"},
             },
             "keyframe_indexes": {
-                "type": "array",
+                "type": ["array", "null"],
                 "uniqueItems": True,
                 "items": {"type": "integer", "minimum": 0},
             },
-            "edit": {"$ref": "VideoEditOptions"},
-            "source_position": {"$ref": "SourcePosition"},
+            "edit": {"anyOf": [{"$ref": "VideoEditOptions"}, {"type": "null"}]},
+            "source_position": {"anyOf": [{"$ref": "SourcePosition"}, {"type": "null"}]},
         },
         "allOf": [
             {
@@ -560,7 +819,10 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"required": ["hdr"], "properties": {"hdr": {"const": True}}},
                 "x-tests": ["exr_export"],
                 "x-constrains": ["hdr"],
-                "x-not-if": {"properties": {"exr_export": {"not": {"const": True}}}},
+                "x-not-if": {
+                    "properties": {"exr_export": {"not": {"const": True}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-loop-not-with-10s",
@@ -568,7 +830,7 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"duration": {"not": {"const": "10s"}}}},
                 "x-tests": ["loop"],
                 "x-constrains": ["duration"],
-                "x-not-if": {"properties": {"loop": {"not": {"const": True}}}},
+                "x-not-if": {"properties": {"loop": {"not": {"const": True}}}, "type": "object"},
             },
             {
                 "x-rule": "video-loop-not-with-hdr",
@@ -576,38 +838,77 @@ _SCHEMAS: dict[str, Any] = {
                 "then": {"properties": {"hdr": {"not": {"const": True}}}},
                 "x-tests": ["loop"],
                 "x-constrains": ["hdr"],
-                "x-not-if": {"properties": {"loop": {"not": {"const": True}}}},
+                "x-not-if": {"properties": {"loop": {"not": {"const": True}}}, "type": "object"},
             },
             {
                 "x-rule": "video-keyframes-exclusive-start-frame",
-                "if": {"required": ["keyframes"]},
-                "then": {"properties": {"start_frame": False}},
+                "if": {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
+                "then": {"properties": {"start_frame": {"type": "null"}}},
                 "x-tests": ["keyframes"],
                 "x-constrains": ["start_frame"],
-                "x-not-if": {"properties": {"keyframes": False}},
+                "x-not-if": {
+                    "properties": {"keyframes": {"not": {"type": "array"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-keyframes-exclusive-end-frame",
-                "if": {"required": ["keyframes"]},
-                "then": {"properties": {"end_frame": False}},
+                "if": {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
+                "then": {"properties": {"end_frame": {"type": "null"}}},
                 "x-tests": ["keyframes"],
                 "x-constrains": ["end_frame"],
-                "x-not-if": {"properties": {"keyframes": False}},
+                "x-not-if": {
+                    "properties": {"keyframes": {"not": {"type": "array"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-keyframes-exclusive-loop",
-                "if": {"required": ["keyframes"]},
+                "if": {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
                 "then": {"properties": {"loop": {"not": {"const": True}}}},
                 "x-tests": ["keyframes"],
                 "x-constrains": ["loop"],
-                "x-not-if": {"properties": {"keyframes": False}},
+                "x-not-if": {
+                    "properties": {"keyframes": {"not": {"type": "array"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-keyframes-parallel-lists",
-                "dependentRequired": {
-                    "keyframes": ["keyframe_indexes"],
-                    "keyframe_indexes": ["keyframes"],
-                },
+                "allOf": [
+                    {
+                        "if": {
+                            "required": ["keyframes"],
+                            "properties": {"keyframes": {"type": "array"}},
+                        },
+                        "then": {
+                            "required": ["keyframe_indexes"],
+                            "properties": {"keyframe_indexes": {"type": "array"}},
+                        },
+                        "x-tests": ["keyframes"],
+                        "x-constrains": ["keyframe_indexes"],
+                        "x-not-if": {
+                            "properties": {"keyframes": {"not": {"type": "array"}}},
+                            "type": "object",
+                        },
+                    },
+                    {
+                        "if": {
+                            "required": ["keyframe_indexes"],
+                            "properties": {"keyframe_indexes": {"type": "array"}},
+                        },
+                        "then": {
+                            "required": ["keyframes"],
+                            "properties": {"keyframes": {"type": "array"}},
+                        },
+                        "x-tests": ["keyframe_indexes"],
+                        "x-constrains": ["keyframes"],
+                        "x-not-if": {
+                            "properties": {"keyframe_indexes": {"not": {"type": "array"}}},
+                            "type": "object",
+                        },
+                    },
+                ],
             },
             {
                 "x-rule": "video-keyframe-indexes-in-grid",
@@ -616,41 +917,100 @@ _SCHEMAS: dict[str, Any] = {
                 "else": {"properties": {"keyframe_indexes": {"items": {"maximum": 120}}}},
                 "x-tests": ["duration"],
                 "x-constrains": ["keyframe_indexes"],
-                "x-not-if": {"properties": {"duration": {"not": {"const": "10s"}}}},
+                "x-not-if": {
+                    "properties": {"duration": {"not": {"const": "10s"}}},
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-start-frame-not-with-10s",
-                "if": {"anyOf": [{"required": ["start_frame"]}, {"required": ["end_frame"]}]},
+                "if": {
+                    "anyOf": [
+                        {
+                            "required": ["start_frame"],
+                            "properties": {"start_frame": {"type": "object"}},
+                        },
+                        {
+                            "required": ["end_frame"],
+                            "properties": {"end_frame": {"type": "object"}},
+                        },
+                    ]
+                },
                 "then": {"properties": {"duration": {"not": {"const": "10s"}}}},
                 "x-tests": ["end_frame", "start_frame"],
                 "x-constrains": ["duration"],
                 "x-not-if": {
                     "allOf": [
-                        {"properties": {"start_frame": False}},
-                        {"properties": {"end_frame": False}},
+                        {
+                            "properties": {"start_frame": {"not": {"type": "object"}}},
+                            "type": "object",
+                        },
+                        {
+                            "properties": {"end_frame": {"not": {"type": "object"}}},
+                            "type": "object",
+                        },
                     ]
                 },
             },
             {
                 "x-rule": "video-start-frame-not-with-hdr",
-                "if": {"anyOf": [{"required": ["start_frame"]}, {"required": ["end_frame"]}]},
+                "if": {
+                    "anyOf": [
+                        {
+                            "required": ["start_frame"],
+                            "properties": {"start_frame": {"type": "object"}},
+                        },
+                        {
+                            "required": ["end_frame"],
+                            "properties": {"end_frame": {"type": "object"}},
+                        },
+                    ]
+                },
                 "then": {"properties": {"hdr": {"not": {"const": True}}}},
                 "x-tests": ["end_frame", "start_frame"],
                 "x-constrains": ["hdr"],
                 "x-not-if": {
                     "allOf": [
-                        {"properties": {"start_frame": False}},
-                        {"properties": {"end_frame": False}},
+                        {
+                            "properties": {"start_frame": {"not": {"type": "object"}}},
+                            "type": "object",
+                        },
+                        {
+                            "properties": {"end_frame": {"not": {"type": "object"}}},
+                            "type": "object",
+                        },
                     ]
                 },
             },
             {
                 "x-rule": "edit-keyframes-exclusive-start-frame",
-                "if": {"required": ["edit"], "properties": {"edit": {"required": ["keyframes"]}}},
-                "then": {"properties": {"start_frame": False}},
+                "if": {
+                    "required": ["edit"],
+                    "properties": {
+                        "edit": {
+                            "type": "object",
+                            "required": ["keyframes"],
+                            "properties": {"keyframes": {"type": "array"}},
+                        }
+                    },
+                },
+                "then": {"properties": {"start_frame": {"type": "null"}}},
                 "x-tests": ["edit"],
                 "x-constrains": ["start_frame"],
-                "x-not-if": {"properties": {"edit": {"properties": {"keyframes": False}}}},
+                "x-not-if": {
+                    "properties": {
+                        "edit": {
+                            "anyOf": [
+                                {
+                                    "properties": {"keyframes": {"not": {"type": "array"}}},
+                                    "type": "object",
+                                },
+                                {"not": {"type": "object"}},
+                            ]
+                        }
+                    },
+                    "type": "object",
+                },
             },
             {
                 "x-rule": "video-frames-image-media",
@@ -687,21 +1047,53 @@ _RULES: dict[str, Any] = {
         "owner": "VideoEditOptions",
         "negation": {
             "required": ["keyframes", "keyframe_indexes"],
+            "properties": {
+                "keyframes": {"not": {"type": "null"}},
+                "keyframe_indexes": {"not": {"type": "null"}},
+            },
             "x-size": [["keyframe_indexes", "!=", "keyframes"]],
             "x-focus": "/keyframe_indexes",
         },
-        "trigger": {"required": ["keyframes", "keyframe_indexes"]},
+        "trigger": {
+            "required": ["keyframes", "keyframe_indexes"],
+            "properties": {
+                "keyframes": {"not": {"type": "null"}},
+                "keyframe_indexes": {"not": {"type": "null"}},
+            },
+        },
         "subsumed_by": [],
     },
     "edit-keyframes-exclusive-start-frame": {
         "owner": "VideoOptions",
         "negation": {
             "allOf": [
-                {"required": ["edit"], "properties": {"edit": {"required": ["keyframes"]}}},
-                {"required": ["start_frame"], "x-focus": "/start_frame"},
+                {
+                    "required": ["edit"],
+                    "properties": {
+                        "edit": {
+                            "type": "object",
+                            "required": ["keyframes"],
+                            "properties": {"keyframes": {"type": "array"}},
+                        }
+                    },
+                },
+                {
+                    "required": ["start_frame"],
+                    "properties": {"start_frame": {"not": {"type": "null"}, "x-focus": ""}},
+                    "type": "object",
+                },
             ]
         },
-        "trigger": {"required": ["edit"], "properties": {"edit": {"required": ["keyframes"]}}},
+        "trigger": {
+            "required": ["edit"],
+            "properties": {
+                "edit": {
+                    "type": "object",
+                    "required": ["keyframes"],
+                    "properties": {"keyframes": {"type": "array"}},
+                }
+            },
+        },
         "subsumed_by": [],
     },
     "edit-keyframes-image-media": {
@@ -710,18 +1102,37 @@ _RULES: dict[str, Any] = {
             "required": ["keyframes"],
             "properties": {
                 "keyframes": {
+                    "type": "array",
                     "x-contains": {
                         "required": ["media_type"],
                         "properties": {
-                            "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                            "media_type": {
+                                "not": {"pattern": "^image/"},
+                                "type": "string",
+                                "x-focus": "",
+                            }
                         },
-                    }
+                        "type": "object",
+                    },
                 }
             },
+            "type": "object",
         },
         "trigger": {
             "required": ["keyframes"],
-            "properties": {"keyframes": {"x-contains": {"required": ["media_type"]}}},
+            "properties": {
+                "keyframes": {
+                    "allOf": [
+                        {
+                            "x-contains": {
+                                "required": ["media_type"],
+                                "properties": {"media_type": {"not": {"type": "null"}}},
+                            }
+                        },
+                        {"not": {"type": "null"}},
+                    ]
+                }
+            },
         },
         "subsumed_by": [],
     },
@@ -730,18 +1141,80 @@ _RULES: dict[str, Any] = {
         "negation": {
             "anyOf": [
                 {
-                    "required": ["keyframes"],
-                    "properties": {"keyframe_indexes": False},
-                    "x-focus": "/keyframe_indexes",
+                    "allOf": [
+                        {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
+                        {
+                            "anyOf": [
+                                {
+                                    "properties": {"keyframe_indexes": False},
+                                    "x-focus": "/keyframe_indexes",
+                                    "type": "object",
+                                },
+                                {
+                                    "required": ["keyframe_indexes"],
+                                    "properties": {
+                                        "keyframe_indexes": {
+                                            "not": {"type": "array"},
+                                            "x-focus": "",
+                                        }
+                                    },
+                                    "type": "object",
+                                },
+                            ]
+                        },
+                    ]
                 },
                 {
-                    "required": ["keyframe_indexes"],
-                    "properties": {"keyframes": False},
-                    "x-focus": "/keyframes",
+                    "allOf": [
+                        {
+                            "required": ["keyframe_indexes"],
+                            "properties": {"keyframe_indexes": {"type": "array"}},
+                        },
+                        {
+                            "anyOf": [
+                                {
+                                    "properties": {"keyframes": False},
+                                    "x-focus": "/keyframes",
+                                    "type": "object",
+                                },
+                                {
+                                    "required": ["keyframes"],
+                                    "properties": {
+                                        "keyframes": {"not": {"type": "array"}, "x-focus": ""}
+                                    },
+                                    "type": "object",
+                                },
+                            ]
+                        },
+                    ]
                 },
             ]
         },
-        "trigger": {"anyOf": [{"required": ["keyframes"]}, {"required": ["keyframe_indexes"]}]},
+        "trigger": {
+            "anyOf": [
+                {
+                    "allOf": [
+                        {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
+                        {
+                            "required": ["keyframe_indexes"],
+                            "properties": {"keyframe_indexes": {"not": {"type": "null"}}},
+                        },
+                    ]
+                },
+                {
+                    "allOf": [
+                        {
+                            "required": ["keyframe_indexes"],
+                            "properties": {"keyframe_indexes": {"type": "array"}},
+                        },
+                        {
+                            "required": ["keyframes"],
+                            "properties": {"keyframes": {"not": {"type": "null"}}},
+                        },
+                    ]
+                },
+            ]
+        },
         "subsumed_by": [],
     },
     "generation-completed-has-output": {
@@ -751,17 +1224,18 @@ _RULES: dict[str, Any] = {
                 {"required": ["state"], "properties": {"state": {"const": "completed"}}},
                 {
                     "anyOf": [
-                        {"properties": {"output": False}, "x-focus": "/output"},
+                        {"properties": {"output": False}, "x-focus": "/output", "type": "object"},
                         {
                             "required": ["output"],
                             "properties": {
                                 "output": {
                                     "anyOf": [
                                         {"not": {"type": "array"}, "x-focus": ""},
-                                        {"maxItems": 0, "x-focus": ""},
+                                        {"maxItems": 0, "type": "array", "x-focus": ""},
                                     ]
                                 }
                             },
+                            "type": "object",
                         },
                     ]
                 },
@@ -770,7 +1244,7 @@ _RULES: dict[str, Any] = {
         "trigger": {
             "allOf": [
                 {"required": ["state"], "properties": {"state": {"const": "completed"}}},
-                {"required": ["output"]},
+                {"required": ["output"], "properties": {"output": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": [],
@@ -782,12 +1256,17 @@ _RULES: dict[str, Any] = {
                 {"required": ["state"], "properties": {"state": {"const": "failed"}}},
                 {
                     "anyOf": [
-                        {"properties": {"failure_code": False}, "x-focus": "/failure_code"},
+                        {
+                            "properties": {"failure_code": False},
+                            "x-focus": "/failure_code",
+                            "type": "object",
+                        },
                         {
                             "required": ["failure_code"],
                             "properties": {
                                 "failure_code": {"not": {"type": "string"}, "x-focus": ""}
                             },
+                            "type": "object",
                         },
                     ]
                 },
@@ -796,7 +1275,10 @@ _RULES: dict[str, Any] = {
         "trigger": {
             "allOf": [
                 {"required": ["state"], "properties": {"state": {"const": "failed"}}},
-                {"required": ["failure_code"]},
+                {
+                    "required": ["failure_code"],
+                    "properties": {"failure_code": {"not": {"type": "null"}}},
+                },
             ]
         },
         "subsumed_by": [],
@@ -807,14 +1289,38 @@ _RULES: dict[str, Any] = {
             "anyOf": [
                 {
                     "allOf": [
-                        {"properties": {"url": False}},
-                        {"properties": {"data": False}},
-                        {"properties": {"generation_id": False}},
+                        {"properties": {"url": {"not": {"type": "string"}}}, "type": "object"},
+                        {"properties": {"data": {"not": {"type": "string"}}}, "type": "object"},
+                        {
+                            "properties": {"generation_id": {"not": {"type": "string"}}},
+                            "type": "object",
+                        },
                     ]
                 },
-                {"allOf": [{"required": ["url"]}, {"required": ["data"]}]},
-                {"allOf": [{"required": ["url"]}, {"required": ["generation_id"]}]},
-                {"allOf": [{"required": ["data"]}, {"required": ["generation_id"]}]},
+                {
+                    "allOf": [
+                        {"required": ["url"], "properties": {"url": {"type": "string"}}},
+                        {"required": ["data"], "properties": {"data": {"type": "string"}}},
+                    ]
+                },
+                {
+                    "allOf": [
+                        {"required": ["url"], "properties": {"url": {"type": "string"}}},
+                        {
+                            "required": ["generation_id"],
+                            "properties": {"generation_id": {"type": "string"}},
+                        },
+                    ]
+                },
+                {
+                    "allOf": [
+                        {"required": ["data"], "properties": {"data": {"type": "string"}}},
+                        {
+                            "required": ["generation_id"],
+                            "properties": {"generation_id": {"type": "string"}},
+                        },
+                    ]
+                },
             ],
             "x-focus": "",
         },
@@ -827,18 +1333,37 @@ _RULES: dict[str, Any] = {
             "required": ["image_ref"],
             "properties": {
                 "image_ref": {
+                    "type": "array",
                     "x-contains": {
                         "required": ["media_type"],
                         "properties": {
-                            "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                            "media_type": {
+                                "not": {"pattern": "^image/"},
+                                "type": "string",
+                                "x-focus": "",
+                            }
                         },
-                    }
+                        "type": "object",
+                    },
                 }
             },
+            "type": "object",
         },
         "trigger": {
             "required": ["image_ref"],
-            "properties": {"image_ref": {"x-contains": {"required": ["media_type"]}}},
+            "properties": {
+                "image_ref": {
+                    "allOf": [
+                        {
+                            "x-contains": {
+                                "required": ["media_type"],
+                                "properties": {"media_type": {"not": {"type": "null"}}},
+                            }
+                        },
+                        {"not": {"type": "null"}},
+                    ]
+                }
+            },
         },
         "subsumed_by": [],
     },
@@ -849,14 +1374,15 @@ _RULES: dict[str, Any] = {
                 {"required": ["type"], "properties": {"type": {"const": "image_edit"}}},
                 {
                     "required": ["image_ref"],
-                    "properties": {"image_ref": {"minItems": 9, "x-focus": ""}},
+                    "properties": {"image_ref": {"minItems": 9, "type": "array", "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
         "trigger": {
             "allOf": [
                 {"required": ["type"], "properties": {"type": {"const": "image_edit"}}},
-                {"required": ["image_ref"]},
+                {"required": ["image_ref"], "properties": {"image_ref": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": [],
@@ -868,23 +1394,235 @@ _RULES: dict[str, Any] = {
                 {"properties": {"type": {"const": "image"}}},
                 {
                     "required": ["image_ref"],
-                    "properties": {"image_ref": {"minItems": 10, "x-focus": ""}},
+                    "properties": {"image_ref": {"minItems": 10, "type": "array", "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
         "trigger": {
-            "allOf": [{"properties": {"type": {"const": "image"}}}, {"required": ["image_ref"]}]
+            "allOf": [
+                {"properties": {"type": {"const": "image"}}},
+                {"required": ["image_ref"], "properties": {"image_ref": {"not": {"type": "null"}}}},
+            ]
         },
         "subsumed_by": [],
     },
     "image-ref-media-type-with-data": {
         "owner": "ImageRef",
         "negation": {
-            "required": ["data"],
-            "properties": {"media_type": False},
-            "x-focus": "/media_type",
+            "allOf": [
+                {"required": ["data"], "properties": {"data": {"type": "string"}}},
+                {
+                    "anyOf": [
+                        {
+                            "properties": {"media_type": False},
+                            "x-focus": "/media_type",
+                            "type": "object",
+                        },
+                        {
+                            "required": ["media_type"],
+                            "properties": {
+                                "media_type": {"not": {"type": "string"}, "x-focus": ""}
+                            },
+                            "type": "object",
+                        },
+                    ]
+                },
+            ]
         },
-        "trigger": {"required": ["data"]},
+        "trigger": {
+            "allOf": [
+                {"required": ["data"], "properties": {"data": {"type": "string"}}},
+                {
+                    "required": ["media_type"],
+                    "properties": {"media_type": {"not": {"type": "null"}}},
+                },
+            ]
+        },
+        "subsumed_by": [],
+    },
+    "layering-model-uni-1": {
+        "owner": "GenerationCreateParams",
+        "negation": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                {
+                    "required": ["model"],
+                    "properties": {"model": {"not": {"const": "uni-1"}, "x-focus": ""}},
+                    "type": "object",
+                },
+            ]
+        },
+        "trigger": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                {"required": ["model"], "properties": {"model": {"not": {"type": "null"}}}},
+            ]
+        },
+        "subsumed_by": [],
+    },
+    "layering-needs-source": {
+        "owner": "GenerationCreateParams",
+        "negation": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                {
+                    "anyOf": [
+                        {"properties": {"source": False}, "x-focus": "/source", "type": "object"},
+                        {
+                            "required": ["source"],
+                            "properties": {"source": {"not": {"type": "object"}, "x-focus": ""}},
+                            "type": "object",
+                        },
+                    ]
+                },
+            ]
+        },
+        "trigger": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                {"required": ["source"], "properties": {"source": {"not": {"type": "null"}}}},
+            ]
+        },
+        "subsumed_by": [],
+    },
+    "layering-no-aspect-ratio": {
+        "owner": "GenerationCreateParams",
+        "negation": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                {
+                    "required": ["aspect_ratio"],
+                    "properties": {"aspect_ratio": {"not": {"type": "null"}, "x-focus": ""}},
+                    "type": "object",
+                },
+            ]
+        },
+        "trigger": {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+        "subsumed_by": [],
+    },
+    "layering-no-image-ref": {
+        "owner": "GenerationCreateParams",
+        "negation": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                {"required": ["image_ref"], "x-focus": "/image_ref", "type": "object"},
+            ]
+        },
+        "trigger": {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+        "subsumed_by": [],
+    },
+    "layering-options-only-for-layering": {
+        "owner": "GenerationCreateParams",
+        "negation": {
+            "allOf": [
+                {
+                    "properties": {
+                        "type": {
+                            "enum": ["image", "image_edit", "video", "video_edit", "video_reframe"]
+                        }
+                    }
+                },
+                {
+                    "required": ["layering"],
+                    "properties": {"layering": {"not": {"type": "null"}, "x-focus": ""}},
+                    "type": "object",
+                },
+            ]
+        },
+        "trigger": {
+            "properties": {
+                "type": {"enum": ["image", "image_edit", "video", "video_edit", "video_reframe"]}
+            }
+        },
+        "subsumed_by": [],
+    },
+    "layering-output-png": {
+        "owner": "GenerationCreateParams",
+        "negation": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                {
+                    "required": ["output_format"],
+                    "properties": {"output_format": {"const": "jpeg", "x-focus": ""}},
+                    "type": "object",
+                },
+            ]
+        },
+        "trigger": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                {
+                    "required": ["output_format"],
+                    "properties": {"output_format": {"not": {"type": "null"}}},
+                },
+            ]
+        },
+        "subsumed_by": [],
+    },
+    "layering-prompt-max-500": {
+        "owner": "GenerationCreateParams",
+        "negation": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                {
+                    "required": ["prompt"],
+                    "properties": {"prompt": {"minLength": 501, "type": "string", "x-focus": ""}},
+                    "type": "object",
+                },
+            ]
+        },
+        "trigger": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                {"required": ["prompt"], "properties": {"prompt": {"not": {"type": "null"}}}},
+            ]
+        },
+        "subsumed_by": [],
+    },
+    "layering-source-image-media": {
+        "owner": "GenerationCreateParams",
+        "negation": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                {
+                    "required": ["source"],
+                    "properties": {
+                        "source": {
+                            "required": ["media_type"],
+                            "properties": {
+                                "media_type": {
+                                    "not": {"pattern": "^image/"},
+                                    "type": "string",
+                                    "x-focus": "",
+                                }
+                            },
+                            "type": "object",
+                        }
+                    },
+                    "type": "object",
+                },
+            ]
+        },
+        "trigger": {
+            "allOf": [
+                {"required": ["type"], "properties": {"type": {"const": "layering"}}},
+                {
+                    "required": ["source"],
+                    "properties": {
+                        "source": {
+                            "allOf": [
+                                {
+                                    "required": ["media_type"],
+                                    "properties": {"media_type": {"not": {"type": "null"}}},
+                                },
+                                {"not": {"type": "null"}},
+                            ]
+                        }
+                    },
+                },
+            ]
+        },
         "subsumed_by": [],
     },
     "model-fits-image-types": {
@@ -897,13 +1635,14 @@ _RULES: dict[str, Any] = {
                     "properties": {
                         "model": {"not": {"enum": ["uni-1", "uni-1-max"]}, "x-focus": ""}
                     },
+                    "type": "object",
                 },
             ]
         },
         "trigger": {
             "allOf": [
                 {"properties": {"type": {"enum": ["image", "image_edit"]}}},
-                {"required": ["model"]},
+                {"required": ["model"], "properties": {"model": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": [],
@@ -919,6 +1658,7 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["model"],
                     "properties": {"model": {"not": {"const": "ray-3.2"}, "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
@@ -928,7 +1668,7 @@ _RULES: dict[str, Any] = {
                     "required": ["type"],
                     "properties": {"type": {"enum": ["video", "video_edit", "video_reframe"]}},
                 },
-                {"required": ["model"]},
+                {"required": ["model"], "properties": {"model": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": [],
@@ -944,17 +1684,36 @@ _RULES: dict[str, Any] = {
                         "source": {
                             "required": ["media_type"],
                             "properties": {
-                                "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                                "media_type": {
+                                    "not": {"pattern": "^image/"},
+                                    "type": "string",
+                                    "x-focus": "",
+                                }
                             },
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
         "trigger": {
             "allOf": [
                 {"properties": {"type": {"enum": ["image", "image_edit"]}}},
-                {"required": ["source"], "properties": {"source": {"required": ["media_type"]}}},
+                {
+                    "required": ["source"],
+                    "properties": {
+                        "source": {
+                            "allOf": [
+                                {
+                                    "required": ["media_type"],
+                                    "properties": {"media_type": {"not": {"type": "null"}}},
+                                },
+                                {"not": {"type": "null"}},
+                            ]
+                        }
+                    },
+                },
             ]
         },
         "subsumed_by": [],
@@ -971,11 +1730,31 @@ _RULES: dict[str, Any] = {
                     "required": ["source"],
                     "properties": {
                         "source": {
-                            "required": ["url"],
-                            "properties": {"media_type": False},
-                            "x-focus": "/media_type",
+                            "allOf": [
+                                {"required": ["url"], "properties": {"url": {"type": "string"}}},
+                                {
+                                    "anyOf": [
+                                        {
+                                            "properties": {"media_type": False},
+                                            "x-focus": "/media_type",
+                                            "type": "object",
+                                        },
+                                        {
+                                            "required": ["media_type"],
+                                            "properties": {
+                                                "media_type": {
+                                                    "not": {"type": "string"},
+                                                    "x-focus": "",
+                                                }
+                                            },
+                                            "type": "object",
+                                        },
+                                    ]
+                                },
+                            ]
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -985,7 +1764,28 @@ _RULES: dict[str, Any] = {
                     "required": ["type"],
                     "properties": {"type": {"enum": ["video_edit", "video_reframe"]}},
                 },
-                {"required": ["source"], "properties": {"source": {"required": ["url"]}}},
+                {
+                    "required": ["source"],
+                    "properties": {
+                        "source": {
+                            "allOf": [
+                                {
+                                    "allOf": [
+                                        {
+                                            "required": ["url"],
+                                            "properties": {"url": {"type": "string"}},
+                                        },
+                                        {
+                                            "required": ["media_type"],
+                                            "properties": {"media_type": {"not": {"type": "null"}}},
+                                        },
+                                    ]
+                                },
+                                {"not": {"type": "null"}},
+                            ]
+                        }
+                    },
+                },
             ]
         },
         "subsumed_by": [],
@@ -998,15 +1798,22 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["video"],
                     "properties": {
-                        "video": {"required": ["source_position"], "x-focus": "/source_position"}
+                        "video": {
+                            "required": ["source_position"],
+                            "properties": {
+                                "source_position": {"not": {"type": "null"}, "x-focus": ""}
+                            },
+                            "type": "object",
+                        }
                     },
+                    "type": "object",
                 },
             ]
         },
         "trigger": {
             "allOf": [
                 {"properties": {"type": {"enum": ["video", "video_edit"]}}, "required": ["type"]},
-                {"required": ["video"]},
+                {"required": ["video"], "properties": {"video": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": [],
@@ -1019,12 +1826,26 @@ _RULES: dict[str, Any] = {
                     "required": ["type"],
                     "properties": {"type": {"enum": ["image_edit", "video_edit", "video_reframe"]}},
                 },
-                {"properties": {"source": False}, "x-focus": "/source"},
+                {
+                    "anyOf": [
+                        {"properties": {"source": False}, "x-focus": "/source", "type": "object"},
+                        {
+                            "required": ["source"],
+                            "properties": {"source": {"not": {"type": "object"}, "x-focus": ""}},
+                            "type": "object",
+                        },
+                    ]
+                },
             ]
         },
         "trigger": {
-            "required": ["type"],
-            "properties": {"type": {"enum": ["image_edit", "video_edit", "video_reframe"]}},
+            "allOf": [
+                {
+                    "required": ["type"],
+                    "properties": {"type": {"enum": ["image_edit", "video_edit", "video_reframe"]}},
+                },
+                {"required": ["source"], "properties": {"source": {"not": {"type": "null"}}}},
+            ]
         },
         "subsumed_by": [],
     },
@@ -1037,6 +1858,7 @@ _RULES: dict[str, Any] = {
                     "properties": {
                         "type": {"const": "video"},
                         "video": {
+                            "type": "object",
                             "required": ["resolution"],
                             "properties": {"resolution": {"const": "360p"}},
                         },
@@ -1048,8 +1870,10 @@ _RULES: dict[str, Any] = {
                         "video": {
                             "required": ["hdr"],
                             "properties": {"hdr": {"const": True, "x-focus": ""}},
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1060,12 +1884,26 @@ _RULES: dict[str, Any] = {
                     "properties": {
                         "type": {"const": "video"},
                         "video": {
+                            "type": "object",
                             "required": ["resolution"],
                             "properties": {"resolution": {"const": "360p"}},
                         },
                     },
                 },
-                {"required": ["video"], "properties": {"video": {"required": ["hdr"]}}},
+                {
+                    "required": ["video"],
+                    "properties": {
+                        "video": {
+                            "allOf": [
+                                {
+                                    "required": ["hdr"],
+                                    "properties": {"hdr": {"not": {"type": "null"}}},
+                                },
+                                {"not": {"type": "null"}},
+                            ]
+                        }
+                    },
+                },
             ]
         },
         "subsumed_by": [],
@@ -1080,7 +1918,14 @@ _RULES: dict[str, Any] = {
                 },
                 {
                     "required": ["video"],
-                    "properties": {"video": {"required": ["edit"], "x-focus": "/edit"}},
+                    "properties": {
+                        "video": {
+                            "required": ["edit"],
+                            "properties": {"edit": {"not": {"type": "null"}, "x-focus": ""}},
+                            "type": "object",
+                        }
+                    },
+                    "type": "object",
                 },
             ]
         },
@@ -1090,7 +1935,7 @@ _RULES: dict[str, Any] = {
                     "properties": {"type": {"enum": ["video", "video_reframe"]}},
                     "required": ["type"],
                 },
-                {"required": ["video"]},
+                {"required": ["video"], "properties": {"video": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": [],
@@ -1102,10 +1947,11 @@ _RULES: dict[str, Any] = {
                 {"required": ["exr_export"], "properties": {"exr_export": {"const": True}}},
                 {
                     "anyOf": [
-                        {"properties": {"hdr": False}, "x-focus": "/hdr"},
+                        {"properties": {"hdr": False}, "x-focus": "/hdr", "type": "object"},
                         {
                             "required": ["hdr"],
                             "properties": {"hdr": {"not": {"const": True}, "x-focus": ""}},
+                            "type": "object",
                         },
                     ]
                 },
@@ -1114,7 +1960,7 @@ _RULES: dict[str, Any] = {
         "trigger": {
             "allOf": [
                 {"required": ["exr_export"], "properties": {"exr_export": {"const": True}}},
-                {"required": ["hdr"]},
+                {"required": ["hdr"], "properties": {"hdr": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": [],
@@ -1129,10 +1975,16 @@ _RULES: dict[str, Any] = {
                         "start_frame": {
                             "required": ["media_type"],
                             "properties": {
-                                "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                                "media_type": {
+                                    "not": {"pattern": "^image/"},
+                                    "type": "string",
+                                    "x-focus": "",
+                                }
                             },
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
                 {
                     "required": ["end_frame"],
@@ -1140,23 +1992,36 @@ _RULES: dict[str, Any] = {
                         "end_frame": {
                             "required": ["media_type"],
                             "properties": {
-                                "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                                "media_type": {
+                                    "not": {"pattern": "^image/"},
+                                    "type": "string",
+                                    "x-focus": "",
+                                }
                             },
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
                 {
                     "required": ["keyframes"],
                     "properties": {
                         "keyframes": {
+                            "type": "array",
                             "x-contains": {
                                 "required": ["media_type"],
                                 "properties": {
-                                    "media_type": {"not": {"pattern": "^image/"}, "x-focus": ""}
+                                    "media_type": {
+                                        "not": {"pattern": "^image/"},
+                                        "type": "string",
+                                        "x-focus": "",
+                                    }
                                 },
-                            }
+                                "type": "object",
+                            },
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1164,15 +2029,47 @@ _RULES: dict[str, Any] = {
             "anyOf": [
                 {
                     "required": ["start_frame"],
-                    "properties": {"start_frame": {"required": ["media_type"]}},
+                    "properties": {
+                        "start_frame": {
+                            "allOf": [
+                                {
+                                    "required": ["media_type"],
+                                    "properties": {"media_type": {"not": {"type": "null"}}},
+                                },
+                                {"not": {"type": "null"}},
+                            ]
+                        }
+                    },
                 },
                 {
                     "required": ["end_frame"],
-                    "properties": {"end_frame": {"required": ["media_type"]}},
+                    "properties": {
+                        "end_frame": {
+                            "allOf": [
+                                {
+                                    "required": ["media_type"],
+                                    "properties": {"media_type": {"not": {"type": "null"}}},
+                                },
+                                {"not": {"type": "null"}},
+                            ]
+                        }
+                    },
                 },
                 {
                     "required": ["keyframes"],
-                    "properties": {"keyframes": {"x-contains": {"required": ["media_type"]}}},
+                    "properties": {
+                        "keyframes": {
+                            "allOf": [
+                                {
+                                    "x-contains": {
+                                        "required": ["media_type"],
+                                        "properties": {"media_type": {"not": {"type": "null"}}},
+                                    }
+                                },
+                                {"not": {"type": "null"}},
+                            ]
+                        }
+                    },
                 },
             ]
         },
@@ -1189,15 +2086,30 @@ _RULES: dict[str, Any] = {
                         "video": {
                             "required": ["hdr"],
                             "properties": {"hdr": {"const": True, "x-focus": ""}},
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
         "trigger": {
             "allOf": [
                 {"required": ["type"], "properties": {"type": {"const": "video_reframe"}}},
-                {"required": ["video"], "properties": {"video": {"required": ["hdr"]}}},
+                {
+                    "required": ["video"],
+                    "properties": {
+                        "video": {
+                            "allOf": [
+                                {
+                                    "required": ["hdr"],
+                                    "properties": {"hdr": {"not": {"type": "null"}}},
+                                },
+                                {"not": {"type": "null"}},
+                            ]
+                        }
+                    },
+                },
             ]
         },
         "subsumed_by": [],
@@ -1213,22 +2125,34 @@ _RULES: dict[str, Any] = {
                             "required": ["keyframe_indexes"],
                             "properties": {
                                 "keyframe_indexes": {
-                                    "x-contains": {"exclusiveMinimum": 240, "x-focus": ""}
+                                    "type": "array",
+                                    "x-contains": {
+                                        "exclusiveMinimum": 240,
+                                        "type": ["integer", "number"],
+                                        "x-focus": "",
+                                    },
                                 }
                             },
+                            "type": "object",
                         },
                     ]
                 },
                 {
                     "allOf": [
-                        {"properties": {"duration": {"not": {"const": "10s"}}}},
+                        {"properties": {"duration": {"not": {"const": "10s"}}}, "type": "object"},
                         {
                             "required": ["keyframe_indexes"],
                             "properties": {
                                 "keyframe_indexes": {
-                                    "x-contains": {"exclusiveMinimum": 120, "x-focus": ""}
+                                    "type": "array",
+                                    "x-contains": {
+                                        "exclusiveMinimum": 120,
+                                        "type": ["integer", "number"],
+                                        "x-focus": "",
+                                    },
                                 }
                             },
+                            "type": "object",
                         },
                     ]
                 },
@@ -1239,7 +2163,11 @@ _RULES: dict[str, Any] = {
                 {"required": ["duration"], "properties": {"duration": {"const": "10s"}}},
                 {
                     "required": ["keyframe_indexes"],
-                    "properties": {"keyframe_indexes": {"x-contains": True}},
+                    "properties": {
+                        "keyframe_indexes": {
+                            "allOf": [{"x-contains": True}, {"not": {"type": "null"}}]
+                        }
+                    },
                 },
             ]
         },
@@ -1249,43 +2177,70 @@ _RULES: dict[str, Any] = {
         "owner": "VideoOptions",
         "negation": {
             "required": ["keyframes", "keyframe_indexes"],
+            "properties": {
+                "keyframes": {"not": {"type": "null"}},
+                "keyframe_indexes": {"not": {"type": "null"}},
+            },
             "x-size": [["keyframe_indexes", "!=", "keyframes"]],
             "x-focus": "/keyframe_indexes",
         },
-        "trigger": {"required": ["keyframes", "keyframe_indexes"]},
+        "trigger": {
+            "required": ["keyframes", "keyframe_indexes"],
+            "properties": {
+                "keyframes": {"not": {"type": "null"}},
+                "keyframe_indexes": {"not": {"type": "null"}},
+            },
+        },
         "subsumed_by": [],
     },
     "video-keyframes-exclusive-end-frame": {
         "owner": "VideoOptions",
         "negation": {
             "allOf": [
-                {"required": ["keyframes"]},
-                {"required": ["end_frame"], "x-focus": "/end_frame"},
+                {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
+                {
+                    "required": ["end_frame"],
+                    "properties": {"end_frame": {"not": {"type": "null"}, "x-focus": ""}},
+                    "type": "object",
+                },
             ]
         },
-        "trigger": {"required": ["keyframes"]},
+        "trigger": {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
         "subsumed_by": [],
     },
     "video-keyframes-exclusive-loop": {
         "owner": "VideoOptions",
         "negation": {
             "allOf": [
-                {"required": ["keyframes"]},
-                {"required": ["loop"], "properties": {"loop": {"const": True, "x-focus": ""}}},
+                {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
+                {
+                    "required": ["loop"],
+                    "properties": {"loop": {"const": True, "x-focus": ""}},
+                    "type": "object",
+                },
             ]
         },
-        "trigger": {"allOf": [{"required": ["keyframes"]}, {"required": ["loop"]}]},
+        "trigger": {
+            "allOf": [
+                {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
+                {"required": ["loop"], "properties": {"loop": {"not": {"type": "null"}}}},
+            ]
+        },
         "subsumed_by": [],
     },
     "video-keyframes-exclusive-start-frame": {
         "owner": "VideoOptions",
         "negation": {
             "allOf": [
-                {"required": ["keyframes"]},
-                {"required": ["start_frame"], "x-focus": "/start_frame"},
+                {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
+                {
+                    "required": ["start_frame"],
+                    "properties": {"start_frame": {"not": {"type": "null"}, "x-focus": ""}},
+                    "type": "object",
+                },
             ]
         },
-        "trigger": {"required": ["keyframes"]},
+        "trigger": {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
         "subsumed_by": [],
     },
     "video-keyframes-only-for-video": {
@@ -1298,7 +2253,14 @@ _RULES: dict[str, Any] = {
                 },
                 {
                     "required": ["video"],
-                    "properties": {"video": {"required": ["keyframes"], "x-focus": "/keyframes"}},
+                    "properties": {
+                        "video": {
+                            "required": ["keyframes"],
+                            "properties": {"keyframes": {"not": {"type": "null"}, "x-focus": ""}},
+                            "type": "object",
+                        }
+                    },
+                    "type": "object",
                 },
             ]
         },
@@ -1308,7 +2270,7 @@ _RULES: dict[str, Any] = {
                     "properties": {"type": {"enum": ["video_edit", "video_reframe"]}},
                     "required": ["type"],
                 },
-                {"required": ["video"]},
+                {"required": ["video"], "properties": {"video": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": [],
@@ -1317,17 +2279,36 @@ _RULES: dict[str, Any] = {
         "owner": "GenerationCreateParams",
         "negation": {
             "allOf": [
-                {"required": ["video"], "properties": {"video": {"required": ["keyframes"]}}},
+                {
+                    "required": ["video"],
+                    "properties": {
+                        "video": {
+                            "type": "object",
+                            "required": ["keyframes"],
+                            "properties": {"keyframes": {"type": "array"}},
+                        }
+                    },
+                },
                 {
                     "required": ["model"],
                     "properties": {"model": {"not": {"const": "ray-3.2"}, "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
         "trigger": {
             "allOf": [
-                {"required": ["video"], "properties": {"video": {"required": ["keyframes"]}}},
-                {"required": ["model"]},
+                {
+                    "required": ["video"],
+                    "properties": {
+                        "video": {
+                            "type": "object",
+                            "required": ["keyframes"],
+                            "properties": {"keyframes": {"type": "array"}},
+                        }
+                    },
+                },
+                {"required": ["model"], "properties": {"model": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": ["model-fits-video-types"],
@@ -1337,18 +2318,80 @@ _RULES: dict[str, Any] = {
         "negation": {
             "anyOf": [
                 {
-                    "required": ["keyframes"],
-                    "properties": {"keyframe_indexes": False},
-                    "x-focus": "/keyframe_indexes",
+                    "allOf": [
+                        {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
+                        {
+                            "anyOf": [
+                                {
+                                    "properties": {"keyframe_indexes": False},
+                                    "x-focus": "/keyframe_indexes",
+                                    "type": "object",
+                                },
+                                {
+                                    "required": ["keyframe_indexes"],
+                                    "properties": {
+                                        "keyframe_indexes": {
+                                            "not": {"type": "array"},
+                                            "x-focus": "",
+                                        }
+                                    },
+                                    "type": "object",
+                                },
+                            ]
+                        },
+                    ]
                 },
                 {
-                    "required": ["keyframe_indexes"],
-                    "properties": {"keyframes": False},
-                    "x-focus": "/keyframes",
+                    "allOf": [
+                        {
+                            "required": ["keyframe_indexes"],
+                            "properties": {"keyframe_indexes": {"type": "array"}},
+                        },
+                        {
+                            "anyOf": [
+                                {
+                                    "properties": {"keyframes": False},
+                                    "x-focus": "/keyframes",
+                                    "type": "object",
+                                },
+                                {
+                                    "required": ["keyframes"],
+                                    "properties": {
+                                        "keyframes": {"not": {"type": "array"}, "x-focus": ""}
+                                    },
+                                    "type": "object",
+                                },
+                            ]
+                        },
+                    ]
                 },
             ]
         },
-        "trigger": {"anyOf": [{"required": ["keyframes"]}, {"required": ["keyframe_indexes"]}]},
+        "trigger": {
+            "anyOf": [
+                {
+                    "allOf": [
+                        {"required": ["keyframes"], "properties": {"keyframes": {"type": "array"}}},
+                        {
+                            "required": ["keyframe_indexes"],
+                            "properties": {"keyframe_indexes": {"not": {"type": "null"}}},
+                        },
+                    ]
+                },
+                {
+                    "allOf": [
+                        {
+                            "required": ["keyframe_indexes"],
+                            "properties": {"keyframe_indexes": {"type": "array"}},
+                        },
+                        {
+                            "required": ["keyframes"],
+                            "properties": {"keyframes": {"not": {"type": "null"}}},
+                        },
+                    ]
+                },
+            ]
+        },
         "subsumed_by": [],
     },
     "video-loop-not-with-10s": {
@@ -1359,13 +2402,14 @@ _RULES: dict[str, Any] = {
                 {
                     "required": ["duration"],
                     "properties": {"duration": {"const": "10s", "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
         "trigger": {
             "allOf": [
                 {"required": ["loop"], "properties": {"loop": {"const": True}}},
-                {"required": ["duration"]},
+                {"required": ["duration"], "properties": {"duration": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": [],
@@ -1375,13 +2419,17 @@ _RULES: dict[str, Any] = {
         "negation": {
             "allOf": [
                 {"required": ["loop"], "properties": {"loop": {"const": True}}},
-                {"required": ["hdr"], "properties": {"hdr": {"const": True, "x-focus": ""}}},
+                {
+                    "required": ["hdr"],
+                    "properties": {"hdr": {"const": True, "x-focus": ""}},
+                    "type": "object",
+                },
             ]
         },
         "trigger": {
             "allOf": [
                 {"required": ["loop"], "properties": {"loop": {"const": True}}},
-                {"required": ["hdr"]},
+                {"required": ["hdr"], "properties": {"hdr": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": [],
@@ -1400,8 +2448,10 @@ _RULES: dict[str, Any] = {
                         "video": {
                             "required": ["loop"],
                             "properties": {"loop": {"const": True, "x-focus": ""}},
+                            "type": "object",
                         }
                     },
+                    "type": "object",
                 },
             ]
         },
@@ -1411,7 +2461,20 @@ _RULES: dict[str, Any] = {
                     "properties": {"type": {"enum": ["video_edit", "video_reframe"]}},
                     "required": ["type"],
                 },
-                {"required": ["video"], "properties": {"video": {"required": ["loop"]}}},
+                {
+                    "required": ["video"],
+                    "properties": {
+                        "video": {
+                            "allOf": [
+                                {
+                                    "required": ["loop"],
+                                    "properties": {"loop": {"not": {"type": "null"}}},
+                                },
+                                {"not": {"type": "null"}},
+                            ]
+                        }
+                    },
+                },
             ]
         },
         "subsumed_by": [],
@@ -1420,28 +2483,55 @@ _RULES: dict[str, Any] = {
         "owner": "GenerationCreateParams",
         "negation": {
             "allOf": [
-                {"properties": {"type": {"enum": ["image", "image_edit"]}}},
-                {"required": ["video"], "x-focus": "/video"},
+                {"properties": {"type": {"enum": ["image", "image_edit", "layering"]}}},
+                {
+                    "required": ["video"],
+                    "properties": {"video": {"not": {"type": "null"}, "x-focus": ""}},
+                    "type": "object",
+                },
             ]
         },
-        "trigger": {"properties": {"type": {"enum": ["image", "image_edit"]}}},
+        "trigger": {"properties": {"type": {"enum": ["image", "image_edit", "layering"]}}},
         "subsumed_by": [],
     },
     "video-start-frame-not-with-10s": {
         "owner": "VideoOptions",
         "negation": {
             "allOf": [
-                {"anyOf": [{"required": ["start_frame"]}, {"required": ["end_frame"]}]},
+                {
+                    "anyOf": [
+                        {
+                            "required": ["start_frame"],
+                            "properties": {"start_frame": {"type": "object"}},
+                        },
+                        {
+                            "required": ["end_frame"],
+                            "properties": {"end_frame": {"type": "object"}},
+                        },
+                    ]
+                },
                 {
                     "required": ["duration"],
                     "properties": {"duration": {"const": "10s", "x-focus": ""}},
+                    "type": "object",
                 },
             ]
         },
         "trigger": {
             "allOf": [
-                {"anyOf": [{"required": ["start_frame"]}, {"required": ["end_frame"]}]},
-                {"required": ["duration"]},
+                {
+                    "anyOf": [
+                        {
+                            "required": ["start_frame"],
+                            "properties": {"start_frame": {"type": "object"}},
+                        },
+                        {
+                            "required": ["end_frame"],
+                            "properties": {"end_frame": {"type": "object"}},
+                        },
+                    ]
+                },
+                {"required": ["duration"], "properties": {"duration": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": [],
@@ -1450,14 +2540,40 @@ _RULES: dict[str, Any] = {
         "owner": "VideoOptions",
         "negation": {
             "allOf": [
-                {"anyOf": [{"required": ["start_frame"]}, {"required": ["end_frame"]}]},
-                {"required": ["hdr"], "properties": {"hdr": {"const": True, "x-focus": ""}}},
+                {
+                    "anyOf": [
+                        {
+                            "required": ["start_frame"],
+                            "properties": {"start_frame": {"type": "object"}},
+                        },
+                        {
+                            "required": ["end_frame"],
+                            "properties": {"end_frame": {"type": "object"}},
+                        },
+                    ]
+                },
+                {
+                    "required": ["hdr"],
+                    "properties": {"hdr": {"const": True, "x-focus": ""}},
+                    "type": "object",
+                },
             ]
         },
         "trigger": {
             "allOf": [
-                {"anyOf": [{"required": ["start_frame"]}, {"required": ["end_frame"]}]},
-                {"required": ["hdr"]},
+                {
+                    "anyOf": [
+                        {
+                            "required": ["start_frame"],
+                            "properties": {"start_frame": {"type": "object"}},
+                        },
+                        {
+                            "required": ["end_frame"],
+                            "properties": {"end_frame": {"type": "object"}},
+                        },
+                    ]
+                },
+                {"required": ["hdr"], "properties": {"hdr": {"not": {"type": "null"}}}},
             ]
         },
         "subsumed_by": [],
@@ -1489,6 +2605,10 @@ _PATHS: dict[str, Any] = {
     "GenerationState": {},
     "GenerationType": {},
     "ImageRef": {"ImageRef": [[]]},
+    "Layer": {},
+    "LayerAlphaHint": {},
+    "LayeringOptions": {},
+    "LayeringResolution": {},
     "Model": {},
     "NormalsControl": {},
     "OutputFormat": {},
@@ -1531,6 +2651,14 @@ _RULES_OF: dict[str, list[str]] = {
         "image-ref-max-8-for-image-edit",
         "image-ref-max-9-for-image",
         "image-ref-media-type-with-data",
+        "layering-model-uni-1",
+        "layering-needs-source",
+        "layering-no-aspect-ratio",
+        "layering-no-image-ref",
+        "layering-options-only-for-layering",
+        "layering-output-png",
+        "layering-prompt-max-500",
+        "layering-source-image-media",
         "model-fits-image-types",
         "model-fits-video-types",
         "source-image-media-for-image-types",
@@ -1562,6 +2690,10 @@ _RULES_OF: dict[str, list[str]] = {
     "GenerationState": [],
     "GenerationType": [],
     "ImageRef": ["image-ref-exactly-one-source", "image-ref-media-type-with-data"],
+    "Layer": [],
+    "LayerAlphaHint": [],
+    "LayeringOptions": [],
+    "LayeringResolution": [],
     "Model": [],
     "NormalsControl": [],
     "OutputFormat": [],
@@ -1627,6 +2759,14 @@ RULE_IDS: tuple[str, ...] = (
     "image-ref-max-8-for-image-edit",
     "image-ref-max-9-for-image",
     "image-ref-media-type-with-data",
+    "layering-model-uni-1",
+    "layering-needs-source",
+    "layering-no-aspect-ratio",
+    "layering-no-image-ref",
+    "layering-options-only-for-layering",
+    "layering-output-png",
+    "layering-prompt-max-500",
+    "layering-source-image-media",
     "model-fits-image-types",
     "model-fits-video-types",
     "source-image-media-for-image-types",

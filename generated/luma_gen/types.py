@@ -13,11 +13,11 @@ from typing_extensions import NotRequired, TypedDict
 class AdvancedControlsParam(TypedDict):
     """Per-signal manual conditioning controls for video edits"""
 
-    depth: NotRequired[DepthControlParam]
-    face: NotRequired[FaceControlParam]
-    normals: NotRequired[NormalsControlParam]
-    pose: NotRequired[PoseControlParam]
-    trajectory: NotRequired[TrajectoryControlParam]
+    depth: NotRequired[DepthControlParam | None]
+    face: NotRequired[FaceControlParam | None]
+    normals: NotRequired[NormalsControlParam | None]
+    pose: NotRequired[PoseControlParam | None]
+    trajectory: NotRequired[TrajectoryControlParam | None]
 
 
 AspectRatioValue = Literal[
@@ -29,9 +29,9 @@ AspectRatioValue = Literal[
 class DepthControlParam(TypedDict):
     """Depth / scene-geometry conditioning control"""
 
-    enabled: NotRequired[bool]
+    enabled: NotRequired[bool | None]
     """Enable or disable depth conditioning. Omit to use the model default."""
-    blur: NotRequired[float]
+    blur: NotRequired[float | None]
     """Depth-map blur amount from 0 to 1. Higher values allow more geometric freedom."""
 
 
@@ -44,7 +44,7 @@ class ErrorParam(TypedDict):
 class FaceControlParam(TypedDict):
     """Face-identity conditioning control"""
 
-    enabled: NotRequired[bool]
+    enabled: NotRequired[bool | None]
     """Enable or disable face conditioning. Omit to use the model default."""
 
 
@@ -58,11 +58,11 @@ class GenerationParam(TypedDict):
     model: ModelValue
     state: GenerationStateValue
     type: GenerationTypeValue
-    failure_code: NotRequired[Any]
+    failure_code: NotRequired[GenerationFailureCodeValue | None]
     """Machine-readable failure code for programmatic handling"""
-    failure_reason: NotRequired[str]
+    failure_reason: NotRequired[str | None]
     """Human-readable failure description"""
-    output: NotRequired[Sequence[GenerationOutputParam]]
+    output: NotRequired[Sequence[GenerationOutputParam] | None]
     """Generated outputs (populated on completion)"""
 
 
@@ -73,17 +73,19 @@ class GenerationCreateParamsParam(TypedDict):
     """Text prompt"""
     type: NotRequired[GenerationTypeValue]
     model: NotRequired[ModelValue]
-    aspect_ratio: NotRequired[AspectRatioValue]
-    output_format: NotRequired[OutputFormatValue]
+    aspect_ratio: NotRequired[AspectRatioValue | None]
+    output_format: NotRequired[OutputFormatValue | None]
     style: NotRequired[StyleValue]
-    user_id: NotRequired[str]
+    user_id: NotRequired[str | None]
     """Your end-user's stable opaque identifier (no PII). Forwarded to upstream model providers as their per-user tagging field so trust & safety violations can be attributed to a specific end-user rather than the whole API account. Also used for per-end-user usage breakdowns in /v1/usage."""
     web_search: NotRequired[bool]
     """Enable web search grounding: the agent can search the web and download reference images before generating. Documented on the older pages and still sent by the official SDK; the newest page does not list it. Optional."""
     image_ref: NotRequired[Sequence[ImageRefParam]]
     """Reference images for style/content guidance. Up to 9 for type 'image', up to 8 for type 'image_edit'."""
-    source: NotRequired[ImageRefParam]
-    video: NotRequired[VideoOptionsParam]
+    source: NotRequired[ImageRefParam | None]
+    video: NotRequired[VideoOptionsParam | None]
+    layering: NotRequired[LayeringOptionsParam | None]
+    """Layer-extraction options for type=layering (SDK 0.5.0)."""
 
 
 GenerationFailureCodeValue = Literal[
@@ -107,27 +109,56 @@ class GenerationOutputParam(TypedDict):
     """Media type (e.g. image, video)"""
     url: str
     """Presigned URL (1hr expiry)"""
+    layer: NotRequired[LayerParam | None]
+    """The layer this output is, on outputs of a layering job (SDK 0.5.0)."""
 
 
 GenerationStateValue = Literal["queued", "processing", "completed", "failed"]
 """Current state of the generation"""
 
-GenerationTypeValue = Literal["image", "image_edit", "video", "video_edit", "video_reframe"]
-"""The kind of generation to perform. Omitted means image."""
+GenerationTypeValue = Literal[
+    "image", "image_edit", "video", "video_edit", "video_reframe", "layering"
+]
+"""The kind of generation to perform. Omitted means image. layering (SDK 0.5.0) decomposes the source image into layers."""
 
 
 class ImageRefParam(TypedDict):
     """Media reference for guided generation. Provide exactly one of url, inline base64 data, or generation_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME."""
 
-    url: NotRequired[str]
+    url: NotRequired[str | None]
     """Publicly accessible image URL, or a video URL when used as source for video_edit/video_reframe with media_type=video/*."""
-    data: NotRequired[str]
+    data: NotRequired[str | None]
     """Base64-encoded image or video data"""
-    generation_id: NotRequired[str]
+    generation_id: NotRequired[str | None]
     """UUID of a prior generation owned by the same caller. Used on source for image_edit, video_edit, and video_reframe chaining and on video.start_frame / video.end_frame for video extension."""
-    media_type: NotRequired[str]
+    media_type: NotRequired[str | None]
     """MIME type (for example, image/jpeg or video/mp4). Required with data. Required with source.url on video_edit/video_reframe so the route can dispatch video ingest before fetching bytes; optional for image URLs."""
 
+
+class LayerParam(TypedDict):
+    """One layer of a layering job's decomposition."""
+
+    index: int
+    """Position front to back; the last layer is the background."""
+    label: NotRequired[str]
+    """A short, one- or two-word name of the layer."""
+    description: NotRequired[str]
+    """A caption of the layer's whole element."""
+    alpha_hint: NotRequired[LayerAlphaHintValue]
+
+
+LayerAlphaHintValue = Literal["soft", "hard", "none"]
+"""Edge treatment of the layer's transparency: soft for hair, fur or glass, hard for solid edges, none for the opaque background."""
+
+
+class LayeringOptionsParam(TypedDict):
+    """Layer-extraction options for type=layering."""
+
+    resolution: NotRequired[LayeringResolutionValue]
+
+
+LayeringResolutionValue = Literal["1k", "2k"]
+"""Output resolution of every extracted layer. 1k is faster and cheaper; 2k re-renders each layer at higher quality and is priced higher, per layer."""
 
 ModelValue = Literal["uni-1", "uni-1-max", "ray-3.2"]
 """Model identifier. uni-1 is the default image tier; uni-1-max produces higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public video model for text-to-video, image-to-video, and video-to-video editing."""
@@ -136,9 +167,9 @@ ModelValue = Literal["uni-1", "uni-1-max", "ray-3.2"]
 class NormalsControlParam(TypedDict):
     """Surface-normals conditioning control"""
 
-    enabled: NotRequired[bool]
+    enabled: NotRequired[bool | None]
     """Enable or disable normals conditioning. Omit to use the model default."""
-    augmentation: NotRequired[float]
+    augmentation: NotRequired[float | None]
     """Surface-normals augmentation from 0 to 1. Higher values allow more reinterpretation of surface geometry."""
 
 
@@ -149,9 +180,9 @@ OutputFormatValue = Literal["png", "jpeg"]
 class PoseControlParam(TypedDict):
     """Pose / skeleton conditioning control"""
 
-    enabled: NotRequired[bool]
+    enabled: NotRequired[bool | None]
     """Enable or disable pose conditioning. Omit to use the model default."""
-    strength: NotRequired[PoseControlStrengthValue]
+    strength: NotRequired[PoseControlStrengthValue | None]
 
 
 PoseControlStrengthValue = Literal["precise", "coarse"]
@@ -178,9 +209,9 @@ StyleValue = Literal["auto", "manga"]
 class TrajectoryControlParam(TypedDict):
     """Motion-trajectory conditioning control"""
 
-    enabled: NotRequired[bool]
+    enabled: NotRequired[bool | None]
     """Enable or disable trajectory conditioning. Omit to use the model default."""
-    sparsity: NotRequired[float]
+    sparsity: NotRequired[float | None]
     """Point-trajectory sparsity from 0 to 1. Higher values use fewer motion anchors."""
 
 
@@ -191,13 +222,13 @@ VideoDurationValue = Literal["5s", "10s"]
 class VideoEditOptionsParam(TypedDict):
     """Ray 3.2 video-to-video edit controls. Only valid under video.edit when type is video_edit. The source video must be 18 seconds or shorter; output duration matches the source."""
 
-    auto_controls: NotRequired[bool]
+    auto_controls: NotRequired[bool | None]
     """When true, the model derives the control schedule from the source video. When omitted, supplying strength or controls implies manual mode."""
-    controls: NotRequired[AdvancedControlsParam]
-    strength: NotRequired[VideoEditStrengthValue]
-    keyframes: NotRequired[Sequence[ImageRefParam]]
+    controls: NotRequired[AdvancedControlsParam | None]
+    strength: NotRequired[VideoEditStrengthValue | None]
+    keyframes: NotRequired[Sequence[ImageRefParam] | None]
     """Multi-anchor guide-frame images at arbitrary source-frame positions (parallel with keyframe_indexes). Up to 64 anchors. Mutually exclusive with video.start_frame (the single-anchor case). Each entry takes the same ImageRef shape as source / image_ref[]."""
-    keyframe_indexes: NotRequired[Sequence[int]]
+    keyframe_indexes: NotRequired[Sequence[int] | None]
     """Parallel list of non-negative, unique frame positions in the source video's frame grid where each keyframes[i] is anchored. Must match keyframes in length."""
 
 
@@ -218,22 +249,22 @@ VideoEditStrengthValue = Literal[
 class VideoOptionsParam(TypedDict):
     """Ray 3.2 video request options. Common output settings live at the top level for type=video, type=video_edit, and type=video_reframe; video-to-video conditioning lives under edit."""
 
-    duration: NotRequired[VideoDurationValue]
-    resolution: NotRequired[VideoResolutionValue]
-    hdr: NotRequired[bool]
+    duration: NotRequired[VideoDurationValue | None]
+    resolution: NotRequired[VideoResolutionValue | None]
+    hdr: NotRequired[bool | None]
     """Generate HDR video. Requires HDR access. Not supported for video_reframe."""
-    exr_export: NotRequired[bool]
+    exr_export: NotRequired[bool | None]
     """Export EXR alongside the MP4. Requires hdr=true."""
-    loop: NotRequired[bool]
+    loop: NotRequired[bool | None]
     """Generate a seamlessly looping video. Only valid for type=video; not supported with duration=10s or hdr=true."""
-    start_frame: NotRequired[ImageRefParam]
-    end_frame: NotRequired[ImageRefParam]
-    keyframes: NotRequired[Sequence[ImageRefParam]]
+    start_frame: NotRequired[ImageRefParam | None]
+    end_frame: NotRequired[ImageRefParam | None]
+    keyframes: NotRequired[Sequence[ImageRefParam] | None]
     """Image-to-video guide frames (type=video only), each pinned to an output-frame position via the parallel keyframe_indexes. 1-64 anchors: a single anchor is a valid start-pinned i2v (an alternate to start_frame), and any count up to 64 places guide frames at arbitrary positions."""
-    keyframe_indexes: NotRequired[Sequence[int]]
+    keyframe_indexes: NotRequired[Sequence[int] | None]
     """Parallel list of non-negative, unique output-frame positions where each keyframes[i] is anchored, in the duration x 24fps grid (5s -> 0..120, 10s -> 0..240). Must match keyframes in length. With duration omitted the 5s grid applies."""
-    edit: NotRequired[VideoEditOptionsParam]
-    source_position: NotRequired[SourcePositionParam]
+    edit: NotRequired[VideoEditOptionsParam | None]
+    source_position: NotRequired[SourcePositionParam | None]
 
 
 VideoResolutionValue = Literal["360p", "540p", "720p", "1080p"]

@@ -76,7 +76,7 @@ _E48 = frozenset(
 )
 _E76 = frozenset({"ray-3.2", "uni-1", "uni-1-max"})
 _E77 = frozenset({"completed", "failed", "processing", "queued"})
-_E78 = frozenset({"image", "image_edit", "video", "video_edit", "video_reframe"})
+_E78 = frozenset({"image", "image_edit", "layering", "video", "video_edit", "video_reframe"})
 _E79 = frozenset(
     {
         "budget_exhausted",
@@ -90,12 +90,13 @@ _E79 = frozenset(
         "unsupported_format",
     }
 )
-_E108 = frozenset({"jpeg", "png"})
-_E109 = frozenset({"auto", "manga"})
-_P116 = frozenset({"data", "generation_id", "media_type", "url"})
-_E135 = frozenset({"10s", "5s"})
-_E136 = frozenset({"1080p", "360p", "540p", "720p"})
-_E147 = frozenset(
+_E89 = frozenset({"hard", "none", "soft"})
+_E120 = frozenset({"jpeg", "png"})
+_E121 = frozenset({"auto", "manga"})
+_P128 = frozenset({"data", "generation_id", "media_type", "url"})
+_E147 = frozenset({"10s", "5s"})
+_E148 = frozenset({"1080p", "360p", "540p", "720p"})
+_E159 = frozenset(
     {
         "adhere_1",
         "adhere_2",
@@ -108,9 +109,9 @@ _E147 = frozenset(
         "reimagine_3",
     }
 )
-_P153 = frozenset({"auto_controls", "controls", "keyframe_indexes", "keyframes", "strength"})
-_P178 = frozenset({"h_norm", "w_norm", "x_norm", "y_norm"})
-_P185 = frozenset(
+_P165 = frozenset({"auto_controls", "controls", "keyframe_indexes", "keyframes", "strength"})
+_P190 = frozenset({"h_norm", "w_norm", "x_norm", "y_norm"})
+_P197 = frozenset(
     {
         "duration",
         "edit",
@@ -125,10 +126,13 @@ _P185 = frozenset(
         "start_frame",
     }
 )
-_P224 = frozenset(
+_E239 = frozenset({"1k", "2k"})
+_P240 = frozenset({"resolution"})
+_P244 = frozenset(
     {
         "aspect_ratio",
         "image_ref",
+        "layering",
         "model",
         "output_format",
         "prompt",
@@ -140,13 +144,15 @@ _P224 = frozenset(
         "web_search",
     }
 )
-_E229 = frozenset({"image_edit", "video_edit", "video_reframe"})
-_E230 = frozenset({"image", "image_edit"})
-_E232 = frozenset({"video_edit", "video_reframe"})
-_E233 = frozenset({"uni-1", "uni-1-max"})
-_E234 = frozenset({"video", "video_edit", "video_reframe"})
-_E235 = frozenset({"video", "video_reframe"})
-_E240 = frozenset({"video", "video_edit"})
+_E249 = frozenset({"image_edit", "video_edit", "video_reframe"})
+_E250 = frozenset({"image", "image_edit"})
+_E252 = frozenset({"video_edit", "video_reframe"})
+_E255 = frozenset({"uni-1", "uni-1-max"})
+_E256 = frozenset({"video", "video_edit", "video_reframe"})
+_E257 = frozenset({"image", "image_edit", "layering"})
+_E258 = frozenset({"video", "video_reframe"})
+_E266 = frozenset({"video", "video_edit"})
+_E269 = frozenset({"image", "image_edit", "video", "video_edit", "video_reframe"})
 
 
 def _v_DepthControl(x, p, out):
@@ -160,11 +166,13 @@ def _v_DepthControl(x, p, out):
         out.append(_V(p, "DepthControl.type", "must be an object"))
     if type(x) is dict:
         if _h6 is not _M:
-            if not (type(_h6) is bool):
-                out.append(_V(p + "/enabled", "DepthControl.enabled.type", "must be a boolean"))
+            if not (type(_h6) is bool or _h6 is None):
+                out.append(
+                    _V(p + "/enabled", "DepthControl.enabled.type", "must be a boolean or null")
+                )
         if _h7 is not _M:
-            if not (type(_h7) is int or (type(_h7) is float and _h7 - _h7 == 0)):
-                out.append(_V(p + "/blur", "DepthControl.blur.type", "must be a number"))
+            if not ((type(_h7) is int or (type(_h7) is float and _h7 - _h7 == 0)) or _h7 is None):
+                out.append(_V(p + "/blur", "DepthControl.blur.type", "must be a number or null"))
             if type(_h7) in _NUM:
                 if not _h7 >= 0:
                     out.append(_V(p + "/blur", "DepthControl.blur.minimum", "must be >= 0"))
@@ -189,15 +197,16 @@ def _ok_DepthControl(x):
     _h10 = x.get("enabled", _M)
     _h11 = x.get("blur", _M)
     if _h10 is not _M:
-        if not (type(_h10) is bool):
+        if not (type(_h10) is bool or _h10 is None):
             return False
     if _h11 is not _M:
-        if not (type(_h11) is int or (type(_h11) is float and _h11 - _h11 == 0)):
+        if not ((type(_h11) is int or (type(_h11) is float and _h11 - _h11 == 0)) or _h11 is None):
             return False
-        if not _h11 >= 0:
-            return False
-        if not _h11 <= 1:
-            return False
+        if type(_h11) in _NUM:
+            if not _h11 >= 0:
+                return False
+            if not _h11 <= 1:
+                return False
     if not _P8.issuperset(x):
         for _k12 in x:
             if _k12 not in _P8:
@@ -215,8 +224,10 @@ def _v_FaceControl(x, p, out):
         out.append(_V(p, "FaceControl.type", "must be an object"))
     if type(x) is dict:
         if _h13 is not _M:
-            if not (type(_h13) is bool):
-                out.append(_V(p + "/enabled", "FaceControl.enabled.type", "must be a boolean"))
+            if not (type(_h13) is bool or _h13 is None):
+                out.append(
+                    _V(p + "/enabled", "FaceControl.enabled.type", "must be a boolean or null")
+                )
         if not _P14.issuperset(x):
             for _k15 in x:
                 if _k15 not in _P14:
@@ -235,7 +246,7 @@ def _ok_FaceControl(x):
         return False
     _h16 = x.get("enabled", _M)
     if _h16 is not _M:
-        if not (type(_h16) is bool):
+        if not (type(_h16) is bool or _h16 is None):
             return False
     if not _P14.issuperset(x):
         for _k17 in x:
@@ -255,12 +266,20 @@ def _v_NormalsControl(x, p, out):
         out.append(_V(p, "NormalsControl.type", "must be an object"))
     if type(x) is dict:
         if _h18 is not _M:
-            if not (type(_h18) is bool):
-                out.append(_V(p + "/enabled", "NormalsControl.enabled.type", "must be a boolean"))
-        if _h19 is not _M:
-            if not (type(_h19) is int or (type(_h19) is float and _h19 - _h19 == 0)):
+            if not (type(_h18) is bool or _h18 is None):
                 out.append(
-                    _V(p + "/augmentation", "NormalsControl.augmentation.type", "must be a number")
+                    _V(p + "/enabled", "NormalsControl.enabled.type", "must be a boolean or null")
+                )
+        if _h19 is not _M:
+            if not (
+                (type(_h19) is int or (type(_h19) is float and _h19 - _h19 == 0)) or _h19 is None
+            ):
+                out.append(
+                    _V(
+                        p + "/augmentation",
+                        "NormalsControl.augmentation.type",
+                        "must be a number or null",
+                    )
                 )
             if type(_h19) in _NUM:
                 if not _h19 >= 0:
@@ -298,15 +317,16 @@ def _ok_NormalsControl(x):
     _h22 = x.get("enabled", _M)
     _h23 = x.get("augmentation", _M)
     if _h22 is not _M:
-        if not (type(_h22) is bool):
+        if not (type(_h22) is bool or _h22 is None):
             return False
     if _h23 is not _M:
-        if not (type(_h23) is int or (type(_h23) is float and _h23 - _h23 == 0)):
+        if not ((type(_h23) is int or (type(_h23) is float and _h23 - _h23 == 0)) or _h23 is None):
             return False
-        if not _h23 >= 0:
-            return False
-        if not _h23 <= 1:
-            return False
+        if type(_h23) in _NUM:
+            if not _h23 >= 0:
+                return False
+            if not _h23 <= 1:
+                return False
     if not _P20.issuperset(x):
         for _k24 in x:
             if _k24 not in _P20:
@@ -344,11 +364,14 @@ def _v_PoseControl(x, p, out):
         out.append(_V(p, "PoseControl.type", "must be an object"))
     if type(x) is dict:
         if _h25 is not _M:
-            if not (type(_h25) is bool):
-                out.append(_V(p + "/enabled", "PoseControl.enabled.type", "must be a boolean"))
+            if not (type(_h25) is bool or _h25 is None):
+                out.append(
+                    _V(p + "/enabled", "PoseControl.enabled.type", "must be a boolean or null")
+                )
         if _h26 is not _M:
-            if not ((type(_h26) is str) and (_h26 in _E27)):
-                _v_PoseControlStrength(_h26, p + "/strength", out)
+            if _h26 is not None:
+                if not ((type(_h26) is str) and (_h26 in _E27)):
+                    _v_PoseControlStrength(_h26, p + "/strength", out)
         if not _P28.issuperset(x):
             for _k29 in x:
                 if _k29 not in _P28:
@@ -368,11 +391,12 @@ def _ok_PoseControl(x):
     _h30 = x.get("enabled", _M)
     _h31 = x.get("strength", _M)
     if _h30 is not _M:
-        if not (type(_h30) is bool):
+        if not (type(_h30) is bool or _h30 is None):
             return False
     if _h31 is not _M:
-        if not ((type(_h31) is str) and (_h31 in _E27)):
-            return False
+        if _h31 is not None:
+            if not ((type(_h31) is str) and (_h31 in _E27)):
+                return False
     if not _P28.issuperset(x):
         for _k32 in x:
             if _k32 not in _P28:
@@ -391,14 +415,24 @@ def _v_TrajectoryControl(x, p, out):
         out.append(_V(p, "TrajectoryControl.type", "must be an object"))
     if type(x) is dict:
         if _h33 is not _M:
-            if not (type(_h33) is bool):
+            if not (type(_h33) is bool or _h33 is None):
                 out.append(
-                    _V(p + "/enabled", "TrajectoryControl.enabled.type", "must be a boolean")
+                    _V(
+                        p + "/enabled",
+                        "TrajectoryControl.enabled.type",
+                        "must be a boolean or null",
+                    )
                 )
         if _h34 is not _M:
-            if not (type(_h34) is int or (type(_h34) is float and _h34 - _h34 == 0)):
+            if not (
+                (type(_h34) is int or (type(_h34) is float and _h34 - _h34 == 0)) or _h34 is None
+            ):
                 out.append(
-                    _V(p + "/sparsity", "TrajectoryControl.sparsity.type", "must be a number")
+                    _V(
+                        p + "/sparsity",
+                        "TrajectoryControl.sparsity.type",
+                        "must be a number or null",
+                    )
                 )
             if type(_h34) in _NUM:
                 if not _h34 >= 0:
@@ -428,15 +462,16 @@ def _ok_TrajectoryControl(x):
     _h37 = x.get("enabled", _M)
     _h38 = x.get("sparsity", _M)
     if _h37 is not _M:
-        if not (type(_h37) is bool):
+        if not (type(_h37) is bool or _h37 is None):
             return False
     if _h38 is not _M:
-        if not (type(_h38) is int or (type(_h38) is float and _h38 - _h38 == 0)):
+        if not ((type(_h38) is int or (type(_h38) is float and _h38 - _h38 == 0)) or _h38 is None):
             return False
-        if not _h38 >= 0:
-            return False
-        if not _h38 <= 1:
-            return False
+        if type(_h38) in _NUM:
+            if not _h38 >= 0:
+                return False
+            if not _h38 <= 1:
+                return False
     if not _P35.issuperset(x):
         for _k39 in x:
             if _k39 not in _P35:
@@ -458,15 +493,20 @@ def _v_AdvancedControls(x, p, out):
         out.append(_V(p, "AdvancedControls.type", "must be an object"))
     if type(x) is dict:
         if _h1 is not _M:
-            _v_DepthControl(_h1, p + "/depth", out)
+            if _h1 is not None:
+                _v_DepthControl(_h1, p + "/depth", out)
         if _h2 is not _M:
-            _v_FaceControl(_h2, p + "/face", out)
+            if _h2 is not None:
+                _v_FaceControl(_h2, p + "/face", out)
         if _h3 is not _M:
-            _v_NormalsControl(_h3, p + "/normals", out)
+            if _h3 is not None:
+                _v_NormalsControl(_h3, p + "/normals", out)
         if _h4 is not _M:
-            _v_PoseControl(_h4, p + "/pose", out)
+            if _h4 is not None:
+                _v_PoseControl(_h4, p + "/pose", out)
         if _h5 is not _M:
-            _v_TrajectoryControl(_h5, p + "/trajectory", out)
+            if _h5 is not None:
+                _v_TrajectoryControl(_h5, p + "/trajectory", out)
         if not _P40.issuperset(x):
             for _k41 in x:
                 if _k41 not in _P40:
@@ -488,35 +528,30 @@ def _ok_AdvancedControls(x):
     _h44 = x.get("normals", _M)
     _h45 = x.get("pose", _M)
     _h46 = x.get("trajectory", _M)
-    if _h42 is not _M and not (type(_h42) is dict):
-        return False
-    if _h43 is not _M and not (type(_h43) is dict):
-        return False
-    if _h44 is not _M and not (type(_h44) is dict):
-        return False
-    if _h45 is not _M and not (type(_h45) is dict):
-        return False
-    if _h46 is not _M and not (type(_h46) is dict):
-        return False
+    if _h42 is not _M:
+        if _h42 is not None:
+            if not (_ok_DepthControl(_h42)):
+                return False
+    if _h43 is not _M:
+        if _h43 is not None:
+            if not (_ok_FaceControl(_h43)):
+                return False
+    if _h44 is not _M:
+        if _h44 is not None:
+            if not (_ok_NormalsControl(_h44)):
+                return False
+    if _h45 is not _M:
+        if _h45 is not None:
+            if not (_ok_PoseControl(_h45)):
+                return False
+    if _h46 is not _M:
+        if _h46 is not None:
+            if not (_ok_TrajectoryControl(_h46)):
+                return False
     if not _P40.issuperset(x):
         for _k47 in x:
             if _k47 not in _P40:
                 return False
-    if _h42 is not _M:
-        if not (_ok_DepthControl(_h42)):
-            return False
-    if _h43 is not _M:
-        if not (_ok_FaceControl(_h43)):
-            return False
-    if _h44 is not _M:
-        if not (_ok_NormalsControl(_h44)):
-            return False
-    if _h45 is not _M:
-        if not (_ok_PoseControl(_h45)):
-            return False
-    if _h46 is not _M:
-        if not (_ok_TrajectoryControl(_h46)):
-            return False
     return True
 
 
@@ -743,7 +778,7 @@ def _v_GenerationType(x, p, out):
                 _V(
                     p,
                     "GenerationType.enum",
-                    "must be one of: image, image_edit, video, video_edit, video_reframe",
+                    "must be one of: image, image_edit, video, video_edit, video_reframe, layering",
                 )
             )
 
@@ -758,13 +793,116 @@ def _ok_GenerationType(x):
     return True
 
 
+def _v_GenerationFailureCode(x, p, out):
+    """Collect violations of GenerationFailureCode (/components/schemas/GenerationFailureCode)."""
+    if not (type(x) is str):
+        out.append(_V(p, "GenerationFailureCode.type", "must be a string"))
+    else:
+        if type(x) is not str or x not in _E79:
+            out.append(
+                _V(
+                    p,
+                    "GenerationFailureCode.enum",
+                    "must be one of: content_moderated, generation_failed, budget_exhausted, output_not_found, image_too_large, unsupported_format, corrupt_input, invalid_request, rate_limited",
+                )
+            )
+
+
+def _ok_GenerationFailureCode(x):
+    """Whether x is a valid GenerationFailureCode (/components/schemas/GenerationFailureCode)."""
+    if not (type(x) is str):
+        return False
+    else:
+        if x not in _E79:
+            return False
+    return True
+
+
+def _v_LayerAlphaHint(x, p, out):
+    """Collect violations of LayerAlphaHint (/components/schemas/LayerAlphaHint)."""
+    if not (type(x) is str):
+        out.append(_V(p, "LayerAlphaHint.type", "must be a string"))
+    else:
+        if type(x) is not str or x not in _E89:
+            out.append(_V(p, "LayerAlphaHint.enum", "must be one of: soft, hard, none"))
+
+
+def _ok_LayerAlphaHint(x):
+    """Whether x is a valid LayerAlphaHint (/components/schemas/LayerAlphaHint)."""
+    if not (type(x) is str):
+        return False
+    else:
+        if x not in _E89:
+            return False
+    return True
+
+
+def _v_Layer(x, p, out):
+    """Collect violations of Layer (/components/schemas/Layer)."""
+    if type(x) is dict:
+        _h85 = x.get("index", _M)
+        _h86 = x.get("label", _M)
+        _h87 = x.get("description", _M)
+        _h88 = x.get("alpha_hint", _M)
+    else:
+        _h85 = _h86 = _h87 = _h88 = _M
+    if not (type(x) is dict):
+        out.append(_V(p, "Layer.type", "must be an object"))
+    if type(x) is dict:
+        if _h85 is _M:
+            out.append(_V(p + "/index", "Layer.index.required", "index is required"))
+        if _h85 is not _M:
+            if not (type(_h85) is int or (type(_h85) is float and _h85.is_integer())):
+                out.append(_V(p + "/index", "Layer.index.type", "must be an integer"))
+            if type(_h85) in _NUM:
+                if not _h85 >= 0:
+                    out.append(_V(p + "/index", "Layer.index.minimum", "must be >= 0"))
+        if _h86 is not _M:
+            if not (type(_h86) is str):
+                out.append(_V(p + "/label", "Layer.label.type", "must be a string"))
+        if _h87 is not _M:
+            if not (type(_h87) is str):
+                out.append(_V(p + "/description", "Layer.description.type", "must be a string"))
+        if _h88 is not _M:
+            if not ((type(_h88) is str) and (_h88 in _E89)):
+                _v_LayerAlphaHint(_h88, p + "/alpha_hint", out)
+
+
+def _ok_Layer(x):
+    """Whether x is a valid Layer (/components/schemas/Layer)."""
+    if type(x) is not dict:
+        return False
+    _h90 = x.get("index", _M)
+    _h91 = x.get("label", _M)
+    _h92 = x.get("description", _M)
+    _h93 = x.get("alpha_hint", _M)
+    if _h90 is _M:
+        return False
+    if _h90 is not _M:
+        if not (type(_h90) is int or (type(_h90) is float and _h90.is_integer())):
+            return False
+        if not _h90 >= 0:
+            return False
+    if _h91 is not _M:
+        if not (type(_h91) is str):
+            return False
+    if _h92 is not _M:
+        if not (type(_h92) is str):
+            return False
+    if _h93 is not _M:
+        if not ((type(_h93) is str) and (_h93 in _E89)):
+            return False
+    return True
+
+
 def _v_GenerationOutput(x, p, out):
     """Collect violations of GenerationOutput (/components/schemas/GenerationOutput)."""
     if type(x) is dict:
         _h82 = x.get("type", _M)
         _h83 = x.get("url", _M)
+        _h84 = x.get("layer", _M)
     else:
-        _h82 = _h83 = _M
+        _h82 = _h83 = _h84 = _M
     if not (type(x) is dict):
         out.append(_V(p, "GenerationOutput.type", "must be an object"))
     if type(x) is dict:
@@ -781,26 +919,34 @@ def _v_GenerationOutput(x, p, out):
             if type(_h83) is str:
                 if _URI_MATCH(_h83) is None:
                     out.append(_V(p + "/url", "GenerationOutput.url.format", "must be a valid uri"))
+        if _h84 is not _M:
+            if _h84 is not None:
+                _v_Layer(_h84, p + "/layer", out)
 
 
 def _ok_GenerationOutput(x):
     """Whether x is a valid GenerationOutput (/components/schemas/GenerationOutput)."""
     if type(x) is not dict:
         return False
-    _h84 = x.get("type", _M)
-    _h85 = x.get("url", _M)
-    if _h84 is _M:
+    _h94 = x.get("type", _M)
+    _h95 = x.get("url", _M)
+    _h96 = x.get("layer", _M)
+    if _h94 is _M:
         return False
-    if _h85 is _M:
+    if _h95 is _M:
         return False
-    if _h84 is not _M:
-        if not (type(_h84) is str):
+    if _h94 is not _M:
+        if not (type(_h94) is str):
             return False
-    if _h85 is not _M:
-        if not (type(_h85) is str):
+    if _h95 is not _M:
+        if not (type(_h95) is str):
             return False
-        if _URI_MATCH(_h85) is None:
+        if _URI_MATCH(_h95) is None:
             return False
+    if _h96 is not _M:
+        if _h96 is not None:
+            if not (_ok_Layer(_h96)):
+                return False
     return True
 
 
@@ -851,14 +997,9 @@ def _v_Generation(x, p, out):
             if not ((type(_h72) is str) and (_h72 in _E78)):
                 _v_GenerationType(_h72, p + "/type", out)
         if _h73 is not _M:
-            if not (((type(_h73) is str) and (_h73 in _E79)) or (_h73 is None)):
-                out.append(
-                    _V(
-                        p + "/failure_code",
-                        "Generation.failure_code.anyOf",
-                        "must match at least one of the alternatives",
-                    )
-                )
+            if _h73 is not None:
+                if not ((type(_h73) is str) and (_h73 in _E79)):
+                    _v_GenerationFailureCode(_h73, p + "/failure_code", out)
         if _h74 is not _M:
             if not (type(_h74) is str or _h74 is None):
                 out.append(
@@ -872,9 +1013,9 @@ def _v_Generation(x, p, out):
             if not (type(_h75) is list or _h75 is None):
                 out.append(_V(p + "/output", "Generation.output.type", "must be an array or null"))
             if type(_h75) is list:
-                _m86 = list(map(_ok_GenerationOutput, _h75))
-                if not all(_m86):
-                    for _i80 in _compress(_count(), map(_not, _m86)):
+                _m97 = list(map(_ok_GenerationOutput, _h75))
+                if not all(_m97):
+                    for _i80 in _compress(_count(), map(_not, _m97)):
                         _x81 = _h75[_i80]
                         if not (_ok_GenerationOutput(_x81)):
                             _v_GenerationOutput(_x81, p + "/output/" + str(_i80), out)
@@ -931,67 +1072,68 @@ def _ok_Generation(x):
     """Whether x is a valid Generation (/components/schemas/Generation)."""
     if type(x) is not dict:
         return False
-    _h87 = x.get("id", _M)
-    _h88 = x.get("created_at", _M)
-    _h89 = x.get("model", _M)
-    _h90 = x.get("state", _M)
-    _h91 = x.get("type", _M)
-    _h92 = x.get("failure_code", _M)
-    _h93 = x.get("failure_reason", _M)
-    _h94 = x.get("output", _M)
-    if _h87 is _M:
+    _h98 = x.get("id", _M)
+    _h99 = x.get("created_at", _M)
+    _h100 = x.get("model", _M)
+    _h101 = x.get("state", _M)
+    _h102 = x.get("type", _M)
+    _h103 = x.get("failure_code", _M)
+    _h104 = x.get("failure_reason", _M)
+    _h105 = x.get("output", _M)
+    if _h98 is _M:
         return False
-    if _h88 is _M:
+    if _h99 is _M:
         return False
-    if _h89 is _M:
+    if _h100 is _M:
         return False
-    if _h90 is _M:
+    if _h101 is _M:
         return False
-    if _h91 is _M:
+    if _h102 is _M:
         return False
-    if _h87 is not _M:
-        if not (type(_h87) is str):
+    if _h98 is not _M:
+        if not (type(_h98) is str):
             return False
-        if len(_h87) != 36 or _UUID_MATCH(_h87) is None:
+        if len(_h98) != 36 or _UUID_MATCH(_h98) is None:
             return False
-    if _h88 is not _M:
-        if not (type(_h88) is str):
+    if _h99 is not _M:
+        if not (type(_h99) is str):
             return False
-    if _h89 is not _M:
-        if not ((type(_h89) is str) and (_h89 in _E76)):
+    if _h100 is not _M:
+        if not ((type(_h100) is str) and (_h100 in _E76)):
             return False
-    if _h90 is not _M:
-        if not ((type(_h90) is str) and (_h90 in _E77)):
+    if _h101 is not _M:
+        if not ((type(_h101) is str) and (_h101 in _E77)):
             return False
-    if _h91 is not _M:
-        if not ((type(_h91) is str) and (_h91 in _E78)):
+    if _h102 is not _M:
+        if not ((type(_h102) is str) and (_h102 in _E78)):
             return False
-    if _h92 is not _M:
-        if not (((type(_h92) is str) and (_h92 in _E79)) or (_h92 is None)):
-            return False
-    if _h93 is not _M:
-        if not (type(_h93) is str or _h93 is None):
-            return False
-    if _h94 is not _M:
-        if not (type(_h94) is list or _h94 is None):
-            return False
-        if type(_h94) is list:
-            if not all(map(_ok_GenerationOutput, _h94)):
+    if _h103 is not _M:
+        if _h103 is not None:
+            if not ((type(_h103) is str) and (_h103 in _E79)):
                 return False
-    if _h90 == "completed":
-        if _h94 is _M:
+    if _h104 is not _M:
+        if not (type(_h104) is str or _h104 is None):
             return False
-        if _h94 is not _M:
-            if not (type(_h94) is list):
+    if _h105 is not _M:
+        if not (type(_h105) is list or _h105 is None):
+            return False
+        if type(_h105) is list:
+            if not all(map(_ok_GenerationOutput, _h105)):
                 return False
-            if type(_h94) is list:
-                if len(_h94) < 1:
+    if _h101 == "completed":
+        if _h105 is _M:
+            return False
+        if _h105 is not _M:
+            if not (type(_h105) is list):
+                return False
+            if type(_h105) is list:
+                if len(_h105) < 1:
                     return False
-    if _h90 == "failed":
-        if _h92 is _M:
+    if _h101 == "failed":
+        if _h103 is _M:
             return False
-        if _h92 is not _M:
-            if not (type(_h92) is str):
+        if _h103 is not _M:
+            if not (type(_h103) is str):
                 return False
     return True
 
@@ -1001,7 +1143,7 @@ def _v_OutputFormat(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "OutputFormat.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E108:
+        if type(x) is not str or x not in _E120:
             out.append(_V(p, "OutputFormat.enum", "must be one of: png, jpeg"))
 
 
@@ -1010,7 +1152,7 @@ def _ok_OutputFormat(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E108:
+        if x not in _E120:
             return False
     return True
 
@@ -1020,7 +1162,7 @@ def _v_Style(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "Style.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E109:
+        if type(x) is not str or x not in _E121:
             out.append(_V(p, "Style.enum", "must be one of: auto, manga"))
 
 
@@ -1029,7 +1171,7 @@ def _ok_Style(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E109:
+        if x not in _E121:
             return False
     return True
 
@@ -1037,31 +1179,35 @@ def _ok_Style(x):
 def _v_ImageRef(x, p, out):
     """Collect violations of ImageRef (/components/schemas/ImageRef)."""
     if type(x) is dict:
-        _h112 = x.get("url", _M)
-        _h113 = x.get("data", _M)
-        _h114 = x.get("generation_id", _M)
-        _h115 = x.get("media_type", _M)
+        _h124 = x.get("url", _M)
+        _h125 = x.get("data", _M)
+        _h126 = x.get("generation_id", _M)
+        _h127 = x.get("media_type", _M)
     else:
-        _h112 = _h113 = _h114 = _h115 = _M
+        _h124 = _h125 = _h126 = _h127 = _M
     if not (type(x) is dict):
         out.append(_V(p, "ImageRef.type", "must be an object"))
     if type(x) is dict:
-        if _h112 is not _M:
-            if not (type(_h112) is str):
-                out.append(_V(p + "/url", "ImageRef.url.type", "must be a string"))
-            if type(_h112) is str:
-                if _URI_MATCH(_h112) is None:
+        if _h124 is not _M:
+            if not (type(_h124) is str or _h124 is None):
+                out.append(_V(p + "/url", "ImageRef.url.type", "must be a string or null"))
+            if type(_h124) is str:
+                if _URI_MATCH(_h124) is None:
                     out.append(_V(p + "/url", "ImageRef.url.format", "must be a valid uri"))
-        if _h113 is not _M:
-            if not (type(_h113) is str):
-                out.append(_V(p + "/data", "ImageRef.data.type", "must be a string"))
-        if _h114 is not _M:
-            if not (type(_h114) is str):
+        if _h125 is not _M:
+            if not (type(_h125) is str or _h125 is None):
+                out.append(_V(p + "/data", "ImageRef.data.type", "must be a string or null"))
+        if _h126 is not _M:
+            if not (type(_h126) is str or _h126 is None):
                 out.append(
-                    _V(p + "/generation_id", "ImageRef.generation_id.type", "must be a string")
+                    _V(
+                        p + "/generation_id",
+                        "ImageRef.generation_id.type",
+                        "must be a string or null",
+                    )
                 )
-            if type(_h114) is str:
-                if len(_h114) != 36 or _UUID_MATCH(_h114) is None:
+            if type(_h126) is str:
+                if len(_h126) != 36 or _UUID_MATCH(_h126) is None:
                     out.append(
                         _V(
                             p + "/generation_id",
@@ -1069,70 +1215,92 @@ def _v_ImageRef(x, p, out):
                             "must be a valid uuid",
                         )
                     )
-        if _h115 is not _M:
-            if not (type(_h115) is str):
-                out.append(_V(p + "/media_type", "ImageRef.media_type.type", "must be a string"))
-        if not _P116.issuperset(x):
-            for _k117 in x:
-                if _k117 not in _P116:
+        if _h127 is not _M:
+            if not (type(_h127) is str or _h127 is None):
+                out.append(
+                    _V(p + "/media_type", "ImageRef.media_type.type", "must be a string or null")
+                )
+        if not _P128.issuperset(x):
+            for _k129 in x:
+                if _k129 not in _P128:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k117),
+                            p + "/" + _esc(_k129),
                             "ImageRef.additionalProperties",
-                            _unknown(_k117, _P116),
+                            _unknown(_k129, _P128),
                         )
                     )
     if (
-        (type(x) is not dict or (_h112 is not _M))
-        + (type(x) is not dict or (_h113 is not _M))
-        + (type(x) is not dict or (_h114 is not _M))
+        (type(x) is not dict or (_h124 is not _M and (type(_h124) is str)))
+        + (type(x) is not dict or (_h125 is not _M and (type(_h125) is str)))
+        + (type(x) is not dict or (_h126 is not _M and (type(_h126) is str)))
     ) != 1:
         out.append(
             _V(p, "image-ref-exactly-one-source", "give exactly one of url, data or generation_id")
         )
-    if type(x) is dict:
-        if "data" in x and "media_type" not in x:
-            out.append(
-                _V(
-                    p + "/media_type",
-                    "image-ref-media-type-with-data",
-                    "media_type is required with data",
+    if type(x) is not dict or (_h125 is not _M and (type(_h125) is str)):
+        if type(x) is dict:
+            if _h127 is _M:
+                out.append(
+                    _V(
+                        p + "/media_type",
+                        "image-ref-media-type-with-data",
+                        "media_type is required with data",
+                    )
                 )
-            )
+            if _h127 is not _M:
+                if not (type(_h127) is str):
+                    out.append(
+                        _V(
+                            p + "/media_type",
+                            "image-ref-media-type-with-data",
+                            "media_type is required with data",
+                        )
+                    )
 
 
 def _ok_ImageRef(x):
     """Whether x is a valid ImageRef (/components/schemas/ImageRef)."""
     if type(x) is not dict:
         return False
-    _h118 = x.get("url", _M)
-    _h119 = x.get("data", _M)
-    _h120 = x.get("generation_id", _M)
-    _h121 = x.get("media_type", _M)
-    if _h118 is not _M:
-        if not (type(_h118) is str):
+    _h130 = x.get("url", _M)
+    _h131 = x.get("data", _M)
+    _h132 = x.get("generation_id", _M)
+    _h133 = x.get("media_type", _M)
+    if _h130 is not _M:
+        if not (type(_h130) is str or _h130 is None):
             return False
-        if _URI_MATCH(_h118) is None:
-            return False
-    if _h119 is not _M:
-        if not (type(_h119) is str):
-            return False
-    if _h120 is not _M:
-        if not (type(_h120) is str):
-            return False
-        if len(_h120) != 36 or _UUID_MATCH(_h120) is None:
-            return False
-    if _h121 is not _M:
-        if not (type(_h121) is str):
-            return False
-    if not _P116.issuperset(x):
-        for _k122 in x:
-            if _k122 not in _P116:
+        if type(_h130) is str:
+            if _URI_MATCH(_h130) is None:
                 return False
-    if ((_h118 is not _M) + (_h119 is not _M) + (_h120 is not _M)) != 1:
+    if _h131 is not _M:
+        if not (type(_h131) is str or _h131 is None):
+            return False
+    if _h132 is not _M:
+        if not (type(_h132) is str or _h132 is None):
+            return False
+        if type(_h132) is str:
+            if len(_h132) != 36 or _UUID_MATCH(_h132) is None:
+                return False
+    if _h133 is not _M:
+        if not (type(_h133) is str or _h133 is None):
+            return False
+    if not _P128.issuperset(x):
+        for _k134 in x:
+            if _k134 not in _P128:
+                return False
+    if (
+        (_h130 is not _M and (type(_h130) is str))
+        + (_h131 is not _M and (type(_h131) is str))
+        + (_h132 is not _M and (type(_h132) is str))
+    ) != 1:
         return False
-    if "data" in x and "media_type" not in x:
-        return False
+    if _h131 is not _M and (type(_h131) is str):
+        if _h133 is _M:
+            return False
+        if _h133 is not _M:
+            if not (type(_h133) is str):
+                return False
     return True
 
 
@@ -1141,7 +1309,7 @@ def _v_VideoDuration(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "VideoDuration.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E135:
+        if type(x) is not str or x not in _E147:
             out.append(_V(p, "VideoDuration.enum", "must be one of: 5s, 10s"))
 
 
@@ -1150,7 +1318,7 @@ def _ok_VideoDuration(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E135:
+        if x not in _E147:
             return False
     return True
 
@@ -1160,7 +1328,7 @@ def _v_VideoResolution(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "VideoResolution.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E136:
+        if type(x) is not str or x not in _E148:
             out.append(_V(p, "VideoResolution.enum", "must be one of: 360p, 540p, 720p, 1080p"))
 
 
@@ -1169,7 +1337,7 @@ def _ok_VideoResolution(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E136:
+        if x not in _E148:
             return False
     return True
 
@@ -1179,7 +1347,7 @@ def _v_VideoEditStrength(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "VideoEditStrength.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E147:
+        if type(x) is not str or x not in _E159:
             out.append(
                 _V(
                     p,
@@ -1194,18 +1362,24 @@ def _ok_VideoEditStrength(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E147:
+        if x not in _E159:
             return False
     return True
 
 
-def _cel155(self):
-    """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)"""
+def _cel167(self):
+    """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
-        r = (
-            True
-            if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
-            else _C.truth((len(self["keyframe_indexes"]) == len(self["keyframes"])))
+        r = _C.or_(
+            lambda: _C.or_(
+                lambda: (
+                    True
+                    if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
+                    else _C.truth(_C.eq(self["keyframes"], None))
+                ),
+                lambda: _C.eq(self["keyframe_indexes"], None),
+            ),
+            lambda: len(self["keyframe_indexes"]) == len(self["keyframes"]),
         )
     except Exception as exc:
         return _C.error_text(exc)
@@ -1215,37 +1389,43 @@ def _cel155(self):
 def _v_VideoEditOptions(x, p, out):
     """Collect violations of VideoEditOptions (/components/schemas/VideoEditOptions)."""
     if type(x) is dict:
-        _h142 = x.get("auto_controls", _M)
-        _h143 = x.get("controls", _M)
-        _h144 = x.get("strength", _M)
-        _h145 = x.get("keyframes", _M)
-        _h146 = x.get("keyframe_indexes", _M)
+        _h154 = x.get("auto_controls", _M)
+        _h155 = x.get("controls", _M)
+        _h156 = x.get("strength", _M)
+        _h157 = x.get("keyframes", _M)
+        _h158 = x.get("keyframe_indexes", _M)
     else:
-        _h142 = _h143 = _h144 = _h145 = _h146 = _M
+        _h154 = _h155 = _h156 = _h157 = _h158 = _M
     if not (type(x) is dict):
         out.append(_V(p, "VideoEditOptions.type", "must be an object"))
     if type(x) is dict:
-        if _h142 is not _M:
-            if not (type(_h142) is bool):
+        if _h154 is not _M:
+            if not (type(_h154) is bool or _h154 is None):
                 out.append(
                     _V(
                         p + "/auto_controls",
                         "VideoEditOptions.auto_controls.type",
-                        "must be a boolean",
+                        "must be a boolean or null",
                     )
                 )
-        if _h143 is not _M:
-            _v_AdvancedControls(_h143, p + "/controls", out)
-        if _h144 is not _M:
-            if not ((type(_h144) is str) and (_h144 in _E147)):
-                _v_VideoEditStrength(_h144, p + "/strength", out)
-        if _h145 is not _M:
-            if not (type(_h145) is list):
+        if _h155 is not _M:
+            if _h155 is not None:
+                _v_AdvancedControls(_h155, p + "/controls", out)
+        if _h156 is not _M:
+            if _h156 is not None:
+                if not ((type(_h156) is str) and (_h156 in _E159)):
+                    _v_VideoEditStrength(_h156, p + "/strength", out)
+        if _h157 is not _M:
+            if not (type(_h157) is list or _h157 is None):
                 out.append(
-                    _V(p + "/keyframes", "VideoEditOptions.keyframes.type", "must be an array")
+                    _V(
+                        p + "/keyframes",
+                        "VideoEditOptions.keyframes.type",
+                        "must be an array or null",
+                    )
                 )
-            if type(_h145) is list:
-                if len(_h145) > 64:
+            if type(_h157) is list:
+                if len(_h157) > 64:
                     out.append(
                         _V(
                             p + "/keyframes",
@@ -1253,23 +1433,23 @@ def _v_VideoEditOptions(x, p, out):
                             "must have at most 64 items",
                         )
                     )
-                _m150 = list(map(_ok_ImageRef, _h145))
-                if not all(_m150):
-                    for _i148 in _compress(_count(), map(_not, _m150)):
-                        _x149 = _h145[_i148]
-                        if not (_ok_ImageRef(_x149)):
-                            _v_ImageRef(_x149, p + "/keyframes/" + str(_i148), out)
-        if _h146 is not _M:
-            if not (type(_h146) is list):
+                _m162 = list(map(_ok_ImageRef, _h157))
+                if not all(_m162):
+                    for _i160 in _compress(_count(), map(_not, _m162)):
+                        _x161 = _h157[_i160]
+                        if not (_ok_ImageRef(_x161)):
+                            _v_ImageRef(_x161, p + "/keyframes/" + str(_i160), out)
+        if _h158 is not _M:
+            if not (type(_h158) is list or _h158 is None):
                 out.append(
                     _V(
                         p + "/keyframe_indexes",
                         "VideoEditOptions.keyframe_indexes.type",
-                        "must be an array",
+                        "must be an array or null",
                     )
                 )
-            if type(_h146) is list:
-                if not _unique(_h146):
+            if type(_h158) is list:
+                if not _unique(_h158):
                     out.append(
                         _V(
                             p + "/keyframe_indexes",
@@ -1277,87 +1457,114 @@ def _v_VideoEditOptions(x, p, out):
                             "must not contain duplicate items",
                         )
                     )
-                for _i151, _x152 in enumerate(_h146):
-                    if not (type(_x152) is int or (type(_x152) is float and _x152.is_integer())):
+                for _i163, _x164 in enumerate(_h158):
+                    if not (type(_x164) is int or (type(_x164) is float and _x164.is_integer())):
                         out.append(
                             _V(
-                                p + "/keyframe_indexes/" + str(_i151),
+                                p + "/keyframe_indexes/" + str(_i163),
                                 "VideoEditOptions.keyframe_indexes[].type",
                                 "must be an integer",
                             )
                         )
-                    if type(_x152) in _NUM:
-                        if not _x152 >= 0:
+                    if type(_x164) in _NUM:
+                        if not _x164 >= 0:
                             out.append(
                                 _V(
-                                    p + "/keyframe_indexes/" + str(_i151),
+                                    p + "/keyframe_indexes/" + str(_i163),
                                     "VideoEditOptions.keyframe_indexes[].minimum",
                                     "must be >= 0",
                                 )
                             )
-        if not _P153.issuperset(x):
-            for _k154 in x:
-                if _k154 not in _P153:
+        if not _P165.issuperset(x):
+            for _k166 in x:
+                if _k166 not in _P165:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k154),
+                            p + "/" + _esc(_k166),
                             "VideoEditOptions.additionalProperties",
-                            _unknown(_k154, _P153),
+                            _unknown(_k166, _P165),
                         )
                     )
-        _r156 = _cel155(x)
-        if _r156 is False or (_r156 is not True and not _C.blocked(out)):
+        _r168 = _cel167(x)
+        if _r168 is False or (_r168 is not True and not _C.blocked(out)):
             out.append(
                 _V(
                     p + "/keyframe_indexes",
                     "edit-keyframe-indexes-length",
                     _C.violation_message(
-                        "edit.keyframe_indexes must have as many entries as edit.keyframes", _r156
+                        "edit.keyframe_indexes must have as many entries as edit.keyframes", _r168
                     ),
                 )
             )
-    if type(x) is dict:
-        if "keyframes" in x and "keyframe_indexes" not in x:
-            out.append(
-                _V(
-                    p + "/keyframe_indexes",
-                    "edit-keyframes-parallel-lists",
-                    "edit.keyframes and edit.keyframe_indexes go together",
+    if type(x) is not dict or (_h157 is not _M and (type(_h157) is list)):
+        if type(x) is dict:
+            if _h158 is _M:
+                out.append(
+                    _V(
+                        p + "/keyframe_indexes",
+                        "edit-keyframes-parallel-lists",
+                        "edit.keyframes and edit.keyframe_indexes go together",
+                    )
                 )
-            )
-        if "keyframe_indexes" in x and "keyframes" not in x:
-            out.append(
-                _V(
-                    p + "/keyframes",
-                    "edit-keyframes-parallel-lists",
-                    "edit.keyframes and edit.keyframe_indexes go together",
+            if _h158 is not _M:
+                if not (type(_h158) is list):
+                    out.append(
+                        _V(
+                            p + "/keyframe_indexes",
+                            "edit-keyframes-parallel-lists",
+                            "edit.keyframes and edit.keyframe_indexes go together",
+                        )
+                    )
+    if type(x) is not dict or (_h158 is not _M and (type(_h158) is list)):
+        if type(x) is dict:
+            if _h157 is _M:
+                out.append(
+                    _V(
+                        p + "/keyframes",
+                        "edit-keyframes-parallel-lists",
+                        "edit.keyframes and edit.keyframe_indexes go together",
+                    )
                 )
-            )
+            if _h157 is not _M:
+                if not (type(_h157) is list):
+                    out.append(
+                        _V(
+                            p + "/keyframes",
+                            "edit-keyframes-parallel-lists",
+                            "edit.keyframes and edit.keyframe_indexes go together",
+                        )
+                    )
     if type(x) is dict:
-        if _h145 is not _M:
-            if type(_h145) is list:
-                for _i157, _x158 in enumerate(_h145):
-                    if type(_x158) is dict:
-                        _x159 = _x158.get("media_type", _M)
-                        if _x159 is not _M:
-                            if type(_x159) is str:
-                                if not _x159.startswith("image/"):
+        if _h157 is not _M:
+            if type(_h157) is list:
+                for _i169, _x170 in enumerate(_h157):
+                    if type(_x170) is dict:
+                        _x171 = _x170.get("media_type", _M)
+                        if _x171 is not _M:
+                            if type(_x171) is str:
+                                if not _x171.startswith("image/"):
                                     out.append(
                                         _V(
-                                            p + "/keyframes/" + str(_i157) + "/media_type",
+                                            p + "/keyframes/" + str(_i169) + "/media_type",
                                             "edit-keyframes-image-media",
                                             "edit.keyframes take image media (media_type image/*)",
                                         )
                                     )
 
 
-def _cel170(self):
-    """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)"""
+def _cel182(self):
+    """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
-        r = (
-            True
-            if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
-            else _C.truth((len(self["keyframe_indexes"]) == len(self["keyframes"])))
+        r = _C.or_(
+            lambda: _C.or_(
+                lambda: (
+                    True
+                    if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
+                    else _C.truth(_C.eq(self["keyframes"], None))
+                ),
+                lambda: _C.eq(self["keyframe_indexes"], None),
+            ),
+            lambda: len(self["keyframe_indexes"]) == len(self["keyframes"]),
         )
     except Exception as exc:
         return _C.error_text(exc)
@@ -1368,128 +1575,135 @@ def _ok_VideoEditOptions(x):
     """Whether x is a valid VideoEditOptions (/components/schemas/VideoEditOptions)."""
     if type(x) is not dict:
         return False
-    _h160 = x.get("auto_controls", _M)
-    _h161 = x.get("controls", _M)
-    _h162 = x.get("strength", _M)
-    _h163 = x.get("keyframes", _M)
-    _h164 = x.get("keyframe_indexes", _M)
-    if _h160 is not _M:
-        if not (type(_h160) is bool):
+    _h172 = x.get("auto_controls", _M)
+    _h173 = x.get("controls", _M)
+    _h174 = x.get("strength", _M)
+    _h175 = x.get("keyframes", _M)
+    _h176 = x.get("keyframe_indexes", _M)
+    if _h172 is not _M:
+        if not (type(_h172) is bool or _h172 is None):
             return False
-    if _h161 is not _M and not (type(_h161) is dict):
-        return False
-    if _h162 is not _M:
-        if not ((type(_h162) is str) and (_h162 in _E147)):
-            return False
-    if _h163 is not _M and not (type(_h163) is list):
-        return False
-    if _h164 is not _M and not (type(_h164) is list):
-        return False
-    if not _P153.issuperset(x):
-        for _k169 in x:
-            if _k169 not in _P153:
+    if _h173 is not _M:
+        if _h173 is not None:
+            if not (_ok_AdvancedControls(_h173)):
                 return False
-    if _cel170(x) is not True:
-        return False
-    if "keyframes" in x and "keyframe_indexes" not in x:
-        return False
-    if "keyframe_indexes" in x and "keyframes" not in x:
-        return False
-    if _h163 is not _M:
-        for _x172 in _h163:
-            if type(_x172) is dict:
-                _x173 = _x172.get("media_type", _M)
-                if _x173 is not _M:
-                    if type(_x173) is str:
-                        if not _x173.startswith("image/"):
-                            return False
-    if _h161 is not _M:
-        if not (_ok_AdvancedControls(_h161)):
-            return False
-    if _h163 is not _M:
-        if not (type(_h163) is list):
-            return False
-        if len(_h163) > 64:
-            return False
-        if not all(map(_ok_ImageRef, _h163)):
-            return False
-    if _h164 is not _M:
-        if not (type(_h164) is list):
-            return False
-        if not _unique(_h164):
-            return False
-        for _x168 in _h164:
-            if not (type(_x168) is int or (type(_x168) is float and _x168.is_integer())):
+    if _h174 is not _M:
+        if _h174 is not None:
+            if not ((type(_h174) is str) and (_h174 in _E159)):
                 return False
-            if not _x168 >= 0:
+    if _h175 is not _M:
+        if not (type(_h175) is list or _h175 is None):
+            return False
+        if type(_h175) is list:
+            if len(_h175) > 64:
                 return False
+            if not all(map(_ok_ImageRef, _h175)):
+                return False
+    if _h176 is not _M:
+        if not (type(_h176) is list or _h176 is None):
+            return False
+        if type(_h176) is list:
+            if not _unique(_h176):
+                return False
+            for _x180 in _h176:
+                if not (type(_x180) is int or (type(_x180) is float and _x180.is_integer())):
+                    return False
+                if not _x180 >= 0:
+                    return False
+    if not _P165.issuperset(x):
+        for _k181 in x:
+            if _k181 not in _P165:
+                return False
+    if _cel182(x) is not True:
+        return False
+    if _h175 is not _M and (type(_h175) is list):
+        if _h176 is _M:
+            return False
+        if _h176 is not _M:
+            if not (type(_h176) is list):
+                return False
+    if _h176 is not _M and (type(_h176) is list):
+        if _h175 is _M:
+            return False
+        if _h175 is not _M:
+            if not (type(_h175) is list):
+                return False
+    if _h175 is not _M:
+        if type(_h175) is list:
+            for _x184 in _h175:
+                if type(_x184) is dict:
+                    _x185 = _x184.get("media_type", _M)
+                    if _x185 is not _M:
+                        if type(_x185) is str:
+                            if not _x185.startswith("image/"):
+                                return False
     return True
 
 
 def _v_SourcePosition(x, p, out):
     """Collect violations of SourcePosition (/components/schemas/SourcePosition)."""
     if type(x) is dict:
-        _h174 = x.get("x_norm", _M)
-        _h175 = x.get("y_norm", _M)
-        _h176 = x.get("w_norm", _M)
-        _h177 = x.get("h_norm", _M)
+        _h186 = x.get("x_norm", _M)
+        _h187 = x.get("y_norm", _M)
+        _h188 = x.get("w_norm", _M)
+        _h189 = x.get("h_norm", _M)
     else:
-        _h174 = _h175 = _h176 = _h177 = _M
+        _h186 = _h187 = _h188 = _h189 = _M
     if not (type(x) is dict):
         out.append(_V(p, "SourcePosition.type", "must be an object"))
     if type(x) is dict:
-        if _h174 is _M:
+        if _h186 is _M:
             out.append(_V(p + "/x_norm", "SourcePosition.x_norm.required", "x_norm is required"))
-        if _h175 is _M:
+        if _h187 is _M:
             out.append(_V(p + "/y_norm", "SourcePosition.y_norm.required", "y_norm is required"))
-        if _h176 is _M:
+        if _h188 is _M:
             out.append(_V(p + "/w_norm", "SourcePosition.w_norm.required", "w_norm is required"))
-        if _h177 is _M:
+        if _h189 is _M:
             out.append(_V(p + "/h_norm", "SourcePosition.h_norm.required", "h_norm is required"))
-        if _h174 is not _M:
-            if not (type(_h174) is int or (type(_h174) is float and _h174 - _h174 == 0)):
+        if _h186 is not _M:
+            if not (type(_h186) is int or (type(_h186) is float and _h186 - _h186 == 0)):
                 out.append(_V(p + "/x_norm", "SourcePosition.x_norm.type", "must be a number"))
-            if type(_h174) in _NUM:
-                if not _h174 >= -2:
+            if type(_h186) in _NUM:
+                if not _h186 >= -2:
                     out.append(_V(p + "/x_norm", "SourcePosition.x_norm.minimum", "must be >= -2"))
-                if not _h174 <= 2:
+                if not _h186 <= 2:
                     out.append(_V(p + "/x_norm", "SourcePosition.x_norm.maximum", "must be <= 2"))
-        if _h175 is not _M:
-            if not (type(_h175) is int or (type(_h175) is float and _h175 - _h175 == 0)):
+        if _h187 is not _M:
+            if not (type(_h187) is int or (type(_h187) is float and _h187 - _h187 == 0)):
                 out.append(_V(p + "/y_norm", "SourcePosition.y_norm.type", "must be a number"))
-            if type(_h175) in _NUM:
-                if not _h175 >= -2:
+            if type(_h187) in _NUM:
+                if not _h187 >= -2:
                     out.append(_V(p + "/y_norm", "SourcePosition.y_norm.minimum", "must be >= -2"))
-                if not _h175 <= 2:
+                if not _h187 <= 2:
                     out.append(_V(p + "/y_norm", "SourcePosition.y_norm.maximum", "must be <= 2"))
-        if _h176 is not _M:
-            if not (type(_h176) is int or (type(_h176) is float and _h176 - _h176 == 0)):
+        if _h188 is not _M:
+            if not (type(_h188) is int or (type(_h188) is float and _h188 - _h188 == 0)):
                 out.append(_V(p + "/w_norm", "SourcePosition.w_norm.type", "must be a number"))
-            if type(_h176) in _NUM:
-                if not _h176 <= 2:
+            if type(_h188) in _NUM:
+                if not _h188 <= 2:
                     out.append(_V(p + "/w_norm", "SourcePosition.w_norm.maximum", "must be <= 2"))
-                if not _h176 > 0:
+                if not _h188 > 0:
                     out.append(
                         _V(p + "/w_norm", "SourcePosition.w_norm.exclusiveMinimum", "must be > 0")
                     )
-        if _h177 is not _M:
-            if not (type(_h177) is int or (type(_h177) is float and _h177 - _h177 == 0)):
+        if _h189 is not _M:
+            if not (type(_h189) is int or (type(_h189) is float and _h189 - _h189 == 0)):
                 out.append(_V(p + "/h_norm", "SourcePosition.h_norm.type", "must be a number"))
-            if type(_h177) in _NUM:
-                if not _h177 <= 2:
+            if type(_h189) in _NUM:
+                if not _h189 <= 2:
                     out.append(_V(p + "/h_norm", "SourcePosition.h_norm.maximum", "must be <= 2"))
-                if not _h177 > 0:
+                if not _h189 > 0:
                     out.append(
                         _V(p + "/h_norm", "SourcePosition.h_norm.exclusiveMinimum", "must be > 0")
                     )
-        if not _P178.issuperset(x):
-            for _k179 in x:
-                if _k179 not in _P178:
+        if not _P190.issuperset(x):
+            for _k191 in x:
+                if _k191 not in _P190:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k179),
+                            p + "/" + _esc(_k191),
                             "SourcePosition.additionalProperties",
-                            _unknown(_k179, _P178),
+                            _unknown(_k191, _P190),
                         )
                     )
 
@@ -1498,60 +1712,66 @@ def _ok_SourcePosition(x):
     """Whether x is a valid SourcePosition (/components/schemas/SourcePosition)."""
     if type(x) is not dict:
         return False
-    _h180 = x.get("x_norm", _M)
-    _h181 = x.get("y_norm", _M)
-    _h182 = x.get("w_norm", _M)
-    _h183 = x.get("h_norm", _M)
-    if _h180 is _M:
+    _h192 = x.get("x_norm", _M)
+    _h193 = x.get("y_norm", _M)
+    _h194 = x.get("w_norm", _M)
+    _h195 = x.get("h_norm", _M)
+    if _h192 is _M:
         return False
-    if _h181 is _M:
+    if _h193 is _M:
         return False
-    if _h182 is _M:
+    if _h194 is _M:
         return False
-    if _h183 is _M:
+    if _h195 is _M:
         return False
-    if _h180 is not _M:
-        if not (type(_h180) is int or (type(_h180) is float and _h180 - _h180 == 0)):
+    if _h192 is not _M:
+        if not (type(_h192) is int or (type(_h192) is float and _h192 - _h192 == 0)):
             return False
-        if not _h180 >= -2:
+        if not _h192 >= -2:
             return False
-        if not _h180 <= 2:
+        if not _h192 <= 2:
             return False
-    if _h181 is not _M:
-        if not (type(_h181) is int or (type(_h181) is float and _h181 - _h181 == 0)):
+    if _h193 is not _M:
+        if not (type(_h193) is int or (type(_h193) is float and _h193 - _h193 == 0)):
             return False
-        if not _h181 >= -2:
+        if not _h193 >= -2:
             return False
-        if not _h181 <= 2:
+        if not _h193 <= 2:
             return False
-    if _h182 is not _M:
-        if not (type(_h182) is int or (type(_h182) is float and _h182 - _h182 == 0)):
+    if _h194 is not _M:
+        if not (type(_h194) is int or (type(_h194) is float and _h194 - _h194 == 0)):
             return False
-        if not _h182 <= 2:
+        if not _h194 <= 2:
             return False
-        if not _h182 > 0:
+        if not _h194 > 0:
             return False
-    if _h183 is not _M:
-        if not (type(_h183) is int or (type(_h183) is float and _h183 - _h183 == 0)):
+    if _h195 is not _M:
+        if not (type(_h195) is int or (type(_h195) is float and _h195 - _h195 == 0)):
             return False
-        if not _h183 <= 2:
+        if not _h195 <= 2:
             return False
-        if not _h183 > 0:
+        if not _h195 > 0:
             return False
-    if not _P178.issuperset(x):
-        for _k184 in x:
-            if _k184 not in _P178:
+    if not _P190.issuperset(x):
+        for _k196 in x:
+            if _k196 not in _P190:
                 return False
     return True
 
 
-def _cel187(self):
-    """CEL rule video-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)"""
+def _cel199(self):
+    """CEL rule video-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
-        r = (
-            True
-            if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
-            else _C.truth((len(self["keyframe_indexes"]) == len(self["keyframes"])))
+        r = _C.or_(
+            lambda: _C.or_(
+                lambda: (
+                    True
+                    if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
+                    else _C.truth(_C.eq(self["keyframes"], None))
+                ),
+                lambda: _C.eq(self["keyframe_indexes"], None),
+            ),
+            lambda: len(self["keyframe_indexes"]) == len(self["keyframes"]),
         )
     except Exception as exc:
         return _C.error_text(exc)
@@ -1561,48 +1781,58 @@ def _cel187(self):
 def _v_VideoOptions(x, p, out):
     """Collect violations of VideoOptions (/components/schemas/VideoOptions)."""
     if type(x) is dict:
-        _h124 = x.get("duration", _M)
-        _h125 = x.get("resolution", _M)
-        _h126 = x.get("hdr", _M)
-        _h127 = x.get("exr_export", _M)
-        _h128 = x.get("loop", _M)
-        _h129 = x.get("start_frame", _M)
-        _h130 = x.get("end_frame", _M)
-        _h131 = x.get("keyframes", _M)
-        _h132 = x.get("keyframe_indexes", _M)
-        _h133 = x.get("edit", _M)
-        _h134 = x.get("source_position", _M)
+        _h136 = x.get("duration", _M)
+        _h137 = x.get("resolution", _M)
+        _h138 = x.get("hdr", _M)
+        _h139 = x.get("exr_export", _M)
+        _h140 = x.get("loop", _M)
+        _h141 = x.get("start_frame", _M)
+        _h142 = x.get("end_frame", _M)
+        _h143 = x.get("keyframes", _M)
+        _h144 = x.get("keyframe_indexes", _M)
+        _h145 = x.get("edit", _M)
+        _h146 = x.get("source_position", _M)
     else:
-        _h124 = _h125 = _h126 = _h127 = _h128 = _h129 = _h130 = _h131 = _h132 = _h133 = _h134 = _M
+        _h136 = _h137 = _h138 = _h139 = _h140 = _h141 = _h142 = _h143 = _h144 = _h145 = _h146 = _M
     if not (type(x) is dict):
         out.append(_V(p, "VideoOptions.type", "must be an object"))
     if type(x) is dict:
-        if _h124 is not _M:
-            if not ((type(_h124) is str) and (_h124 in _E135)):
-                _v_VideoDuration(_h124, p + "/duration", out)
-        if _h125 is not _M:
-            if not ((type(_h125) is str) and (_h125 in _E136)):
-                _v_VideoResolution(_h125, p + "/resolution", out)
-        if _h126 is not _M:
-            if not (type(_h126) is bool):
-                out.append(_V(p + "/hdr", "VideoOptions.hdr.type", "must be a boolean"))
-        if _h127 is not _M:
-            if not (type(_h127) is bool):
+        if _h136 is not _M:
+            if _h136 is not None:
+                if not ((type(_h136) is str) and (_h136 in _E147)):
+                    _v_VideoDuration(_h136, p + "/duration", out)
+        if _h137 is not _M:
+            if _h137 is not None:
+                if not ((type(_h137) is str) and (_h137 in _E148)):
+                    _v_VideoResolution(_h137, p + "/resolution", out)
+        if _h138 is not _M:
+            if not (type(_h138) is bool or _h138 is None):
+                out.append(_V(p + "/hdr", "VideoOptions.hdr.type", "must be a boolean or null"))
+        if _h139 is not _M:
+            if not (type(_h139) is bool or _h139 is None):
                 out.append(
-                    _V(p + "/exr_export", "VideoOptions.exr_export.type", "must be a boolean")
+                    _V(
+                        p + "/exr_export",
+                        "VideoOptions.exr_export.type",
+                        "must be a boolean or null",
+                    )
                 )
-        if _h128 is not _M:
-            if not (type(_h128) is bool):
-                out.append(_V(p + "/loop", "VideoOptions.loop.type", "must be a boolean"))
-        if _h129 is not _M:
-            _v_ImageRef(_h129, p + "/start_frame", out)
-        if _h130 is not _M:
-            _v_ImageRef(_h130, p + "/end_frame", out)
-        if _h131 is not _M:
-            if not (type(_h131) is list):
-                out.append(_V(p + "/keyframes", "VideoOptions.keyframes.type", "must be an array"))
-            if type(_h131) is list:
-                if len(_h131) < 1:
+        if _h140 is not _M:
+            if not (type(_h140) is bool or _h140 is None):
+                out.append(_V(p + "/loop", "VideoOptions.loop.type", "must be a boolean or null"))
+        if _h141 is not _M:
+            if _h141 is not None:
+                _v_ImageRef(_h141, p + "/start_frame", out)
+        if _h142 is not _M:
+            if _h142 is not None:
+                _v_ImageRef(_h142, p + "/end_frame", out)
+        if _h143 is not _M:
+            if not (type(_h143) is list or _h143 is None):
+                out.append(
+                    _V(p + "/keyframes", "VideoOptions.keyframes.type", "must be an array or null")
+                )
+            if type(_h143) is list:
+                if len(_h143) < 1:
                     out.append(
                         _V(
                             p + "/keyframes",
@@ -1610,7 +1840,7 @@ def _v_VideoOptions(x, p, out):
                             "must have at least 1 item",
                         )
                     )
-                if len(_h131) > 64:
+                if len(_h143) > 64:
                     out.append(
                         _V(
                             p + "/keyframes",
@@ -1618,23 +1848,23 @@ def _v_VideoOptions(x, p, out):
                             "must have at most 64 items",
                         )
                     )
-                _m139 = list(map(_ok_ImageRef, _h131))
-                if not all(_m139):
-                    for _i137 in _compress(_count(), map(_not, _m139)):
-                        _x138 = _h131[_i137]
-                        if not (_ok_ImageRef(_x138)):
-                            _v_ImageRef(_x138, p + "/keyframes/" + str(_i137), out)
-        if _h132 is not _M:
-            if not (type(_h132) is list):
+                _m151 = list(map(_ok_ImageRef, _h143))
+                if not all(_m151):
+                    for _i149 in _compress(_count(), map(_not, _m151)):
+                        _x150 = _h143[_i149]
+                        if not (_ok_ImageRef(_x150)):
+                            _v_ImageRef(_x150, p + "/keyframes/" + str(_i149), out)
+        if _h144 is not _M:
+            if not (type(_h144) is list or _h144 is None):
                 out.append(
                     _V(
                         p + "/keyframe_indexes",
                         "VideoOptions.keyframe_indexes.type",
-                        "must be an array",
+                        "must be an array or null",
                     )
                 )
-            if type(_h132) is list:
-                if not _unique(_h132):
+            if type(_h144) is list:
+                if not _unique(_h144):
                     out.append(
                         _V(
                             p + "/keyframe_indexes",
@@ -1642,57 +1872,59 @@ def _v_VideoOptions(x, p, out):
                             "must not contain duplicate items",
                         )
                     )
-                for _i140, _x141 in enumerate(_h132):
-                    if not (type(_x141) is int or (type(_x141) is float and _x141.is_integer())):
+                for _i152, _x153 in enumerate(_h144):
+                    if not (type(_x153) is int or (type(_x153) is float and _x153.is_integer())):
                         out.append(
                             _V(
-                                p + "/keyframe_indexes/" + str(_i140),
+                                p + "/keyframe_indexes/" + str(_i152),
                                 "VideoOptions.keyframe_indexes[].type",
                                 "must be an integer",
                             )
                         )
-                    if type(_x141) in _NUM:
-                        if not _x141 >= 0:
+                    if type(_x153) in _NUM:
+                        if not _x153 >= 0:
                             out.append(
                                 _V(
-                                    p + "/keyframe_indexes/" + str(_i140),
+                                    p + "/keyframe_indexes/" + str(_i152),
                                     "VideoOptions.keyframe_indexes[].minimum",
                                     "must be >= 0",
                                 )
                             )
-        if _h133 is not _M:
-            _v_VideoEditOptions(_h133, p + "/edit", out)
-        if _h134 is not _M:
-            _v_SourcePosition(_h134, p + "/source_position", out)
-        if not _P185.issuperset(x):
-            for _k186 in x:
-                if _k186 not in _P185:
+        if _h145 is not _M:
+            if _h145 is not None:
+                _v_VideoEditOptions(_h145, p + "/edit", out)
+        if _h146 is not _M:
+            if _h146 is not None:
+                _v_SourcePosition(_h146, p + "/source_position", out)
+        if not _P197.issuperset(x):
+            for _k198 in x:
+                if _k198 not in _P197:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k186),
+                            p + "/" + _esc(_k198),
                             "VideoOptions.additionalProperties",
-                            _unknown(_k186, _P185),
+                            _unknown(_k198, _P197),
                         )
                     )
-        _r188 = _cel187(x)
-        if _r188 is False or (_r188 is not True and not _C.blocked(out)):
+        _r200 = _cel199(x)
+        if _r200 is False or (_r200 is not True and not _C.blocked(out)):
             out.append(
                 _V(
                     p + "/keyframe_indexes",
                     "video-keyframe-indexes-length",
                     _C.violation_message(
-                        "keyframe_indexes must have as many entries as keyframes", _r188
+                        "keyframe_indexes must have as many entries as keyframes", _r200
                     ),
                 )
             )
-    if type(x) is not dict or (_h127 is True):
+    if type(x) is not dict or (_h139 is True):
         if type(x) is dict:
-            if _h126 is _M:
+            if _h138 is _M:
                 out.append(
                     _V(p + "/hdr", "video-exr-export-requires-hdr", "exr_export requires hdr=true")
                 )
-            if _h126 is not _M:
-                if _h126 is not True:
+            if _h138 is not _M:
+                if _h138 is not True:
                     out.append(
                         _V(
                             p + "/hdr",
@@ -1700,10 +1932,10 @@ def _v_VideoOptions(x, p, out):
                             "exr_export requires hdr=true",
                         )
                     )
-    if type(x) is not dict or (_h128 is True):
+    if type(x) is not dict or (_h140 is True):
         if type(x) is dict:
-            if _h124 is not _M:
-                if _h124 == "10s":
+            if _h136 is not _M:
+                if _h136 == "10s":
                     out.append(
                         _V(
                             p + "/duration",
@@ -1711,10 +1943,10 @@ def _v_VideoOptions(x, p, out):
                             "loop is not supported with duration=10s",
                         )
                     )
-    if type(x) is not dict or (_h128 is True):
+    if type(x) is not dict or (_h140 is True):
         if type(x) is dict:
-            if _h126 is not _M:
-                if _h126 is True:
+            if _h138 is not _M:
+                if _h138 is True:
                     out.append(
                         _V(
                             p + "/hdr",
@@ -1722,30 +1954,32 @@ def _v_VideoOptions(x, p, out):
                             "loop is not supported with hdr=true",
                         )
                     )
-    if type(x) is not dict or (_h131 is not _M):
+    if type(x) is not dict or (_h143 is not _M and (type(_h143) is list)):
         if type(x) is dict:
-            if _h129 is not _M:
-                out.append(
-                    _V(
-                        p + "/start_frame",
-                        "video-keyframes-exclusive-start-frame",
-                        "keyframes and start_frame are mutually exclusive",
+            if _h141 is not _M:
+                if not (_h141 is None):
+                    out.append(
+                        _V(
+                            p + "/start_frame",
+                            "video-keyframes-exclusive-start-frame",
+                            "keyframes and start_frame are mutually exclusive",
+                        )
                     )
-                )
-    if type(x) is not dict or (_h131 is not _M):
+    if type(x) is not dict or (_h143 is not _M and (type(_h143) is list)):
         if type(x) is dict:
-            if _h130 is not _M:
-                out.append(
-                    _V(
-                        p + "/end_frame",
-                        "video-keyframes-exclusive-end-frame",
-                        "keyframes and end_frame are mutually exclusive",
+            if _h142 is not _M:
+                if not (_h142 is None):
+                    out.append(
+                        _V(
+                            p + "/end_frame",
+                            "video-keyframes-exclusive-end-frame",
+                            "keyframes and end_frame are mutually exclusive",
+                        )
                     )
-                )
-    if type(x) is not dict or (_h131 is not _M):
+    if type(x) is not dict or (_h143 is not _M and (type(_h143) is list)):
         if type(x) is dict:
-            if _h128 is not _M:
-                if _h128 is True:
+            if _h140 is not _M:
+                if _h140 is True:
                     out.append(
                         _V(
                             p + "/loop",
@@ -1753,55 +1987,78 @@ def _v_VideoOptions(x, p, out):
                             "keyframes and loop=true are mutually exclusive",
                         )
                     )
-    if type(x) is dict:
-        if "keyframes" in x and "keyframe_indexes" not in x:
-            out.append(
-                _V(
-                    p + "/keyframe_indexes",
-                    "video-keyframes-parallel-lists",
-                    "keyframes and keyframe_indexes go together",
-                )
-            )
-        if "keyframe_indexes" in x and "keyframes" not in x:
-            out.append(
-                _V(
-                    p + "/keyframes",
-                    "video-keyframes-parallel-lists",
-                    "keyframes and keyframe_indexes go together",
-                )
-            )
-    if type(x) is not dict or (_h124 == "10s"):
+    if type(x) is not dict or (_h143 is not _M and (type(_h143) is list)):
         if type(x) is dict:
-            if _h132 is not _M:
-                if type(_h132) is list:
-                    for _i189, _x190 in enumerate(_h132):
-                        if type(_x190) in _NUM:
-                            if not _x190 <= 240:
+            if _h144 is _M:
+                out.append(
+                    _V(
+                        p + "/keyframe_indexes",
+                        "video-keyframes-parallel-lists",
+                        "keyframes and keyframe_indexes go together",
+                    )
+                )
+            if _h144 is not _M:
+                if not (type(_h144) is list):
+                    out.append(
+                        _V(
+                            p + "/keyframe_indexes",
+                            "video-keyframes-parallel-lists",
+                            "keyframes and keyframe_indexes go together",
+                        )
+                    )
+    if type(x) is not dict or (_h144 is not _M and (type(_h144) is list)):
+        if type(x) is dict:
+            if _h143 is _M:
+                out.append(
+                    _V(
+                        p + "/keyframes",
+                        "video-keyframes-parallel-lists",
+                        "keyframes and keyframe_indexes go together",
+                    )
+                )
+            if _h143 is not _M:
+                if not (type(_h143) is list):
+                    out.append(
+                        _V(
+                            p + "/keyframes",
+                            "video-keyframes-parallel-lists",
+                            "keyframes and keyframe_indexes go together",
+                        )
+                    )
+    if type(x) is not dict or (_h136 == "10s"):
+        if type(x) is dict:
+            if _h144 is not _M:
+                if type(_h144) is list:
+                    for _i201, _x202 in enumerate(_h144):
+                        if type(_x202) in _NUM:
+                            if not _x202 <= 240:
                                 out.append(
                                     _V(
-                                        p + "/keyframe_indexes/" + str(_i189),
+                                        p + "/keyframe_indexes/" + str(_i201),
                                         "video-keyframe-indexes-in-grid",
                                         "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
                                     )
                                 )
     else:
         if type(x) is dict:
-            if _h132 is not _M:
-                if type(_h132) is list:
-                    for _i191, _x192 in enumerate(_h132):
-                        if type(_x192) in _NUM:
-                            if not _x192 <= 120:
+            if _h144 is not _M:
+                if type(_h144) is list:
+                    for _i203, _x204 in enumerate(_h144):
+                        if type(_x204) in _NUM:
+                            if not _x204 <= 120:
                                 out.append(
                                     _V(
-                                        p + "/keyframe_indexes/" + str(_i191),
+                                        p + "/keyframe_indexes/" + str(_i203),
                                         "video-keyframe-indexes-in-grid",
                                         "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
                                     )
                                 )
-    if (type(x) is not dict or (_h129 is not _M)) or (type(x) is not dict or (_h130 is not _M)):
+    if (type(x) is not dict or (_h141 is not _M and (type(_h141) is dict))) or (
+        type(x) is not dict or (_h142 is not _M and (type(_h142) is dict))
+    ):
         if type(x) is dict:
-            if _h124 is not _M:
-                if _h124 == "10s":
+            if _h136 is not _M:
+                if _h136 == "10s":
                     out.append(
                         _V(
                             p + "/duration",
@@ -1809,10 +2066,12 @@ def _v_VideoOptions(x, p, out):
                             "start_frame/end_frame (the legacy 2-frame surface) do not support duration=10s; use keyframes",
                         )
                     )
-    if (type(x) is not dict or (_h129 is not _M)) or (type(x) is not dict or (_h130 is not _M)):
+    if (type(x) is not dict or (_h141 is not _M and (type(_h141) is dict))) or (
+        type(x) is not dict or (_h142 is not _M and (type(_h142) is dict))
+    ):
         if type(x) is dict:
-            if _h126 is not _M:
-                if _h126 is True:
+            if _h138 is not _M:
+                if _h138 is True:
                     out.append(
                         _V(
                             p + "/hdr",
@@ -1821,24 +2080,29 @@ def _v_VideoOptions(x, p, out):
                         )
                     )
     if type(x) is not dict or (
-        _h133 is not _M and (type(_h133) is not dict or ("keyframes" in _h133))
+        _h145 is not _M
+        and (
+            (type(_h145) is dict)
+            and ((_w205 := _h145.get("keyframes", _M)) is not _M and (type(_w205) is list))
+        )
     ):
         if type(x) is dict:
-            if _h129 is not _M:
-                out.append(
-                    _V(
-                        p + "/start_frame",
-                        "edit-keyframes-exclusive-start-frame",
-                        "edit.keyframes and video.start_frame are mutually exclusive",
+            if _h141 is not _M:
+                if not (_h141 is None):
+                    out.append(
+                        _V(
+                            p + "/start_frame",
+                            "edit-keyframes-exclusive-start-frame",
+                            "edit.keyframes and video.start_frame are mutually exclusive",
+                        )
                     )
-                )
     if type(x) is dict:
-        if _h129 is not _M:
-            if type(_h129) is dict:
-                _x193 = _h129.get("media_type", _M)
-                if _x193 is not _M:
-                    if type(_x193) is str:
-                        if not _x193.startswith("image/"):
+        if _h141 is not _M:
+            if type(_h141) is dict:
+                _x206 = _h141.get("media_type", _M)
+                if _x206 is not _M:
+                    if type(_x206) is str:
+                        if not _x206.startswith("image/"):
                             out.append(
                                 _V(
                                     p + "/start_frame/media_type",
@@ -1846,12 +2110,12 @@ def _v_VideoOptions(x, p, out):
                                     "start_frame, end_frame and keyframes take image media (media_type image/*)",
                                 )
                             )
-        if _h130 is not _M:
-            if type(_h130) is dict:
-                _x194 = _h130.get("media_type", _M)
-                if _x194 is not _M:
-                    if type(_x194) is str:
-                        if not _x194.startswith("image/"):
+        if _h142 is not _M:
+            if type(_h142) is dict:
+                _x207 = _h142.get("media_type", _M)
+                if _x207 is not _M:
+                    if type(_x207) is str:
+                        if not _x207.startswith("image/"):
                             out.append(
                                 _V(
                                     p + "/end_frame/media_type",
@@ -1859,30 +2123,36 @@ def _v_VideoOptions(x, p, out):
                                     "start_frame, end_frame and keyframes take image media (media_type image/*)",
                                 )
                             )
-        if _h131 is not _M:
-            if type(_h131) is list:
-                for _i195, _x196 in enumerate(_h131):
-                    if type(_x196) is dict:
-                        _x197 = _x196.get("media_type", _M)
-                        if _x197 is not _M:
-                            if type(_x197) is str:
-                                if not _x197.startswith("image/"):
+        if _h143 is not _M:
+            if type(_h143) is list:
+                for _i208, _x209 in enumerate(_h143):
+                    if type(_x209) is dict:
+                        _x210 = _x209.get("media_type", _M)
+                        if _x210 is not _M:
+                            if type(_x210) is str:
+                                if not _x210.startswith("image/"):
                                     out.append(
                                         _V(
-                                            p + "/keyframes/" + str(_i195) + "/media_type",
+                                            p + "/keyframes/" + str(_i208) + "/media_type",
                                             "video-frames-image-media",
                                             "start_frame, end_frame and keyframes take image media (media_type image/*)",
                                         )
                                     )
 
 
-def _cel214(self):
-    """CEL rule video-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || size(self.keyframe_indexes) == size(self.keyframes)"""
+def _cel227(self):
+    """CEL rule video-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
-        r = (
-            True
-            if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
-            else _C.truth((len(self["keyframe_indexes"]) == len(self["keyframes"])))
+        r = _C.or_(
+            lambda: _C.or_(
+                lambda: (
+                    True
+                    if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
+                    else _C.truth(_C.eq(self["keyframes"], None))
+                ),
+                lambda: _C.eq(self["keyframe_indexes"], None),
+            ),
+            lambda: len(self["keyframe_indexes"]) == len(self["keyframes"]),
         )
     except Exception as exc:
         return _C.error_text(exc)
@@ -1893,185 +2163,261 @@ def _ok_VideoOptions(x):
     """Whether x is a valid VideoOptions (/components/schemas/VideoOptions)."""
     if type(x) is not dict:
         return False
-    _h198 = x.get("duration", _M)
-    _h199 = x.get("resolution", _M)
-    _h200 = x.get("hdr", _M)
-    _h201 = x.get("exr_export", _M)
-    _h202 = x.get("loop", _M)
-    _h203 = x.get("start_frame", _M)
-    _h204 = x.get("end_frame", _M)
-    _h205 = x.get("keyframes", _M)
-    _h206 = x.get("keyframe_indexes", _M)
-    _h207 = x.get("edit", _M)
-    _h208 = x.get("source_position", _M)
-    if _h198 is not _M:
-        if not ((type(_h198) is str) and (_h198 in _E135)):
-            return False
-    if _h199 is not _M:
-        if not ((type(_h199) is str) and (_h199 in _E136)):
-            return False
-    if _h200 is not _M:
-        if not (type(_h200) is bool):
-            return False
-    if _h201 is not _M:
-        if not (type(_h201) is bool):
-            return False
-    if _h202 is not _M:
-        if not (type(_h202) is bool):
-            return False
-    if _h203 is not _M and not (type(_h203) is dict):
-        return False
-    if _h204 is not _M and not (type(_h204) is dict):
-        return False
-    if _h205 is not _M and not (type(_h205) is list):
-        return False
-    if _h206 is not _M and not (type(_h206) is list):
-        return False
-    if _h207 is not _M and not (type(_h207) is dict):
-        return False
-    if _h208 is not _M and not (type(_h208) is dict):
-        return False
-    if not _P185.issuperset(x):
-        for _k213 in x:
-            if _k213 not in _P185:
+    _h211 = x.get("duration", _M)
+    _h212 = x.get("resolution", _M)
+    _h213 = x.get("hdr", _M)
+    _h214 = x.get("exr_export", _M)
+    _h215 = x.get("loop", _M)
+    _h216 = x.get("start_frame", _M)
+    _h217 = x.get("end_frame", _M)
+    _h218 = x.get("keyframes", _M)
+    _h219 = x.get("keyframe_indexes", _M)
+    _h220 = x.get("edit", _M)
+    _h221 = x.get("source_position", _M)
+    if _h211 is not _M:
+        if _h211 is not None:
+            if not ((type(_h211) is str) and (_h211 in _E147)):
                 return False
-    if _cel214(x) is not True:
-        return False
-    if _h201 is True:
-        if _h200 is _M:
+    if _h212 is not _M:
+        if _h212 is not None:
+            if not ((type(_h212) is str) and (_h212 in _E148)):
+                return False
+    if _h213 is not _M:
+        if not (type(_h213) is bool or _h213 is None):
             return False
-        if _h200 is not _M:
-            if _h200 is not True:
-                return False
-    if _h202 is True:
-        if _h198 is not _M:
-            if _h198 == "10s":
-                return False
-    if _h202 is True:
-        if _h200 is not _M:
-            if _h200 is True:
-                return False
-    if _h205 is not _M:
-        if _h203 is not _M:
+    if _h214 is not _M:
+        if not (type(_h214) is bool or _h214 is None):
             return False
-    if _h205 is not _M:
-        if _h204 is not _M:
+    if _h215 is not _M:
+        if not (type(_h215) is bool or _h215 is None):
             return False
-    if _h205 is not _M:
-        if _h202 is not _M:
-            if _h202 is True:
+    if _h216 is not _M:
+        if _h216 is not None:
+            if not (_ok_ImageRef(_h216)):
                 return False
-    if "keyframes" in x and "keyframe_indexes" not in x:
-        return False
-    if "keyframe_indexes" in x and "keyframes" not in x:
-        return False
-    if _h198 == "10s":
-        if _h206 is not _M:
-            for _x216 in _h206:
-                if type(_x216) in _NUM:
-                    if not _x216 <= 240:
-                        return False
-    else:
-        if _h206 is not _M:
-            for _x218 in _h206:
-                if type(_x218) in _NUM:
-                    if not _x218 <= 120:
-                        return False
-    if (_h203 is not _M) or (_h204 is not _M):
-        if _h198 is not _M:
-            if _h198 == "10s":
+    if _h217 is not _M:
+        if _h217 is not None:
+            if not (_ok_ImageRef(_h217)):
                 return False
-    if (_h203 is not _M) or (_h204 is not _M):
-        if _h200 is not _M:
-            if _h200 is True:
-                return False
-    if _h207 is not _M and ("keyframes" in _h207):
-        if _h203 is not _M:
+    if _h218 is not _M:
+        if not (type(_h218) is list or _h218 is None):
             return False
-    if _h203 is not _M:
-        _x219 = _h203.get("media_type", _M)
-        if _x219 is not _M:
-            if type(_x219) is str:
-                if not _x219.startswith("image/"):
+        if type(_h218) is list:
+            if len(_h218) < 1:
+                return False
+            if len(_h218) > 64:
+                return False
+            if not all(map(_ok_ImageRef, _h218)):
+                return False
+    if _h219 is not _M:
+        if not (type(_h219) is list or _h219 is None):
+            return False
+        if type(_h219) is list:
+            if not _unique(_h219):
+                return False
+            for _x225 in _h219:
+                if not (type(_x225) is int or (type(_x225) is float and _x225.is_integer())):
                     return False
-    if _h204 is not _M:
-        _x220 = _h204.get("media_type", _M)
-        if _x220 is not _M:
-            if type(_x220) is str:
-                if not _x220.startswith("image/"):
+                if not _x225 >= 0:
                     return False
-    if _h205 is not _M:
-        for _x222 in _h205:
-            if type(_x222) is dict:
-                _x223 = _x222.get("media_type", _M)
-                if _x223 is not _M:
-                    if type(_x223) is str:
-                        if not _x223.startswith("image/"):
+    if _h220 is not _M:
+        if _h220 is not None:
+            if not (_ok_VideoEditOptions(_h220)):
+                return False
+    if _h221 is not _M:
+        if _h221 is not None:
+            if not (_ok_SourcePosition(_h221)):
+                return False
+    if not _P197.issuperset(x):
+        for _k226 in x:
+            if _k226 not in _P197:
+                return False
+    if _cel227(x) is not True:
+        return False
+    if _h214 is True:
+        if _h213 is _M:
+            return False
+        if _h213 is not _M:
+            if _h213 is not True:
+                return False
+    if _h215 is True:
+        if _h211 is not _M:
+            if _h211 == "10s":
+                return False
+    if _h215 is True:
+        if _h213 is not _M:
+            if _h213 is True:
+                return False
+    if _h218 is not _M and (type(_h218) is list):
+        if _h216 is not _M:
+            if not (_h216 is None):
+                return False
+    if _h218 is not _M and (type(_h218) is list):
+        if _h217 is not _M:
+            if not (_h217 is None):
+                return False
+    if _h218 is not _M and (type(_h218) is list):
+        if _h215 is not _M:
+            if _h215 is True:
+                return False
+    if _h218 is not _M and (type(_h218) is list):
+        if _h219 is _M:
+            return False
+        if _h219 is not _M:
+            if not (type(_h219) is list):
+                return False
+    if _h219 is not _M and (type(_h219) is list):
+        if _h218 is _M:
+            return False
+        if _h218 is not _M:
+            if not (type(_h218) is list):
+                return False
+    if _h211 == "10s":
+        if _h219 is not _M:
+            if type(_h219) is list:
+                for _x229 in _h219:
+                    if type(_x229) in _NUM:
+                        if not _x229 <= 240:
                             return False
-    if _h203 is not _M:
-        if not (_ok_ImageRef(_h203)):
-            return False
-    if _h204 is not _M:
-        if not (_ok_ImageRef(_h204)):
-            return False
-    if _h205 is not _M:
-        if not (type(_h205) is list):
-            return False
-        if len(_h205) < 1:
-            return False
-        if len(_h205) > 64:
-            return False
-        if not all(map(_ok_ImageRef, _h205)):
-            return False
-    if _h206 is not _M:
-        if not (type(_h206) is list):
-            return False
-        if not _unique(_h206):
-            return False
-        for _x212 in _h206:
-            if not (type(_x212) is int or (type(_x212) is float and _x212.is_integer())):
+    else:
+        if _h219 is not _M:
+            if type(_h219) is list:
+                for _x231 in _h219:
+                    if type(_x231) in _NUM:
+                        if not _x231 <= 120:
+                            return False
+    if (_h216 is not _M and (type(_h216) is dict)) or (_h217 is not _M and (type(_h217) is dict)):
+        if _h211 is not _M:
+            if _h211 == "10s":
                 return False
-            if not _x212 >= 0:
+    if (_h216 is not _M and (type(_h216) is dict)) or (_h217 is not _M and (type(_h217) is dict)):
+        if _h213 is not _M:
+            if _h213 is True:
                 return False
-    if _h207 is not _M:
-        if not (_ok_VideoEditOptions(_h207)):
+    if _h220 is not _M and (
+        (type(_h220) is dict)
+        and ((_w232 := _h220.get("keyframes", _M)) is not _M and (type(_w232) is list))
+    ):
+        if _h216 is not _M:
+            if not (_h216 is None):
+                return False
+    if _h216 is not _M:
+        if type(_h216) is dict:
+            _x233 = _h216.get("media_type", _M)
+            if _x233 is not _M:
+                if type(_x233) is str:
+                    if not _x233.startswith("image/"):
+                        return False
+    if _h217 is not _M:
+        if type(_h217) is dict:
+            _x234 = _h217.get("media_type", _M)
+            if _x234 is not _M:
+                if type(_x234) is str:
+                    if not _x234.startswith("image/"):
+                        return False
+    if _h218 is not _M:
+        if type(_h218) is list:
+            for _x236 in _h218:
+                if type(_x236) is dict:
+                    _x237 = _x236.get("media_type", _M)
+                    if _x237 is not _M:
+                        if type(_x237) is str:
+                            if not _x237.startswith("image/"):
+                                return False
+    return True
+
+
+def _v_LayeringResolution(x, p, out):
+    """Collect violations of LayeringResolution (/components/schemas/LayeringResolution)."""
+    if not (type(x) is str):
+        out.append(_V(p, "LayeringResolution.type", "must be a string"))
+    else:
+        if type(x) is not str or x not in _E239:
+            out.append(_V(p, "LayeringResolution.enum", "must be one of: 1k, 2k"))
+
+
+def _ok_LayeringResolution(x):
+    """Whether x is a valid LayeringResolution (/components/schemas/LayeringResolution)."""
+    if not (type(x) is str):
+        return False
+    else:
+        if x not in _E239:
             return False
-    if _h208 is not _M:
-        if not (_ok_SourcePosition(_h208)):
+    return True
+
+
+def _v_LayeringOptions(x, p, out):
+    """Collect violations of LayeringOptions (/components/schemas/LayeringOptions)."""
+    if type(x) is dict:
+        _h238 = x.get("resolution", _M)
+    else:
+        _h238 = _M
+    if not (type(x) is dict):
+        out.append(_V(p, "LayeringOptions.type", "must be an object"))
+    if type(x) is dict:
+        if _h238 is not _M:
+            if not ((type(_h238) is str) and (_h238 in _E239)):
+                _v_LayeringResolution(_h238, p + "/resolution", out)
+        if not _P240.issuperset(x):
+            for _k241 in x:
+                if _k241 not in _P240:
+                    out.append(
+                        _V(
+                            p + "/" + _esc(_k241),
+                            "LayeringOptions.additionalProperties",
+                            _unknown(_k241, _P240),
+                        )
+                    )
+
+
+def _ok_LayeringOptions(x):
+    """Whether x is a valid LayeringOptions (/components/schemas/LayeringOptions)."""
+    if type(x) is not dict:
+        return False
+    _h242 = x.get("resolution", _M)
+    if _h242 is not _M:
+        if not ((type(_h242) is str) and (_h242 in _E239)):
             return False
+    if not _P240.issuperset(x):
+        for _k243 in x:
+            if _k243 not in _P240:
+                return False
     return True
 
 
 def _v_GenerationCreateParams(x, p, out):
     """Collect violations of GenerationCreateParams (/components/schemas/GenerationCreateParams)."""
     if type(x) is dict:
-        _h97 = x.get("prompt", _M)
-        _h98 = x.get("type", _M)
-        _h99 = x.get("model", _M)
-        _h100 = x.get("aspect_ratio", _M)
-        _h101 = x.get("output_format", _M)
-        _h102 = x.get("style", _M)
-        _h103 = x.get("user_id", _M)
-        _h104 = x.get("web_search", _M)
-        _h105 = x.get("image_ref", _M)
-        _h106 = x.get("source", _M)
-        _h107 = x.get("video", _M)
+        _h108 = x.get("prompt", _M)
+        _h109 = x.get("type", _M)
+        _h110 = x.get("model", _M)
+        _h111 = x.get("aspect_ratio", _M)
+        _h112 = x.get("output_format", _M)
+        _h113 = x.get("style", _M)
+        _h114 = x.get("user_id", _M)
+        _h115 = x.get("web_search", _M)
+        _h116 = x.get("image_ref", _M)
+        _h117 = x.get("source", _M)
+        _h118 = x.get("video", _M)
+        _h119 = x.get("layering", _M)
     else:
-        _h97 = _h98 = _h99 = _h100 = _h101 = _h102 = _h103 = _h104 = _h105 = _h106 = _h107 = _M
+        _h108 = _h109 = _h110 = _h111 = _h112 = _h113 = _h114 = _h115 = _h116 = _h117 = _h118 = (
+            _h119
+        ) = _M
     if not (type(x) is dict):
         out.append(_V(p, "GenerationCreateParams.type", "must be an object"))
     if type(x) is dict:
-        if _h97 is _M:
+        if _h108 is _M:
             out.append(
                 _V(p + "/prompt", "GenerationCreateParams.prompt.required", "prompt is required")
             )
-        if _h97 is not _M:
-            if not (type(_h97) is str):
+        if _h108 is not _M:
+            if not (type(_h108) is str):
                 out.append(
                     _V(p + "/prompt", "GenerationCreateParams.prompt.type", "must be a string")
                 )
-            if type(_h97) is str:
-                if len(_h97) < 1:
+            if type(_h108) is str:
+                if len(_h108) < 1:
                     out.append(
                         _V(
                             p + "/prompt",
@@ -2079,7 +2425,7 @@ def _v_GenerationCreateParams(x, p, out):
                             "must be at least 1 character long",
                         )
                     )
-                if len(_h97) > 6000:
+                if len(_h108) > 6000:
                     out.append(
                         _V(
                             p + "/prompt",
@@ -2087,28 +2433,34 @@ def _v_GenerationCreateParams(x, p, out):
                             "must be at most 6000 characters long",
                         )
                     )
-        if _h98 is not _M:
-            if not ((type(_h98) is str) and (_h98 in _E78)):
-                _v_GenerationType(_h98, p + "/type", out)
-        if _h99 is not _M:
-            if not ((type(_h99) is str) and (_h99 in _E76)):
-                _v_Model(_h99, p + "/model", out)
-        if _h100 is not _M:
-            if not ((type(_h100) is str) and (_h100 in _E48)):
-                _v_AspectRatio(_h100, p + "/aspect_ratio", out)
-        if _h101 is not _M:
-            if not ((type(_h101) is str) and (_h101 in _E108)):
-                _v_OutputFormat(_h101, p + "/output_format", out)
-        if _h102 is not _M:
-            if not ((type(_h102) is str) and (_h102 in _E109)):
-                _v_Style(_h102, p + "/style", out)
-        if _h103 is not _M:
-            if not (type(_h103) is str):
+        if _h109 is not _M:
+            if not ((type(_h109) is str) and (_h109 in _E78)):
+                _v_GenerationType(_h109, p + "/type", out)
+        if _h110 is not _M:
+            if not ((type(_h110) is str) and (_h110 in _E76)):
+                _v_Model(_h110, p + "/model", out)
+        if _h111 is not _M:
+            if _h111 is not None:
+                if not ((type(_h111) is str) and (_h111 in _E48)):
+                    _v_AspectRatio(_h111, p + "/aspect_ratio", out)
+        if _h112 is not _M:
+            if _h112 is not None:
+                if not ((type(_h112) is str) and (_h112 in _E120)):
+                    _v_OutputFormat(_h112, p + "/output_format", out)
+        if _h113 is not _M:
+            if not ((type(_h113) is str) and (_h113 in _E121)):
+                _v_Style(_h113, p + "/style", out)
+        if _h114 is not _M:
+            if not (type(_h114) is str or _h114 is None):
                 out.append(
-                    _V(p + "/user_id", "GenerationCreateParams.user_id.type", "must be a string")
+                    _V(
+                        p + "/user_id",
+                        "GenerationCreateParams.user_id.type",
+                        "must be a string or null",
+                    )
                 )
-            if type(_h103) is str:
-                if len(_h103) > 256:
+            if type(_h114) is str:
+                if len(_h114) > 256:
                     out.append(
                         _V(
                             p + "/user_id",
@@ -2116,8 +2468,8 @@ def _v_GenerationCreateParams(x, p, out):
                             "must be at most 256 characters long",
                         )
                     )
-        if _h104 is not _M:
-            if not (type(_h104) is bool):
+        if _h115 is not _M:
+            if not (type(_h115) is bool):
                 out.append(
                     _V(
                         p + "/web_search",
@@ -2125,8 +2477,8 @@ def _v_GenerationCreateParams(x, p, out):
                         "must be a boolean",
                     )
                 )
-        if _h105 is not _M:
-            if not (type(_h105) is list):
+        if _h116 is not _M:
+            if not (type(_h116) is list):
                 out.append(
                     _V(
                         p + "/image_ref",
@@ -2134,32 +2486,37 @@ def _v_GenerationCreateParams(x, p, out):
                         "must be an array",
                     )
                 )
-            if type(_h105) is list:
-                _m123 = list(map(_ok_ImageRef, _h105))
-                if not all(_m123):
-                    for _i110 in _compress(_count(), map(_not, _m123)):
-                        _x111 = _h105[_i110]
-                        if not (_ok_ImageRef(_x111)):
-                            _v_ImageRef(_x111, p + "/image_ref/" + str(_i110), out)
-        if _h106 is not _M:
-            _v_ImageRef(_h106, p + "/source", out)
-        if _h107 is not _M:
-            _v_VideoOptions(_h107, p + "/video", out)
-        if not _P224.issuperset(x):
-            for _k225 in x:
-                if _k225 not in _P224:
+            if type(_h116) is list:
+                _m135 = list(map(_ok_ImageRef, _h116))
+                if not all(_m135):
+                    for _i122 in _compress(_count(), map(_not, _m135)):
+                        _x123 = _h116[_i122]
+                        if not (_ok_ImageRef(_x123)):
+                            _v_ImageRef(_x123, p + "/image_ref/" + str(_i122), out)
+        if _h117 is not _M:
+            if _h117 is not None:
+                _v_ImageRef(_h117, p + "/source", out)
+        if _h118 is not _M:
+            if _h118 is not None:
+                _v_VideoOptions(_h118, p + "/video", out)
+        if _h119 is not _M:
+            if _h119 is not None:
+                _v_LayeringOptions(_h119, p + "/layering", out)
+        if not _P244.issuperset(x):
+            for _k245 in x:
+                if _k245 not in _P244:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k225),
+                            p + "/" + _esc(_k245),
                             "GenerationCreateParams.additionalProperties",
-                            _unknown(_k225, _P224),
+                            _unknown(_k245, _P244),
                         )
                     )
-    if type(x) is not dict or (_h98 is _M or (_h98 == "image")):
+    if type(x) is not dict or (_h109 is _M or (_h109 == "image")):
         if type(x) is dict:
-            if _h105 is not _M:
-                if type(_h105) is list:
-                    if len(_h105) > 9:
+            if _h116 is not _M:
+                if type(_h116) is list:
+                    if len(_h116) > 9:
                         out.append(
                             _V(
                                 p + "/image_ref",
@@ -2167,11 +2524,11 @@ def _v_GenerationCreateParams(x, p, out):
                                 "image_ref holds at most 9 images for type image",
                             )
                         )
-    if type(x) is not dict or (_h98 == "image_edit"):
+    if type(x) is not dict or (_h109 == "image_edit"):
         if type(x) is dict:
-            if _h105 is not _M:
-                if type(_h105) is list:
-                    if len(_h105) > 8:
+            if _h116 is not _M:
+                if type(_h116) is list:
+                    if len(_h116) > 8:
                         out.append(
                             _V(
                                 p + "/image_ref",
@@ -2180,24 +2537,24 @@ def _v_GenerationCreateParams(x, p, out):
                             )
                         )
     if type(x) is dict:
-        if _h105 is not _M:
-            if type(_h105) is list:
-                for _i226, _x227 in enumerate(_h105):
-                    if type(_x227) is dict:
-                        _x228 = _x227.get("media_type", _M)
-                        if _x228 is not _M:
-                            if type(_x228) is str:
-                                if not _x228.startswith("image/"):
+        if _h116 is not _M:
+            if type(_h116) is list:
+                for _i246, _x247 in enumerate(_h116):
+                    if type(_x247) is dict:
+                        _x248 = _x247.get("media_type", _M)
+                        if _x248 is not _M:
+                            if type(_x248) is str:
+                                if not _x248.startswith("image/"):
                                     out.append(
                                         _V(
-                                            p + "/image_ref/" + str(_i226) + "/media_type",
+                                            p + "/image_ref/" + str(_i246) + "/media_type",
                                             "image-ref-image-media",
                                             "image_ref takes image media (media_type image/*)",
                                         )
                                     )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E229):
+    if type(x) is not dict or (type(_h109) is str and _h109 in _E249):
         if type(x) is dict:
-            if _h106 is _M:
+            if _h117 is _M:
                 out.append(
                     _V(
                         p + "/source",
@@ -2205,14 +2562,23 @@ def _v_GenerationCreateParams(x, p, out):
                         "image_edit, video_edit and video_reframe need a source to edit",
                     )
                 )
-    if type(x) is not dict or (_h98 is _M or (type(_h98) is str and _h98 in _E230)):
+            if _h117 is not _M:
+                if not (type(_h117) is dict):
+                    out.append(
+                        _V(
+                            p + "/source",
+                            "source-required-for-edit-types",
+                            "image_edit, video_edit and video_reframe need a source to edit",
+                        )
+                    )
+    if type(x) is not dict or (_h109 is _M or (type(_h109) is str and _h109 in _E250)):
         if type(x) is dict:
-            if _h106 is not _M:
-                if type(_h106) is dict:
-                    _x231 = _h106.get("media_type", _M)
-                    if _x231 is not _M:
-                        if type(_x231) is str:
-                            if not _x231.startswith("image/"):
+            if _h117 is not _M:
+                if type(_h117) is dict:
+                    _x251 = _h117.get("media_type", _M)
+                    if _x251 is not _M:
+                        if type(_x251) is str:
+                            if not _x251.startswith("image/"):
                                 out.append(
                                     _V(
                                         p + "/source/media_type",
@@ -2220,22 +2586,35 @@ def _v_GenerationCreateParams(x, p, out):
                                         "for image and image_edit the source takes image media (media_type image/*)",
                                     )
                                 )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E232):
+    if type(x) is not dict or (type(_h109) is str and _h109 in _E252):
         if type(x) is dict:
-            if _h106 is not _M:
-                if type(_h106) is dict:
-                    if "url" in _h106 and "media_type" not in _h106:
-                        out.append(
-                            _V(
-                                p + "/source/media_type",
-                                "source-media-type-with-url-for-video-edit",
-                                "source.media_type is required with source.url on video_edit and video_reframe",
+            if _h117 is not _M:
+                if type(_h117) is not dict or (
+                    (_w253 := _h117.get("url", _M)) is not _M and (type(_w253) is str)
+                ):
+                    if type(_h117) is dict:
+                        if "media_type" not in _h117:
+                            out.append(
+                                _V(
+                                    p + "/source/media_type",
+                                    "source-media-type-with-url-for-video-edit",
+                                    "source.media_type is required with source.url on video_edit and video_reframe",
+                                )
                             )
-                        )
-    if type(x) is not dict or (_h98 is _M or (type(_h98) is str and _h98 in _E230)):
+                        _x254 = _h117.get("media_type", _M)
+                        if _x254 is not _M:
+                            if not (type(_x254) is str):
+                                out.append(
+                                    _V(
+                                        p + "/source/media_type",
+                                        "source-media-type-with-url-for-video-edit",
+                                        "source.media_type is required with source.url on video_edit and video_reframe",
+                                    )
+                                )
+    if type(x) is not dict or (_h109 is _M or (type(_h109) is str and _h109 in _E250)):
         if type(x) is dict:
-            if _h99 is not _M:
-                if type(_h99) is not str or _h99 not in _E233:
+            if _h110 is not _M:
+                if type(_h110) is not str or _h110 not in _E255:
                     out.append(
                         _V(
                             p + "/model",
@@ -2243,10 +2622,10 @@ def _v_GenerationCreateParams(x, p, out):
                             "image and image_edit run on uni-1 or uni-1-max",
                         )
                     )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E234):
+    if type(x) is not dict or (type(_h109) is str and _h109 in _E256):
         if type(x) is dict:
-            if _h99 is not _M:
-                if _h99 != "ray-3.2":
+            if _h110 is not _M:
+                if _h110 != "ray-3.2":
                     out.append(
                         _V(
                             p + "/model",
@@ -2254,35 +2633,38 @@ def _v_GenerationCreateParams(x, p, out):
                             "video, video_edit and video_reframe run on ray-3.2",
                         )
                     )
-    if type(x) is not dict or (_h98 is _M or (type(_h98) is str and _h98 in _E230)):
+    if type(x) is not dict or (_h109 is _M or (type(_h109) is str and _h109 in _E257)):
         if type(x) is dict:
-            if _h107 is not _M:
-                out.append(
-                    _V(
-                        p + "/video",
-                        "video-options-only-for-video-types",
-                        "video options apply only to type video, video_edit or video_reframe",
-                    )
-                )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E235):
-        if type(x) is dict:
-            if _h107 is not _M:
-                if type(_h107) is dict:
-                    if "edit" in _h107:
-                        out.append(
-                            _V(
-                                p + "/video/edit",
-                                "video-edit-only-for-video-edit",
-                                "video.edit is only valid when type is video_edit",
-                            )
+            if _h118 is not _M:
+                if not (_h118 is None):
+                    out.append(
+                        _V(
+                            p + "/video",
+                            "video-options-only-for-video-types",
+                            "video options apply only to type video, video_edit or video_reframe",
                         )
-    if type(x) is not dict or (_h98 == "video_reframe"):
+                    )
+    if type(x) is not dict or (type(_h109) is str and _h109 in _E258):
         if type(x) is dict:
-            if _h107 is not _M:
-                if type(_h107) is dict:
-                    _x236 = _h107.get("hdr", _M)
-                    if _x236 is not _M:
-                        if _x236 is True:
+            if _h118 is not _M:
+                if type(_h118) is dict:
+                    _x259 = _h118.get("edit", _M)
+                    if _x259 is not _M:
+                        if not (_x259 is None):
+                            out.append(
+                                _V(
+                                    p + "/video/edit",
+                                    "video-edit-only-for-video-edit",
+                                    "video.edit is only valid when type is video_edit",
+                                )
+                            )
+    if type(x) is not dict or (_h109 == "video_reframe"):
+        if type(x) is dict:
+            if _h118 is not _M:
+                if type(_h118) is dict:
+                    _x260 = _h118.get("hdr", _M)
+                    if _x260 is not _M:
+                        if _x260 is True:
                             out.append(
                                 _V(
                                     p + "/video/hdr",
@@ -2290,13 +2672,13 @@ def _v_GenerationCreateParams(x, p, out):
                                     "hdr is not supported for video_reframe",
                                 )
                             )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E232):
+    if type(x) is not dict or (type(_h109) is str and _h109 in _E252):
         if type(x) is dict:
-            if _h107 is not _M:
-                if type(_h107) is dict:
-                    _x237 = _h107.get("loop", _M)
-                    if _x237 is not _M:
-                        if _x237 is True:
+            if _h118 is not _M:
+                if type(_h118) is dict:
+                    _x261 = _h118.get("loop", _M)
+                    if _x261 is not _M:
+                        if _x261 is True:
                             out.append(
                                 _V(
                                     p + "/video/loop",
@@ -2304,24 +2686,30 @@ def _v_GenerationCreateParams(x, p, out):
                                     "loop=true is only valid for type video",
                                 )
                             )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E232):
+    if type(x) is not dict or (type(_h109) is str and _h109 in _E252):
         if type(x) is dict:
-            if _h107 is not _M:
-                if type(_h107) is dict:
-                    if "keyframes" in _h107:
-                        out.append(
-                            _V(
-                                p + "/video/keyframes",
-                                "video-keyframes-only-for-video",
-                                "video.keyframes are only valid for type video (use video.edit.keyframes on video_edit)",
+            if _h118 is not _M:
+                if type(_h118) is dict:
+                    _x262 = _h118.get("keyframes", _M)
+                    if _x262 is not _M:
+                        if not (_x262 is None):
+                            out.append(
+                                _V(
+                                    p + "/video/keyframes",
+                                    "video-keyframes-only-for-video",
+                                    "video.keyframes are only valid for type video (use video.edit.keyframes on video_edit)",
+                                )
                             )
-                        )
     if type(x) is not dict or (
-        _h107 is not _M and (type(_h107) is not dict or ("keyframes" in _h107))
+        _h118 is not _M
+        and (
+            (type(_h118) is dict)
+            and ((_w263 := _h118.get("keyframes", _M)) is not _M and (type(_w263) is list))
+        )
     ):
         if type(x) is dict:
-            if _h99 is not _M:
-                if _h99 != "ray-3.2":
+            if _h110 is not _M:
+                if _h110 != "ray-3.2":
                     out.append(
                         _V(
                             p + "/model",
@@ -2330,21 +2718,21 @@ def _v_GenerationCreateParams(x, p, out):
                         )
                     )
     if type(x) is not dict or (
-        (_h98 == "video")
+        (_h109 == "video")
         and (
-            _h107 is not _M
+            _h118 is not _M
             and (
-                type(_h107) is not dict
-                or ((_w238 := _h107.get("resolution", _M)) is not _M and (_w238 == "360p"))
+                (type(_h118) is dict)
+                and ((_w264 := _h118.get("resolution", _M)) is not _M and (_w264 == "360p"))
             )
         )
     ):
         if type(x) is dict:
-            if _h107 is not _M:
-                if type(_h107) is dict:
-                    _x239 = _h107.get("hdr", _M)
-                    if _x239 is not _M:
-                        if _x239 is True:
+            if _h118 is not _M:
+                if type(_h118) is dict:
+                    _x265 = _h118.get("hdr", _M)
+                    if _x265 is not _M:
+                        if _x265 is True:
                             out.append(
                                 _V(
                                     p + "/video/hdr",
@@ -2352,236 +2740,423 @@ def _v_GenerationCreateParams(x, p, out):
                                     "360p is SDR-only on type video (not valid with hdr=true)",
                                 )
                             )
-    if type(x) is not dict or (type(_h98) is str and _h98 in _E240):
+    if type(x) is not dict or (type(_h109) is str and _h109 in _E266):
         if type(x) is dict:
-            if _h107 is not _M:
-                if type(_h107) is dict:
-                    if "source_position" in _h107:
+            if _h118 is not _M:
+                if type(_h118) is dict:
+                    _x267 = _h118.get("source_position", _M)
+                    if _x267 is not _M:
+                        if not (_x267 is None):
+                            out.append(
+                                _V(
+                                    p + "/video/source_position",
+                                    "source-position-only-for-reframe",
+                                    "video.source_position applies only to type video_reframe",
+                                )
+                            )
+    if type(x) is not dict or (_h109 == "layering"):
+        if type(x) is dict:
+            if _h117 is _M:
+                out.append(
+                    _V(
+                        p + "/source",
+                        "layering-needs-source",
+                        "layering needs a source (the image to decompose into layers)",
+                    )
+                )
+            if _h117 is not _M:
+                if not (type(_h117) is dict):
+                    out.append(
+                        _V(
+                            p + "/source",
+                            "layering-needs-source",
+                            "layering needs a source (the image to decompose into layers)",
+                        )
+                    )
+    if type(x) is not dict or (_h109 == "layering"):
+        if type(x) is dict:
+            if _h117 is not _M:
+                if type(_h117) is dict:
+                    _x268 = _h117.get("media_type", _M)
+                    if _x268 is not _M:
+                        if type(_x268) is str:
+                            if not _x268.startswith("image/"):
+                                out.append(
+                                    _V(
+                                        p + "/source/media_type",
+                                        "layering-source-image-media",
+                                        "layering decomposes an image; its source takes image media (media_type image/*), not a video",
+                                    )
+                                )
+    if type(x) is not dict or (_h109 == "layering"):
+        if type(x) is dict:
+            if _h110 is not _M:
+                if _h110 != "uni-1":
+                    out.append(
+                        _V(p + "/model", "layering-model-uni-1", "layering runs on model uni-1")
+                    )
+    if type(x) is not dict or (_h109 == "layering"):
+        if type(x) is dict:
+            if _h108 is not _M:
+                if type(_h108) is str:
+                    if len(_h108) > 500:
                         out.append(
                             _V(
-                                p + "/video/source_position",
-                                "source-position-only-for-reframe",
-                                "video.source_position applies only to type video_reframe",
+                                p + "/prompt",
+                                "layering-prompt-max-500",
+                                "the prompt of a layering job is at most 500 characters",
                             )
                         )
+    if type(x) is not dict or (_h109 is _M or (type(_h109) is str and _h109 in _E269)):
+        if type(x) is dict:
+            if _h119 is not _M:
+                if not (_h119 is None):
+                    out.append(
+                        _V(
+                            p + "/layering",
+                            "layering-options-only-for-layering",
+                            "layering options apply only to type layering",
+                        )
+                    )
+    if type(x) is not dict or (_h109 == "layering"):
+        if type(x) is dict:
+            if _h116 is not _M:
+                out.append(
+                    _V(
+                        p + "/image_ref",
+                        "layering-no-image-ref",
+                        "image_ref (style or content references for a new image) does not apply to layering, which decomposes its source",
+                    )
+                )
+    if type(x) is not dict or (_h109 == "layering"):
+        if type(x) is dict:
+            if _h111 is not _M:
+                if not (_h111 is None):
+                    out.append(
+                        _V(
+                            p + "/aspect_ratio",
+                            "layering-no-aspect-ratio",
+                            "layers keep the source's framing; aspect_ratio does not apply to layering",
+                        )
+                    )
+    if type(x) is not dict or (_h109 == "layering"):
+        if type(x) is dict:
+            if _h112 is not _M:
+                if _h112 == "jpeg":
+                    out.append(
+                        _V(
+                            p + "/output_format",
+                            "layering-output-png",
+                            "layers carry transparency, which JPEG cannot hold; layering outputs PNG (output_format png)",
+                        )
+                    )
 
 
 def _ok_GenerationCreateParams(x):
     """Whether x is a valid GenerationCreateParams (/components/schemas/GenerationCreateParams)."""
     if type(x) is not dict:
         return False
-    _h241 = x.get("prompt", _M)
-    _h242 = x.get("type", _M)
-    _h243 = x.get("model", _M)
-    _h244 = x.get("aspect_ratio", _M)
-    _h245 = x.get("output_format", _M)
-    _h246 = x.get("style", _M)
-    _h247 = x.get("user_id", _M)
-    _h248 = x.get("web_search", _M)
-    _h249 = x.get("image_ref", _M)
-    _h250 = x.get("source", _M)
-    _h251 = x.get("video", _M)
-    if _h241 is _M:
+    _h270 = x.get("prompt", _M)
+    _h271 = x.get("type", _M)
+    _h272 = x.get("model", _M)
+    _h273 = x.get("aspect_ratio", _M)
+    _h274 = x.get("output_format", _M)
+    _h275 = x.get("style", _M)
+    _h276 = x.get("user_id", _M)
+    _h277 = x.get("web_search", _M)
+    _h278 = x.get("image_ref", _M)
+    _h279 = x.get("source", _M)
+    _h280 = x.get("video", _M)
+    _h281 = x.get("layering", _M)
+    if _h270 is _M:
         return False
-    if _h241 is not _M:
-        if not (type(_h241) is str):
+    if _h270 is not _M:
+        if not (type(_h270) is str):
             return False
-        if len(_h241) < 1:
+        if len(_h270) < 1:
             return False
-        if len(_h241) > 6000:
+        if len(_h270) > 6000:
             return False
-    if _h242 is not _M:
-        if not ((type(_h242) is str) and (_h242 in _E78)):
+    if _h271 is not _M:
+        if not ((type(_h271) is str) and (_h271 in _E78)):
             return False
-    if _h243 is not _M:
-        if not ((type(_h243) is str) and (_h243 in _E76)):
+    if _h272 is not _M:
+        if not ((type(_h272) is str) and (_h272 in _E76)):
             return False
-    if _h244 is not _M:
-        if not ((type(_h244) is str) and (_h244 in _E48)):
-            return False
-    if _h245 is not _M:
-        if not ((type(_h245) is str) and (_h245 in _E108)):
-            return False
-    if _h246 is not _M:
-        if not ((type(_h246) is str) and (_h246 in _E109)):
-            return False
-    if _h247 is not _M:
-        if not (type(_h247) is str):
-            return False
-        if len(_h247) > 256:
-            return False
-    if _h248 is not _M:
-        if not (type(_h248) is bool):
-            return False
-    if _h249 is not _M and not (type(_h249) is list):
-        return False
-    if _h250 is not _M and not (type(_h250) is dict):
-        return False
-    if _h251 is not _M and not (type(_h251) is dict):
-        return False
-    if not _P224.issuperset(x):
-        for _k254 in x:
-            if _k254 not in _P224:
+    if _h273 is not _M:
+        if _h273 is not None:
+            if not ((type(_h273) is str) and (_h273 in _E48)):
                 return False
-    if _h242 is _M:
-        if _h249 is not _M:
-            if len(_h249) > 9:
+    if _h274 is not _M:
+        if _h274 is not None:
+            if not ((type(_h274) is str) and (_h274 in _E120)):
                 return False
-        if _h250 is not _M:
-            _x255 = _h250.get("media_type", _M)
-            if _x255 is not _M:
-                if type(_x255) is str:
-                    if not _x255.startswith("image/"):
+    if _h275 is not _M:
+        if not ((type(_h275) is str) and (_h275 in _E121)):
+            return False
+    if _h276 is not _M:
+        if not (type(_h276) is str or _h276 is None):
+            return False
+        if type(_h276) is str:
+            if len(_h276) > 256:
+                return False
+    if _h277 is not _M:
+        if not (type(_h277) is bool):
+            return False
+    if _h278 is not _M and not (type(_h278) is list):
+        return False
+    if _h279 is not _M:
+        if _h279 is not None:
+            if not (_ok_ImageRef(_h279)):
+                return False
+    if _h280 is not _M:
+        if _h280 is not None:
+            if not (_ok_VideoOptions(_h280)):
+                return False
+    if _h281 is not _M:
+        if _h281 is not None:
+            if not (_ok_LayeringOptions(_h281)):
+                return False
+    if not _P244.issuperset(x):
+        for _k284 in x:
+            if _k284 not in _P244:
+                return False
+    if _h271 is _M:
+        if _h278 is not _M:
+            if len(_h278) > 9:
+                return False
+        if _h279 is not _M:
+            if type(_h279) is dict:
+                _x285 = _h279.get("media_type", _M)
+                if _x285 is not _M:
+                    if type(_x285) is str:
+                        if not _x285.startswith("image/"):
+                            return False
+        if _h272 is not _M:
+            if _h272 not in _E255:
+                return False
+        if _h280 is not _M:
+            if not (_h280 is None):
+                return False
+        if _h281 is not _M:
+            if not (_h281 is None):
+                return False
+    elif _h271 == "image":
+        if _h278 is not _M:
+            if len(_h278) > 9:
+                return False
+        if _h279 is not _M:
+            if type(_h279) is dict:
+                _x285 = _h279.get("media_type", _M)
+                if _x285 is not _M:
+                    if type(_x285) is str:
+                        if not _x285.startswith("image/"):
+                            return False
+        if _h272 is not _M:
+            if _h272 not in _E255:
+                return False
+        if _h280 is not _M:
+            if not (_h280 is None):
+                return False
+        if _h281 is not _M:
+            if not (_h281 is None):
+                return False
+    elif _h271 == "image_edit":
+        if _h278 is not _M:
+            if len(_h278) > 8:
+                return False
+        if _h279 is _M:
+            return False
+        if _h279 is not _M:
+            if not (type(_h279) is dict):
+                return False
+        if _h279 is not _M:
+            if type(_h279) is dict:
+                _x285 = _h279.get("media_type", _M)
+                if _x285 is not _M:
+                    if type(_x285) is str:
+                        if not _x285.startswith("image/"):
+                            return False
+        if _h272 is not _M:
+            if _h272 not in _E255:
+                return False
+        if _h280 is not _M:
+            if not (_h280 is None):
+                return False
+        if _h281 is not _M:
+            if not (_h281 is None):
+                return False
+    elif _h271 == "video_edit":
+        if _h279 is _M:
+            return False
+        if _h279 is not _M:
+            if not (type(_h279) is dict):
+                return False
+        if _h279 is not _M:
+            if type(_h279) is not dict or (
+                (_w286 := _h279.get("url", _M)) is not _M and (type(_w286) is str)
+            ):
+                if type(_h279) is dict:
+                    if "media_type" not in _h279:
                         return False
-        if _h243 is not _M:
-            if _h243 not in _E233:
+                    _x287 = _h279.get("media_type", _M)
+                    if _x287 is not _M:
+                        if not (type(_x287) is str):
+                            return False
+        if _h272 is not _M:
+            if _h272 != "ray-3.2":
                 return False
-        if _h251 is not _M:
-            return False
-    elif _h242 == "image":
-        if _h249 is not _M:
-            if len(_h249) > 9:
-                return False
-        if _h250 is not _M:
-            _x255 = _h250.get("media_type", _M)
-            if _x255 is not _M:
-                if type(_x255) is str:
-                    if not _x255.startswith("image/"):
+        if _h280 is not _M:
+            if type(_h280) is dict:
+                _x290 = _h280.get("loop", _M)
+                if _x290 is not _M:
+                    if _x290 is True:
                         return False
-        if _h243 is not _M:
-            if _h243 not in _E233:
-                return False
-        if _h251 is not _M:
-            return False
-    elif _h242 == "image_edit":
-        if _h249 is not _M:
-            if len(_h249) > 8:
-                return False
-        if _h250 is _M:
-            return False
-        if _h250 is not _M:
-            _x255 = _h250.get("media_type", _M)
-            if _x255 is not _M:
-                if type(_x255) is str:
-                    if not _x255.startswith("image/"):
+        if _h280 is not _M:
+            if type(_h280) is dict:
+                _x291 = _h280.get("keyframes", _M)
+                if _x291 is not _M:
+                    if not (_x291 is None):
                         return False
-        if _h243 is not _M:
-            if _h243 not in _E233:
+        if _h280 is not _M:
+            if type(_h280) is dict:
+                _x292 = _h280.get("source_position", _M)
+                if _x292 is not _M:
+                    if not (_x292 is None):
+                        return False
+        if _h281 is not _M:
+            if not (_h281 is None):
                 return False
-        if _h251 is not _M:
+    elif _h271 == "video_reframe":
+        if _h279 is _M:
             return False
-    elif _h242 == "video_edit":
-        if _h250 is _M:
+        if _h279 is not _M:
+            if not (type(_h279) is dict):
+                return False
+        if _h279 is not _M:
+            if type(_h279) is not dict or (
+                (_w286 := _h279.get("url", _M)) is not _M and (type(_w286) is str)
+            ):
+                if type(_h279) is dict:
+                    if "media_type" not in _h279:
+                        return False
+                    _x287 = _h279.get("media_type", _M)
+                    if _x287 is not _M:
+                        if not (type(_x287) is str):
+                            return False
+        if _h272 is not _M:
+            if _h272 != "ray-3.2":
+                return False
+        if _h280 is not _M:
+            if type(_h280) is dict:
+                _x288 = _h280.get("edit", _M)
+                if _x288 is not _M:
+                    if not (_x288 is None):
+                        return False
+        if _h280 is not _M:
+            if type(_h280) is dict:
+                _x289 = _h280.get("hdr", _M)
+                if _x289 is not _M:
+                    if _x289 is True:
+                        return False
+        if _h280 is not _M:
+            if type(_h280) is dict:
+                _x290 = _h280.get("loop", _M)
+                if _x290 is not _M:
+                    if _x290 is True:
+                        return False
+        if _h280 is not _M:
+            if type(_h280) is dict:
+                _x291 = _h280.get("keyframes", _M)
+                if _x291 is not _M:
+                    if not (_x291 is None):
+                        return False
+        if _h281 is not _M:
+            if not (_h281 is None):
+                return False
+    elif _h271 == "video":
+        if _h272 is not _M:
+            if _h272 != "ray-3.2":
+                return False
+        if _h280 is not _M:
+            if type(_h280) is dict:
+                _x288 = _h280.get("edit", _M)
+                if _x288 is not _M:
+                    if not (_x288 is None):
+                        return False
+        if _h280 is not _M:
+            if type(_h280) is dict:
+                _x292 = _h280.get("source_position", _M)
+                if _x292 is not _M:
+                    if not (_x292 is None):
+                        return False
+        if _h281 is not _M:
+            if not (_h281 is None):
+                return False
+    elif _h271 == "layering":
+        if _h280 is not _M:
+            if not (_h280 is None):
+                return False
+        if _h279 is _M:
             return False
-        if _h250 is not _M:
-            if "url" in _h250 and "media_type" not in _h250:
+        if _h279 is not _M:
+            if not (type(_h279) is dict):
                 return False
-        if _h243 is not _M:
-            if _h243 != "ray-3.2":
+        if _h279 is not _M:
+            if type(_h279) is dict:
+                _x293 = _h279.get("media_type", _M)
+                if _x293 is not _M:
+                    if type(_x293) is str:
+                        if not _x293.startswith("image/"):
+                            return False
+        if _h272 is not _M:
+            if _h272 != "uni-1":
                 return False
-        if _h251 is not _M:
-            _x257 = _h251.get("loop", _M)
-            if _x257 is not _M:
-                if _x257 is True:
-                    return False
-        if _h251 is not _M:
-            if "keyframes" in _h251:
+        if _h270 is not _M:
+            if len(_h270) > 500:
                 return False
-        if _h251 is not _M:
-            if "source_position" in _h251:
-                return False
-    elif _h242 == "video_reframe":
-        if _h250 is _M:
+        if _h278 is not _M:
             return False
-        if _h250 is not _M:
-            if "url" in _h250 and "media_type" not in _h250:
+        if _h273 is not _M:
+            if not (_h273 is None):
                 return False
-        if _h243 is not _M:
-            if _h243 != "ray-3.2":
-                return False
-        if _h251 is not _M:
-            if "edit" in _h251:
-                return False
-        if _h251 is not _M:
-            _x256 = _h251.get("hdr", _M)
-            if _x256 is not _M:
-                if _x256 is True:
-                    return False
-        if _h251 is not _M:
-            _x257 = _h251.get("loop", _M)
-            if _x257 is not _M:
-                if _x257 is True:
-                    return False
-        if _h251 is not _M:
-            if "keyframes" in _h251:
-                return False
-    elif _h242 == "video":
-        if _h243 is not _M:
-            if _h243 != "ray-3.2":
-                return False
-        if _h251 is not _M:
-            if "edit" in _h251:
-                return False
-        if _h251 is not _M:
-            if "source_position" in _h251:
+        if _h274 is not _M:
+            if _h274 == "jpeg":
                 return False
     else:
         pass
-    if _h249 is not _M:
-        for _x259 in _h249:
-            if type(_x259) is dict:
-                _x260 = _x259.get("media_type", _M)
-                if _x260 is not _M:
-                    if type(_x260) is str:
-                        if not _x260.startswith("image/"):
+    if _h278 is not _M:
+        for _x295 in _h278:
+            if type(_x295) is dict:
+                _x296 = _x295.get("media_type", _M)
+                if _x296 is not _M:
+                    if type(_x296) is str:
+                        if not _x296.startswith("image/"):
                             return False
-    if _h251 is not _M and ("keyframes" in _h251):
-        if _h243 is not _M:
-            if _h243 != "ray-3.2":
-                return False
-    if (_h242 == "video") and (
-        _h251 is not _M and ((_w261 := _h251.get("resolution", _M)) is not _M and (_w261 == "360p"))
+    if _h280 is not _M and (
+        (type(_h280) is dict)
+        and ((_w297 := _h280.get("keyframes", _M)) is not _M and (type(_w297) is list))
     ):
-        if _h251 is not _M:
-            _x262 = _h251.get("hdr", _M)
-            if _x262 is not _M:
-                if _x262 is True:
-                    return False
-    if _h249 is not _M:
-        if not (type(_h249) is list):
+        if _h272 is not _M:
+            if _h272 != "ray-3.2":
+                return False
+    if (_h271 == "video") and (
+        _h280 is not _M
+        and (
+            (type(_h280) is dict)
+            and ((_w298 := _h280.get("resolution", _M)) is not _M and (_w298 == "360p"))
+        )
+    ):
+        if _h280 is not _M:
+            if type(_h280) is dict:
+                _x299 = _h280.get("hdr", _M)
+                if _x299 is not _M:
+                    if _x299 is True:
+                        return False
+    if _h278 is not _M:
+        if not (type(_h278) is list):
             return False
-        if not all(map(_ok_ImageRef, _h249)):
-            return False
-    if _h250 is not _M:
-        if not (_ok_ImageRef(_h250)):
-            return False
-    if _h251 is not _M:
-        if not (_ok_VideoOptions(_h251)):
-            return False
-    return True
-
-
-def _v_GenerationFailureCode(x, p, out):
-    """Collect violations of GenerationFailureCode (/components/schemas/GenerationFailureCode)."""
-    if not (type(x) is str):
-        out.append(_V(p, "GenerationFailureCode.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E79:
-            out.append(
-                _V(
-                    p,
-                    "GenerationFailureCode.enum",
-                    "must be one of: content_moderated, generation_failed, budget_exhausted, output_not_found, image_too_large, unsupported_format, corrupt_input, invalid_request, rate_limited",
-                )
-            )
-
-
-def _ok_GenerationFailureCode(x):
-    """Whether x is a valid GenerationFailureCode (/components/schemas/GenerationFailureCode)."""
-    if not (type(x) is str):
-        return False
-    else:
-        if x not in _E79:
+        if not all(map(_ok_ImageRef, _h278)):
             return False
     return True
 
@@ -2589,13 +3164,13 @@ def _ok_GenerationFailureCode(x):
 def _v_getGeneration_parameters(x, p, out):
     """Collect violations of getGeneration.parameters (/paths/~1generations~1{generation_id}/get/parameters)."""
     if type(x) is dict:
-        _h263 = x.get("generation_id", _M)
+        _h300 = x.get("generation_id", _M)
     else:
-        _h263 = _M
+        _h300 = _M
     if not (type(x) is dict):
         out.append(_V(p, "getGeneration.parameters.type", "must be an object"))
     if type(x) is dict:
-        if _h263 is _M:
+        if _h300 is _M:
             out.append(
                 _V(
                     p + "/generation_id",
@@ -2603,8 +3178,8 @@ def _v_getGeneration_parameters(x, p, out):
                     "generation_id is required",
                 )
             )
-        if _h263 is not _M:
-            if not (type(_h263) is str):
+        if _h300 is not _M:
+            if not (type(_h300) is str):
                 out.append(
                     _V(
                         p + "/generation_id",
@@ -2612,8 +3187,8 @@ def _v_getGeneration_parameters(x, p, out):
                         "must be a string",
                     )
                 )
-            if type(_h263) is str:
-                if len(_h263) != 36 or _UUID_MATCH(_h263) is None:
+            if type(_h300) is str:
+                if len(_h300) != 36 or _UUID_MATCH(_h300) is None:
                     out.append(
                         _V(
                             p + "/generation_id",
@@ -2627,13 +3202,13 @@ def _ok_getGeneration_parameters(x):
     """Whether x is a valid getGeneration.parameters (/paths/~1generations~1{generation_id}/get/parameters)."""
     if type(x) is not dict:
         return False
-    _h264 = x.get("generation_id", _M)
-    if _h264 is _M:
+    _h301 = x.get("generation_id", _M)
+    if _h301 is _M:
         return False
-    if _h264 is not _M:
-        if not (type(_h264) is str):
+    if _h301 is not _M:
+        if not (type(_h301) is str):
             return False
-        if len(_h264) != 36 or _UUID_MATCH(_h264) is None:
+        if len(_h301) != 36 or _UUID_MATCH(_h301) is None:
             return False
     return True
 
@@ -2661,6 +3236,10 @@ _SCHEMAS = {
     "GenerationState": (_v_GenerationState, _ok_GenerationState),
     "GenerationType": (_v_GenerationType, _ok_GenerationType),
     "ImageRef": (_v_ImageRef, _ok_ImageRef),
+    "Layer": (_v_Layer, _ok_Layer),
+    "LayerAlphaHint": (_v_LayerAlphaHint, _ok_LayerAlphaHint),
+    "LayeringOptions": (_v_LayeringOptions, _ok_LayeringOptions),
+    "LayeringResolution": (_v_LayeringResolution, _ok_LayeringResolution),
     "Model": (_v_Model, _ok_Model),
     "NormalsControl": (_v_NormalsControl, _ok_NormalsControl),
     "OutputFormat": (_v_OutputFormat, _ok_OutputFormat),

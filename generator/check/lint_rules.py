@@ -5,6 +5,10 @@ A rule may only name properties the schema defines (in ``required``, ``propertie
 only compare a property with values its schema allows (``const``/``enum`` anywhere in the
 rule, ``not`` included: a value the property can never hold makes the rule dead or
 impossible). Names and values are looked up through ``$ref`` and ``allOf``.
+
+A rule that reads a property whose schema allows ``null`` must have a valid example with
+``null`` at (or below) one such property: it shows, and ``genspec check`` proves, how the rule
+reads ``null`` (the convention: as "not given").
 """
 
 from __future__ import annotations
@@ -51,7 +55,9 @@ def check(lint: Lint, node: dict, ptr: str) -> None:
         rule = entry["x-rule"]
         rule_id = rule.get("id") if isinstance(rule.get("id"), str) else f"allOf/{i}"
         eptr = f"{ptr}/allOf/{i}"
-        _walk(lint, entry, eptr, here, "", rule_id, owner)
+        reads: set[str] = set()
+        _walk(lint, entry, eptr, here, "", rule_id, owner, reads)
+        _null_example(lint, rule, eptr, rule_id, reads)
         at = rule.get("at")
         if isinstance(at, str) and at.startswith("/") and here.props is not None:
             first = unescape_pointer(at.split("/")[1])
@@ -94,10 +100,61 @@ def _branches(c: Conj) -> list[tuple[Any, str]]:
     return out
 
 
-def _walk(lint: Lint, sub: Any, ptr: str, view: View, where: str, rule_id: str, owner: str) -> None:
+def nullable(lint: Lint, node: Any, ptr: str) -> bool:
+    """Whether the schema ``node`` allows ``null`` (a ``type`` naming it, in every conjunct
+    that restricts the type, or an ``anyOf``/``oneOf`` branch of type null)."""
+    conj = lint.conjuncts(node, ptr, rules=False)
+    for c in conj:
+        for key in ("anyOf", "oneOf"):
+            if isinstance(c.node.get(key), list) and any(isinstance(b, dict) and b.get("type") == "null" for b in c.node[key]):
+                return True
+    typed = [c.node["type"] for c in conj if "type" in c.node]
+    return bool(typed) and all(t == "null" or (isinstance(t, list) and "null" in t) for t in typed)
+
+
+def _nulls_at(value: Any, path: list[str]) -> bool:
+    """Whether ``value`` holds ``null`` at or below ``path`` (names; ``[]`` steps into items)."""
+    if not path:
+        return value is None or (isinstance(value, dict) and any(_nulls_at(v, []) for v in value.values())) or (isinstance(value, list) and any(_nulls_at(v, []) for v in value))
+    head, rest = path[0], path[1:]
+    if head == "[]":
+        return isinstance(value, list) and any(_nulls_at(v, rest) for v in value)
+    return isinstance(value, dict) and head in value and _nulls_at(value[head], rest)
+
+
+def _steps(path: str) -> list[str]:
+    out: list[str] = []
+    for part in path.split("."):
+        while part.endswith("[]"):
+            part = part[:-2]
+            out += [part] if part else []
+            part = ""
+            out.append("[]")
+        if part:
+            out.append(part)
+    return out
+
+
+def _null_example(lint: Lint, rule: dict, ptr: str, rule_id: str, reads: set[str]) -> None:
+    examples = rule.get("examples") if isinstance(rule.get("examples"), dict) else {}
+    valid = examples.get("valid") if isinstance(examples.get("valid"), list) else None
+    if not reads or valid is None:
+        return
+    if not any(_nulls_at(e, _steps(path)) for e in valid for path in reads):
+        shown = ", ".join(sorted(reads))
+        lint.add(f"{ptr}/x-rule/examples/valid", "rule-null-example", f"rule '{rule_id}' reads {shown}, which may be null, but no valid example has null there",
+                 "add a valid example with null at one of them (null reads as not given)")
+
+
+def _walk(lint: Lint, sub: Any, ptr: str, view: View, where: str, rule_id: str, owner: str, reads: set[str] | None = None) -> None:
     if not isinstance(sub, dict):
         return
     names = view.props
+    reads = set() if reads is None else reads
+
+    def read(name: Any) -> None:
+        if names is not None and isinstance(name, str) and name in names and nullable(lint, *names[name]):
+            reads.add(f"{where}.{name}" if where else name)
 
     def need(name: Any, at: str) -> bool:
         if names is None or not isinstance(name, str) or name in names:
@@ -107,33 +164,38 @@ def _walk(lint: Lint, sub: Any, ptr: str, view: View, where: str, rule_id: str, 
         return False
 
     for i, name in enumerate(sub.get("required") if isinstance(sub.get("required"), list) else []):
-        need(name, f"{ptr}/required/{i}")
+        if need(name, f"{ptr}/required/{i}"):
+            read(name)
     dep = sub.get("dependentRequired")
     for trigger, needs in (dep.items() if isinstance(dep, dict) else []):
-        need(trigger, f"{ptr}/dependentRequired/{escape_pointer(str(trigger))}")
+        if need(trigger, f"{ptr}/dependentRequired/{escape_pointer(str(trigger))}"):
+            read(trigger)
         for i, name in enumerate(needs if isinstance(needs, list) else []):
-            need(name, f"{ptr}/dependentRequired/{escape_pointer(str(trigger))}/{i}")
+            if need(name, f"{ptr}/dependentRequired/{escape_pointer(str(trigger))}/{i}"):
+                read(name)
     deps = sub.get("dependentSchemas")
     for trigger, s in (deps.items() if isinstance(deps, dict) else []):
         if need(trigger, f"{ptr}/dependentSchemas/{escape_pointer(str(trigger))}"):
-            _walk(lint, s, f"{ptr}/dependentSchemas/{escape_pointer(str(trigger))}", view, where, rule_id, owner)
+            read(trigger)
+            _walk(lint, s, f"{ptr}/dependentSchemas/{escape_pointer(str(trigger))}", view, where, rule_id, owner, reads)
     props = sub.get("properties")
     for name, s in (props.items() if isinstance(props, dict) else []):
         pptr = f"{ptr}/properties/{escape_pointer(str(name))}"
         if need(name, pptr) and names is not None:
+            read(name)
             inner = view_of(lint, *names[str(name)])
-            _walk(lint, s, pptr, inner, f"{where}.{name}" if where else str(name), rule_id, owner)
+            _walk(lint, s, pptr, inner, f"{where}.{name}" if where else str(name), rule_id, owner, reads)
     if isinstance(sub.get("items"), dict):
         inner = View([], None, [])
         for node, iptr in view.items:
             inner = view_of(lint, node, iptr)
             break
-        _walk(lint, sub["items"], ptr + "/items", inner, (where or "") + "[]", rule_id, owner)
+        _walk(lint, sub["items"], ptr + "/items", inner, (where or "") + "[]", rule_id, owner, reads)
     for key in IN_PLACE_ONES:
-        _walk(lint, sub.get(key), f"{ptr}/{key}", view, where, rule_id, owner)
+        _walk(lint, sub.get(key), f"{ptr}/{key}", view, where, rule_id, owner, reads)
     for key in IN_PLACE_LISTS:
         for i, s in enumerate(sub.get(key) if isinstance(sub.get(key), list) else []):
-            _walk(lint, s, f"{ptr}/{key}/{i}", view, where, rule_id, owner)
+            _walk(lint, s, f"{ptr}/{key}/{i}", view, where, rule_id, owner, reads)
     if where and view.conj:
         values = [(ptr + "/const", sub["const"])] if "const" in sub else []
         if isinstance(sub.get("enum"), list):

@@ -136,6 +136,12 @@ class _Found(Exception):
         self.mismatch = mismatch
 
 
+def _found(mismatch: Mismatch) -> None:
+    """Raise :class:`_Found`, always from this line: Hypothesis tells failures apart by where
+    they are raised, and a replay of the best body must count as the same failure."""
+    raise _Found(mismatch)
+
+
 class Fuzzer:
     """Sends the requests of one run. Progress callbacks: ``on_send()`` after every answered
     request, ``on_step(row, kind)`` when one (operation, rule, kind) step is done (``kind`` is
@@ -220,7 +226,7 @@ class Fuzzer:
                 return
             if last:  # shrinking: replays of the best body cost nothing, other tries the budget
                 if _body(value) == last[-1].body:
-                    raise _Found(last[-1])
+                    _found(last[-1])
                 if budget[0] <= 0:
                     return
                 budget[0] -= 1
@@ -276,7 +282,7 @@ class Fuzzer:
 
     def _mismatch(self, row: Row, op: Any, rule: str | None, kind: str, expected: str, status: int, reason: str, body: Any, description: str, payload: Any) -> None:
         row.mismatches += 1
-        raise _Found(Mismatch(op.operation_id, rule or "(any)", kind, expected, status, reason, body, description, payload))
+        _found(Mismatch(op.operation_id, rule or "(any)", kind, expected, status, reason, body, description, payload))
 
     def _send(self, method: str, path: str, body: Any) -> httpx.Response:
         """One request; a 429 is waited out (``Retry-After``, at most :data:`RETRY_AFTER_CAP`

@@ -154,7 +154,7 @@ class Job:
     """A long-running job declared in ``info.x-genspec.jobs``: ``start`` creates it, ``poll``
     reads it; ``state`` is the response property holding its state, ``succeeded``/``failed``
     the final states, ``code``/``reason`` the failure properties, ``outputs``/``url``/``kind``
-    where its output files are listed. ``cls`` is the PascalCase name used for the error
+    where its output files are listed, ``file_name`` what names a downloaded one. ``cls`` is the PascalCase name used for the error
     class (``<cls>FailedError``); ``group`` the client attribute of the poll operation."""
 
     name: str
@@ -174,6 +174,8 @@ class Job:
     outputs: str
     url: str
     kind: str
+    #: dotted paths into an output whose values, where present, name its downloaded file
+    file_name: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

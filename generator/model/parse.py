@@ -418,12 +418,11 @@ class _Parser:
             target = self.compiler._deref(sub)
             if sub.get("readOnly") is True or (isinstance(target, dict) and target.get("readOnly") is True):
                 continue
-            description = _str(sub.get("description")) or (_str(target.get("description")) if isinstance(target, dict) else "")
             py_name = snake(prop)
             if py_name in taken:
                 py_name = snake("body_" + prop)
             taken.add(py_name)
-            out.append(BodyField(prop, py_name, prop in required, self.surface.py_type(sub), " ".join(description.split()), sub))
+            out.append(BodyField(prop, py_name, prop in required, self.surface.py_type(sub), self.surface.description(sub), sub))
         return tuple(sorted(out, key=lambda f: (not f.required,)))
 
 

@@ -2,7 +2,8 @@
 
 A rule is read as a conjunction (``&&``) of disjunctions (``||``) of atoms. Recognised atoms:
 
-* ``!has(self.a)``: a *guard* (the rest applies only when ``a`` is present);
+* ``!has(self.a)`` and ``self.a == null`` (either side): a *guard* (the rest applies only when
+  ``a`` is present and not null: null read as "not given");
 * ``size(self.a) OP size(self.b)`` and ``size(self.a) OP N`` (``OP`` one of ``== != < <= > >=``,
   either side may be the literal): a *size relation*.
 
@@ -85,6 +86,11 @@ def _call(node: Any, name: str) -> Any:
     return None
 
 
+def _is_null(node: Any) -> bool:
+    node = _strip(node)
+    return isinstance(node, Tree) and node.data == "literal" and isinstance(node.children[0], Token) and node.children[0].type == "NULL_LIT"
+
+
 def _guard(node: Any) -> str | None:
     node = _strip(node)
     if isinstance(node, Tree) and node.data == "unary" and len(node.children) == 2:
@@ -92,6 +98,14 @@ def _guard(node: Any) -> str | None:
         if isinstance(op, Tree) and op.data == "unary_not":
             arg = _call(node.children[1], "has")
             return _self_field(arg) if arg is not None else None
+    if isinstance(node, Tree) and node.data == "relation" and len(node.children) == 2:
+        head = node.children[0]
+        if isinstance(head, Tree) and head.data == "relation_eq" and len(head.children) == 1:
+            left, right = head.children[0], node.children[1]
+            if _is_null(right):
+                return _self_field(left)
+            if _is_null(left):
+                return _self_field(right)
     return None
 
 

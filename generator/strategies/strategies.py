@@ -43,6 +43,12 @@ FLAT = (
 #: ``not`` of a schema holding one of these keywords only is negated by the engine itself
 NATIVE_NOT = ("const", "enum", "type", "pattern", "format")
 _NOT_NEGATED = ("x-rule", "x-tests", "x-constrains", "x-not-if", "x-one", "x-neg", "x-focus")
+#: the JSON types a keyword applies to (its negation must keep to them)
+_APPLIES_TO: dict[str, Any] = {
+    **dict.fromkeys(("minLength", "maxLength", "pattern", "format"), "string"),
+    **{k: ["integer", "number"] for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")},
+    **dict.fromkeys(("minItems", "maxItems", "uniqueItems"), "array"),
+}
 _BOUND_NEG = {
     "minimum": "exclusiveMaximum", "maximum": "exclusiveMinimum",
     "exclusiveMinimum": "maximum", "exclusiveMaximum": "minimum",
@@ -94,6 +100,8 @@ def negate(s: Any, focus: bool = False) -> Any:
     for trigger, needs in (s.get("dependentRequired") or {}).items():
         for need in needs:
             alts.append(_focus({"required": [trigger], "properties": {need: False}}, focus, "/" + escape_pointer(need)))
+    # object keywords bind objects only: their negations are objects (not, say, null)
+    alts = [{**a, "type": "object"} if isinstance(a, dict) else a for a in alts]
     for key in FLAT:
         if key not in s or key == "contentEncoding":
             continue
@@ -108,9 +116,11 @@ def negate(s: Any, focus: bool = False) -> Any:
             continue
         else:
             alt = {"not": {key: value}}
+        if key in _APPLIES_TO:  # a value of another type (null, say) breaks nothing
+            alt = {**alt, "type": _APPLIES_TO[key]}
         alts.append(_focus(alt, focus, ""))
     if "items" in s:
-        alts.append({"x-contains": negate(s["items"], focus)})
+        alts.append({"type": "array", "x-contains": negate(s["items"], focus)})
     if "not" in s:
         inner = s["not"]
         alts.append(_focus(inner, focus, "") if isinstance(inner, dict) else inner is False or inner)
@@ -132,7 +142,8 @@ def negate(s: Any, focus: bool = False) -> Any:
         for shape in entry["shapes"] or []:
             guards, left, op, right = shape
             needs = list(dict.fromkeys([*guards, left] + ([right] if isinstance(right, str) else [])))
-            alts.append(_focus({"required": needs, "x-size": [[left, celshape.NEGATED[op], right]]}, focus, ""))
+            given = {n: {"not": {"type": "null"}} for n in needs}  # size() is of values, never null
+            alts.append(_focus({"required": needs, "properties": given, "x-size": [[left, celshape.NEGATED[op], right]]}, focus, ""))
     for key in ("$ref", "additionalProperties", "x-contains", "x-size"):
         if key in s:
             alts.append(_focus({"not": {key: s[key]}}, focus, ""))
@@ -295,19 +306,22 @@ def trigger(s: Any) -> Any:
         present = trigger(s["then"]) if "then" in s else True
         return s["if"] if present is True else {"allOf": [s["if"], present]}
     parts: list[Any] = []
+    given = {"not": {"type": "null"}}  # present and not null: a null takes no rule into effect
     for name, sub in (s.get("properties") or {}).items():
-        if sub is False:
+        if sub is False or sub == {"type": "null"}:  # forbidden (null at most): nothing to put in effect
             continue
         inner = trigger(sub)
-        parts.append({"required": [name]} if inner is True else {"required": [name], "properties": {name: inner}})
+        parts.append({"required": [name], "properties": {name: given if inner is True else {"allOf": [inner, given]}}})
     for name in s.get("dependentRequired") or {}:
-        parts.append({"required": [name]})
+        parts.append({"required": [name], "properties": {name: given}})
     if "items" in s:
         inner = trigger(s["items"])
         parts.append({"x-contains": True if inner is True else inner})
     for entry in s.get("x-cel") or []:
         for guards, left, _op, right in entry["shapes"] or []:
-            parts.append({"required": list(dict.fromkeys([*guards, left] + ([right] if isinstance(right, str) else [])))})
+            # size() reads values, never null: the shape is in effect once they are given
+            names = list(dict.fromkeys([*guards, left] + ([right] if isinstance(right, str) else [])))
+            parts.append({"required": names, "properties": {n: {"not": {"type": "null"}} for n in names}})
     for sub in s.get("allOf") or []:
         inner = trigger(sub)
         if inner is not True:
@@ -389,8 +403,11 @@ def _rule_data(api: Api, rule: Rule, norm: Normaliser) -> dict[str, Any]:
         schema = norm.schema({"x-validations": [raw]}, split=False)
     buildable = not (rule.kind == "cel" and schema["x-cel"][0]["shapes"] is None)
     if rule.at:
-        negation = _focus(negate(schema), True, rule.at)
-        negation = negation if isinstance(negation, dict) else {"allOf": [negation], "x-focus": rule.at}
+        negation = negate(schema)
+        if isinstance(negation, dict):
+            negation = _focus(negation, True, rule.at)
+        elif negation is not False:
+            negation = {"allOf": [negation], "x-focus": rule.at}
     else:
         negation = negate(schema, focus=True)
     return {

@@ -220,7 +220,7 @@ def _job_view(api: Api, job: Job, views: dict[str, OpView]) -> dict[str, Any]:
         "error": f"errors.{job.cls}FailedError",
         "spec_args": (
             f"name={job.name!r}, state={job.state!r}, succeeded={job.succeeded!r}, failed={job.failed!r}, code={job.code!r}, "
-            f"reason={job.reason!r}, outputs={job.outputs!r}, url={job.url!r}, kind={job.kind!r}, error=errors.{job.cls}FailedError"
+            f"reason={job.reason!r}, outputs={job.outputs!r}, url={job.url!r}, kind={job.kind!r}, file_name={job.file_name!r}, error=errors.{job.cls}FailedError"
         ),
         "model": start.return_type,
         "poll_method": job.poll_method,

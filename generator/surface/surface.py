@@ -14,6 +14,20 @@ from genspec.load.naming import pascal, snake
 _SCHEMA_PREFIX = "#/components/schemas/"
 
 
+def _null_wrapped(schema: Any) -> Any:
+    """X of ``{anyOf: [X, {type: 'null'}]}`` (or oneOf, either order, nothing else beside but
+    annotations), else None."""
+    if not isinstance(schema, dict):
+        return None
+    for key in ("anyOf", "oneOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and len(branches) == 2 and not set(schema) - {key, "description", "title", "default", "examples", "deprecated"}:
+            nulls = [i for i, b in enumerate(branches) if isinstance(b, dict) and b == {"type": "null"}]
+            if len(nulls) == 1:
+                return branches[1 - nulls[0]]
+    return None
+
+
 class Surface:
     """Computes types, jobs, file references and CLI options for one parsed spec.
 
@@ -26,12 +40,15 @@ class Surface:
 
     # ------------------------------------------------------------ helpers
     def deref(self, schema: Any) -> tuple[Any, str | None]:
-        """Follow ``$ref`` chains; return (schema, component name or None)."""
+        """Follow ``$ref`` chains and nullable wrappers (``anyOf``/``oneOf`` of X and
+        ``{type: 'null'}``, which stand for X); return (schema, component name or None)."""
         name = None
         for _ in range(30):
             if isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith(_SCHEMA_PREFIX):
                 name = schema["$ref"][len(_SCHEMA_PREFIX):]
                 schema = self.components.get(name, ({}, ""))[0]
+            elif (inner := _null_wrapped(schema)) is not None:
+                schema = inner
             else:
                 break
         return schema, name
@@ -40,6 +57,28 @@ class Surface:
         """Whether a property is ``readOnly`` (sent by the server only: never a request value)."""
         target, _ = self.deref(schema)
         return any(isinstance(s, dict) and s.get("readOnly") is True for s in (schema, target))
+
+    def nullable(self, schema: Any) -> bool:
+        """True if ``schema`` allows ``null`` (``type`` listing it, or a nullable wrapper)."""
+        for _ in range(30):
+            if not isinstance(schema, dict):
+                return False
+            t = schema.get("type")
+            if t == "null" or (isinstance(t, list) and "null" in t) or _null_wrapped(schema) is not None:
+                return True
+            if isinstance(schema.get("$ref"), str) and schema["$ref"].startswith(_SCHEMA_PREFIX):
+                schema = self.components.get(schema["$ref"][len(_SCHEMA_PREFIX):], ({}, ""))[0]
+            else:
+                return False
+        return False
+
+    def description(self, schema: Any) -> str:
+        """The description of a property: its own, else that of what it refers to."""
+        own = schema.get("description") if isinstance(schema, dict) else None
+        if not isinstance(own, str):
+            target, _ = self.deref(schema)
+            own = target.get("description") if isinstance(target, dict) else None
+        return " ".join(own.split()) if isinstance(own, str) else ""
 
     def kind(self, schema: Any) -> str:
         """JSON type of a schema: object, array, string, integer, number, boolean, or any."""
@@ -56,8 +95,18 @@ class Surface:
             return "object"
         return t if isinstance(t, str) else "any"
 
-    def py_type(self, schema: Any, depth: int = 0) -> str:
-        """A Python type expression for a request value of ``schema`` (names from types.py)."""
+    def py_type(self, schema: Any, depth: int = 0, nulls: bool = False) -> str:
+        """A Python type expression for a request value of ``schema`` (names from types.py).
+
+        With ``nulls``, ``| None`` is added wherever the schema allows ``null`` (types.py);
+        without, ``None`` keeps its meaning of "not sent" (the client's keyword arguments).
+        """
+        if nulls and self.nullable(schema):
+            inner = self._py_type(schema, depth, nulls)
+            return inner if inner == "Any" else inner + " | None"
+        return self._py_type(schema, depth, nulls)
+
+    def _py_type(self, schema: Any, depth: int, nulls: bool) -> str:
         target, name = self.deref(schema)
         if depth > 6 or not isinstance(target, dict):
             return "Any"
@@ -77,7 +126,7 @@ class Surface:
         if kind == "string" and target.get("format") == "binary":
             return "bytes"  # a file part of a multipart body
         if kind == "array":
-            return f"Sequence[{self.py_type(target.get('items', {}), depth + 1)}]"
+            return f"Sequence[{self.py_type(target.get('items', {}), depth + 1, nulls)}]"
         return {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "object": "Mapping[str, Any]"}.get(kind, "Any")
 
     # ------------------------------------------------------------ types.py
@@ -96,7 +145,7 @@ class Surface:
             elif self.kind(schema) == "object" and isinstance(schema.get("properties"), dict):
                 required = {r for r in schema.get("required") or [] if isinstance(r, str)} if isinstance(schema.get("required"), list) else set()
                 fields = tuple(
-                    (key, self.py_type(sub), key in required, " ".join(str((sub or {}).get("description", "") if isinstance(sub, dict) else "").split()))
+                    (key, self.py_type(sub, nulls=True), key in required, " ".join(str((sub or {}).get("description", "") if isinstance(sub, dict) else "").split()))
                     for key, sub in schema["properties"].items()
                     if not self.read_only(sub)
                 )
@@ -149,6 +198,7 @@ class Surface:
                 outputs=str(outputs.get("list", "")),
                 url=str(outputs.get("url", "")),
                 kind=str(outputs.get("kind", "")),
+                file_name=tuple(str(n) for n in outputs.get("name") or ()) if isinstance(outputs.get("name") or (), list) else (),
             ))
         return tuple(out)
 
@@ -193,7 +243,7 @@ class Surface:
             target, _ = self.deref(sub)
             flag = "--" + ".".join(p.replace("_", "-") for p in path)
             dest = "__".join(snake(p) for p in path)
-            help_text = " ".join(str(target.get("description", "") if isinstance(target, dict) else "").split())
+            help_text = self.description(sub)
             kind = self.kind(target)
             is_req = top and path[0] in required
             if isinstance(target, dict) and isinstance(target.get("enum"), list) and all(isinstance(v, str) for v in target["enum"]):

@@ -23,7 +23,19 @@ class ApplicatorsMixin:
             elif i not in grouped:
                 self.compile(sub, v, path, replace(ctx, ptr=f"{ctx.ptr}/allOf/{i}"), code)
         any_of = _list(schema, "anyOf", ctx, self.reporter)
-        if any_of:
+        nulls = [i for i, s in enumerate(any_of) if s == {"type": "null"}]
+        if len(any_of) == 2 and len(nulls) == 1:
+            # nullable X (anyOf X and {type: null}): null passes, anything else is checked
+            # against X itself, so its own violations (rules included) are the ones reported
+            i = 1 - nulls[0]
+            body = Code()
+            self.compile(any_of[i], v, path, replace(ctx, ptr=f"{ctx.ptr}/anyOf/{i}"), body)
+            if body:
+                code.add(f"if {v} is not None:")
+                code.depth += 1
+                code.extend(body)
+                code.depth -= 1
+        elif any_of:
             test = " or ".join(f"({self._ok_expr(s, f'{ctx.ptr}/anyOf/{i}', v, ctx)})" for i, s in enumerate(any_of))
             with_block(code, f"if not ({test}):", lambda: self.fail(code, ctx, path, "anyOf", "must match at least one of the alternatives"))
         one_of = _list(schema, "oneOf", ctx, self.reporter)
