@@ -115,7 +115,7 @@ def test_a_key_with_control_characters_is_reported_on_one_line_escaped(tmp_path:
     """Found by the test above (dev profile): a schema keyword ``'T\\n$7'`` printed its newline
     raw, splitting the problem over two lines; an escape sequence could drive the terminal."""
     doc = copy.deepcopy(BASE)
-    doc["components"]["schemas"]["Line"]["properties"]["qty"]["T\n\x1b[2J"] = 1
+    doc["components"]["schemas"]["T\n\x1b[2J"] = {"type": "string"}  # not a name OpenAPI allows
     path = tmp_path / "spec.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(SpecErrors) as caught:
