@@ -116,9 +116,12 @@ def test_pretty_prints_server_text_as_it_is_whole_and_unpadded(cli) -> None:
     assert "(forced by the prompt's [[fail:...]] marker)" in pretty
     done = json.loads(cli("generations", "create", "--prompt", "x", "--wait", "--poll-interval", "0.05", "--format", "json").stdout)
     pretty = cli("generations", "get", done["id"]).stdout
-    key, value = pretty.splitlines()[-1].split(None, 1)  # the URL whole, on one line (it is signed anew per GET)
-    assert key == "output" and json.loads(value)[0]["url"].split("?")[0] == done["output"][0]["url"].split("?")[0]
-    assert len(json.loads(value)[0]["url"]) > 100
+    # the outputs are a table (one row per output), the URL its last column: whole, on one line
+    # (it is signed anew per GET, so compare what comes before its query)
+    lines = pretty.splitlines()
+    assert lines[-2].split()[-1] == "url" and lines[-3] == "output"
+    url = lines[-1].split()[-1]
+    assert url.split("?")[0] == done["output"][0]["url"].split("?")[0] and len(url) > 100
     assert all(line == line.rstrip() for line in pretty.splitlines())
 
 
