@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import math
 import re
+import sqlite3
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ from luma_gen import Violation, validate_params, validate_request, validate_sche
 
 from .filestore import FileStore, StoredFile, file_state
 from .jobs import VIDEO_SOURCE_TYPES, _created_at
+from .media import render_image
 
 if TYPE_CHECKING:
     from .app import Emulator
@@ -149,6 +151,8 @@ class FilesAPI:
         if violations:
             return who, None, _invalid(violations)
         f = await run_in_threadpool(self.files.get, who, str(uuid.UUID(file_id)))
+        if f is None and self.emulator.config.mock_unknown_ids:
+            f = await run_in_threadpool(self._mock, who, str(uuid.UUID(file_id)))
         if f is None:
             return who, None, error_response(404, "not_found", f"no file {file_id} for this caller")
         return who, f, None
@@ -239,6 +243,24 @@ class FilesAPI:
         await run_in_threadpool(self.files.write_bytes, f.id, data)
         return Response(status_code=200)
 
+    def _mock(self, who: str, file_id: str) -> StoredFile | None:
+        """``--mock-unknown-ids``: a file id no one created answers as a stateless mock would,
+        a ready PNG image stored under that id for this caller, so later reads agree. An id
+        another caller owns stays 404. Blocks."""
+        if self._any(file_id) is not None:
+            return None
+        data = render_image(file_id, None, "png")
+        now = self._now()
+        self.files.write_bytes(file_id, data)
+        row = dict(id=file_id, caller=who, created=now, mime_type="image/png", purpose="input",
+                   size_bytes=len(data), filename=None, user_id=None, expires_at=None,
+                   received=now - self.emulator.config.complete_after,
+                   ingest_after=self.emulator.config.complete_after, failure_reason=None)
+        try:
+            return self.files.insert(row)
+        except sqlite3.IntegrityError:  # a concurrent read of the same id stored it first
+            return self.files.get(who, file_id)
+
     def _any(self, file_id: str) -> StoredFile | None:
         with self.files.store._read_lock:
             row = self.files.store._read.execute("SELECT caller FROM files WHERE id = ?", (file_id,)).fetchone()
@@ -299,6 +321,9 @@ class FilesAPI:
         before = None
         if "cursor" in params:
             before = _seq_of(params["cursor"])
+            if before is None and self.emulator.config.mock_unknown_ids:
+                # as a stateless mock answers any cursor: here, the (empty) page past the end
+                return JSONResponse({"data": [], "has_more": False, "next_cursor": None})
             if before is None:
                 return _invalid([Violation("/cursor", "cursor", "the cursor is not one this server gave; pass a previous page's next_cursor")])
         now = self._now()
