@@ -193,7 +193,7 @@ def test_non_finite_numbers_are_one_violation_and_nothing_is_sent(bad: float, va
     with pytest.raises(errors.RequestValidationError) as info:
         c.generations.create(prompt=PROMPT, type="video_reframe", source={"url": "https://e.com/a.mp4", "media_type": "video/mp4"}, video=video, validate=validate)
     assert info.value.violations[0][:2] == ("/video/source_position/x_norm", "json.number")
-    assert {v.rule for v in info.value.violations} <= {"json.number", "SourcePosition.x_norm.maximum", "SourcePosition.x_norm.minimum"}
+    assert {v.rule for v in info.value.violations} <= {"json.number", "SourcePosition.x_norm.type", "SourcePosition.x_norm.maximum", "SourcePosition.x_norm.minimum"}
     assert "nothing was sent" in str(info.value) and calls == []
 
 
