@@ -54,10 +54,11 @@ def test_committed_manifest_matches_the_spec(new: tuple) -> None:
 def test_history_to_current_is_a_minor_bump(old: tuple, new: tuple) -> None:
     lines = _summary(old, new)
     text = "\n".join(lines)
-    assert "  types: 13 added" in text
-    assert "  fields: 2 added" in text  # video on the body, generation_id on media references
+    assert "  types: 21 added" in text  # 13 for video, 8 for the Files API
+    assert "  fields: 3 added" in text  # video on the body, generation_id and file_id on media references
+    assert "  operations: 6 added" in text
     assert "  enum values: " in text and "added" in text.split("enum values: ")[1].splitlines()[0]
-    assert "  rules: 27 added, 2 changed" in text
+    assert "  rules: 30 added, 2 changed" in text
     assert "breaking:" not in text
     assert lines[-1].startswith("suggested version bump: minor (0.9.0 -> 0.10.0)")
 
@@ -66,7 +67,7 @@ def test_current_to_history_is_a_major_bump_naming_what_breaks(old: tuple, new: 
     lines = _summary(new, old)
     text = "\n".join(lines)
     assert "breaking: type GenerationCreateParams /video: property removed" in text
-    assert "breaking: type Model: enum values removed: \"ray-3.2\"" in text
+    assert "breaking: createFile: operation removed: POST /files (clients that call it fail)" in text
     assert lines[-1].startswith("suggested version bump: major (1.0.0 -> 2.0.0)")
 
 
