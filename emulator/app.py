@@ -27,6 +27,7 @@ from luma_gen import Violation, validate_params, validate_request
 
 from .config import API_PREFIX, CREATE_STATUS, OUTPUTS_PREFIX, Clock, EmulatorConfig, system_clock
 from .guard import RateLimiter, bearer_token
+from .files import UPLOADS_PREFIX, FilesAPI
 from .jobs import check_references, new_job, render_output, state_of, view
 from .markers import ForcedStatus, parse_markers
 from .media import EXT_TYPES
@@ -139,6 +140,8 @@ class Emulator:
         self.limiter = RateLimiter(config.rate_limit, config.rate_window, clock)
         #: the accepted keys as caller ids (SHA-256); empty: any well-formed token
         self.api_keys = frozenset(caller_id(key) for key in config.api_keys)
+        #: the Files API (its table and the folder of uploaded bytes beside the database)
+        self.files = FilesAPI(self)
 
     # ---------------------------------------------------------------- shared steps
     def caller(self, request: Request) -> tuple[str | None, Response | None]:
@@ -204,6 +207,11 @@ class Emulator:
                 return self.forced(markers.http, "http")
         now = self.clock()
         missing, violations = check_references(self.store, who, body, now)
+        file_missing, file_violations = await run_in_threadpool(self.files.check_generation, who, body, now)
+        violations += file_violations
+        if file_missing:
+            where = ", ".join(file_missing)
+            return error_response(404, "not_found", f"no file with that id for this caller (at {where})")
         if missing:
             where = ", ".join(missing)
             return error_response(404, "not_found", f"no generation with that id for this caller (at {where})")
@@ -276,7 +284,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
         path = request.url.path
-        outside = not path.startswith((API_PREFIX + "/", OUTPUTS_PREFIX + "/"))
+        outside = not path.startswith((API_PREFIX + "/", OUTPUTS_PREFIX + "/", UPLOADS_PREFIX + "/"))
         hint = f" (the API's routes start with {API_PREFIX}: does the base URL end in {API_PREFIX}?)" if outside else ""
         return error_response(404, "not_found", f"no route {path}{hint}")
     if exc.status_code == 405:
@@ -315,9 +323,15 @@ def create_app(config: EmulatorConfig | None = None, clock: Clock = system_clock
         for route in (
             Route(f"{prefix}/generations", emulator.create_generation, methods=["POST"]),
             Route(f"{prefix}/generations/{{generation_id}}", emulator.get_generation, methods=["GET"]),
+            Route(f"{prefix}/files", emulator.files.create, methods=["POST"]),
+            Route(f"{prefix}/files", emulator.files.list, methods=["GET"]),
+            Route(f"{prefix}/files/{{file_id}}", emulator.files.get, methods=["GET"]),
+            Route(f"{prefix}/files/{{file_id}}", emulator.files.delete, methods=["DELETE"]),
+            Route(f"{prefix}/files/{{file_id}}/complete", emulator.files.complete, methods=["POST"]),
         )
     ]
     routes.append(Route(f"{OUTPUTS_PREFIX}/{{generation_id}}/{{filename}}", emulator.get_output, methods=["GET"]))
+    routes.append(Route(f"{UPLOADS_PREFIX}/{{file_id}}", emulator.files.put_bytes, methods=["PUT"]))
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _internal},

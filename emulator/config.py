@@ -132,8 +132,9 @@ class EmulatorConfig:
       off by default, so a base URL without ``/v1`` fails here as it does against the API;
     * ``mock_unknown_ids``: a read of a generation id nobody created answers 200 with a
       completed generation under that id (as a stateless mock such as Prism answers any id),
-      for test suites that read ids no server issued; off by default (404). Ids another caller
-      owns stay 404 either way.
+      for test suites that read ids no server issued (likewise a file id: a ready PNG, and a
+      list cursor: an empty last page); off by default (404). Ids another caller owns stay
+      404 either way.
     """
 
     db: str = "luma-emulator.db"

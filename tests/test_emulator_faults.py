@@ -143,7 +143,7 @@ def test_tokens_are_never_logged_nor_stored(tmp_path: Path) -> None:
         rest, _ = proc.communicate(timeout=15)
     output = first + rest
     assert proc.returncode == 0 and "GET /v1/generations" in output  # the access log is on
-    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     for secret in (good, unknown, basic, malformed, malformed.split()[1]):
         assert secret not in output
         assert secret.encode() not in stored

@@ -142,6 +142,8 @@ def _request_examples() -> list[tuple[str, Any]]:
     out = []
     for item in spec["paths"].values():
         for op in item.values():
+            if not isinstance(op, dict) or "operationId" not in op:
+                continue  # a path item's own parameters
             content = ((op.get("requestBody") or {}).get("content") or {}).get("application/json") or {}
             for ex in (content.get("examples") or {}).values():
                 out.append((op["operationId"], ex["value"]))

@@ -40,7 +40,13 @@ def valid_rate(name: str, values: list) -> float:
 
 
 def _home(rule: str) -> str:
-    return BODY if rule in strategies.rules_of(BODY) else RESPONSE
+    """The schema a rule is drawn on: the request body, the response, or (a rule of another
+    operation's schemas) the first schema whose values can break it."""
+    if rule in strategies.rules_of(BODY):
+        return BODY
+    if rule in strategies.rules_of(RESPONSE):
+        return RESPONSE
+    return next(name for name in sorted(strategies.SCHEMAS) if rule in strategies.rules_of(name))
 
 
 # ---------------------------------------------------------------- built, not filtered

@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 #: the sha256 of the spec this package was generated from (the only file that records it)
-SPEC_SHA256: str = "67082b9b5b835c8bf7272f4e67838eba251e52ea17e217a03ec4d71085ac97a0"
+SPEC_SHA256: str = "5fcb9a4ef6b5c1507142a51a8b843060088df03ba89cd762ea76860a70f4cdc4"
 
 MANIFEST: dict[str, Any] = {
     "title": "Luma Agents API - generations",
     "version": "0.5.0",
     "package": "luma_gen",
-    "spec_sha256": "67082b9b5b835c8bf7272f4e67838eba251e52ea17e217a03ec4d71085ac97a0",
+    "spec_sha256": "5fcb9a4ef6b5c1507142a51a8b843060088df03ba89cd762ea76860a70f4cdc4",
     "operations": {
         "createGeneration": {
             "method": "post",
@@ -38,6 +38,95 @@ MANIFEST: dict[str, Any] = {
                     "type": ["string"],
                     "format": "uuid",
                     "description": "bda27d426a1f",
+                }
+            },
+        },
+        "listFiles": {
+            "method": "get",
+            "path": "/files",
+            "body": None,
+            "statuses": ["200", "400", "401", "429", "500"],
+            "summary": "03b8bca0435f",
+            "params": {
+                "query cursor": {
+                    "required": False,
+                    "type": ["string"],
+                    "description": "41654fea43f9",
+                },
+                "query limit": {
+                    "required": False,
+                    "type": ["integer"],
+                    "minimum": 1,
+                    "maximum": 100,
+                    "default": 25,
+                    "description": "7f7b0a82363c",
+                },
+                "query purpose": {
+                    "required": False,
+                    "ref": "FilePurpose",
+                    "type": ["string"],
+                    "enum": ["input", "reference"],
+                    "description": "8415db960f5e",
+                },
+                "query state": {
+                    "required": False,
+                    "ref": "FileState",
+                    "type": ["string"],
+                    "enum": ["deleted", "failed", "pending", "ready"],
+                    "description": "bd595676092b",
+                },
+            },
+        },
+        "createFile": {
+            "method": "post",
+            "path": "/files",
+            "body": "required",
+            "statuses": ["201", "400", "401", "413", "429", "500"],
+            "summary": "afffd2fa9823",
+            "params": {},
+        },
+        "getFile": {
+            "method": "get",
+            "path": "/files/{file_id}",
+            "body": None,
+            "statuses": ["200", "400", "401", "404", "429", "500"],
+            "summary": "a0884f9fb983",
+            "params": {
+                "path file_id": {
+                    "required": True,
+                    "type": ["string"],
+                    "format": "uuid",
+                    "description": "ba597ba88de5",
+                }
+            },
+        },
+        "deleteFile": {
+            "method": "delete",
+            "path": "/files/{file_id}",
+            "body": None,
+            "statuses": ["204", "400", "401", "404", "429", "500"],
+            "summary": "d8b7a564ece6",
+            "params": {
+                "path file_id": {
+                    "required": True,
+                    "type": ["string"],
+                    "format": "uuid",
+                    "description": "ba597ba88de5",
+                }
+            },
+        },
+        "completeFile": {
+            "method": "post",
+            "path": "/files/{file_id}/complete",
+            "body": None,
+            "statuses": ["200", "400", "401", "404", "429", "500"],
+            "summary": "901eab4de353",
+            "params": {
+                "path file_id": {
+                    "required": True,
+                    "type": ["string"],
+                    "format": "uuid",
+                    "description": "ba597ba88de5",
                 }
             },
         },
@@ -71,6 +160,27 @@ MANIFEST: dict[str, Any] = {
             "message": "edit.keyframes and edit.keyframe_indexes go together",
             "sides": ["request"],
         },
+        "file-deleted-has-deleted-at": {
+            "owner": "File",
+            "kind": "schema",
+            "fp": "59cec01f97b2",
+            "message": "a deleted file has deleted_at",
+            "sides": ["response"],
+        },
+        "file-failed-has-reason": {
+            "owner": "File",
+            "kind": "schema",
+            "fp": "8840faa283b1",
+            "message": "a failed file has a failure_reason",
+            "sides": ["response"],
+        },
+        "file-list-more-has-cursor": {
+            "owner": "FileList",
+            "kind": "schema",
+            "fp": "c433973edf47",
+            "message": "next_cursor is present when has_more is true",
+            "sides": ["response"],
+        },
         "generation-completed-has-output": {
             "owner": "Generation",
             "kind": "schema",
@@ -88,8 +198,8 @@ MANIFEST: dict[str, Any] = {
         "image-ref-exactly-one-source": {
             "owner": "ImageRef",
             "kind": "schema",
-            "fp": "f077a084165d",
-            "message": "give exactly one of url, data or generation_id",
+            "fp": "3e8f384703a1",
+            "message": "give exactly one of url, data, generation_id or file_id",
             "sides": ["request"],
         },
         "image-ref-image-media": {
@@ -410,6 +520,38 @@ MANIFEST: dict[str, Any] = {
             "description": "c482b6809da1",
             "sides": ["request"],
         },
+        "CreateFileResponse": {
+            "type": ["object"],
+            "description": "51ed16e44183",
+            "closed": False,
+            "sides": ["response"],
+            "fields": {
+                "file": {
+                    "required": True,
+                    "ref": "File",
+                    "type": ["object"],
+                    "description": "65e77e17430b",
+                },
+                "id": {
+                    "required": True,
+                    "type": ["string"],
+                    "format": "uuid",
+                    "description": "8df6687fbb54",
+                },
+                "state": {
+                    "required": True,
+                    "ref": "FileState",
+                    "type": ["string"],
+                    "description": "1a8d6ce3939d",
+                },
+                "upload": {
+                    "required": False,
+                    "ref": "PresignedUpload",
+                    "type": ["null", "object"],
+                    "description": "ce1eb8c875f3",
+                },
+            },
+        },
         "DepthControl": {
             "type": ["object"],
             "description": "e43f5bffa02d",
@@ -449,6 +591,171 @@ MANIFEST: dict[str, Any] = {
                     "type": ["boolean", "null"],
                     "description": "816a3c777d48",
                 }
+            },
+        },
+        "File": {
+            "type": ["object"],
+            "description": "65e77e17430b",
+            "closed": False,
+            "sides": ["response"],
+            "fields": {
+                "created_at": {
+                    "required": True,
+                    "type": ["string"],
+                    "format": "date-time",
+                    "description": "d7c944324aad",
+                },
+                "deleted_at": {
+                    "required": False,
+                    "type": ["null", "string"],
+                    "format": "date-time",
+                    "description": "c025afd88522",
+                },
+                "expires_at": {
+                    "required": False,
+                    "type": ["null", "string"],
+                    "format": "date-time",
+                    "description": "a8a34f850f1e",
+                },
+                "failure_reason": {
+                    "required": False,
+                    "type": ["null", "string"],
+                    "description": "36ad0b9c067f",
+                },
+                "filename": {
+                    "required": False,
+                    "type": ["null", "string"],
+                    "description": "31b7217719d6",
+                },
+                "id": {
+                    "required": True,
+                    "type": ["string"],
+                    "format": "uuid",
+                    "description": "6502ae71bd9e",
+                },
+                "mime_type": {"required": True, "type": ["string"], "description": "d5bc05435ed8"},
+                "purpose": {
+                    "required": True,
+                    "ref": "FilePurpose",
+                    "type": ["string"],
+                    "description": "d77038397f7b",
+                },
+                "size_bytes": {
+                    "required": True,
+                    "type": ["integer"],
+                    "minimum": 0,
+                    "description": "bede8a4e80ff",
+                },
+                "state": {
+                    "required": True,
+                    "ref": "FileState",
+                    "type": ["string"],
+                    "description": "1a8d6ce3939d",
+                },
+                "user_id": {
+                    "required": False,
+                    "type": ["null", "string"],
+                    "description": "2494bc47b3b2",
+                },
+            },
+        },
+        "FileCreateParams": {
+            "type": ["object"],
+            "description": "6ecd9bcf3443",
+            "closed": True,
+            "sides": ["request"],
+            "fields": {
+                "expires_at": {
+                    "required": False,
+                    "type": ["null", "string"],
+                    "format": "date-time",
+                    "description": "34e2e89d40ce",
+                },
+                "filename": {
+                    "required": False,
+                    "type": ["null", "string"],
+                    "description": "9ccd3191c860",
+                },
+                "mime_type": {
+                    "required": True,
+                    "type": ["string"],
+                    "minLength": 1,
+                    "description": "ceede78107d9",
+                },
+                "purpose": {
+                    "required": False,
+                    "ref": "FilePurpose",
+                    "type": ["string"],
+                    "description": "d77038397f7b",
+                },
+                "size_bytes": {
+                    "required": True,
+                    "type": ["integer"],
+                    "minimum": 1,
+                    "maximum": 5368709120,
+                    "description": "d6d2c2f8bd9a",
+                },
+                "user_id": {
+                    "required": False,
+                    "type": ["null", "string"],
+                    "description": "0fada3775a6c",
+                },
+            },
+        },
+        "FileList": {
+            "type": ["object"],
+            "description": "d8d339893ac2",
+            "closed": False,
+            "sides": ["response"],
+            "fields": {
+                "data": {"required": True, "type": ["array"]},
+                "has_more": {"required": True, "type": ["boolean"], "description": "121f85e24dfd"},
+                "next_cursor": {
+                    "required": False,
+                    "type": ["null", "string"],
+                    "description": "911af642327c",
+                },
+            },
+        },
+        "FilePurpose": {
+            "type": ["string"],
+            "enum": ["input", "reference"],
+            "description": "d77038397f7b",
+            "sides": ["request", "response"],
+        },
+        "FileState": {
+            "type": ["string"],
+            "enum": ["deleted", "failed", "pending", "ready"],
+            "description": "1a8d6ce3939d",
+            "sides": ["request", "response"],
+        },
+        "FileUploadParams": {
+            "type": ["object"],
+            "description": "2a4f830ea92a",
+            "closed": True,
+            "sides": [],
+            "fields": {
+                "expires_at": {
+                    "required": False,
+                    "type": ["string"],
+                    "format": "date-time",
+                    "description": "34e2e89d40ce",
+                },
+                "file": {
+                    "required": True,
+                    "type": ["string"],
+                    "format": "binary",
+                    "maxLength": 10485760,
+                    "description": "f37476808995",
+                },
+                "filename": {"required": False, "type": ["string"], "description": "23622b82a374"},
+                "purpose": {
+                    "required": False,
+                    "ref": "FilePurpose",
+                    "type": ["string"],
+                    "description": "d77038397f7b",
+                },
+                "user_id": {"required": False, "type": ["string"], "description": "0fada3775a6c"},
             },
         },
         "Generation": {
@@ -542,7 +849,7 @@ MANIFEST: dict[str, Any] = {
                     "required": False,
                     "ref": "ImageRef",
                     "type": ["null", "object"],
-                    "description": "3086a7c54bdc",
+                    "description": "67fbee79a123",
                 },
                 "style": {
                     "required": False,
@@ -627,7 +934,7 @@ MANIFEST: dict[str, Any] = {
         },
         "ImageRef": {
             "type": ["object"],
-            "description": "3086a7c54bdc",
+            "description": "67fbee79a123",
             "closed": True,
             "sides": ["request"],
             "fields": {
@@ -635,6 +942,12 @@ MANIFEST: dict[str, Any] = {
                     "required": False,
                     "type": ["null", "string"],
                     "description": "80265dfe6631",
+                },
+                "file_id": {
+                    "required": False,
+                    "type": ["null", "string"],
+                    "format": "uuid",
+                    "description": "8b0b50ead116",
                 },
                 "generation_id": {
                     "required": False,
@@ -764,6 +1077,38 @@ MANIFEST: dict[str, Any] = {
             "enum": ["coarse", "precise"],
             "description": "d50bea57538e",
             "sides": ["request"],
+        },
+        "PresignedUpload": {
+            "type": ["object"],
+            "description": "359379784cf0",
+            "closed": False,
+            "sides": ["response"],
+            "fields": {
+                "expires_at": {
+                    "required": True,
+                    "type": ["string"],
+                    "format": "date-time",
+                    "description": "83b26cb511b1",
+                },
+                "headers": {
+                    "required": False,
+                    "type": ["object"],
+                    "description": "407d15c4b245",
+                    "closed": False,
+                },
+                "method": {
+                    "required": True,
+                    "type": ["string"],
+                    "const": "PUT",
+                    "description": "5d5b6ead0115",
+                },
+                "url": {
+                    "required": True,
+                    "type": ["string"],
+                    "format": "uri",
+                    "description": "074f100effe7",
+                },
+            },
         },
         "SourcePosition": {
             "type": ["object"],
@@ -913,7 +1258,7 @@ MANIFEST: dict[str, Any] = {
                     "required": False,
                     "ref": "ImageRef",
                     "type": ["null", "object"],
-                    "description": "3086a7c54bdc",
+                    "description": "67fbee79a123",
                 },
                 "exr_export": {
                     "required": False,
@@ -959,7 +1304,7 @@ MANIFEST: dict[str, Any] = {
                     "required": False,
                     "ref": "ImageRef",
                     "type": ["null", "object"],
-                    "description": "3086a7c54bdc",
+                    "description": "67fbee79a123",
                 },
             },
         },

@@ -34,7 +34,13 @@ from .client import Client, ENV_AUTH_TOKEN, ENV_BASE_URL, DEFAULT_BASE_URL
 from .client import (
     _OP_CREATE_GENERATION,
     _OP_GET_GENERATION,
+    _OP_LIST_FILES,
+    _OP_CREATE_FILE,
+    _OP_GET_FILE,
+    _OP_DELETE_FILE,
+    _OP_COMPLETE_FILE,
     _JOB_GENERATION,
+    _JOB_FILE,
 )
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -119,6 +125,11 @@ def completion(shell: str) -> None:
     click.echo(cls(main, {}, "luma-gen", "_LUMA_GEN_COMPLETE").source())
 
 
+@main.group("files", context_settings=CONTEXT)
+def files() -> None:
+    """Files operations."""
+
+
 @main.group("generations", context_settings=CONTEXT)
 def generations() -> None:
     """Generations operations."""
@@ -195,7 +206,7 @@ def generations() -> None:
     type=str,
     multiple=False,
     metavar="VALUE",
-    help="Media reference for guided generation. Provide exactly one of url, inline base64 data, or generation_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME. (JSON or YAML)",
+    help="Media reference for guided generation. Provide exactly one of url, inline base64 data, generation_id or file_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME.",
 )
 @click.option(
     "--video",
@@ -243,7 +254,7 @@ def generations() -> None:
     type=str,
     multiple=False,
     metavar="VALUE",
-    help="Media reference for guided generation. Provide exactly one of url, inline base64 data, or generation_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME. (JSON or YAML)",
+    help="Media reference for guided generation. Provide exactly one of url, inline base64 data, generation_id or file_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME.",
 )
 @click.option(
     "--video.end-frame",
@@ -251,7 +262,7 @@ def generations() -> None:
     type=str,
     multiple=False,
     metavar="VALUE",
-    help="Media reference for guided generation. Provide exactly one of url, inline base64 data, or generation_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME. (JSON or YAML)",
+    help="Media reference for guided generation. Provide exactly one of url, inline base64 data, generation_id or file_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME.",
 )
 @click.option(
     "--video.keyframes",
@@ -686,6 +697,272 @@ def _get_generation(**kw: Any) -> None:
             click.echo(f"saved {shown(path)}")
 
     run(action, ENV_AUTH_TOKEN, poll="luma-gen generations get {id} --wait")
+
+
+@files.command(
+    "list",
+    context_settings=CONTEXT,
+    help="List files. The caller's files, newest first, keyset-paginated: while has_more is true, pass next_cursor back as cursor to get the next page. The cursor is stable while files are added concurrently.",
+)
+@click.option("--cursor", "cursor", help="Opaque cursor from a previous page's next_cursor.")
+@click.option("--limit", "limit", type=int, help="Page size.")
+@click.option(
+    "--purpose",
+    "purpose",
+    type=click.Choice(["input", "reference"]),
+    help="Only files with this purpose.",
+)
+@click.option(
+    "--state",
+    "state",
+    type=click.Choice(["pending", "ready", "failed", "deleted"]),
+    help="Only files in this state.",
+)
+@_common
+def _list_files(**kw: Any) -> None:
+    body = _body(kw, (), ()) or None
+
+    def action() -> None:
+        client = _client(kw)
+        result = client._request(
+            _OP_LIST_FILES,
+            path_params={
+                "cursor": kw["cursor"],
+                "limit": kw["limit"],
+                "purpose": kw["purpose"],
+                "state": kw["state"],
+            },
+            body=body,
+            validate=not kw["no_validate"],
+            timeout=kw["timeout"],
+            max_retries=kw["max_retries"],
+            extra_headers=None,
+        )
+        dump(result, kw["fmt"])
+
+    run(action, ENV_AUTH_TOKEN)
+
+
+@files.command(
+    "create",
+    context_settings=CONTEXT,
+    help="Create a file. Upload media once, then reference it from any number of generations by file_id.",
+)
+@click.option(
+    "--mime-type",
+    "mime_type",
+    type=str,
+    multiple=False,
+    help="MIME type of the bytes that will be uploaded.",
+)
+@click.option(
+    "--size-bytes",
+    "size_bytes",
+    type=int,
+    multiple=False,
+    help="The exact size of the object that will be PUT, at most 5 GiB (the single-PUT ceiling of the storage behind it). The minimum of 1 is implied.",
+)
+@click.option(
+    "--expires-at",
+    "expires_at",
+    type=str,
+    multiple=False,
+    help="A time to live; after it the API may delete the file by itself.",
+)
+@click.option(
+    "--filename", "filename", type=str, multiple=False, help="The original file name, recorded."
+)
+@click.option(
+    "--purpose",
+    "purpose",
+    type=click.Choice(["input", "reference"]),
+    multiple=False,
+    help="input is the primary subject (for example the image an edit starts from), reference is style or content guidance.",
+)
+@click.option(
+    "--user-id",
+    "user_id",
+    type=str,
+    multiple=False,
+    help="The end-user tag, as on POST /generations.",
+)
+@click.option("--wait", is_flag=True, help="Poll until the job finishes, with live progress.")
+@click.option(
+    "--download",
+    type=click.Path(file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Wait, then save the outputs into DIR.",
+)
+@click.option(
+    "--poll-interval", type=Seconds(), default=2.0, show_default=True, help="Seconds between polls."
+)
+@click.option(
+    "--wait-timeout",
+    type=Seconds(zero=True),
+    default=600.0,
+    show_default=True,
+    help="Give up waiting after this many seconds.",
+)
+@_common
+def _create_file(**kw: Any) -> None:
+    body = _body(
+        kw,
+        (
+            ("mime_type", ("mime_type",), "str", False, "--mime-type"),
+            ("size_bytes", ("size_bytes",), "int", False, "--size-bytes"),
+            ("expires_at", ("expires_at",), "str", False, "--expires-at"),
+            ("filename", ("filename",), "str", False, "--filename"),
+            ("purpose", ("purpose",), "choice", False, "--purpose"),
+            ("user_id", ("user_id",), "str", False, "--user-id"),
+        ),
+        (),
+    )
+    if kw["download"]:
+        writable_folder(kw["download"], "--download")
+
+    def action() -> None:
+        client = _client(kw)
+        result = client._request(
+            _OP_CREATE_FILE,
+            path_params={},
+            body=body,
+            validate=not kw["no_validate"],
+            timeout=kw["timeout"],
+            max_retries=kw["max_retries"],
+            extra_headers=None,
+        )
+        saved = []
+        if kw["wait"] or kw["download"]:
+            job_id = str(getattr(result, "id"))
+            with Progress("file" + " " + job_id, lambda job: getattr(job, "state")) as progress:
+                progress.update(result)
+                result = client.files.wait(
+                    job_id,
+                    poll_interval=kw["poll_interval"],
+                    timeout=kw["wait_timeout"],
+                    on_update=progress.update,
+                )
+            if kw["download"]:
+                saved = client.files.download(result, kw["download"])
+        dump(result, kw["fmt"])
+        for path in saved:
+            click.echo(f"saved {shown(path)}")
+
+    run(action, ENV_AUTH_TOKEN, poll="luma-gen files get {id} --wait")
+
+
+@files.command(
+    "get",
+    context_settings=CONTEXT,
+    help="Get a file. A file and its state (poll it after complete until ready or failed).",
+)
+@click.argument("FILE_ID", metavar="FILE_ID")
+@click.option("--wait", is_flag=True, help="Poll until the job finishes, with live progress.")
+@click.option(
+    "--download",
+    type=click.Path(file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Wait, then save the outputs into DIR.",
+)
+@click.option(
+    "--poll-interval", type=Seconds(), default=2.0, show_default=True, help="Seconds between polls."
+)
+@click.option(
+    "--wait-timeout",
+    type=Seconds(zero=True),
+    default=600.0,
+    show_default=True,
+    help="Give up waiting after this many seconds.",
+)
+@_common
+def _get_file(**kw: Any) -> None:
+    body = _body(kw, (), ()) or None
+    if kw["download"]:
+        writable_folder(kw["download"], "--download")
+
+    def action() -> None:
+        client = _client(kw)
+        result = client._request(
+            _OP_GET_FILE,
+            path_params={"file_id": kw["file_id"]},
+            body=body,
+            validate=not kw["no_validate"],
+            timeout=kw["timeout"],
+            max_retries=kw["max_retries"],
+            extra_headers=None,
+        )
+        saved = []
+        if kw["wait"] or kw["download"]:
+            job_id = str(getattr(result, "id"))
+            with Progress("file" + " " + job_id, lambda job: getattr(job, "state")) as progress:
+                progress.update(result)
+                result = client.files.wait(
+                    job_id,
+                    poll_interval=kw["poll_interval"],
+                    timeout=kw["wait_timeout"],
+                    on_update=progress.update,
+                )
+            if kw["download"]:
+                saved = client.files.download(result, kw["download"])
+        dump(result, kw["fmt"])
+        for path in saved:
+            click.echo(f"saved {shown(path)}")
+
+    run(action, ENV_AUTH_TOKEN, poll="luma-gen files get {id} --wait")
+
+
+@files.command(
+    "delete",
+    context_settings=CONTEXT,
+    help="Delete a file. A soft delete: the file then reads state deleted with deleted_at, and new generations can no longer reference it.",
+)
+@click.argument("FILE_ID", metavar="FILE_ID")
+@_common
+def _delete_file(**kw: Any) -> None:
+    body = _body(kw, (), ()) or None
+
+    def action() -> None:
+        client = _client(kw)
+        result = client._request(
+            _OP_DELETE_FILE,
+            path_params={"file_id": kw["file_id"]},
+            body=body,
+            validate=not kw["no_validate"],
+            timeout=kw["timeout"],
+            max_retries=kw["max_retries"],
+            extra_headers=None,
+        )
+        dump(result, kw["fmt"])
+
+    run(action, ENV_AUTH_TOKEN)
+
+
+@files.command(
+    "complete",
+    context_settings=CONTEXT,
+    help="Complete a presigned upload. Tell the API the bytes were PUT to upload.url: starts ingest and moderation; the file then becomes ready or failed asynchronously (poll GET /files/{file_id}).",
+)
+@click.argument("FILE_ID", metavar="FILE_ID")
+@_common
+def _complete_file(**kw: Any) -> None:
+    body = _body(kw, (), ()) or None
+
+    def action() -> None:
+        client = _client(kw)
+        result = client._request(
+            _OP_COMPLETE_FILE,
+            path_params={"file_id": kw["file_id"]},
+            body=body,
+            validate=not kw["no_validate"],
+            timeout=kw["timeout"],
+            max_retries=kw["max_retries"],
+            extra_headers=None,
+        )
+        dump(result, kw["fmt"])
+
+    run(action, ENV_AUTH_TOKEN)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 each checking its request against every rule before anything is sent.
 
     client = Client()  # token from LUMA_AGENTS_API_KEY, base URL from LUMA_BASE_URL or https://agents.lumalabs.ai/v1
+    result = client.files.create_and_wait(...)
     result = client.generations.create_and_wait(...)
 """
 
@@ -44,6 +45,34 @@ _OP_CREATE_GENERATION = Operation(
 _OP_GET_GENERATION = Operation(
     "getGeneration", "get", "/generations/{generation_id}", 200, models.Generation, False
 )
+_OP_LIST_FILES = Operation("listFiles", "get", "/files", 200, models.FileList, False)
+_OP_CREATE_FILE = Operation(
+    "createFile",
+    "post",
+    "/files",
+    201,
+    models.CreateFileResponse,
+    True,
+    body_medias=("application/json", "multipart/form-data"),
+)
+_OP_GET_FILE = Operation("getFile", "get", "/files/{file_id}", 200, models.File, False)
+_OP_DELETE_FILE = Operation("deleteFile", "delete", "/files/{file_id}", 204, None, False)
+_OP_COMPLETE_FILE = Operation(
+    "completeFile", "post", "/files/{file_id}/complete", 200, models.File, False
+)
+_JOB_FILE = JobSpec(
+    name="file",
+    state="state",
+    succeeded=("ready",),
+    failed=("failed", "deleted"),
+    code="",
+    reason="failure_reason",
+    outputs="",
+    url="",
+    kind="",
+    file_name=(),
+    error=errors.FileFailedError,
+)
 _JOB_GENERATION = JobSpec(
     name="generation",
     state="state",
@@ -57,6 +86,586 @@ _JOB_GENERATION = JobSpec(
     file_name=("layer.index", "layer.label"),
     error=errors.GenerationFailedError,
 )
+
+
+class Files:
+    """``client.files``: listFiles, createFile, getFile, deleteFile, completeFile."""
+
+    def __init__(self, client: "Client"):
+        self._client = client
+
+    def list(
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int | None = None,
+        purpose: FilePurposeValue | None = None,
+        state: FileStateValue | None = None,
+        validate: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> models.FileList:
+        """List files (GET /files, operationId listFiles).
+
+        The caller's files, newest first, keyset-paginated: while has_more is true, pass next_cursor
+        back as cursor to get the next page. The cursor is stable while files are added
+        concurrently.
+
+        Args:
+            cursor: Opaque cursor from a previous page's next_cursor.
+            limit: Page size.
+            purpose: Only files with this purpose.
+            state: Only files in this state.
+            validate: check the request against every rule of the spec first; nothing is sent if it
+                breaks one
+            timeout: seconds for this call (default: the client's)
+            max_retries: retries for this call (default: the client's)
+            extra_headers: additional HTTP headers
+
+        Returns: FileList.
+
+        Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
+        APIConnectionError, APITimeoutError.
+        """
+        return self._client._request(
+            _OP_LIST_FILES,
+            path_params={"cursor": cursor, "limit": limit, "purpose": purpose, "state": state},
+            body=None,
+            validate=validate,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=dict(extra_headers or {}),
+        )
+
+    def create(
+        self,
+        *,
+        mime_type: str,
+        size_bytes: int,
+        expires_at: str | None = None,
+        filename: str | None = None,
+        purpose: FilePurposeValue | None = None,
+        user_id: str | None = None,
+        content_type: Literal["application/json", "multipart/form-data"] | None = None,
+        validate: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> models.CreateFileResponse:
+        """Create a file (POST /files, operationId createFile).
+
+        Upload media once, then reference it from any number of generations by file_id. Two upload
+        modes share this operation, chosen by the request's Content-Type. multipart/form-data sends
+        the bytes inline in a part named file, at most 10 MiB (10,485,760 bytes; larger: 413, use
+        the presigned flow); the file is already pending ingest and upload is null. application/json
+        asks for a presigned upload: PUT the raw bytes to upload.url with upload.headers, then call
+        POST /files/{file_id}/complete. The status is 201 in both modes (the SDK does not say;
+        implied).
+
+        Args:
+            content_type: the media type the body is sent as (default: application/json, or what the
+                body's Python type fits)
+            mime_type: MIME type of the bytes that will be uploaded.
+            size_bytes: The exact size of the object that will be PUT, at most 5 GiB (the single-PUT
+                ceiling of the storage behind it). The minimum of 1 is implied.
+            expires_at: A time to live; after it the API may delete the file by itself. (optional)
+            filename: The original file name, recorded. (optional)
+            purpose: input is the primary subject (for example the image an edit starts from),
+                reference is style or content guidance. (optional)
+            user_id: The end-user tag, as on POST /generations. (optional)
+            validate: check the request against every rule of the spec first; nothing is sent if it
+                breaks one
+            timeout: seconds for this call (default: the client's)
+            max_retries: retries for this call (default: the client's)
+            extra_headers: additional HTTP headers
+
+        Returns: CreateFileResponse.
+
+        Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
+        APIConnectionError, APITimeoutError.
+        """
+        return self._client._request(
+            _OP_CREATE_FILE,
+            path_params={},
+            body=compact(
+                {
+                    "mime_type": mime_type,
+                    "size_bytes": size_bytes,
+                    "expires_at": expires_at,
+                    "filename": filename,
+                    "purpose": purpose,
+                    "user_id": user_id,
+                }
+            ),
+            validate=validate,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=dict(extra_headers or {}),
+            content_type=content_type,
+        )
+
+    def get(
+        self,
+        file_id: str,
+        *,
+        validate: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> models.File:
+        """Get a file (GET /files/{file_id}, operationId getFile).
+
+        A file and its state (poll it after complete until ready or failed).
+
+        Args:
+            file_id: File identifier returned by createFile.
+            validate: check the request against every rule of the spec first; nothing is sent if it
+                breaks one
+            timeout: seconds for this call (default: the client's)
+            max_retries: retries for this call (default: the client's)
+            extra_headers: additional HTTP headers
+
+        Returns: File.
+
+        Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
+        APIConnectionError, APITimeoutError.
+        """
+        return self._client._request(
+            _OP_GET_FILE,
+            path_params={"file_id": file_id},
+            body=None,
+            validate=validate,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=dict(extra_headers or {}),
+        )
+
+    def delete(
+        self,
+        file_id: str,
+        *,
+        validate: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Delete a file (DELETE /files/{file_id}, operationId deleteFile).
+
+        A soft delete: the file then reads state deleted with deleted_at, and new generations can no
+        longer reference it.
+
+        Args:
+            file_id: File identifier returned by createFile.
+            validate: check the request against every rule of the spec first; nothing is sent if it
+                breaks one
+            timeout: seconds for this call (default: the client's)
+            max_retries: retries for this call (default: the client's)
+            extra_headers: additional HTTP headers
+
+        Returns: the JSON body.
+
+        Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
+        APIConnectionError, APITimeoutError.
+        """
+        return self._client._request(
+            _OP_DELETE_FILE,
+            path_params={"file_id": file_id},
+            body=None,
+            validate=validate,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=dict(extra_headers or {}),
+        )
+
+    def complete(
+        self,
+        file_id: str,
+        *,
+        validate: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> models.File:
+        """Complete a presigned upload (POST /files/{file_id}/complete, operationId completeFile).
+
+        Tell the API the bytes were PUT to upload.url: starts ingest and moderation; the file then
+        becomes ready or failed asynchronously (poll GET /files/{file_id}).
+
+        Args:
+            file_id: File identifier returned by createFile.
+            validate: check the request against every rule of the spec first; nothing is sent if it
+                breaks one
+            timeout: seconds for this call (default: the client's)
+            max_retries: retries for this call (default: the client's)
+            extra_headers: additional HTTP headers
+
+        Returns: File.
+
+        Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
+        APIConnectionError, APITimeoutError.
+        """
+        return self._client._request(
+            _OP_COMPLETE_FILE,
+            path_params={"file_id": file_id},
+            body=None,
+            validate=validate,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=dict(extra_headers or {}),
+        )
+
+    def wait(
+        self,
+        file_id: str,
+        *,
+        poll_interval: float = 2.0,
+        timeout: float = 600.0,
+        on_update: Callable[[Any], None] | None = None,
+    ) -> models.File:
+        """Poll ``get`` every ``poll_interval`` s until the file succeeds.
+
+        ``on_update`` is called with every polled state. Returns the final file;
+        raises FileFailedError if it fails, WaitTimeoutError after ``timeout`` s.
+        """
+        return wait_sync(self.get, str(file_id), _JOB_FILE, poll_interval, timeout, on_update)
+
+    def create_and_wait(
+        self,
+        *,
+        mime_type: str,
+        size_bytes: int,
+        expires_at: str | None = None,
+        filename: str | None = None,
+        purpose: FilePurposeValue | None = None,
+        user_id: str | None = None,
+        content_type: Literal["application/json", "multipart/form-data"] | None = None,
+        validate: bool = True,
+        poll_interval: float = 2.0,
+        wait_timeout: float = 600.0,
+        on_update: Callable[[Any], None] | None = None,
+    ) -> models.File:
+        """``create`` then ``wait``: the same arguments, and the waiting ones."""
+        started = self.create(
+            mime_type=mime_type,
+            size_bytes=size_bytes,
+            expires_at=expires_at,
+            filename=filename,
+            purpose=purpose,
+            user_id=user_id,
+            content_type=content_type,
+            validate=validate,
+        )
+        if on_update is not None:
+            on_update(started)
+        return self.wait(
+            str(getattr(started, "id")),
+            poll_interval=poll_interval,
+            timeout=wait_timeout,
+            on_update=on_update,
+        )
+
+    def download(
+        self, file: Any, folder: str | os.PathLike[str], *, timeout: float | None = None
+    ) -> list[Path]:
+        """Save every output of a finished file (the model, a dict, or its id) into ``folder``.
+
+        Returns the paths written (``<id>-<n>.<ext>``). Output URLs are fetched without the
+        auth header (they are presigned).
+        """
+        job = file if is_model(file) else self.get(str(file))
+        job_id = str(field_of(job, "id"))
+        return [
+            self._client._download(url, dest, timeout)
+            for url, dest in output_targets(job, _JOB_FILE, job_id, folder)
+        ]
+
+
+class AsyncFiles:
+    """``client.files`` of AsyncClient."""
+
+    def __init__(self, client: "AsyncClient"):
+        self._client = client
+
+    async def list(
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int | None = None,
+        purpose: FilePurposeValue | None = None,
+        state: FileStateValue | None = None,
+        validate: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> models.FileList:
+        """List files (GET /files, operationId listFiles).
+
+        The caller's files, newest first, keyset-paginated: while has_more is true, pass next_cursor
+        back as cursor to get the next page. The cursor is stable while files are added
+        concurrently.
+
+        Args:
+            cursor: Opaque cursor from a previous page's next_cursor.
+            limit: Page size.
+            purpose: Only files with this purpose.
+            state: Only files in this state.
+            validate: check the request against every rule of the spec first; nothing is sent if it
+                breaks one
+            timeout: seconds for this call (default: the client's)
+            max_retries: retries for this call (default: the client's)
+            extra_headers: additional HTTP headers
+
+        Returns: FileList.
+
+        Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
+        APIConnectionError, APITimeoutError.
+        """
+        return await self._client._request(
+            _OP_LIST_FILES,
+            path_params={"cursor": cursor, "limit": limit, "purpose": purpose, "state": state},
+            body=None,
+            validate=validate,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=dict(extra_headers or {}),
+        )
+
+    async def create(
+        self,
+        *,
+        mime_type: str,
+        size_bytes: int,
+        expires_at: str | None = None,
+        filename: str | None = None,
+        purpose: FilePurposeValue | None = None,
+        user_id: str | None = None,
+        content_type: Literal["application/json", "multipart/form-data"] | None = None,
+        validate: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> models.CreateFileResponse:
+        """Create a file (POST /files, operationId createFile).
+
+        Upload media once, then reference it from any number of generations by file_id. Two upload
+        modes share this operation, chosen by the request's Content-Type. multipart/form-data sends
+        the bytes inline in a part named file, at most 10 MiB (10,485,760 bytes; larger: 413, use
+        the presigned flow); the file is already pending ingest and upload is null. application/json
+        asks for a presigned upload: PUT the raw bytes to upload.url with upload.headers, then call
+        POST /files/{file_id}/complete. The status is 201 in both modes (the SDK does not say;
+        implied).
+
+        Args:
+            content_type: the media type the body is sent as (default: application/json, or what the
+                body's Python type fits)
+            mime_type: MIME type of the bytes that will be uploaded.
+            size_bytes: The exact size of the object that will be PUT, at most 5 GiB (the single-PUT
+                ceiling of the storage behind it). The minimum of 1 is implied.
+            expires_at: A time to live; after it the API may delete the file by itself. (optional)
+            filename: The original file name, recorded. (optional)
+            purpose: input is the primary subject (for example the image an edit starts from),
+                reference is style or content guidance. (optional)
+            user_id: The end-user tag, as on POST /generations. (optional)
+            validate: check the request against every rule of the spec first; nothing is sent if it
+                breaks one
+            timeout: seconds for this call (default: the client's)
+            max_retries: retries for this call (default: the client's)
+            extra_headers: additional HTTP headers
+
+        Returns: CreateFileResponse.
+
+        Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
+        APIConnectionError, APITimeoutError.
+        """
+        return await self._client._request(
+            _OP_CREATE_FILE,
+            path_params={},
+            body=compact(
+                {
+                    "mime_type": mime_type,
+                    "size_bytes": size_bytes,
+                    "expires_at": expires_at,
+                    "filename": filename,
+                    "purpose": purpose,
+                    "user_id": user_id,
+                }
+            ),
+            validate=validate,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=dict(extra_headers or {}),
+            content_type=content_type,
+        )
+
+    async def get(
+        self,
+        file_id: str,
+        *,
+        validate: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> models.File:
+        """Get a file (GET /files/{file_id}, operationId getFile).
+
+        A file and its state (poll it after complete until ready or failed).
+
+        Args:
+            file_id: File identifier returned by createFile.
+            validate: check the request against every rule of the spec first; nothing is sent if it
+                breaks one
+            timeout: seconds for this call (default: the client's)
+            max_retries: retries for this call (default: the client's)
+            extra_headers: additional HTTP headers
+
+        Returns: File.
+
+        Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
+        APIConnectionError, APITimeoutError.
+        """
+        return await self._client._request(
+            _OP_GET_FILE,
+            path_params={"file_id": file_id},
+            body=None,
+            validate=validate,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=dict(extra_headers or {}),
+        )
+
+    async def delete(
+        self,
+        file_id: str,
+        *,
+        validate: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Delete a file (DELETE /files/{file_id}, operationId deleteFile).
+
+        A soft delete: the file then reads state deleted with deleted_at, and new generations can no
+        longer reference it.
+
+        Args:
+            file_id: File identifier returned by createFile.
+            validate: check the request against every rule of the spec first; nothing is sent if it
+                breaks one
+            timeout: seconds for this call (default: the client's)
+            max_retries: retries for this call (default: the client's)
+            extra_headers: additional HTTP headers
+
+        Returns: the JSON body.
+
+        Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
+        APIConnectionError, APITimeoutError.
+        """
+        return await self._client._request(
+            _OP_DELETE_FILE,
+            path_params={"file_id": file_id},
+            body=None,
+            validate=validate,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=dict(extra_headers or {}),
+        )
+
+    async def complete(
+        self,
+        file_id: str,
+        *,
+        validate: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> models.File:
+        """Complete a presigned upload (POST /files/{file_id}/complete, operationId completeFile).
+
+        Tell the API the bytes were PUT to upload.url: starts ingest and moderation; the file then
+        becomes ready or failed asynchronously (poll GET /files/{file_id}).
+
+        Args:
+            file_id: File identifier returned by createFile.
+            validate: check the request against every rule of the spec first; nothing is sent if it
+                breaks one
+            timeout: seconds for this call (default: the client's)
+            max_retries: retries for this call (default: the client's)
+            extra_headers: additional HTTP headers
+
+        Returns: File.
+
+        Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
+        APIConnectionError, APITimeoutError.
+        """
+        return await self._client._request(
+            _OP_COMPLETE_FILE,
+            path_params={"file_id": file_id},
+            body=None,
+            validate=validate,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=dict(extra_headers or {}),
+        )
+
+    async def wait(
+        self,
+        file_id: str,
+        *,
+        poll_interval: float = 2.0,
+        timeout: float = 600.0,
+        on_update: Callable[[Any], None] | None = None,
+    ) -> models.File:
+        """Poll ``get`` until the file succeeds (see Client's ``wait``)."""
+        return await wait_async(
+            self.get, str(file_id), _JOB_FILE, poll_interval, timeout, on_update
+        )
+
+    async def create_and_wait(
+        self,
+        *,
+        mime_type: str,
+        size_bytes: int,
+        expires_at: str | None = None,
+        filename: str | None = None,
+        purpose: FilePurposeValue | None = None,
+        user_id: str | None = None,
+        content_type: Literal["application/json", "multipart/form-data"] | None = None,
+        validate: bool = True,
+        poll_interval: float = 2.0,
+        wait_timeout: float = 600.0,
+        on_update: Callable[[Any], None] | None = None,
+    ) -> models.File:
+        """``create`` then ``wait``: the same arguments, and the waiting ones."""
+        started = await self.create(
+            mime_type=mime_type,
+            size_bytes=size_bytes,
+            expires_at=expires_at,
+            filename=filename,
+            purpose=purpose,
+            user_id=user_id,
+            content_type=content_type,
+            validate=validate,
+        )
+        if on_update is not None:
+            on_update(started)
+        return await self.wait(
+            str(getattr(started, "id")),
+            poll_interval=poll_interval,
+            timeout=wait_timeout,
+            on_update=on_update,
+        )
+
+    async def download(
+        self, file: Any, folder: str | os.PathLike[str], *, timeout: float | None = None
+    ) -> list[Path]:
+        """Save every output of a finished file (the model or its id) into ``folder``."""
+        job = file if is_model(file) else await self.get(str(file))
+        job_id = str(field_of(job, "id"))
+        return [
+            await self._client._download(url, dest, timeout)
+            for url, dest in output_targets(job, _JOB_FILE, job_id, folder)
+        ]
 
 
 class Generations:
@@ -108,7 +717,7 @@ class Generations:
             image_ref: Reference images for style/content guidance. Up to 9 for type 'image', up to
                 8 for type 'image_edit'. (optional)
             source: Media reference for guided generation. Provide exactly one of url, inline base64
-                data, or generation_id. (optional)
+                data, generation_id or file_id. (optional)
             video: Ray 3.2 video request options. Common output settings live at the top level for
                 type=video, type=video_edit, and type=video_reframe; video-to-video conditioning
                 lives under edit. (optional)
@@ -312,7 +921,7 @@ class AsyncGenerations:
             image_ref: Reference images for style/content guidance. Up to 9 for type 'image', up to
                 8 for type 'image_edit'. (optional)
             source: Media reference for guided generation. Provide exactly one of url, inline base64
-                data, or generation_id. (optional)
+                data, generation_id or file_id. (optional)
             video: Ray 3.2 video request options. Common output settings live at the top level for
                 type=video, type=video_edit, and type=video_reframe; video-to-video conditioning
                 lives under edit. (optional)
@@ -491,6 +1100,7 @@ class Client(SyncBase):
             http_client=http_client,
             **_SETTINGS,
         )
+        self.files = Files(self)
         self.generations = Generations(self)
 
 
@@ -516,4 +1126,5 @@ class AsyncClient(AsyncBase):
             http_client=http_client,
             **_SETTINGS,
         )
+        self.files = AsyncFiles(self)
         self.generations = AsyncGenerations(self)

@@ -33,6 +33,7 @@ __all__ = [
     "JobFailedError",
     "WaitTimeoutError",
     "GenerationFailedError",
+    "FileFailedError",
 ]
 
 
@@ -191,6 +192,15 @@ class GenerationFailedError(JobFailedError):
     @property
     def failure_reason(self) -> Any:
         """The generation's failure_reason."""
+        return self.reason
+
+
+class FileFailedError(JobFailedError):
+    """A file ended in a failed state (failed, deleted)."""
+
+    @property
+    def failure_reason(self) -> Any:
+        """The file's failure_reason."""
         return self.reason
 
 

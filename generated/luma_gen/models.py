@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, RootModel
+from pydantic import AnyUrl, AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 from uuid import UUID
 
 
@@ -25,7 +25,7 @@ class LayeringOptions(BaseModel):
 
 class ImageRef(BaseModel):
     """
-    Media reference for guided generation. Provide exactly one of url, inline base64 data, or generation_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME.
+    Media reference for guided generation. Provide exactly one of url, inline base64 data, generation_id or file_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME.
     """
 
     model_config = ConfigDict(
@@ -42,6 +42,10 @@ class ImageRef(BaseModel):
     generation_id: UUID | None = None
     """
     UUID of a prior generation owned by the same caller. Used on source for image_edit, video_edit, and video_reframe chaining and on video.start_frame / video.end_frame for video extension.
+    """
+    file_id: UUID | None = None
+    """
+    UUID of a file uploaded with POST /files, owned by the same caller and in state ready. It skips the URL fetch or base64 decode and reuses the file's already moderated bytes; a deleted file can no longer be referenced.
     """
     media_type: str | None = None
     """
@@ -378,6 +382,192 @@ class Error(BaseModel):
         extra="allow",
     )
     error: Annotated[ErrorDetail, Field(title="ErrorDetail")]
+
+
+class FileCreateParams(BaseModel):
+    """
+    Ask for a presigned upload (POST /files with application/json).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    mime_type: Annotated[str, Field(min_length=1)]
+    """
+    MIME type of the bytes that will be uploaded.
+    """
+    size_bytes: Annotated[int, Field(ge=1, le=5368709120)]
+    """
+    The exact size of the object that will be PUT, at most 5 GiB (the single-PUT ceiling of the storage behind it). The minimum of 1 is implied.
+    """
+    expires_at: AwareDatetime | None = None
+    """
+    A time to live; after it the API may delete the file by itself.
+    """
+    filename: str | None = None
+    """
+    The original file name, recorded.
+    """
+    purpose: Literal["input", "reference"] | None = None
+    """
+    input is the primary subject (for example the image an edit starts from), reference is style or content guidance.
+    """
+    user_id: str | None = None
+    """
+    The end-user tag, as on POST /generations.
+    """
+
+
+class FileUploadParams(BaseModel):
+    """
+    Upload the bytes inline (POST /files with multipart/form-data); the part named file holds them, at most 10 MiB (the cap is implied: the SDK does not give its value).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    file: Annotated[str, Field(max_length=10485760)]
+    """
+    The bytes; the part's Content-Type is the file's mime_type.
+    """
+    purpose: Literal["input", "reference"] | None = None
+    """
+    input is the primary subject (for example the image an edit starts from), reference is style or content guidance.
+    """
+    filename: str | None = None
+    """
+    The original file name (default the part's filename).
+    """
+    expires_at: str | None = None
+    """
+    A time to live; after it the API may delete the file by itself.
+    """
+    user_id: str | None = None
+    """
+    The end-user tag, as on POST /generations.
+    """
+
+
+class File(BaseModel):
+    """
+    An uploaded file.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    """
+    File identifier; what file_id references.
+    """
+    created_at: str
+    """
+    Creation timestamp
+    """
+    mime_type: str
+    """
+    MIME type of the bytes.
+    """
+    purpose: Literal["input", "reference"]
+    """
+    input is the primary subject (for example the image an edit starts from), reference is style or content guidance.
+    """
+    size_bytes: Annotated[int, Field(ge=0)]
+    """
+    Size of the bytes.
+    """
+    state: Literal["pending", "ready", "failed", "deleted"]
+    """
+    pending until the bytes arrive and ingest runs, ready once a generation may reference it, failed when ingest or moderation rejected it, deleted after a soft delete.
+    """
+    deleted_at: AwareDatetime | None = None
+    """
+    When the file was deleted.
+    """
+    expires_at: AwareDatetime | None = None
+    """
+    When the API may delete the file by itself.
+    """
+    failure_reason: str | None = None
+    """
+    Why ingest or moderation rejected the file (when failed).
+    """
+    filename: str | None = None
+    """
+    The original file name.
+    """
+    user_id: str | None = None
+    """
+    The end-user tag, echoed back; attribution only, never access control.
+    """
+
+
+class PresignedUpload(BaseModel):
+    """
+    Where to send the bytes of a presigned upload.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    url: str
+    """
+    Where to PUT the raw bytes.
+    """
+    method: Literal["PUT"]
+    """
+    Always PUT.
+    """
+    expires_at: str
+    """
+    When the URL stops working.
+    """
+    headers: dict[str, str] | None = None
+    """
+    Headers to send with the PUT.
+    """
+
+
+class CreateFileResponse(BaseModel):
+    """
+    The new file, and where to PUT its bytes (null in the multipart flow).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    id: str
+    """
+    Equal to file.id.
+    """
+    state: Literal["pending", "ready", "failed", "deleted"]
+    """
+    pending until the bytes arrive and ingest runs, ready once a generation may reference it, failed when ingest or moderation rejected it, deleted after a soft delete.
+    """
+    file: File
+    upload: PresignedUpload | None = None
+    """
+    The presigned upload; null in the multipart flow.
+    """
+
+
+class FileList(BaseModel):
+    """
+    One page of files, newest first.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    data: list[File]
+    has_more: bool
+    """
+    Whether another page follows.
+    """
+    next_cursor: str | None = None
+    """
+    Pass as cursor to get the next page; present when has_more.
+    """
 
 
 class GenerationOutput(BaseModel):

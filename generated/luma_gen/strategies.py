@@ -90,6 +90,16 @@ _SCHEMAS: dict[str, Any] = {
             "1:3",
         ],
     },
+    "CreateFileResponse": {
+        "type": "object",
+        "required": ["id", "state", "file"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "state": {"$ref": "FileState"},
+            "file": {"$ref": "File"},
+            "upload": {"anyOf": [{"$ref": "PresignedUpload"}, {"type": "null"}]},
+        },
+    },
     "DepthControl": {
         "type": "object",
         "additionalProperties": False,
@@ -117,6 +127,105 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {"enabled": {"type": ["boolean", "null"]}},
+    },
+    "File": {
+        "type": "object",
+        "required": ["id", "created_at", "mime_type", "purpose", "size_bytes", "state"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "mime_type": {"type": "string"},
+            "purpose": {"$ref": "FilePurpose"},
+            "size_bytes": {"type": "integer", "minimum": 0},
+            "state": {"$ref": "FileState"},
+            "deleted_at": {"type": ["string", "null"], "format": "date-time"},
+            "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            "failure_reason": {"type": ["string", "null"]},
+            "filename": {"type": ["string", "null"]},
+            "user_id": {"type": ["string", "null"]},
+        },
+        "allOf": [
+            {
+                "x-rule": "file-failed-has-reason",
+                "if": {"required": ["state"], "properties": {"state": {"const": "failed"}}},
+                "then": {
+                    "required": ["failure_reason"],
+                    "properties": {"failure_reason": {"type": "string"}},
+                },
+                "x-tests": ["state"],
+                "x-constrains": ["failure_reason"],
+                "x-not-if": {
+                    "properties": {"state": {"not": {"const": "failed"}}},
+                    "type": "object",
+                },
+            },
+            {
+                "x-rule": "file-deleted-has-deleted-at",
+                "if": {"required": ["state"], "properties": {"state": {"const": "deleted"}}},
+                "then": {
+                    "required": ["deleted_at"],
+                    "properties": {"deleted_at": {"type": "string"}},
+                },
+                "x-tests": ["state"],
+                "x-constrains": ["deleted_at"],
+                "x-not-if": {
+                    "properties": {"state": {"not": {"const": "deleted"}}},
+                    "type": "object",
+                },
+            },
+        ],
+    },
+    "FileCreateParams": {
+        "type": "object",
+        "required": ["mime_type", "size_bytes"],
+        "additionalProperties": False,
+        "properties": {
+            "mime_type": {"type": "string", "minLength": 1},
+            "size_bytes": {"type": "integer", "minimum": 1, "maximum": 5368709120},
+            "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            "filename": {"type": ["string", "null"]},
+            "purpose": {"$ref": "FilePurpose"},
+            "user_id": {"type": ["string", "null"]},
+        },
+    },
+    "FileList": {
+        "type": "object",
+        "required": ["data", "has_more"],
+        "properties": {
+            "data": {"type": "array", "items": {"$ref": "File"}},
+            "has_more": {"type": "boolean"},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+        "allOf": [
+            {
+                "x-rule": "file-list-more-has-cursor",
+                "if": {"required": ["has_more"], "properties": {"has_more": {"const": True}}},
+                "then": {
+                    "required": ["next_cursor"],
+                    "properties": {"next_cursor": {"type": "string"}},
+                },
+                "x-tests": ["has_more"],
+                "x-constrains": ["next_cursor"],
+                "x-not-if": {
+                    "properties": {"has_more": {"not": {"const": True}}},
+                    "type": "object",
+                },
+            }
+        ],
+    },
+    "FilePurpose": {"type": "string", "enum": ["input", "reference"]},
+    "FileState": {"type": "string", "enum": ["pending", "ready", "failed", "deleted"]},
+    "FileUploadParams": {
+        "type": "object",
+        "required": ["file"],
+        "additionalProperties": False,
+        "properties": {
+            "file": {"type": "string", "maxLength": 10485760},
+            "purpose": {"$ref": "FilePurpose"},
+            "filename": {"type": "string"},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "user_id": {"type": "string"},
+        },
     },
     "Generation": {
         "type": "object",
@@ -589,6 +698,7 @@ _SCHEMAS: dict[str, Any] = {
             "url": {"type": ["string", "null"], "format": "uri"},
             "data": {"type": ["string", "null"], "contentEncoding": "base64"},
             "generation_id": {"type": ["string", "null"], "format": "uuid"},
+            "file_id": {"type": ["string", "null"], "format": "uuid"},
             "media_type": {"type": ["string", "null"]},
         },
         "allOf": [
@@ -601,6 +711,7 @@ _SCHEMAS: dict[str, Any] = {
                         "required": ["generation_id"],
                         "properties": {"generation_id": {"type": "string"}},
                     },
+                    {"required": ["file_id"], "properties": {"file_id": {"type": "string"}}},
                 ],
                 "x-one": [
                     {
@@ -609,6 +720,10 @@ _SCHEMAS: dict[str, Any] = {
                             {"properties": {"data": {"not": {"type": "string"}}}, "type": "object"},
                             {
                                 "properties": {"generation_id": {"not": {"type": "string"}}},
+                                "type": "object",
+                            },
+                            {
+                                "properties": {"file_id": {"not": {"type": "string"}}},
                                 "type": "object",
                             },
                         ]
@@ -621,6 +736,10 @@ _SCHEMAS: dict[str, Any] = {
                                 "properties": {"generation_id": {"not": {"type": "string"}}},
                                 "type": "object",
                             },
+                            {
+                                "properties": {"file_id": {"not": {"type": "string"}}},
+                                "type": "object",
+                            },
                         ]
                     },
                     {
@@ -631,6 +750,24 @@ _SCHEMAS: dict[str, Any] = {
                             },
                             {"properties": {"url": {"not": {"type": "string"}}}, "type": "object"},
                             {"properties": {"data": {"not": {"type": "string"}}}, "type": "object"},
+                            {
+                                "properties": {"file_id": {"not": {"type": "string"}}},
+                                "type": "object",
+                            },
+                        ]
+                    },
+                    {
+                        "allOf": [
+                            {
+                                "required": ["file_id"],
+                                "properties": {"file_id": {"type": "string"}},
+                            },
+                            {"properties": {"url": {"not": {"type": "string"}}}, "type": "object"},
+                            {"properties": {"data": {"not": {"type": "string"}}}, "type": "object"},
+                            {
+                                "properties": {"generation_id": {"not": {"type": "string"}}},
+                                "type": "object",
+                            },
                         ]
                     },
                 ],
@@ -684,6 +821,16 @@ _SCHEMAS: dict[str, Any] = {
         },
     },
     "PoseControlStrength": {"type": "string", "enum": ["precise", "coarse"]},
+    "PresignedUpload": {
+        "type": "object",
+        "required": ["url", "method", "expires_at"],
+        "properties": {
+            "url": {"type": "string", "format": "uri"},
+            "method": {"type": "string", "const": "PUT"},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
     "SourcePosition": {
         "type": "object",
         "additionalProperties": False,
@@ -1217,6 +1364,108 @@ _RULES: dict[str, Any] = {
         },
         "subsumed_by": [],
     },
+    "file-deleted-has-deleted-at": {
+        "owner": "File",
+        "negation": {
+            "allOf": [
+                {"required": ["state"], "properties": {"state": {"const": "deleted"}}},
+                {
+                    "anyOf": [
+                        {
+                            "properties": {"deleted_at": False},
+                            "x-focus": "/deleted_at",
+                            "type": "object",
+                        },
+                        {
+                            "required": ["deleted_at"],
+                            "properties": {
+                                "deleted_at": {"not": {"type": "string"}, "x-focus": ""}
+                            },
+                            "type": "object",
+                        },
+                    ]
+                },
+            ]
+        },
+        "trigger": {
+            "allOf": [
+                {"required": ["state"], "properties": {"state": {"const": "deleted"}}},
+                {
+                    "required": ["deleted_at"],
+                    "properties": {"deleted_at": {"not": {"type": "null"}}},
+                },
+            ]
+        },
+        "subsumed_by": [],
+    },
+    "file-failed-has-reason": {
+        "owner": "File",
+        "negation": {
+            "allOf": [
+                {"required": ["state"], "properties": {"state": {"const": "failed"}}},
+                {
+                    "anyOf": [
+                        {
+                            "properties": {"failure_reason": False},
+                            "x-focus": "/failure_reason",
+                            "type": "object",
+                        },
+                        {
+                            "required": ["failure_reason"],
+                            "properties": {
+                                "failure_reason": {"not": {"type": "string"}, "x-focus": ""}
+                            },
+                            "type": "object",
+                        },
+                    ]
+                },
+            ]
+        },
+        "trigger": {
+            "allOf": [
+                {"required": ["state"], "properties": {"state": {"const": "failed"}}},
+                {
+                    "required": ["failure_reason"],
+                    "properties": {"failure_reason": {"not": {"type": "null"}}},
+                },
+            ]
+        },
+        "subsumed_by": [],
+    },
+    "file-list-more-has-cursor": {
+        "owner": "FileList",
+        "negation": {
+            "allOf": [
+                {"required": ["has_more"], "properties": {"has_more": {"const": True}}},
+                {
+                    "anyOf": [
+                        {
+                            "properties": {"next_cursor": False},
+                            "x-focus": "/next_cursor",
+                            "type": "object",
+                        },
+                        {
+                            "required": ["next_cursor"],
+                            "properties": {
+                                "next_cursor": {"not": {"type": "string"}, "x-focus": ""}
+                            },
+                            "type": "object",
+                        },
+                    ]
+                },
+            ]
+        },
+        "trigger": {
+            "allOf": [
+                {"required": ["has_more"], "properties": {"has_more": {"const": True}}},
+                {
+                    "required": ["next_cursor"],
+                    "properties": {"next_cursor": {"not": {"type": "null"}}},
+                },
+            ]
+        },
+        "subsumed_by": [],
+    },
     "generation-completed-has-output": {
         "owner": "Generation",
         "negation": {
@@ -1295,6 +1544,7 @@ _RULES: dict[str, Any] = {
                             "properties": {"generation_id": {"not": {"type": "string"}}},
                             "type": "object",
                         },
+                        {"properties": {"file_id": {"not": {"type": "string"}}}, "type": "object"},
                     ]
                 },
                 {
@@ -1314,11 +1564,32 @@ _RULES: dict[str, Any] = {
                 },
                 {
                     "allOf": [
+                        {"required": ["url"], "properties": {"url": {"type": "string"}}},
+                        {"required": ["file_id"], "properties": {"file_id": {"type": "string"}}},
+                    ]
+                },
+                {
+                    "allOf": [
                         {"required": ["data"], "properties": {"data": {"type": "string"}}},
                         {
                             "required": ["generation_id"],
                             "properties": {"generation_id": {"type": "string"}},
                         },
+                    ]
+                },
+                {
+                    "allOf": [
+                        {"required": ["data"], "properties": {"data": {"type": "string"}}},
+                        {"required": ["file_id"], "properties": {"file_id": {"type": "string"}}},
+                    ]
+                },
+                {
+                    "allOf": [
+                        {
+                            "required": ["generation_id"],
+                            "properties": {"generation_id": {"type": "string"}},
+                        },
+                        {"required": ["file_id"], "properties": {"file_id": {"type": "string"}}},
                     ]
                 },
             ],
@@ -2583,9 +2854,16 @@ _RULES: dict[str, Any] = {
 _PATHS: dict[str, Any] = {
     "AdvancedControls": {},
     "AspectRatio": {},
+    "CreateFileResponse": {"File": [[["p", "file"]]]},
     "DepthControl": {},
     "Error": {},
     "FaceControl": {},
+    "File": {"File": [[]]},
+    "FileCreateParams": {},
+    "FileList": {"File": [[["p", "data"], ["i"]]], "FileList": [[]]},
+    "FilePurpose": {},
+    "FileState": {},
+    "FileUploadParams": {},
     "Generation": {"Generation": [[]]},
     "GenerationCreateParams": {
         "GenerationCreateParams": [[]],
@@ -2614,6 +2892,7 @@ _PATHS: dict[str, Any] = {
     "OutputFormat": {},
     "PoseControl": {},
     "PoseControlStrength": {},
+    "PresignedUpload": {},
     "SourcePosition": {},
     "Style": {},
     "TrajectoryControl": {},
@@ -2637,9 +2916,20 @@ _PATHS: dict[str, Any] = {
 _RULES_OF: dict[str, list[str]] = {
     "AdvancedControls": [],
     "AspectRatio": [],
+    "CreateFileResponse": ["file-deleted-has-deleted-at", "file-failed-has-reason"],
     "DepthControl": [],
     "Error": [],
     "FaceControl": [],
+    "File": ["file-deleted-has-deleted-at", "file-failed-has-reason"],
+    "FileCreateParams": [],
+    "FileList": [
+        "file-deleted-has-deleted-at",
+        "file-failed-has-reason",
+        "file-list-more-has-cursor",
+    ],
+    "FilePurpose": [],
+    "FileState": [],
+    "FileUploadParams": [],
     "Generation": ["generation-completed-has-output", "generation-failed-has-failure-code"],
     "GenerationCreateParams": [
         "edit-keyframe-indexes-length",
@@ -2699,6 +2989,7 @@ _RULES_OF: dict[str, list[str]] = {
     "OutputFormat": [],
     "PoseControl": [],
     "PoseControlStrength": [],
+    "PresignedUpload": [],
     "SourcePosition": [],
     "Style": [],
     "TrajectoryControl": [],
@@ -2736,8 +3027,13 @@ _RULES_OF: dict[str, list[str]] = {
 }
 #: operationId -> request body and success response schema names
 _OPERATIONS: dict[str, Any] = {
+    "completeFile": {"body": None, "response": "File"},
+    "createFile": {"body": "FileCreateParams", "response": "CreateFileResponse"},
     "createGeneration": {"body": "GenerationCreateParams", "response": "Generation"},
+    "deleteFile": {"body": None, "response": None},
+    "getFile": {"body": None, "response": "File"},
     "getGeneration": {"body": None, "response": "Generation"},
+    "listFiles": {"body": None, "response": "FileList"},
 }
 
 #: schema -> the keywords (of it or of the schemas it references) the strategies cannot draw
@@ -2752,6 +3048,9 @@ RULE_IDS: tuple[str, ...] = (
     "edit-keyframes-exclusive-start-frame",
     "edit-keyframes-image-media",
     "edit-keyframes-parallel-lists",
+    "file-deleted-has-deleted-at",
+    "file-failed-has-reason",
+    "file-list-more-has-cursor",
     "generation-completed-has-output",
     "generation-failed-has-failure-code",
     "image-ref-exactly-one-source",

@@ -26,6 +26,17 @@ AspectRatioValue = Literal[
 """Output aspect ratio. Valid values depend on the selected model and generation type; the server validates the final model-specific set."""
 
 
+class CreateFileResponseParam(TypedDict):
+    """The new file, and where to PUT its bytes (null in the multipart flow)."""
+
+    id: str
+    """Equal to file.id."""
+    state: FileStateValue
+    file: FileParam
+    upload: NotRequired[PresignedUploadParam | None]
+    """The presigned upload; null in the multipart flow."""
+
+
 class DepthControlParam(TypedDict):
     """Depth / scene-geometry conditioning control"""
 
@@ -46,6 +57,78 @@ class FaceControlParam(TypedDict):
 
     enabled: NotRequired[bool | None]
     """Enable or disable face conditioning. Omit to use the model default."""
+
+
+class FileParam(TypedDict):
+    """An uploaded file."""
+
+    id: str
+    """File identifier; what file_id references."""
+    created_at: str
+    """Creation timestamp"""
+    mime_type: str
+    """MIME type of the bytes."""
+    purpose: FilePurposeValue
+    size_bytes: int
+    """Size of the bytes."""
+    state: FileStateValue
+    deleted_at: NotRequired[str | None]
+    """When the file was deleted."""
+    expires_at: NotRequired[str | None]
+    """When the API may delete the file by itself."""
+    failure_reason: NotRequired[str | None]
+    """Why ingest or moderation rejected the file (when failed)."""
+    filename: NotRequired[str | None]
+    """The original file name."""
+    user_id: NotRequired[str | None]
+    """The end-user tag, echoed back; attribution only, never access control."""
+
+
+class FileCreateParamsParam(TypedDict):
+    """Ask for a presigned upload (POST /files with application/json)."""
+
+    mime_type: str
+    """MIME type of the bytes that will be uploaded."""
+    size_bytes: int
+    """The exact size of the object that will be PUT, at most 5 GiB (the single-PUT ceiling of the storage behind it). The minimum of 1 is implied."""
+    expires_at: NotRequired[str | None]
+    """A time to live; after it the API may delete the file by itself."""
+    filename: NotRequired[str | None]
+    """The original file name, recorded."""
+    purpose: NotRequired[FilePurposeValue]
+    user_id: NotRequired[str | None]
+    """The end-user tag, as on POST /generations."""
+
+
+class FileListParam(TypedDict):
+    """One page of files, newest first."""
+
+    data: Sequence[FileParam]
+    has_more: bool
+    """Whether another page follows."""
+    next_cursor: NotRequired[str | None]
+    """Pass as cursor to get the next page; present when has_more."""
+
+
+FilePurposeValue = Literal["input", "reference"]
+"""input is the primary subject (for example the image an edit starts from), reference is style or content guidance."""
+
+FileStateValue = Literal["pending", "ready", "failed", "deleted"]
+"""pending until the bytes arrive and ingest runs, ready once a generation may reference it, failed when ingest or moderation rejected it, deleted after a soft delete."""
+
+
+class FileUploadParamsParam(TypedDict):
+    """Upload the bytes inline (POST /files with multipart/form-data); the part named file holds them, at most 10 MiB (the cap is implied: the SDK does not give its value)."""
+
+    file: bytes
+    """The bytes; the part's Content-Type is the file's mime_type."""
+    purpose: NotRequired[FilePurposeValue]
+    filename: NotRequired[str]
+    """The original file name (default the part's filename)."""
+    expires_at: NotRequired[str]
+    """A time to live; after it the API may delete the file by itself."""
+    user_id: NotRequired[str]
+    """The end-user tag, as on POST /generations."""
 
 
 class GenerationParam(TypedDict):
@@ -123,7 +206,7 @@ GenerationTypeValue = Literal[
 
 
 class ImageRefParam(TypedDict):
-    """Media reference for guided generation. Provide exactly one of url, inline base64 data, or generation_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME."""
+    """Media reference for guided generation. Provide exactly one of url, inline base64 data, generation_id or file_id. URL/data references accept image media at image positions; video_edit and video_reframe sources also accept source.url or source.data when source.media_type is a video/* MIME."""
 
     url: NotRequired[str | None]
     """Publicly accessible image URL, or a video URL when used as source for video_edit/video_reframe with media_type=video/*."""
@@ -131,6 +214,8 @@ class ImageRefParam(TypedDict):
     """Base64-encoded image or video data"""
     generation_id: NotRequired[str | None]
     """UUID of a prior generation owned by the same caller. Used on source for image_edit, video_edit, and video_reframe chaining and on video.start_frame / video.end_frame for video extension."""
+    file_id: NotRequired[str | None]
+    """UUID of a file uploaded with POST /files, owned by the same caller and in state ready. It skips the URL fetch or base64 decode and reuses the file's already moderated bytes; a deleted file can no longer be referenced."""
     media_type: NotRequired[str | None]
     """MIME type (for example, image/jpeg or video/mp4). Required with data. Required with source.url on video_edit/video_reframe so the route can dispatch video ingest before fetching bytes; optional for image URLs."""
 
@@ -187,6 +272,19 @@ class PoseControlParam(TypedDict):
 
 PoseControlStrengthValue = Literal["precise", "coarse"]
 """Pose-conditioning strength"""
+
+
+class PresignedUploadParam(TypedDict):
+    """Where to send the bytes of a presigned upload."""
+
+    url: str
+    """Where to PUT the raw bytes."""
+    method: str
+    """Always PUT."""
+    expires_at: str
+    """When the URL stops working."""
+    headers: NotRequired[Mapping[str, Any]]
+    """Headers to send with the PUT."""
 
 
 class SourcePositionParam(TypedDict):

@@ -74,10 +74,15 @@ _P40 = frozenset({"depth", "face", "normals", "pose", "trajectory"})
 _E48 = frozenset(
     {"16:9", "1:1", "1:2", "1:3", "21:9", "2:1", "2:3", "3:1", "3:2", "3:4", "4:3", "9:16"}
 )
-_E76 = frozenset({"ray-3.2", "uni-1", "uni-1-max"})
-_E77 = frozenset({"completed", "failed", "processing", "queued"})
-_E78 = frozenset({"image", "image_edit", "layering", "video", "video_edit", "video_reframe"})
-_E79 = frozenset(
+_E53 = frozenset({"deleted", "failed", "pending", "ready"})
+_E65 = frozenset({"input", "reference"})
+_P81 = frozenset({})
+_P119 = frozenset({"expires_at", "filename", "mime_type", "purpose", "size_bytes", "user_id"})
+_P144 = frozenset({"expires_at", "file", "filename", "purpose", "user_id"})
+_E160 = frozenset({"ray-3.2", "uni-1", "uni-1-max"})
+_E161 = frozenset({"completed", "failed", "processing", "queued"})
+_E162 = frozenset({"image", "image_edit", "layering", "video", "video_edit", "video_reframe"})
+_E163 = frozenset(
     {
         "budget_exhausted",
         "content_moderated",
@@ -90,13 +95,13 @@ _E79 = frozenset(
         "unsupported_format",
     }
 )
-_E89 = frozenset({"hard", "none", "soft"})
-_E120 = frozenset({"jpeg", "png"})
-_E121 = frozenset({"auto", "manga"})
-_P128 = frozenset({"data", "generation_id", "media_type", "url"})
-_E147 = frozenset({"10s", "5s"})
-_E148 = frozenset({"1080p", "360p", "540p", "720p"})
-_E159 = frozenset(
+_E173 = frozenset({"hard", "none", "soft"})
+_E204 = frozenset({"jpeg", "png"})
+_E205 = frozenset({"auto", "manga"})
+_P213 = frozenset({"data", "file_id", "generation_id", "media_type", "url"})
+_E233 = frozenset({"10s", "5s"})
+_E234 = frozenset({"1080p", "360p", "540p", "720p"})
+_E245 = frozenset(
     {
         "adhere_1",
         "adhere_2",
@@ -109,9 +114,9 @@ _E159 = frozenset(
         "reimagine_3",
     }
 )
-_P165 = frozenset({"auto_controls", "controls", "keyframe_indexes", "keyframes", "strength"})
-_P190 = frozenset({"h_norm", "w_norm", "x_norm", "y_norm"})
-_P197 = frozenset(
+_P251 = frozenset({"auto_controls", "controls", "keyframe_indexes", "keyframes", "strength"})
+_P276 = frozenset({"h_norm", "w_norm", "x_norm", "y_norm"})
+_P283 = frozenset(
     {
         "duration",
         "edit",
@@ -126,9 +131,9 @@ _P197 = frozenset(
         "start_frame",
     }
 )
-_E239 = frozenset({"1k", "2k"})
-_P240 = frozenset({"resolution"})
-_P244 = frozenset(
+_E325 = frozenset({"1k", "2k"})
+_P326 = frozenset({"resolution"})
+_P330 = frozenset(
     {
         "aspect_ratio",
         "image_ref",
@@ -144,15 +149,15 @@ _P244 = frozenset(
         "web_search",
     }
 )
-_E249 = frozenset({"image_edit", "video_edit", "video_reframe"})
-_E250 = frozenset({"image", "image_edit"})
-_E252 = frozenset({"video_edit", "video_reframe"})
-_E255 = frozenset({"uni-1", "uni-1-max"})
-_E256 = frozenset({"video", "video_edit", "video_reframe"})
-_E257 = frozenset({"image", "image_edit", "layering"})
-_E258 = frozenset({"video", "video_reframe"})
-_E266 = frozenset({"video", "video_edit"})
-_E269 = frozenset({"image", "image_edit", "video", "video_edit", "video_reframe"})
+_E335 = frozenset({"image_edit", "video_edit", "video_reframe"})
+_E336 = frozenset({"image", "image_edit"})
+_E338 = frozenset({"video_edit", "video_reframe"})
+_E341 = frozenset({"uni-1", "uni-1-max"})
+_E342 = frozenset({"video", "video_edit", "video_reframe"})
+_E343 = frozenset({"image", "image_edit", "layering"})
+_E344 = frozenset({"video", "video_reframe"})
+_E352 = frozenset({"video", "video_edit"})
+_E355 = frozenset({"image", "image_edit", "video", "video_edit", "video_reframe"})
 
 
 def _v_DepthControl(x, p, out):
@@ -580,31 +585,471 @@ def _ok_AspectRatio(x):
     return True
 
 
+def _v_FileState(x, p, out):
+    """Collect violations of FileState (/components/schemas/FileState)."""
+    if not (type(x) is str):
+        out.append(_V(p, "FileState.type", "must be a string"))
+    else:
+        if type(x) is not str or x not in _E53:
+            out.append(_V(p, "FileState.enum", "must be one of: pending, ready, failed, deleted"))
+
+
+def _ok_FileState(x):
+    """Whether x is a valid FileState (/components/schemas/FileState)."""
+    if not (type(x) is str):
+        return False
+    else:
+        if x not in _E53:
+            return False
+    return True
+
+
+def _v_FilePurpose(x, p, out):
+    """Collect violations of FilePurpose (/components/schemas/FilePurpose)."""
+    if not (type(x) is str):
+        out.append(_V(p, "FilePurpose.type", "must be a string"))
+    else:
+        if type(x) is not str or x not in _E65:
+            out.append(_V(p, "FilePurpose.enum", "must be one of: input, reference"))
+
+
+def _ok_FilePurpose(x):
+    """Whether x is a valid FilePurpose (/components/schemas/FilePurpose)."""
+    if not (type(x) is str):
+        return False
+    else:
+        if x not in _E65:
+            return False
+    return True
+
+
+def _v_File(x, p, out):
+    """Collect violations of File (/components/schemas/File)."""
+    if type(x) is dict:
+        _h54 = x.get("id", _M)
+        _h55 = x.get("created_at", _M)
+        _h56 = x.get("mime_type", _M)
+        _h57 = x.get("purpose", _M)
+        _h58 = x.get("size_bytes", _M)
+        _h59 = x.get("state", _M)
+        _h60 = x.get("deleted_at", _M)
+        _h61 = x.get("expires_at", _M)
+        _h62 = x.get("failure_reason", _M)
+        _h63 = x.get("filename", _M)
+        _h64 = x.get("user_id", _M)
+    else:
+        _h54 = _h55 = _h56 = _h57 = _h58 = _h59 = _h60 = _h61 = _h62 = _h63 = _h64 = _M
+    if not (type(x) is dict):
+        out.append(_V(p, "File.type", "must be an object"))
+    if type(x) is dict:
+        if _h54 is _M:
+            out.append(_V(p + "/id", "File.id.required", "id is required"))
+        if _h55 is _M:
+            out.append(_V(p + "/created_at", "File.created_at.required", "created_at is required"))
+        if _h56 is _M:
+            out.append(_V(p + "/mime_type", "File.mime_type.required", "mime_type is required"))
+        if _h57 is _M:
+            out.append(_V(p + "/purpose", "File.purpose.required", "purpose is required"))
+        if _h58 is _M:
+            out.append(_V(p + "/size_bytes", "File.size_bytes.required", "size_bytes is required"))
+        if _h59 is _M:
+            out.append(_V(p + "/state", "File.state.required", "state is required"))
+        if _h54 is not _M:
+            if not (type(_h54) is str):
+                out.append(_V(p + "/id", "File.id.type", "must be a string"))
+            if type(_h54) is str:
+                if len(_h54) != 36 or _UUID_MATCH(_h54) is None:
+                    out.append(_V(p + "/id", "File.id.format", "must be a valid uuid"))
+        if _h55 is not _M:
+            if not (type(_h55) is str):
+                out.append(_V(p + "/created_at", "File.created_at.type", "must be a string"))
+            if type(_h55) is str:
+                if not _fmt_date_time(_h55):
+                    out.append(
+                        _V(p + "/created_at", "File.created_at.format", "must be a valid date-time")
+                    )
+        if _h56 is not _M:
+            if not (type(_h56) is str):
+                out.append(_V(p + "/mime_type", "File.mime_type.type", "must be a string"))
+        if _h57 is not _M:
+            if not ((type(_h57) is str) and (_h57 in _E65)):
+                _v_FilePurpose(_h57, p + "/purpose", out)
+        if _h58 is not _M:
+            if not (type(_h58) is int or (type(_h58) is float and _h58.is_integer())):
+                out.append(_V(p + "/size_bytes", "File.size_bytes.type", "must be an integer"))
+            if type(_h58) in _NUM:
+                if not _h58 >= 0:
+                    out.append(_V(p + "/size_bytes", "File.size_bytes.minimum", "must be >= 0"))
+        if _h59 is not _M:
+            if not ((type(_h59) is str) and (_h59 in _E53)):
+                _v_FileState(_h59, p + "/state", out)
+        if _h60 is not _M:
+            if not (type(_h60) is str or _h60 is None):
+                out.append(
+                    _V(p + "/deleted_at", "File.deleted_at.type", "must be a string or null")
+                )
+            if type(_h60) is str:
+                if not _fmt_date_time(_h60):
+                    out.append(
+                        _V(p + "/deleted_at", "File.deleted_at.format", "must be a valid date-time")
+                    )
+        if _h61 is not _M:
+            if not (type(_h61) is str or _h61 is None):
+                out.append(
+                    _V(p + "/expires_at", "File.expires_at.type", "must be a string or null")
+                )
+            if type(_h61) is str:
+                if not _fmt_date_time(_h61):
+                    out.append(
+                        _V(p + "/expires_at", "File.expires_at.format", "must be a valid date-time")
+                    )
+        if _h62 is not _M:
+            if not (type(_h62) is str or _h62 is None):
+                out.append(
+                    _V(
+                        p + "/failure_reason",
+                        "File.failure_reason.type",
+                        "must be a string or null",
+                    )
+                )
+        if _h63 is not _M:
+            if not (type(_h63) is str or _h63 is None):
+                out.append(_V(p + "/filename", "File.filename.type", "must be a string or null"))
+        if _h64 is not _M:
+            if not (type(_h64) is str or _h64 is None):
+                out.append(_V(p + "/user_id", "File.user_id.type", "must be a string or null"))
+    if type(x) is not dict or (_h59 == "failed"):
+        if type(x) is dict:
+            if _h62 is _M:
+                out.append(
+                    _V(
+                        p + "/failure_reason",
+                        "file-failed-has-reason",
+                        "a failed file has a failure_reason",
+                    )
+                )
+            if _h62 is not _M:
+                if not (type(_h62) is str):
+                    out.append(
+                        _V(
+                            p + "/failure_reason",
+                            "file-failed-has-reason",
+                            "a failed file has a failure_reason",
+                        )
+                    )
+    if type(x) is not dict or (_h59 == "deleted"):
+        if type(x) is dict:
+            if _h60 is _M:
+                out.append(
+                    _V(
+                        p + "/deleted_at",
+                        "file-deleted-has-deleted-at",
+                        "a deleted file has deleted_at",
+                    )
+                )
+            if _h60 is not _M:
+                if not (type(_h60) is str):
+                    out.append(
+                        _V(
+                            p + "/deleted_at",
+                            "file-deleted-has-deleted-at",
+                            "a deleted file has deleted_at",
+                        )
+                    )
+
+
+def _ok_File(x):
+    """Whether x is a valid File (/components/schemas/File)."""
+    if type(x) is not dict:
+        return False
+    _h66 = x.get("id", _M)
+    _h67 = x.get("created_at", _M)
+    _h68 = x.get("mime_type", _M)
+    _h69 = x.get("purpose", _M)
+    _h70 = x.get("size_bytes", _M)
+    _h71 = x.get("state", _M)
+    _h72 = x.get("deleted_at", _M)
+    _h73 = x.get("expires_at", _M)
+    _h74 = x.get("failure_reason", _M)
+    _h75 = x.get("filename", _M)
+    _h76 = x.get("user_id", _M)
+    if _h66 is _M:
+        return False
+    if _h67 is _M:
+        return False
+    if _h68 is _M:
+        return False
+    if _h69 is _M:
+        return False
+    if _h70 is _M:
+        return False
+    if _h71 is _M:
+        return False
+    if _h66 is not _M:
+        if not (type(_h66) is str):
+            return False
+        if len(_h66) != 36 or _UUID_MATCH(_h66) is None:
+            return False
+    if _h67 is not _M:
+        if not (type(_h67) is str):
+            return False
+        if not _fmt_date_time(_h67):
+            return False
+    if _h68 is not _M:
+        if not (type(_h68) is str):
+            return False
+    if _h69 is not _M:
+        if not ((type(_h69) is str) and (_h69 in _E65)):
+            return False
+    if _h70 is not _M:
+        if not (type(_h70) is int or (type(_h70) is float and _h70.is_integer())):
+            return False
+        if not _h70 >= 0:
+            return False
+    if _h71 is not _M:
+        if not ((type(_h71) is str) and (_h71 in _E53)):
+            return False
+    if _h72 is not _M:
+        if not (type(_h72) is str or _h72 is None):
+            return False
+        if type(_h72) is str:
+            if not _fmt_date_time(_h72):
+                return False
+    if _h73 is not _M:
+        if not (type(_h73) is str or _h73 is None):
+            return False
+        if type(_h73) is str:
+            if not _fmt_date_time(_h73):
+                return False
+    if _h74 is not _M:
+        if not (type(_h74) is str or _h74 is None):
+            return False
+    if _h75 is not _M:
+        if not (type(_h75) is str or _h75 is None):
+            return False
+    if _h76 is not _M:
+        if not (type(_h76) is str or _h76 is None):
+            return False
+    if _h71 == "failed":
+        if _h74 is _M:
+            return False
+        if _h74 is not _M:
+            if not (type(_h74) is str):
+                return False
+    if _h71 == "deleted":
+        if _h72 is _M:
+            return False
+        if _h72 is not _M:
+            if not (type(_h72) is str):
+                return False
+    return True
+
+
+def _v_PresignedUpload(x, p, out):
+    """Collect violations of PresignedUpload (/components/schemas/PresignedUpload)."""
+    if type(x) is dict:
+        _h77 = x.get("url", _M)
+        _h78 = x.get("method", _M)
+        _h79 = x.get("expires_at", _M)
+        _h80 = x.get("headers", _M)
+    else:
+        _h77 = _h78 = _h79 = _h80 = _M
+    if not (type(x) is dict):
+        out.append(_V(p, "PresignedUpload.type", "must be an object"))
+    if type(x) is dict:
+        if _h77 is _M:
+            out.append(_V(p + "/url", "PresignedUpload.url.required", "url is required"))
+        if _h78 is _M:
+            out.append(_V(p + "/method", "PresignedUpload.method.required", "method is required"))
+        if _h79 is _M:
+            out.append(
+                _V(
+                    p + "/expires_at",
+                    "PresignedUpload.expires_at.required",
+                    "expires_at is required",
+                )
+            )
+        if _h77 is not _M:
+            if not (type(_h77) is str):
+                out.append(_V(p + "/url", "PresignedUpload.url.type", "must be a string"))
+            if type(_h77) is str:
+                if _URI_MATCH(_h77) is None:
+                    out.append(_V(p + "/url", "PresignedUpload.url.format", "must be a valid uri"))
+        if _h78 is not _M:
+            if not (type(_h78) is str):
+                out.append(_V(p + "/method", "PresignedUpload.method.type", "must be a string"))
+            else:
+                if _h78 != "PUT":
+                    out.append(_V(p + "/method", "PresignedUpload.method.const", 'must be "PUT"'))
+        if _h79 is not _M:
+            if not (type(_h79) is str):
+                out.append(
+                    _V(p + "/expires_at", "PresignedUpload.expires_at.type", "must be a string")
+                )
+            if type(_h79) is str:
+                if not _fmt_date_time(_h79):
+                    out.append(
+                        _V(
+                            p + "/expires_at",
+                            "PresignedUpload.expires_at.format",
+                            "must be a valid date-time",
+                        )
+                    )
+        if _h80 is not _M:
+            if not (type(_h80) is dict):
+                out.append(_V(p + "/headers", "PresignedUpload.headers.type", "must be an object"))
+            if type(_h80) is dict:
+                for _k82, _x83 in _h80.items():
+                    if _k82 in _P81:
+                        continue
+                    if not (type(_x83) is str):
+                        out.append(
+                            _V(
+                                p + "/headers/" + _esc(_k82),
+                                "PresignedUpload.headers.*.type",
+                                "must be a string",
+                            )
+                        )
+
+
+def _ok_PresignedUpload(x):
+    """Whether x is a valid PresignedUpload (/components/schemas/PresignedUpload)."""
+    if type(x) is not dict:
+        return False
+    _h84 = x.get("url", _M)
+    _h85 = x.get("method", _M)
+    _h86 = x.get("expires_at", _M)
+    _h87 = x.get("headers", _M)
+    if _h84 is _M:
+        return False
+    if _h85 is _M:
+        return False
+    if _h86 is _M:
+        return False
+    if _h84 is not _M:
+        if not (type(_h84) is str):
+            return False
+        if _URI_MATCH(_h84) is None:
+            return False
+    if _h85 is not _M:
+        if not (type(_h85) is str):
+            return False
+        else:
+            if _h85 != "PUT":
+                return False
+    if _h86 is not _M:
+        if not (type(_h86) is str):
+            return False
+        if not _fmt_date_time(_h86):
+            return False
+    if _h87 is not _M and not (type(_h87) is dict):
+        return False
+    if _h87 is not _M:
+        if not (type(_h87) is dict):
+            return False
+        for _k88, _x89 in _h87.items():
+            if _k88 in _P81:
+                continue
+            if not (type(_x89) is str):
+                return False
+    return True
+
+
+def _v_CreateFileResponse(x, p, out):
+    """Collect violations of CreateFileResponse (/components/schemas/CreateFileResponse)."""
+    if type(x) is dict:
+        _h49 = x.get("id", _M)
+        _h50 = x.get("state", _M)
+        _h51 = x.get("file", _M)
+        _h52 = x.get("upload", _M)
+    else:
+        _h49 = _h50 = _h51 = _h52 = _M
+    if not (type(x) is dict):
+        out.append(_V(p, "CreateFileResponse.type", "must be an object"))
+    if type(x) is dict:
+        if _h49 is _M:
+            out.append(_V(p + "/id", "CreateFileResponse.id.required", "id is required"))
+        if _h50 is _M:
+            out.append(_V(p + "/state", "CreateFileResponse.state.required", "state is required"))
+        if _h51 is _M:
+            out.append(_V(p + "/file", "CreateFileResponse.file.required", "file is required"))
+        if _h49 is not _M:
+            if not (type(_h49) is str):
+                out.append(_V(p + "/id", "CreateFileResponse.id.type", "must be a string"))
+            if type(_h49) is str:
+                if len(_h49) != 36 or _UUID_MATCH(_h49) is None:
+                    out.append(
+                        _V(p + "/id", "CreateFileResponse.id.format", "must be a valid uuid")
+                    )
+        if _h50 is not _M:
+            if not ((type(_h50) is str) and (_h50 in _E53)):
+                _v_FileState(_h50, p + "/state", out)
+        if _h51 is not _M:
+            _v_File(_h51, p + "/file", out)
+        if _h52 is not _M:
+            if _h52 is not None:
+                _v_PresignedUpload(_h52, p + "/upload", out)
+
+
+def _ok_CreateFileResponse(x):
+    """Whether x is a valid CreateFileResponse (/components/schemas/CreateFileResponse)."""
+    if type(x) is not dict:
+        return False
+    _h90 = x.get("id", _M)
+    _h91 = x.get("state", _M)
+    _h92 = x.get("file", _M)
+    _h93 = x.get("upload", _M)
+    if _h90 is _M:
+        return False
+    if _h91 is _M:
+        return False
+    if _h92 is _M:
+        return False
+    if _h90 is not _M:
+        if not (type(_h90) is str):
+            return False
+        if len(_h90) != 36 or _UUID_MATCH(_h90) is None:
+            return False
+    if _h91 is not _M:
+        if not ((type(_h91) is str) and (_h91 in _E53)):
+            return False
+    if _h92 is not _M and not (type(_h92) is dict):
+        return False
+    if _h93 is not _M:
+        if _h93 is not None:
+            if not (_ok_PresignedUpload(_h93)):
+                return False
+    if _h92 is not _M:
+        if not (_ok_File(_h92)):
+            return False
+    return True
+
+
 def _v_Violation(x, p, out):
     """Collect violations of Violation (/components/schemas/Violation)."""
     if type(x) is dict:
-        _h55 = x.get("path", _M)
-        _h56 = x.get("rule", _M)
-        _h57 = x.get("message", _M)
+        _h100 = x.get("path", _M)
+        _h101 = x.get("rule", _M)
+        _h102 = x.get("message", _M)
     else:
-        _h55 = _h56 = _h57 = _M
+        _h100 = _h101 = _h102 = _M
     if not (type(x) is dict):
         out.append(_V(p, "Violation.type", "must be an object"))
     if type(x) is dict:
-        if _h55 is _M:
+        if _h100 is _M:
             out.append(_V(p + "/path", "Violation.path.required", "path is required"))
-        if _h56 is _M:
+        if _h101 is _M:
             out.append(_V(p + "/rule", "Violation.rule.required", "rule is required"))
-        if _h57 is _M:
+        if _h102 is _M:
             out.append(_V(p + "/message", "Violation.message.required", "message is required"))
-        if _h55 is not _M:
-            if not (type(_h55) is str):
+        if _h100 is not _M:
+            if not (type(_h100) is str):
                 out.append(_V(p + "/path", "Violation.path.type", "must be a string"))
-        if _h56 is not _M:
-            if not (type(_h56) is str):
+        if _h101 is not _M:
+            if not (type(_h101) is str):
                 out.append(_V(p + "/rule", "Violation.rule.type", "must be a string"))
-        if _h57 is not _M:
-            if not (type(_h57) is str):
+        if _h102 is not _M:
+            if not (type(_h102) is str):
                 out.append(_V(p + "/message", "Violation.message.type", "must be a string"))
 
 
@@ -612,23 +1057,23 @@ def _ok_Violation(x):
     """Whether x is a valid Violation (/components/schemas/Violation)."""
     if type(x) is not dict:
         return False
-    _h58 = x.get("path", _M)
-    _h59 = x.get("rule", _M)
-    _h60 = x.get("message", _M)
-    if _h58 is _M:
+    _h103 = x.get("path", _M)
+    _h104 = x.get("rule", _M)
+    _h105 = x.get("message", _M)
+    if _h103 is _M:
         return False
-    if _h59 is _M:
+    if _h104 is _M:
         return False
-    if _h60 is _M:
+    if _h105 is _M:
         return False
-    if _h58 is not _M:
-        if not (type(_h58) is str):
+    if _h103 is not _M:
+        if not (type(_h103) is str):
             return False
-    if _h59 is not _M:
-        if not (type(_h59) is str):
+    if _h104 is not _M:
+        if not (type(_h104) is str):
             return False
-    if _h60 is not _M:
-        if not (type(_h60) is str):
+    if _h105 is not _M:
+        if not (type(_h105) is str):
             return False
     return True
 
@@ -636,23 +1081,23 @@ def _ok_Violation(x):
 def _v_Error(x, p, out):
     """Collect violations of Error (/components/schemas/Error)."""
     if type(x) is dict:
-        _h49 = x.get("error", _M)
+        _h94 = x.get("error", _M)
     else:
-        _h49 = _M
+        _h94 = _M
     if not (type(x) is dict):
         out.append(_V(p, "Error.type", "must be an object"))
     if type(x) is dict:
-        if _h49 is _M:
+        if _h94 is _M:
             out.append(_V(p + "/error", "Error.error.required", "error is required"))
-        if _h49 is not _M:
-            if not (type(_h49) is dict):
+        if _h94 is not _M:
+            if not (type(_h94) is dict):
                 out.append(_V(p + "/error", "Error.error.type", "must be an object"))
-            if type(_h49) is dict:
-                if "type" not in _h49:
+            if type(_h94) is dict:
+                if "type" not in _h94:
                     out.append(
                         _V(p + "/error/type", "Error.error.type.required", "type is required")
                     )
-                if "message" not in _h49:
+                if "message" not in _h94:
                     out.append(
                         _V(
                             p + "/error/message",
@@ -660,21 +1105,21 @@ def _v_Error(x, p, out):
                             "message is required",
                         )
                     )
-                _x50 = _h49.get("type", _M)
-                if _x50 is not _M:
-                    if not (type(_x50) is str):
+                _x95 = _h94.get("type", _M)
+                if _x95 is not _M:
+                    if not (type(_x95) is str):
                         out.append(
                             _V(p + "/error/type", "Error.error.type.type", "must be a string")
                         )
-                _x51 = _h49.get("message", _M)
-                if _x51 is not _M:
-                    if not (type(_x51) is str):
+                _x96 = _h94.get("message", _M)
+                if _x96 is not _M:
+                    if not (type(_x96) is str):
                         out.append(
                             _V(p + "/error/message", "Error.error.message.type", "must be a string")
                         )
-                _x52 = _h49.get("violations", _M)
-                if _x52 is not _M:
-                    if not (type(_x52) is list):
+                _x97 = _h94.get("violations", _M)
+                if _x97 is not _M:
+                    if not (type(_x97) is list):
                         out.append(
                             _V(
                                 p + "/error/violations",
@@ -682,44 +1127,385 @@ def _v_Error(x, p, out):
                                 "must be an array",
                             )
                         )
-                    if type(_x52) is list:
-                        _m61 = list(map(_ok_Violation, _x52))
-                        if not all(_m61):
-                            for _i53 in _compress(_count(), map(_not, _m61)):
-                                _x54 = _x52[_i53]
-                                if not (_ok_Violation(_x54)):
-                                    _v_Violation(_x54, p + "/error/violations/" + str(_i53), out)
+                    if type(_x97) is list:
+                        _m106 = list(map(_ok_Violation, _x97))
+                        if not all(_m106):
+                            for _i98 in _compress(_count(), map(_not, _m106)):
+                                _x99 = _x97[_i98]
+                                if not (_ok_Violation(_x99)):
+                                    _v_Violation(_x99, p + "/error/violations/" + str(_i98), out)
 
 
 def _ok_Error(x):
     """Whether x is a valid Error (/components/schemas/Error)."""
     if type(x) is not dict:
         return False
-    _h62 = x.get("error", _M)
-    if _h62 is _M:
+    _h107 = x.get("error", _M)
+    if _h107 is _M:
         return False
-    if _h62 is not _M and not (type(_h62) is dict):
+    if _h107 is not _M and not (type(_h107) is dict):
         return False
-    if _h62 is not _M:
-        if not (type(_h62) is dict):
+    if _h107 is not _M:
+        if not (type(_h107) is dict):
             return False
-        if "type" not in _h62:
+        if "type" not in _h107:
             return False
-        if "message" not in _h62:
+        if "message" not in _h107:
             return False
-        _x63 = _h62.get("type", _M)
-        if _x63 is not _M:
-            if not (type(_x63) is str):
+        _x108 = _h107.get("type", _M)
+        if _x108 is not _M:
+            if not (type(_x108) is str):
                 return False
-        _x64 = _h62.get("message", _M)
-        if _x64 is not _M:
-            if not (type(_x64) is str):
+        _x109 = _h107.get("message", _M)
+        if _x109 is not _M:
+            if not (type(_x109) is str):
                 return False
-        _x65 = _h62.get("violations", _M)
-        if _x65 is not _M:
-            if not (type(_x65) is list):
+        _x110 = _h107.get("violations", _M)
+        if _x110 is not _M:
+            if not (type(_x110) is list):
                 return False
-            if not all(map(_ok_Violation, _x65)):
+            if not all(map(_ok_Violation, _x110)):
+                return False
+    return True
+
+
+def _v_FileCreateParams(x, p, out):
+    """Collect violations of FileCreateParams (/components/schemas/FileCreateParams)."""
+    if type(x) is dict:
+        _h113 = x.get("mime_type", _M)
+        _h114 = x.get("size_bytes", _M)
+        _h115 = x.get("expires_at", _M)
+        _h116 = x.get("filename", _M)
+        _h117 = x.get("purpose", _M)
+        _h118 = x.get("user_id", _M)
+    else:
+        _h113 = _h114 = _h115 = _h116 = _h117 = _h118 = _M
+    if not (type(x) is dict):
+        out.append(_V(p, "FileCreateParams.type", "must be an object"))
+    if type(x) is dict:
+        if _h113 is _M:
+            out.append(
+                _V(p + "/mime_type", "FileCreateParams.mime_type.required", "mime_type is required")
+            )
+        if _h114 is _M:
+            out.append(
+                _V(
+                    p + "/size_bytes",
+                    "FileCreateParams.size_bytes.required",
+                    "size_bytes is required",
+                )
+            )
+        if _h113 is not _M:
+            if not (type(_h113) is str):
+                out.append(
+                    _V(p + "/mime_type", "FileCreateParams.mime_type.type", "must be a string")
+                )
+            if type(_h113) is str:
+                if len(_h113) < 1:
+                    out.append(
+                        _V(
+                            p + "/mime_type",
+                            "FileCreateParams.mime_type.minLength",
+                            "must be at least 1 character long",
+                        )
+                    )
+        if _h114 is not _M:
+            if not (type(_h114) is int or (type(_h114) is float and _h114.is_integer())):
+                out.append(
+                    _V(p + "/size_bytes", "FileCreateParams.size_bytes.type", "must be an integer")
+                )
+            if type(_h114) in _NUM:
+                if not _h114 >= 1:
+                    out.append(
+                        _V(p + "/size_bytes", "FileCreateParams.size_bytes.minimum", "must be >= 1")
+                    )
+                if not _h114 <= 5368709120:
+                    out.append(
+                        _V(
+                            p + "/size_bytes",
+                            "FileCreateParams.size_bytes.maximum",
+                            "must be <= 5368709120",
+                        )
+                    )
+        if _h115 is not _M:
+            if not (type(_h115) is str or _h115 is None):
+                out.append(
+                    _V(
+                        p + "/expires_at",
+                        "FileCreateParams.expires_at.type",
+                        "must be a string or null",
+                    )
+                )
+            if type(_h115) is str:
+                if not _fmt_date_time(_h115):
+                    out.append(
+                        _V(
+                            p + "/expires_at",
+                            "FileCreateParams.expires_at.format",
+                            "must be a valid date-time",
+                        )
+                    )
+        if _h116 is not _M:
+            if not (type(_h116) is str or _h116 is None):
+                out.append(
+                    _V(
+                        p + "/filename",
+                        "FileCreateParams.filename.type",
+                        "must be a string or null",
+                    )
+                )
+        if _h117 is not _M:
+            if not ((type(_h117) is str) and (_h117 in _E65)):
+                _v_FilePurpose(_h117, p + "/purpose", out)
+        if _h118 is not _M:
+            if not (type(_h118) is str or _h118 is None):
+                out.append(
+                    _V(p + "/user_id", "FileCreateParams.user_id.type", "must be a string or null")
+                )
+        if not _P119.issuperset(x):
+            for _k120 in x:
+                if _k120 not in _P119:
+                    out.append(
+                        _V(
+                            p + "/" + _esc(_k120),
+                            "FileCreateParams.additionalProperties",
+                            _unknown(_k120, _P119),
+                        )
+                    )
+
+
+def _ok_FileCreateParams(x):
+    """Whether x is a valid FileCreateParams (/components/schemas/FileCreateParams)."""
+    if type(x) is not dict:
+        return False
+    _h121 = x.get("mime_type", _M)
+    _h122 = x.get("size_bytes", _M)
+    _h123 = x.get("expires_at", _M)
+    _h124 = x.get("filename", _M)
+    _h125 = x.get("purpose", _M)
+    _h126 = x.get("user_id", _M)
+    if _h121 is _M:
+        return False
+    if _h122 is _M:
+        return False
+    if _h121 is not _M:
+        if not (type(_h121) is str):
+            return False
+        if len(_h121) < 1:
+            return False
+    if _h122 is not _M:
+        if not (type(_h122) is int or (type(_h122) is float and _h122.is_integer())):
+            return False
+        if not _h122 >= 1:
+            return False
+        if not _h122 <= 5368709120:
+            return False
+    if _h123 is not _M:
+        if not (type(_h123) is str or _h123 is None):
+            return False
+        if type(_h123) is str:
+            if not _fmt_date_time(_h123):
+                return False
+    if _h124 is not _M:
+        if not (type(_h124) is str or _h124 is None):
+            return False
+    if _h125 is not _M:
+        if not ((type(_h125) is str) and (_h125 in _E65)):
+            return False
+    if _h126 is not _M:
+        if not (type(_h126) is str or _h126 is None):
+            return False
+    if not _P119.issuperset(x):
+        for _k127 in x:
+            if _k127 not in _P119:
+                return False
+    return True
+
+
+def _v_FileList(x, p, out):
+    """Collect violations of FileList (/components/schemas/FileList)."""
+    if type(x) is dict:
+        _h128 = x.get("data", _M)
+        _h129 = x.get("has_more", _M)
+        _h130 = x.get("next_cursor", _M)
+    else:
+        _h128 = _h129 = _h130 = _M
+    if not (type(x) is dict):
+        out.append(_V(p, "FileList.type", "must be an object"))
+    if type(x) is dict:
+        if _h128 is _M:
+            out.append(_V(p + "/data", "FileList.data.required", "data is required"))
+        if _h129 is _M:
+            out.append(_V(p + "/has_more", "FileList.has_more.required", "has_more is required"))
+        if _h128 is not _M:
+            if not (type(_h128) is list):
+                out.append(_V(p + "/data", "FileList.data.type", "must be an array"))
+            if type(_h128) is list:
+                _m133 = list(map(_ok_File, _h128))
+                if not all(_m133):
+                    for _i131 in _compress(_count(), map(_not, _m133)):
+                        _x132 = _h128[_i131]
+                        if not (_ok_File(_x132)):
+                            _v_File(_x132, p + "/data/" + str(_i131), out)
+        if _h129 is not _M:
+            if not (type(_h129) is bool):
+                out.append(_V(p + "/has_more", "FileList.has_more.type", "must be a boolean"))
+        if _h130 is not _M:
+            if not (type(_h130) is str or _h130 is None):
+                out.append(
+                    _V(p + "/next_cursor", "FileList.next_cursor.type", "must be a string or null")
+                )
+    if type(x) is not dict or (_h129 is True):
+        if type(x) is dict:
+            if _h130 is _M:
+                out.append(
+                    _V(
+                        p + "/next_cursor",
+                        "file-list-more-has-cursor",
+                        "next_cursor is present when has_more is true",
+                    )
+                )
+            if _h130 is not _M:
+                if not (type(_h130) is str):
+                    out.append(
+                        _V(
+                            p + "/next_cursor",
+                            "file-list-more-has-cursor",
+                            "next_cursor is present when has_more is true",
+                        )
+                    )
+
+
+def _ok_FileList(x):
+    """Whether x is a valid FileList (/components/schemas/FileList)."""
+    if type(x) is not dict:
+        return False
+    _h134 = x.get("data", _M)
+    _h135 = x.get("has_more", _M)
+    _h136 = x.get("next_cursor", _M)
+    if _h134 is _M:
+        return False
+    if _h135 is _M:
+        return False
+    if _h134 is not _M and not (type(_h134) is list):
+        return False
+    if _h135 is not _M:
+        if not (type(_h135) is bool):
+            return False
+    if _h136 is not _M:
+        if not (type(_h136) is str or _h136 is None):
+            return False
+    if _h135 is True:
+        if _h136 is _M:
+            return False
+        if _h136 is not _M:
+            if not (type(_h136) is str):
+                return False
+    if _h134 is not _M:
+        if not (type(_h134) is list):
+            return False
+        if not all(map(_ok_File, _h134)):
+            return False
+    return True
+
+
+def _v_FileUploadParams(x, p, out):
+    """Collect violations of FileUploadParams (/components/schemas/FileUploadParams)."""
+    if type(x) is dict:
+        _h139 = x.get("file", _M)
+        _h140 = x.get("purpose", _M)
+        _h141 = x.get("filename", _M)
+        _h142 = x.get("expires_at", _M)
+        _h143 = x.get("user_id", _M)
+    else:
+        _h139 = _h140 = _h141 = _h142 = _h143 = _M
+    if not (type(x) is dict):
+        out.append(_V(p, "FileUploadParams.type", "must be an object"))
+    if type(x) is dict:
+        if _h139 is _M:
+            out.append(_V(p + "/file", "FileUploadParams.file.required", "file is required"))
+        if _h139 is not _M:
+            if not (type(_h139) is str):
+                out.append(_V(p + "/file", "FileUploadParams.file.type", "must be a string"))
+            if type(_h139) is str:
+                if len(_h139) > 10485760:
+                    out.append(
+                        _V(
+                            p + "/file",
+                            "FileUploadParams.file.maxLength",
+                            "must be at most 10485760 characters long",
+                        )
+                    )
+        if _h140 is not _M:
+            if not ((type(_h140) is str) and (_h140 in _E65)):
+                _v_FilePurpose(_h140, p + "/purpose", out)
+        if _h141 is not _M:
+            if not (type(_h141) is str):
+                out.append(
+                    _V(p + "/filename", "FileUploadParams.filename.type", "must be a string")
+                )
+        if _h142 is not _M:
+            if not (type(_h142) is str):
+                out.append(
+                    _V(p + "/expires_at", "FileUploadParams.expires_at.type", "must be a string")
+                )
+            if type(_h142) is str:
+                if not _fmt_date_time(_h142):
+                    out.append(
+                        _V(
+                            p + "/expires_at",
+                            "FileUploadParams.expires_at.format",
+                            "must be a valid date-time",
+                        )
+                    )
+        if _h143 is not _M:
+            if not (type(_h143) is str):
+                out.append(_V(p + "/user_id", "FileUploadParams.user_id.type", "must be a string"))
+        if not _P144.issuperset(x):
+            for _k145 in x:
+                if _k145 not in _P144:
+                    out.append(
+                        _V(
+                            p + "/" + _esc(_k145),
+                            "FileUploadParams.additionalProperties",
+                            _unknown(_k145, _P144),
+                        )
+                    )
+
+
+def _ok_FileUploadParams(x):
+    """Whether x is a valid FileUploadParams (/components/schemas/FileUploadParams)."""
+    if type(x) is not dict:
+        return False
+    _h146 = x.get("file", _M)
+    _h147 = x.get("purpose", _M)
+    _h148 = x.get("filename", _M)
+    _h149 = x.get("expires_at", _M)
+    _h150 = x.get("user_id", _M)
+    if _h146 is _M:
+        return False
+    if _h146 is not _M:
+        if not (type(_h146) is str):
+            return False
+        if len(_h146) > 10485760:
+            return False
+    if _h147 is not _M:
+        if not ((type(_h147) is str) and (_h147 in _E65)):
+            return False
+    if _h148 is not _M:
+        if not (type(_h148) is str):
+            return False
+    if _h149 is not _M:
+        if not (type(_h149) is str):
+            return False
+        if not _fmt_date_time(_h149):
+            return False
+    if _h150 is not _M:
+        if not (type(_h150) is str):
+            return False
+    if not _P144.issuperset(x):
+        for _k151 in x:
+            if _k151 not in _P144:
                 return False
     return True
 
@@ -729,7 +1515,7 @@ def _v_Model(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "Model.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E76:
+        if type(x) is not str or x not in _E160:
             out.append(_V(p, "Model.enum", "must be one of: uni-1, uni-1-max, ray-3.2"))
 
 
@@ -738,7 +1524,7 @@ def _ok_Model(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E76:
+        if x not in _E160:
             return False
     return True
 
@@ -748,7 +1534,7 @@ def _v_GenerationState(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "GenerationState.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E77:
+        if type(x) is not str or x not in _E161:
             out.append(
                 _V(
                     p,
@@ -763,7 +1549,7 @@ def _ok_GenerationState(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E77:
+        if x not in _E161:
             return False
     return True
 
@@ -773,7 +1559,7 @@ def _v_GenerationType(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "GenerationType.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E78:
+        if type(x) is not str or x not in _E162:
             out.append(
                 _V(
                     p,
@@ -788,7 +1574,7 @@ def _ok_GenerationType(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E78:
+        if x not in _E162:
             return False
     return True
 
@@ -798,7 +1584,7 @@ def _v_GenerationFailureCode(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "GenerationFailureCode.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E79:
+        if type(x) is not str or x not in _E163:
             out.append(
                 _V(
                     p,
@@ -813,7 +1599,7 @@ def _ok_GenerationFailureCode(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E79:
+        if x not in _E163:
             return False
     return True
 
@@ -823,7 +1609,7 @@ def _v_LayerAlphaHint(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "LayerAlphaHint.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E89:
+        if type(x) is not str or x not in _E173:
             out.append(_V(p, "LayerAlphaHint.enum", "must be one of: soft, hard, none"))
 
 
@@ -832,7 +1618,7 @@ def _ok_LayerAlphaHint(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E89:
+        if x not in _E173:
             return False
     return True
 
@@ -840,57 +1626,57 @@ def _ok_LayerAlphaHint(x):
 def _v_Layer(x, p, out):
     """Collect violations of Layer (/components/schemas/Layer)."""
     if type(x) is dict:
-        _h85 = x.get("index", _M)
-        _h86 = x.get("label", _M)
-        _h87 = x.get("description", _M)
-        _h88 = x.get("alpha_hint", _M)
+        _h169 = x.get("index", _M)
+        _h170 = x.get("label", _M)
+        _h171 = x.get("description", _M)
+        _h172 = x.get("alpha_hint", _M)
     else:
-        _h85 = _h86 = _h87 = _h88 = _M
+        _h169 = _h170 = _h171 = _h172 = _M
     if not (type(x) is dict):
         out.append(_V(p, "Layer.type", "must be an object"))
     if type(x) is dict:
-        if _h85 is _M:
+        if _h169 is _M:
             out.append(_V(p + "/index", "Layer.index.required", "index is required"))
-        if _h85 is not _M:
-            if not (type(_h85) is int or (type(_h85) is float and _h85.is_integer())):
+        if _h169 is not _M:
+            if not (type(_h169) is int or (type(_h169) is float and _h169.is_integer())):
                 out.append(_V(p + "/index", "Layer.index.type", "must be an integer"))
-            if type(_h85) in _NUM:
-                if not _h85 >= 0:
+            if type(_h169) in _NUM:
+                if not _h169 >= 0:
                     out.append(_V(p + "/index", "Layer.index.minimum", "must be >= 0"))
-        if _h86 is not _M:
-            if not (type(_h86) is str):
+        if _h170 is not _M:
+            if not (type(_h170) is str):
                 out.append(_V(p + "/label", "Layer.label.type", "must be a string"))
-        if _h87 is not _M:
-            if not (type(_h87) is str):
+        if _h171 is not _M:
+            if not (type(_h171) is str):
                 out.append(_V(p + "/description", "Layer.description.type", "must be a string"))
-        if _h88 is not _M:
-            if not ((type(_h88) is str) and (_h88 in _E89)):
-                _v_LayerAlphaHint(_h88, p + "/alpha_hint", out)
+        if _h172 is not _M:
+            if not ((type(_h172) is str) and (_h172 in _E173)):
+                _v_LayerAlphaHint(_h172, p + "/alpha_hint", out)
 
 
 def _ok_Layer(x):
     """Whether x is a valid Layer (/components/schemas/Layer)."""
     if type(x) is not dict:
         return False
-    _h90 = x.get("index", _M)
-    _h91 = x.get("label", _M)
-    _h92 = x.get("description", _M)
-    _h93 = x.get("alpha_hint", _M)
-    if _h90 is _M:
+    _h174 = x.get("index", _M)
+    _h175 = x.get("label", _M)
+    _h176 = x.get("description", _M)
+    _h177 = x.get("alpha_hint", _M)
+    if _h174 is _M:
         return False
-    if _h90 is not _M:
-        if not (type(_h90) is int or (type(_h90) is float and _h90.is_integer())):
+    if _h174 is not _M:
+        if not (type(_h174) is int or (type(_h174) is float and _h174.is_integer())):
             return False
-        if not _h90 >= 0:
+        if not _h174 >= 0:
             return False
-    if _h91 is not _M:
-        if not (type(_h91) is str):
+    if _h175 is not _M:
+        if not (type(_h175) is str):
             return False
-    if _h92 is not _M:
-        if not (type(_h92) is str):
+    if _h176 is not _M:
+        if not (type(_h176) is str):
             return False
-    if _h93 is not _M:
-        if not ((type(_h93) is str) and (_h93 in _E89)):
+    if _h177 is not _M:
+        if not ((type(_h177) is str) and (_h177 in _E173)):
             return False
     return True
 
@@ -898,54 +1684,54 @@ def _ok_Layer(x):
 def _v_GenerationOutput(x, p, out):
     """Collect violations of GenerationOutput (/components/schemas/GenerationOutput)."""
     if type(x) is dict:
-        _h82 = x.get("type", _M)
-        _h83 = x.get("url", _M)
-        _h84 = x.get("layer", _M)
+        _h166 = x.get("type", _M)
+        _h167 = x.get("url", _M)
+        _h168 = x.get("layer", _M)
     else:
-        _h82 = _h83 = _h84 = _M
+        _h166 = _h167 = _h168 = _M
     if not (type(x) is dict):
         out.append(_V(p, "GenerationOutput.type", "must be an object"))
     if type(x) is dict:
-        if _h82 is _M:
+        if _h166 is _M:
             out.append(_V(p + "/type", "GenerationOutput.type.required", "type is required"))
-        if _h83 is _M:
+        if _h167 is _M:
             out.append(_V(p + "/url", "GenerationOutput.url.required", "url is required"))
-        if _h82 is not _M:
-            if not (type(_h82) is str):
+        if _h166 is not _M:
+            if not (type(_h166) is str):
                 out.append(_V(p + "/type", "GenerationOutput.type.type", "must be a string"))
-        if _h83 is not _M:
-            if not (type(_h83) is str):
+        if _h167 is not _M:
+            if not (type(_h167) is str):
                 out.append(_V(p + "/url", "GenerationOutput.url.type", "must be a string"))
-            if type(_h83) is str:
-                if _URI_MATCH(_h83) is None:
+            if type(_h167) is str:
+                if _URI_MATCH(_h167) is None:
                     out.append(_V(p + "/url", "GenerationOutput.url.format", "must be a valid uri"))
-        if _h84 is not _M:
-            if _h84 is not None:
-                _v_Layer(_h84, p + "/layer", out)
+        if _h168 is not _M:
+            if _h168 is not None:
+                _v_Layer(_h168, p + "/layer", out)
 
 
 def _ok_GenerationOutput(x):
     """Whether x is a valid GenerationOutput (/components/schemas/GenerationOutput)."""
     if type(x) is not dict:
         return False
-    _h94 = x.get("type", _M)
-    _h95 = x.get("url", _M)
-    _h96 = x.get("layer", _M)
-    if _h94 is _M:
+    _h178 = x.get("type", _M)
+    _h179 = x.get("url", _M)
+    _h180 = x.get("layer", _M)
+    if _h178 is _M:
         return False
-    if _h95 is _M:
+    if _h179 is _M:
         return False
-    if _h94 is not _M:
-        if not (type(_h94) is str):
+    if _h178 is not _M:
+        if not (type(_h178) is str):
             return False
-    if _h95 is not _M:
-        if not (type(_h95) is str):
+    if _h179 is not _M:
+        if not (type(_h179) is str):
             return False
-        if _URI_MATCH(_h95) is None:
+        if _URI_MATCH(_h179) is None:
             return False
-    if _h96 is not _M:
-        if _h96 is not None:
-            if not (_ok_Layer(_h96)):
+    if _h180 is not _M:
+        if _h180 is not None:
+            if not (_ok_Layer(_h180)):
                 return False
     return True
 
@@ -953,55 +1739,55 @@ def _ok_GenerationOutput(x):
 def _v_Generation(x, p, out):
     """Collect violations of Generation (/components/schemas/Generation)."""
     if type(x) is dict:
-        _h68 = x.get("id", _M)
-        _h69 = x.get("created_at", _M)
-        _h70 = x.get("model", _M)
-        _h71 = x.get("state", _M)
-        _h72 = x.get("type", _M)
-        _h73 = x.get("failure_code", _M)
-        _h74 = x.get("failure_reason", _M)
-        _h75 = x.get("output", _M)
+        _h152 = x.get("id", _M)
+        _h153 = x.get("created_at", _M)
+        _h154 = x.get("model", _M)
+        _h155 = x.get("state", _M)
+        _h156 = x.get("type", _M)
+        _h157 = x.get("failure_code", _M)
+        _h158 = x.get("failure_reason", _M)
+        _h159 = x.get("output", _M)
     else:
-        _h68 = _h69 = _h70 = _h71 = _h72 = _h73 = _h74 = _h75 = _M
+        _h152 = _h153 = _h154 = _h155 = _h156 = _h157 = _h158 = _h159 = _M
     if not (type(x) is dict):
         out.append(_V(p, "Generation.type", "must be an object"))
     if type(x) is dict:
-        if _h68 is _M:
+        if _h152 is _M:
             out.append(_V(p + "/id", "Generation.id.required", "id is required"))
-        if _h69 is _M:
+        if _h153 is _M:
             out.append(
                 _V(p + "/created_at", "Generation.created_at.required", "created_at is required")
             )
-        if _h70 is _M:
+        if _h154 is _M:
             out.append(_V(p + "/model", "Generation.model.required", "model is required"))
-        if _h71 is _M:
+        if _h155 is _M:
             out.append(_V(p + "/state", "Generation.state.required", "state is required"))
-        if _h72 is _M:
+        if _h156 is _M:
             out.append(_V(p + "/type", "Generation.type.required", "type is required"))
-        if _h68 is not _M:
-            if not (type(_h68) is str):
+        if _h152 is not _M:
+            if not (type(_h152) is str):
                 out.append(_V(p + "/id", "Generation.id.type", "must be a string"))
-            if type(_h68) is str:
-                if len(_h68) != 36 or _UUID_MATCH(_h68) is None:
+            if type(_h152) is str:
+                if len(_h152) != 36 or _UUID_MATCH(_h152) is None:
                     out.append(_V(p + "/id", "Generation.id.format", "must be a valid uuid"))
-        if _h69 is not _M:
-            if not (type(_h69) is str):
+        if _h153 is not _M:
+            if not (type(_h153) is str):
                 out.append(_V(p + "/created_at", "Generation.created_at.type", "must be a string"))
-        if _h70 is not _M:
-            if not ((type(_h70) is str) and (_h70 in _E76)):
-                _v_Model(_h70, p + "/model", out)
-        if _h71 is not _M:
-            if not ((type(_h71) is str) and (_h71 in _E77)):
-                _v_GenerationState(_h71, p + "/state", out)
-        if _h72 is not _M:
-            if not ((type(_h72) is str) and (_h72 in _E78)):
-                _v_GenerationType(_h72, p + "/type", out)
-        if _h73 is not _M:
-            if _h73 is not None:
-                if not ((type(_h73) is str) and (_h73 in _E79)):
-                    _v_GenerationFailureCode(_h73, p + "/failure_code", out)
-        if _h74 is not _M:
-            if not (type(_h74) is str or _h74 is None):
+        if _h154 is not _M:
+            if not ((type(_h154) is str) and (_h154 in _E160)):
+                _v_Model(_h154, p + "/model", out)
+        if _h155 is not _M:
+            if not ((type(_h155) is str) and (_h155 in _E161)):
+                _v_GenerationState(_h155, p + "/state", out)
+        if _h156 is not _M:
+            if not ((type(_h156) is str) and (_h156 in _E162)):
+                _v_GenerationType(_h156, p + "/type", out)
+        if _h157 is not _M:
+            if _h157 is not None:
+                if not ((type(_h157) is str) and (_h157 in _E163)):
+                    _v_GenerationFailureCode(_h157, p + "/failure_code", out)
+        if _h158 is not _M:
+            if not (type(_h158) is str or _h158 is None):
                 out.append(
                     _V(
                         p + "/failure_reason",
@@ -1009,19 +1795,19 @@ def _v_Generation(x, p, out):
                         "must be a string or null",
                     )
                 )
-        if _h75 is not _M:
-            if not (type(_h75) is list or _h75 is None):
+        if _h159 is not _M:
+            if not (type(_h159) is list or _h159 is None):
                 out.append(_V(p + "/output", "Generation.output.type", "must be an array or null"))
-            if type(_h75) is list:
-                _m97 = list(map(_ok_GenerationOutput, _h75))
-                if not all(_m97):
-                    for _i80 in _compress(_count(), map(_not, _m97)):
-                        _x81 = _h75[_i80]
-                        if not (_ok_GenerationOutput(_x81)):
-                            _v_GenerationOutput(_x81, p + "/output/" + str(_i80), out)
-    if type(x) is not dict or (_h71 == "completed"):
+            if type(_h159) is list:
+                _m181 = list(map(_ok_GenerationOutput, _h159))
+                if not all(_m181):
+                    for _i164 in _compress(_count(), map(_not, _m181)):
+                        _x165 = _h159[_i164]
+                        if not (_ok_GenerationOutput(_x165)):
+                            _v_GenerationOutput(_x165, p + "/output/" + str(_i164), out)
+    if type(x) is not dict or (_h155 == "completed"):
         if type(x) is dict:
-            if _h75 is _M:
+            if _h159 is _M:
                 out.append(
                     _V(
                         p + "/output",
@@ -1029,8 +1815,8 @@ def _v_Generation(x, p, out):
                         "a completed generation carries at least one output",
                     )
                 )
-            if _h75 is not _M:
-                if not (type(_h75) is list):
+            if _h159 is not _M:
+                if not (type(_h159) is list):
                     out.append(
                         _V(
                             p + "/output",
@@ -1038,8 +1824,8 @@ def _v_Generation(x, p, out):
                             "a completed generation carries at least one output",
                         )
                     )
-                if type(_h75) is list:
-                    if len(_h75) < 1:
+                if type(_h159) is list:
+                    if len(_h159) < 1:
                         out.append(
                             _V(
                                 p + "/output",
@@ -1047,9 +1833,9 @@ def _v_Generation(x, p, out):
                                 "a completed generation carries at least one output",
                             )
                         )
-    if type(x) is not dict or (_h71 == "failed"):
+    if type(x) is not dict or (_h155 == "failed"):
         if type(x) is dict:
-            if _h73 is _M:
+            if _h157 is _M:
                 out.append(
                     _V(
                         p + "/failure_code",
@@ -1057,8 +1843,8 @@ def _v_Generation(x, p, out):
                         "a failed generation carries a failure_code",
                     )
                 )
-            if _h73 is not _M:
-                if not (type(_h73) is str):
+            if _h157 is not _M:
+                if not (type(_h157) is str):
                     out.append(
                         _V(
                             p + "/failure_code",
@@ -1072,68 +1858,68 @@ def _ok_Generation(x):
     """Whether x is a valid Generation (/components/schemas/Generation)."""
     if type(x) is not dict:
         return False
-    _h98 = x.get("id", _M)
-    _h99 = x.get("created_at", _M)
-    _h100 = x.get("model", _M)
-    _h101 = x.get("state", _M)
-    _h102 = x.get("type", _M)
-    _h103 = x.get("failure_code", _M)
-    _h104 = x.get("failure_reason", _M)
-    _h105 = x.get("output", _M)
-    if _h98 is _M:
+    _h182 = x.get("id", _M)
+    _h183 = x.get("created_at", _M)
+    _h184 = x.get("model", _M)
+    _h185 = x.get("state", _M)
+    _h186 = x.get("type", _M)
+    _h187 = x.get("failure_code", _M)
+    _h188 = x.get("failure_reason", _M)
+    _h189 = x.get("output", _M)
+    if _h182 is _M:
         return False
-    if _h99 is _M:
+    if _h183 is _M:
         return False
-    if _h100 is _M:
+    if _h184 is _M:
         return False
-    if _h101 is _M:
+    if _h185 is _M:
         return False
-    if _h102 is _M:
+    if _h186 is _M:
         return False
-    if _h98 is not _M:
-        if not (type(_h98) is str):
+    if _h182 is not _M:
+        if not (type(_h182) is str):
             return False
-        if len(_h98) != 36 or _UUID_MATCH(_h98) is None:
+        if len(_h182) != 36 or _UUID_MATCH(_h182) is None:
             return False
-    if _h99 is not _M:
-        if not (type(_h99) is str):
+    if _h183 is not _M:
+        if not (type(_h183) is str):
             return False
-    if _h100 is not _M:
-        if not ((type(_h100) is str) and (_h100 in _E76)):
+    if _h184 is not _M:
+        if not ((type(_h184) is str) and (_h184 in _E160)):
             return False
-    if _h101 is not _M:
-        if not ((type(_h101) is str) and (_h101 in _E77)):
+    if _h185 is not _M:
+        if not ((type(_h185) is str) and (_h185 in _E161)):
             return False
-    if _h102 is not _M:
-        if not ((type(_h102) is str) and (_h102 in _E78)):
+    if _h186 is not _M:
+        if not ((type(_h186) is str) and (_h186 in _E162)):
             return False
-    if _h103 is not _M:
-        if _h103 is not None:
-            if not ((type(_h103) is str) and (_h103 in _E79)):
+    if _h187 is not _M:
+        if _h187 is not None:
+            if not ((type(_h187) is str) and (_h187 in _E163)):
                 return False
-    if _h104 is not _M:
-        if not (type(_h104) is str or _h104 is None):
+    if _h188 is not _M:
+        if not (type(_h188) is str or _h188 is None):
             return False
-    if _h105 is not _M:
-        if not (type(_h105) is list or _h105 is None):
+    if _h189 is not _M:
+        if not (type(_h189) is list or _h189 is None):
             return False
-        if type(_h105) is list:
-            if not all(map(_ok_GenerationOutput, _h105)):
+        if type(_h189) is list:
+            if not all(map(_ok_GenerationOutput, _h189)):
                 return False
-    if _h101 == "completed":
-        if _h105 is _M:
+    if _h185 == "completed":
+        if _h189 is _M:
             return False
-        if _h105 is not _M:
-            if not (type(_h105) is list):
+        if _h189 is not _M:
+            if not (type(_h189) is list):
                 return False
-            if type(_h105) is list:
-                if len(_h105) < 1:
+            if type(_h189) is list:
+                if len(_h189) < 1:
                     return False
-    if _h101 == "failed":
-        if _h103 is _M:
+    if _h185 == "failed":
+        if _h187 is _M:
             return False
-        if _h103 is not _M:
-            if not (type(_h103) is str):
+        if _h187 is not _M:
+            if not (type(_h187) is str):
                 return False
     return True
 
@@ -1143,7 +1929,7 @@ def _v_OutputFormat(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "OutputFormat.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E120:
+        if type(x) is not str or x not in _E204:
             out.append(_V(p, "OutputFormat.enum", "must be one of: png, jpeg"))
 
 
@@ -1152,7 +1938,7 @@ def _ok_OutputFormat(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E120:
+        if x not in _E204:
             return False
     return True
 
@@ -1162,7 +1948,7 @@ def _v_Style(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "Style.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E121:
+        if type(x) is not str or x not in _E205:
             out.append(_V(p, "Style.enum", "must be one of: auto, manga"))
 
 
@@ -1171,7 +1957,7 @@ def _ok_Style(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E121:
+        if x not in _E205:
             return False
     return True
 
@@ -1179,26 +1965,27 @@ def _ok_Style(x):
 def _v_ImageRef(x, p, out):
     """Collect violations of ImageRef (/components/schemas/ImageRef)."""
     if type(x) is dict:
-        _h124 = x.get("url", _M)
-        _h125 = x.get("data", _M)
-        _h126 = x.get("generation_id", _M)
-        _h127 = x.get("media_type", _M)
+        _h208 = x.get("url", _M)
+        _h209 = x.get("data", _M)
+        _h210 = x.get("generation_id", _M)
+        _h211 = x.get("file_id", _M)
+        _h212 = x.get("media_type", _M)
     else:
-        _h124 = _h125 = _h126 = _h127 = _M
+        _h208 = _h209 = _h210 = _h211 = _h212 = _M
     if not (type(x) is dict):
         out.append(_V(p, "ImageRef.type", "must be an object"))
     if type(x) is dict:
-        if _h124 is not _M:
-            if not (type(_h124) is str or _h124 is None):
+        if _h208 is not _M:
+            if not (type(_h208) is str or _h208 is None):
                 out.append(_V(p + "/url", "ImageRef.url.type", "must be a string or null"))
-            if type(_h124) is str:
-                if _URI_MATCH(_h124) is None:
+            if type(_h208) is str:
+                if _URI_MATCH(_h208) is None:
                     out.append(_V(p + "/url", "ImageRef.url.format", "must be a valid uri"))
-        if _h125 is not _M:
-            if not (type(_h125) is str or _h125 is None):
+        if _h209 is not _M:
+            if not (type(_h209) is str or _h209 is None):
                 out.append(_V(p + "/data", "ImageRef.data.type", "must be a string or null"))
-        if _h126 is not _M:
-            if not (type(_h126) is str or _h126 is None):
+        if _h210 is not _M:
+            if not (type(_h210) is str or _h210 is None):
                 out.append(
                     _V(
                         p + "/generation_id",
@@ -1206,8 +1993,8 @@ def _v_ImageRef(x, p, out):
                         "must be a string or null",
                     )
                 )
-            if type(_h126) is str:
-                if len(_h126) != 36 or _UUID_MATCH(_h126) is None:
+            if type(_h210) is str:
+                if len(_h210) != 36 or _UUID_MATCH(_h210) is None:
                     out.append(
                         _V(
                             p + "/generation_id",
@@ -1215,32 +2002,45 @@ def _v_ImageRef(x, p, out):
                             "must be a valid uuid",
                         )
                     )
-        if _h127 is not _M:
-            if not (type(_h127) is str or _h127 is None):
+        if _h211 is not _M:
+            if not (type(_h211) is str or _h211 is None):
+                out.append(_V(p + "/file_id", "ImageRef.file_id.type", "must be a string or null"))
+            if type(_h211) is str:
+                if len(_h211) != 36 or _UUID_MATCH(_h211) is None:
+                    out.append(
+                        _V(p + "/file_id", "ImageRef.file_id.format", "must be a valid uuid")
+                    )
+        if _h212 is not _M:
+            if not (type(_h212) is str or _h212 is None):
                 out.append(
                     _V(p + "/media_type", "ImageRef.media_type.type", "must be a string or null")
                 )
-        if not _P128.issuperset(x):
-            for _k129 in x:
-                if _k129 not in _P128:
+        if not _P213.issuperset(x):
+            for _k214 in x:
+                if _k214 not in _P213:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k129),
+                            p + "/" + _esc(_k214),
                             "ImageRef.additionalProperties",
-                            _unknown(_k129, _P128),
+                            _unknown(_k214, _P213),
                         )
                     )
     if (
-        (type(x) is not dict or (_h124 is not _M and (type(_h124) is str)))
-        + (type(x) is not dict or (_h125 is not _M and (type(_h125) is str)))
-        + (type(x) is not dict or (_h126 is not _M and (type(_h126) is str)))
+        (type(x) is not dict or (_h208 is not _M and (type(_h208) is str)))
+        + (type(x) is not dict or (_h209 is not _M and (type(_h209) is str)))
+        + (type(x) is not dict or (_h210 is not _M and (type(_h210) is str)))
+        + (type(x) is not dict or (_h211 is not _M and (type(_h211) is str)))
     ) != 1:
         out.append(
-            _V(p, "image-ref-exactly-one-source", "give exactly one of url, data or generation_id")
+            _V(
+                p,
+                "image-ref-exactly-one-source",
+                "give exactly one of url, data, generation_id or file_id",
+            )
         )
-    if type(x) is not dict or (_h125 is not _M and (type(_h125) is str)):
+    if type(x) is not dict or (_h209 is not _M and (type(_h209) is str)):
         if type(x) is dict:
-            if _h127 is _M:
+            if _h212 is _M:
                 out.append(
                     _V(
                         p + "/media_type",
@@ -1248,8 +2048,8 @@ def _v_ImageRef(x, p, out):
                         "media_type is required with data",
                     )
                 )
-            if _h127 is not _M:
-                if not (type(_h127) is str):
+            if _h212 is not _M:
+                if not (type(_h212) is str):
                     out.append(
                         _V(
                             p + "/media_type",
@@ -1263,43 +2063,51 @@ def _ok_ImageRef(x):
     """Whether x is a valid ImageRef (/components/schemas/ImageRef)."""
     if type(x) is not dict:
         return False
-    _h130 = x.get("url", _M)
-    _h131 = x.get("data", _M)
-    _h132 = x.get("generation_id", _M)
-    _h133 = x.get("media_type", _M)
-    if _h130 is not _M:
-        if not (type(_h130) is str or _h130 is None):
+    _h215 = x.get("url", _M)
+    _h216 = x.get("data", _M)
+    _h217 = x.get("generation_id", _M)
+    _h218 = x.get("file_id", _M)
+    _h219 = x.get("media_type", _M)
+    if _h215 is not _M:
+        if not (type(_h215) is str or _h215 is None):
             return False
-        if type(_h130) is str:
-            if _URI_MATCH(_h130) is None:
+        if type(_h215) is str:
+            if _URI_MATCH(_h215) is None:
                 return False
-    if _h131 is not _M:
-        if not (type(_h131) is str or _h131 is None):
+    if _h216 is not _M:
+        if not (type(_h216) is str or _h216 is None):
             return False
-    if _h132 is not _M:
-        if not (type(_h132) is str or _h132 is None):
+    if _h217 is not _M:
+        if not (type(_h217) is str or _h217 is None):
             return False
-        if type(_h132) is str:
-            if len(_h132) != 36 or _UUID_MATCH(_h132) is None:
+        if type(_h217) is str:
+            if len(_h217) != 36 or _UUID_MATCH(_h217) is None:
                 return False
-    if _h133 is not _M:
-        if not (type(_h133) is str or _h133 is None):
+    if _h218 is not _M:
+        if not (type(_h218) is str or _h218 is None):
             return False
-    if not _P128.issuperset(x):
-        for _k134 in x:
-            if _k134 not in _P128:
+        if type(_h218) is str:
+            if len(_h218) != 36 or _UUID_MATCH(_h218) is None:
+                return False
+    if _h219 is not _M:
+        if not (type(_h219) is str or _h219 is None):
+            return False
+    if not _P213.issuperset(x):
+        for _k220 in x:
+            if _k220 not in _P213:
                 return False
     if (
-        (_h130 is not _M and (type(_h130) is str))
-        + (_h131 is not _M and (type(_h131) is str))
-        + (_h132 is not _M and (type(_h132) is str))
+        (_h215 is not _M and (type(_h215) is str))
+        + (_h216 is not _M and (type(_h216) is str))
+        + (_h217 is not _M and (type(_h217) is str))
+        + (_h218 is not _M and (type(_h218) is str))
     ) != 1:
         return False
-    if _h131 is not _M and (type(_h131) is str):
-        if _h133 is _M:
+    if _h216 is not _M and (type(_h216) is str):
+        if _h219 is _M:
             return False
-        if _h133 is not _M:
-            if not (type(_h133) is str):
+        if _h219 is not _M:
+            if not (type(_h219) is str):
                 return False
     return True
 
@@ -1309,7 +2117,7 @@ def _v_VideoDuration(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "VideoDuration.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E147:
+        if type(x) is not str or x not in _E233:
             out.append(_V(p, "VideoDuration.enum", "must be one of: 5s, 10s"))
 
 
@@ -1318,7 +2126,7 @@ def _ok_VideoDuration(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E147:
+        if x not in _E233:
             return False
     return True
 
@@ -1328,7 +2136,7 @@ def _v_VideoResolution(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "VideoResolution.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E148:
+        if type(x) is not str or x not in _E234:
             out.append(_V(p, "VideoResolution.enum", "must be one of: 360p, 540p, 720p, 1080p"))
 
 
@@ -1337,7 +2145,7 @@ def _ok_VideoResolution(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E148:
+        if x not in _E234:
             return False
     return True
 
@@ -1347,7 +2155,7 @@ def _v_VideoEditStrength(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "VideoEditStrength.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E159:
+        if type(x) is not str or x not in _E245:
             out.append(
                 _V(
                     p,
@@ -1362,12 +2170,12 @@ def _ok_VideoEditStrength(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E159:
+        if x not in _E245:
             return False
     return True
 
 
-def _cel167(self):
+def _cel253(self):
     """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
         r = _C.or_(
@@ -1389,18 +2197,18 @@ def _cel167(self):
 def _v_VideoEditOptions(x, p, out):
     """Collect violations of VideoEditOptions (/components/schemas/VideoEditOptions)."""
     if type(x) is dict:
-        _h154 = x.get("auto_controls", _M)
-        _h155 = x.get("controls", _M)
-        _h156 = x.get("strength", _M)
-        _h157 = x.get("keyframes", _M)
-        _h158 = x.get("keyframe_indexes", _M)
+        _h240 = x.get("auto_controls", _M)
+        _h241 = x.get("controls", _M)
+        _h242 = x.get("strength", _M)
+        _h243 = x.get("keyframes", _M)
+        _h244 = x.get("keyframe_indexes", _M)
     else:
-        _h154 = _h155 = _h156 = _h157 = _h158 = _M
+        _h240 = _h241 = _h242 = _h243 = _h244 = _M
     if not (type(x) is dict):
         out.append(_V(p, "VideoEditOptions.type", "must be an object"))
     if type(x) is dict:
-        if _h154 is not _M:
-            if not (type(_h154) is bool or _h154 is None):
+        if _h240 is not _M:
+            if not (type(_h240) is bool or _h240 is None):
                 out.append(
                     _V(
                         p + "/auto_controls",
@@ -1408,15 +2216,15 @@ def _v_VideoEditOptions(x, p, out):
                         "must be a boolean or null",
                     )
                 )
-        if _h155 is not _M:
-            if _h155 is not None:
-                _v_AdvancedControls(_h155, p + "/controls", out)
-        if _h156 is not _M:
-            if _h156 is not None:
-                if not ((type(_h156) is str) and (_h156 in _E159)):
-                    _v_VideoEditStrength(_h156, p + "/strength", out)
-        if _h157 is not _M:
-            if not (type(_h157) is list or _h157 is None):
+        if _h241 is not _M:
+            if _h241 is not None:
+                _v_AdvancedControls(_h241, p + "/controls", out)
+        if _h242 is not _M:
+            if _h242 is not None:
+                if not ((type(_h242) is str) and (_h242 in _E245)):
+                    _v_VideoEditStrength(_h242, p + "/strength", out)
+        if _h243 is not _M:
+            if not (type(_h243) is list or _h243 is None):
                 out.append(
                     _V(
                         p + "/keyframes",
@@ -1424,8 +2232,8 @@ def _v_VideoEditOptions(x, p, out):
                         "must be an array or null",
                     )
                 )
-            if type(_h157) is list:
-                if len(_h157) > 64:
+            if type(_h243) is list:
+                if len(_h243) > 64:
                     out.append(
                         _V(
                             p + "/keyframes",
@@ -1433,14 +2241,14 @@ def _v_VideoEditOptions(x, p, out):
                             "must have at most 64 items",
                         )
                     )
-                _m162 = list(map(_ok_ImageRef, _h157))
-                if not all(_m162):
-                    for _i160 in _compress(_count(), map(_not, _m162)):
-                        _x161 = _h157[_i160]
-                        if not (_ok_ImageRef(_x161)):
-                            _v_ImageRef(_x161, p + "/keyframes/" + str(_i160), out)
-        if _h158 is not _M:
-            if not (type(_h158) is list or _h158 is None):
+                _m248 = list(map(_ok_ImageRef, _h243))
+                if not all(_m248):
+                    for _i246 in _compress(_count(), map(_not, _m248)):
+                        _x247 = _h243[_i246]
+                        if not (_ok_ImageRef(_x247)):
+                            _v_ImageRef(_x247, p + "/keyframes/" + str(_i246), out)
+        if _h244 is not _M:
+            if not (type(_h244) is list or _h244 is None):
                 out.append(
                     _V(
                         p + "/keyframe_indexes",
@@ -1448,8 +2256,8 @@ def _v_VideoEditOptions(x, p, out):
                         "must be an array or null",
                     )
                 )
-            if type(_h158) is list:
-                if not _unique(_h158):
+            if type(_h244) is list:
+                if not _unique(_h244):
                     out.append(
                         _V(
                             p + "/keyframe_indexes",
@@ -1457,48 +2265,48 @@ def _v_VideoEditOptions(x, p, out):
                             "must not contain duplicate items",
                         )
                     )
-                for _i163, _x164 in enumerate(_h158):
-                    if not (type(_x164) is int or (type(_x164) is float and _x164.is_integer())):
+                for _i249, _x250 in enumerate(_h244):
+                    if not (type(_x250) is int or (type(_x250) is float and _x250.is_integer())):
                         out.append(
                             _V(
-                                p + "/keyframe_indexes/" + str(_i163),
+                                p + "/keyframe_indexes/" + str(_i249),
                                 "VideoEditOptions.keyframe_indexes[].type",
                                 "must be an integer",
                             )
                         )
-                    if type(_x164) in _NUM:
-                        if not _x164 >= 0:
+                    if type(_x250) in _NUM:
+                        if not _x250 >= 0:
                             out.append(
                                 _V(
-                                    p + "/keyframe_indexes/" + str(_i163),
+                                    p + "/keyframe_indexes/" + str(_i249),
                                     "VideoEditOptions.keyframe_indexes[].minimum",
                                     "must be >= 0",
                                 )
                             )
-        if not _P165.issuperset(x):
-            for _k166 in x:
-                if _k166 not in _P165:
+        if not _P251.issuperset(x):
+            for _k252 in x:
+                if _k252 not in _P251:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k166),
+                            p + "/" + _esc(_k252),
                             "VideoEditOptions.additionalProperties",
-                            _unknown(_k166, _P165),
+                            _unknown(_k252, _P251),
                         )
                     )
-        _r168 = _cel167(x)
-        if _r168 is False or (_r168 is not True and not _C.blocked(out)):
+        _r254 = _cel253(x)
+        if _r254 is False or (_r254 is not True and not _C.blocked(out)):
             out.append(
                 _V(
                     p + "/keyframe_indexes",
                     "edit-keyframe-indexes-length",
                     _C.violation_message(
-                        "edit.keyframe_indexes must have as many entries as edit.keyframes", _r168
+                        "edit.keyframe_indexes must have as many entries as edit.keyframes", _r254
                     ),
                 )
             )
-    if type(x) is not dict or (_h157 is not _M and (type(_h157) is list)):
+    if type(x) is not dict or (_h243 is not _M and (type(_h243) is list)):
         if type(x) is dict:
-            if _h158 is _M:
+            if _h244 is _M:
                 out.append(
                     _V(
                         p + "/keyframe_indexes",
@@ -1506,8 +2314,8 @@ def _v_VideoEditOptions(x, p, out):
                         "edit.keyframes and edit.keyframe_indexes go together",
                     )
                 )
-            if _h158 is not _M:
-                if not (type(_h158) is list):
+            if _h244 is not _M:
+                if not (type(_h244) is list):
                     out.append(
                         _V(
                             p + "/keyframe_indexes",
@@ -1515,9 +2323,9 @@ def _v_VideoEditOptions(x, p, out):
                             "edit.keyframes and edit.keyframe_indexes go together",
                         )
                     )
-    if type(x) is not dict or (_h158 is not _M and (type(_h158) is list)):
+    if type(x) is not dict or (_h244 is not _M and (type(_h244) is list)):
         if type(x) is dict:
-            if _h157 is _M:
+            if _h243 is _M:
                 out.append(
                     _V(
                         p + "/keyframes",
@@ -1525,8 +2333,8 @@ def _v_VideoEditOptions(x, p, out):
                         "edit.keyframes and edit.keyframe_indexes go together",
                     )
                 )
-            if _h157 is not _M:
-                if not (type(_h157) is list):
+            if _h243 is not _M:
+                if not (type(_h243) is list):
                     out.append(
                         _V(
                             p + "/keyframes",
@@ -1535,24 +2343,24 @@ def _v_VideoEditOptions(x, p, out):
                         )
                     )
     if type(x) is dict:
-        if _h157 is not _M:
-            if type(_h157) is list:
-                for _i169, _x170 in enumerate(_h157):
-                    if type(_x170) is dict:
-                        _x171 = _x170.get("media_type", _M)
-                        if _x171 is not _M:
-                            if type(_x171) is str:
-                                if not _x171.startswith("image/"):
+        if _h243 is not _M:
+            if type(_h243) is list:
+                for _i255, _x256 in enumerate(_h243):
+                    if type(_x256) is dict:
+                        _x257 = _x256.get("media_type", _M)
+                        if _x257 is not _M:
+                            if type(_x257) is str:
+                                if not _x257.startswith("image/"):
                                     out.append(
                                         _V(
-                                            p + "/keyframes/" + str(_i169) + "/media_type",
+                                            p + "/keyframes/" + str(_i255) + "/media_type",
                                             "edit-keyframes-image-media",
                                             "edit.keyframes take image media (media_type image/*)",
                                         )
                                     )
 
 
-def _cel182(self):
+def _cel268(self):
     """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
         r = _C.or_(
@@ -1575,67 +2383,67 @@ def _ok_VideoEditOptions(x):
     """Whether x is a valid VideoEditOptions (/components/schemas/VideoEditOptions)."""
     if type(x) is not dict:
         return False
-    _h172 = x.get("auto_controls", _M)
-    _h173 = x.get("controls", _M)
-    _h174 = x.get("strength", _M)
-    _h175 = x.get("keyframes", _M)
-    _h176 = x.get("keyframe_indexes", _M)
-    if _h172 is not _M:
-        if not (type(_h172) is bool or _h172 is None):
+    _h258 = x.get("auto_controls", _M)
+    _h259 = x.get("controls", _M)
+    _h260 = x.get("strength", _M)
+    _h261 = x.get("keyframes", _M)
+    _h262 = x.get("keyframe_indexes", _M)
+    if _h258 is not _M:
+        if not (type(_h258) is bool or _h258 is None):
             return False
-    if _h173 is not _M:
-        if _h173 is not None:
-            if not (_ok_AdvancedControls(_h173)):
+    if _h259 is not _M:
+        if _h259 is not None:
+            if not (_ok_AdvancedControls(_h259)):
                 return False
-    if _h174 is not _M:
-        if _h174 is not None:
-            if not ((type(_h174) is str) and (_h174 in _E159)):
+    if _h260 is not _M:
+        if _h260 is not None:
+            if not ((type(_h260) is str) and (_h260 in _E245)):
                 return False
-    if _h175 is not _M:
-        if not (type(_h175) is list or _h175 is None):
+    if _h261 is not _M:
+        if not (type(_h261) is list or _h261 is None):
             return False
-        if type(_h175) is list:
-            if len(_h175) > 64:
+        if type(_h261) is list:
+            if len(_h261) > 64:
                 return False
-            if not all(map(_ok_ImageRef, _h175)):
+            if not all(map(_ok_ImageRef, _h261)):
                 return False
-    if _h176 is not _M:
-        if not (type(_h176) is list or _h176 is None):
+    if _h262 is not _M:
+        if not (type(_h262) is list or _h262 is None):
             return False
-        if type(_h176) is list:
-            if not _unique(_h176):
+        if type(_h262) is list:
+            if not _unique(_h262):
                 return False
-            for _x180 in _h176:
-                if not (type(_x180) is int or (type(_x180) is float and _x180.is_integer())):
+            for _x266 in _h262:
+                if not (type(_x266) is int or (type(_x266) is float and _x266.is_integer())):
                     return False
-                if not _x180 >= 0:
+                if not _x266 >= 0:
                     return False
-    if not _P165.issuperset(x):
-        for _k181 in x:
-            if _k181 not in _P165:
+    if not _P251.issuperset(x):
+        for _k267 in x:
+            if _k267 not in _P251:
                 return False
-    if _cel182(x) is not True:
+    if _cel268(x) is not True:
         return False
-    if _h175 is not _M and (type(_h175) is list):
-        if _h176 is _M:
+    if _h261 is not _M and (type(_h261) is list):
+        if _h262 is _M:
             return False
-        if _h176 is not _M:
-            if not (type(_h176) is list):
+        if _h262 is not _M:
+            if not (type(_h262) is list):
                 return False
-    if _h176 is not _M and (type(_h176) is list):
-        if _h175 is _M:
+    if _h262 is not _M and (type(_h262) is list):
+        if _h261 is _M:
             return False
-        if _h175 is not _M:
-            if not (type(_h175) is list):
+        if _h261 is not _M:
+            if not (type(_h261) is list):
                 return False
-    if _h175 is not _M:
-        if type(_h175) is list:
-            for _x184 in _h175:
-                if type(_x184) is dict:
-                    _x185 = _x184.get("media_type", _M)
-                    if _x185 is not _M:
-                        if type(_x185) is str:
-                            if not _x185.startswith("image/"):
+    if _h261 is not _M:
+        if type(_h261) is list:
+            for _x270 in _h261:
+                if type(_x270) is dict:
+                    _x271 = _x270.get("media_type", _M)
+                    if _x271 is not _M:
+                        if type(_x271) is str:
+                            if not _x271.startswith("image/"):
                                 return False
     return True
 
@@ -1643,67 +2451,67 @@ def _ok_VideoEditOptions(x):
 def _v_SourcePosition(x, p, out):
     """Collect violations of SourcePosition (/components/schemas/SourcePosition)."""
     if type(x) is dict:
-        _h186 = x.get("x_norm", _M)
-        _h187 = x.get("y_norm", _M)
-        _h188 = x.get("w_norm", _M)
-        _h189 = x.get("h_norm", _M)
+        _h272 = x.get("x_norm", _M)
+        _h273 = x.get("y_norm", _M)
+        _h274 = x.get("w_norm", _M)
+        _h275 = x.get("h_norm", _M)
     else:
-        _h186 = _h187 = _h188 = _h189 = _M
+        _h272 = _h273 = _h274 = _h275 = _M
     if not (type(x) is dict):
         out.append(_V(p, "SourcePosition.type", "must be an object"))
     if type(x) is dict:
-        if _h186 is _M:
+        if _h272 is _M:
             out.append(_V(p + "/x_norm", "SourcePosition.x_norm.required", "x_norm is required"))
-        if _h187 is _M:
+        if _h273 is _M:
             out.append(_V(p + "/y_norm", "SourcePosition.y_norm.required", "y_norm is required"))
-        if _h188 is _M:
+        if _h274 is _M:
             out.append(_V(p + "/w_norm", "SourcePosition.w_norm.required", "w_norm is required"))
-        if _h189 is _M:
+        if _h275 is _M:
             out.append(_V(p + "/h_norm", "SourcePosition.h_norm.required", "h_norm is required"))
-        if _h186 is not _M:
-            if not (type(_h186) is int or (type(_h186) is float and _h186 - _h186 == 0)):
+        if _h272 is not _M:
+            if not (type(_h272) is int or (type(_h272) is float and _h272 - _h272 == 0)):
                 out.append(_V(p + "/x_norm", "SourcePosition.x_norm.type", "must be a number"))
-            if type(_h186) in _NUM:
-                if not _h186 >= -2:
+            if type(_h272) in _NUM:
+                if not _h272 >= -2:
                     out.append(_V(p + "/x_norm", "SourcePosition.x_norm.minimum", "must be >= -2"))
-                if not _h186 <= 2:
+                if not _h272 <= 2:
                     out.append(_V(p + "/x_norm", "SourcePosition.x_norm.maximum", "must be <= 2"))
-        if _h187 is not _M:
-            if not (type(_h187) is int or (type(_h187) is float and _h187 - _h187 == 0)):
+        if _h273 is not _M:
+            if not (type(_h273) is int or (type(_h273) is float and _h273 - _h273 == 0)):
                 out.append(_V(p + "/y_norm", "SourcePosition.y_norm.type", "must be a number"))
-            if type(_h187) in _NUM:
-                if not _h187 >= -2:
+            if type(_h273) in _NUM:
+                if not _h273 >= -2:
                     out.append(_V(p + "/y_norm", "SourcePosition.y_norm.minimum", "must be >= -2"))
-                if not _h187 <= 2:
+                if not _h273 <= 2:
                     out.append(_V(p + "/y_norm", "SourcePosition.y_norm.maximum", "must be <= 2"))
-        if _h188 is not _M:
-            if not (type(_h188) is int or (type(_h188) is float and _h188 - _h188 == 0)):
+        if _h274 is not _M:
+            if not (type(_h274) is int or (type(_h274) is float and _h274 - _h274 == 0)):
                 out.append(_V(p + "/w_norm", "SourcePosition.w_norm.type", "must be a number"))
-            if type(_h188) in _NUM:
-                if not _h188 <= 2:
+            if type(_h274) in _NUM:
+                if not _h274 <= 2:
                     out.append(_V(p + "/w_norm", "SourcePosition.w_norm.maximum", "must be <= 2"))
-                if not _h188 > 0:
+                if not _h274 > 0:
                     out.append(
                         _V(p + "/w_norm", "SourcePosition.w_norm.exclusiveMinimum", "must be > 0")
                     )
-        if _h189 is not _M:
-            if not (type(_h189) is int or (type(_h189) is float and _h189 - _h189 == 0)):
+        if _h275 is not _M:
+            if not (type(_h275) is int or (type(_h275) is float and _h275 - _h275 == 0)):
                 out.append(_V(p + "/h_norm", "SourcePosition.h_norm.type", "must be a number"))
-            if type(_h189) in _NUM:
-                if not _h189 <= 2:
+            if type(_h275) in _NUM:
+                if not _h275 <= 2:
                     out.append(_V(p + "/h_norm", "SourcePosition.h_norm.maximum", "must be <= 2"))
-                if not _h189 > 0:
+                if not _h275 > 0:
                     out.append(
                         _V(p + "/h_norm", "SourcePosition.h_norm.exclusiveMinimum", "must be > 0")
                     )
-        if not _P190.issuperset(x):
-            for _k191 in x:
-                if _k191 not in _P190:
+        if not _P276.issuperset(x):
+            for _k277 in x:
+                if _k277 not in _P276:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k191),
+                            p + "/" + _esc(_k277),
                             "SourcePosition.additionalProperties",
-                            _unknown(_k191, _P190),
+                            _unknown(_k277, _P276),
                         )
                     )
 
@@ -1712,54 +2520,54 @@ def _ok_SourcePosition(x):
     """Whether x is a valid SourcePosition (/components/schemas/SourcePosition)."""
     if type(x) is not dict:
         return False
-    _h192 = x.get("x_norm", _M)
-    _h193 = x.get("y_norm", _M)
-    _h194 = x.get("w_norm", _M)
-    _h195 = x.get("h_norm", _M)
-    if _h192 is _M:
+    _h278 = x.get("x_norm", _M)
+    _h279 = x.get("y_norm", _M)
+    _h280 = x.get("w_norm", _M)
+    _h281 = x.get("h_norm", _M)
+    if _h278 is _M:
         return False
-    if _h193 is _M:
+    if _h279 is _M:
         return False
-    if _h194 is _M:
+    if _h280 is _M:
         return False
-    if _h195 is _M:
+    if _h281 is _M:
         return False
-    if _h192 is not _M:
-        if not (type(_h192) is int or (type(_h192) is float and _h192 - _h192 == 0)):
+    if _h278 is not _M:
+        if not (type(_h278) is int or (type(_h278) is float and _h278 - _h278 == 0)):
             return False
-        if not _h192 >= -2:
+        if not _h278 >= -2:
             return False
-        if not _h192 <= 2:
+        if not _h278 <= 2:
             return False
-    if _h193 is not _M:
-        if not (type(_h193) is int or (type(_h193) is float and _h193 - _h193 == 0)):
+    if _h279 is not _M:
+        if not (type(_h279) is int or (type(_h279) is float and _h279 - _h279 == 0)):
             return False
-        if not _h193 >= -2:
+        if not _h279 >= -2:
             return False
-        if not _h193 <= 2:
+        if not _h279 <= 2:
             return False
-    if _h194 is not _M:
-        if not (type(_h194) is int or (type(_h194) is float and _h194 - _h194 == 0)):
+    if _h280 is not _M:
+        if not (type(_h280) is int or (type(_h280) is float and _h280 - _h280 == 0)):
             return False
-        if not _h194 <= 2:
+        if not _h280 <= 2:
             return False
-        if not _h194 > 0:
+        if not _h280 > 0:
             return False
-    if _h195 is not _M:
-        if not (type(_h195) is int or (type(_h195) is float and _h195 - _h195 == 0)):
+    if _h281 is not _M:
+        if not (type(_h281) is int or (type(_h281) is float and _h281 - _h281 == 0)):
             return False
-        if not _h195 <= 2:
+        if not _h281 <= 2:
             return False
-        if not _h195 > 0:
+        if not _h281 > 0:
             return False
-    if not _P190.issuperset(x):
-        for _k196 in x:
-            if _k196 not in _P190:
+    if not _P276.issuperset(x):
+        for _k282 in x:
+            if _k282 not in _P276:
                 return False
     return True
 
 
-def _cel199(self):
+def _cel285(self):
     """CEL rule video-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
         r = _C.or_(
@@ -1781,35 +2589,35 @@ def _cel199(self):
 def _v_VideoOptions(x, p, out):
     """Collect violations of VideoOptions (/components/schemas/VideoOptions)."""
     if type(x) is dict:
-        _h136 = x.get("duration", _M)
-        _h137 = x.get("resolution", _M)
-        _h138 = x.get("hdr", _M)
-        _h139 = x.get("exr_export", _M)
-        _h140 = x.get("loop", _M)
-        _h141 = x.get("start_frame", _M)
-        _h142 = x.get("end_frame", _M)
-        _h143 = x.get("keyframes", _M)
-        _h144 = x.get("keyframe_indexes", _M)
-        _h145 = x.get("edit", _M)
-        _h146 = x.get("source_position", _M)
+        _h222 = x.get("duration", _M)
+        _h223 = x.get("resolution", _M)
+        _h224 = x.get("hdr", _M)
+        _h225 = x.get("exr_export", _M)
+        _h226 = x.get("loop", _M)
+        _h227 = x.get("start_frame", _M)
+        _h228 = x.get("end_frame", _M)
+        _h229 = x.get("keyframes", _M)
+        _h230 = x.get("keyframe_indexes", _M)
+        _h231 = x.get("edit", _M)
+        _h232 = x.get("source_position", _M)
     else:
-        _h136 = _h137 = _h138 = _h139 = _h140 = _h141 = _h142 = _h143 = _h144 = _h145 = _h146 = _M
+        _h222 = _h223 = _h224 = _h225 = _h226 = _h227 = _h228 = _h229 = _h230 = _h231 = _h232 = _M
     if not (type(x) is dict):
         out.append(_V(p, "VideoOptions.type", "must be an object"))
     if type(x) is dict:
-        if _h136 is not _M:
-            if _h136 is not None:
-                if not ((type(_h136) is str) and (_h136 in _E147)):
-                    _v_VideoDuration(_h136, p + "/duration", out)
-        if _h137 is not _M:
-            if _h137 is not None:
-                if not ((type(_h137) is str) and (_h137 in _E148)):
-                    _v_VideoResolution(_h137, p + "/resolution", out)
-        if _h138 is not _M:
-            if not (type(_h138) is bool or _h138 is None):
+        if _h222 is not _M:
+            if _h222 is not None:
+                if not ((type(_h222) is str) and (_h222 in _E233)):
+                    _v_VideoDuration(_h222, p + "/duration", out)
+        if _h223 is not _M:
+            if _h223 is not None:
+                if not ((type(_h223) is str) and (_h223 in _E234)):
+                    _v_VideoResolution(_h223, p + "/resolution", out)
+        if _h224 is not _M:
+            if not (type(_h224) is bool or _h224 is None):
                 out.append(_V(p + "/hdr", "VideoOptions.hdr.type", "must be a boolean or null"))
-        if _h139 is not _M:
-            if not (type(_h139) is bool or _h139 is None):
+        if _h225 is not _M:
+            if not (type(_h225) is bool or _h225 is None):
                 out.append(
                     _V(
                         p + "/exr_export",
@@ -1817,22 +2625,22 @@ def _v_VideoOptions(x, p, out):
                         "must be a boolean or null",
                     )
                 )
-        if _h140 is not _M:
-            if not (type(_h140) is bool or _h140 is None):
+        if _h226 is not _M:
+            if not (type(_h226) is bool or _h226 is None):
                 out.append(_V(p + "/loop", "VideoOptions.loop.type", "must be a boolean or null"))
-        if _h141 is not _M:
-            if _h141 is not None:
-                _v_ImageRef(_h141, p + "/start_frame", out)
-        if _h142 is not _M:
-            if _h142 is not None:
-                _v_ImageRef(_h142, p + "/end_frame", out)
-        if _h143 is not _M:
-            if not (type(_h143) is list or _h143 is None):
+        if _h227 is not _M:
+            if _h227 is not None:
+                _v_ImageRef(_h227, p + "/start_frame", out)
+        if _h228 is not _M:
+            if _h228 is not None:
+                _v_ImageRef(_h228, p + "/end_frame", out)
+        if _h229 is not _M:
+            if not (type(_h229) is list or _h229 is None):
                 out.append(
                     _V(p + "/keyframes", "VideoOptions.keyframes.type", "must be an array or null")
                 )
-            if type(_h143) is list:
-                if len(_h143) < 1:
+            if type(_h229) is list:
+                if len(_h229) < 1:
                     out.append(
                         _V(
                             p + "/keyframes",
@@ -1840,7 +2648,7 @@ def _v_VideoOptions(x, p, out):
                             "must have at least 1 item",
                         )
                     )
-                if len(_h143) > 64:
+                if len(_h229) > 64:
                     out.append(
                         _V(
                             p + "/keyframes",
@@ -1848,14 +2656,14 @@ def _v_VideoOptions(x, p, out):
                             "must have at most 64 items",
                         )
                     )
-                _m151 = list(map(_ok_ImageRef, _h143))
-                if not all(_m151):
-                    for _i149 in _compress(_count(), map(_not, _m151)):
-                        _x150 = _h143[_i149]
-                        if not (_ok_ImageRef(_x150)):
-                            _v_ImageRef(_x150, p + "/keyframes/" + str(_i149), out)
-        if _h144 is not _M:
-            if not (type(_h144) is list or _h144 is None):
+                _m237 = list(map(_ok_ImageRef, _h229))
+                if not all(_m237):
+                    for _i235 in _compress(_count(), map(_not, _m237)):
+                        _x236 = _h229[_i235]
+                        if not (_ok_ImageRef(_x236)):
+                            _v_ImageRef(_x236, p + "/keyframes/" + str(_i235), out)
+        if _h230 is not _M:
+            if not (type(_h230) is list or _h230 is None):
                 out.append(
                     _V(
                         p + "/keyframe_indexes",
@@ -1863,8 +2671,8 @@ def _v_VideoOptions(x, p, out):
                         "must be an array or null",
                     )
                 )
-            if type(_h144) is list:
-                if not _unique(_h144):
+            if type(_h230) is list:
+                if not _unique(_h230):
                     out.append(
                         _V(
                             p + "/keyframe_indexes",
@@ -1872,59 +2680,59 @@ def _v_VideoOptions(x, p, out):
                             "must not contain duplicate items",
                         )
                     )
-                for _i152, _x153 in enumerate(_h144):
-                    if not (type(_x153) is int or (type(_x153) is float and _x153.is_integer())):
+                for _i238, _x239 in enumerate(_h230):
+                    if not (type(_x239) is int or (type(_x239) is float and _x239.is_integer())):
                         out.append(
                             _V(
-                                p + "/keyframe_indexes/" + str(_i152),
+                                p + "/keyframe_indexes/" + str(_i238),
                                 "VideoOptions.keyframe_indexes[].type",
                                 "must be an integer",
                             )
                         )
-                    if type(_x153) in _NUM:
-                        if not _x153 >= 0:
+                    if type(_x239) in _NUM:
+                        if not _x239 >= 0:
                             out.append(
                                 _V(
-                                    p + "/keyframe_indexes/" + str(_i152),
+                                    p + "/keyframe_indexes/" + str(_i238),
                                     "VideoOptions.keyframe_indexes[].minimum",
                                     "must be >= 0",
                                 )
                             )
-        if _h145 is not _M:
-            if _h145 is not None:
-                _v_VideoEditOptions(_h145, p + "/edit", out)
-        if _h146 is not _M:
-            if _h146 is not None:
-                _v_SourcePosition(_h146, p + "/source_position", out)
-        if not _P197.issuperset(x):
-            for _k198 in x:
-                if _k198 not in _P197:
+        if _h231 is not _M:
+            if _h231 is not None:
+                _v_VideoEditOptions(_h231, p + "/edit", out)
+        if _h232 is not _M:
+            if _h232 is not None:
+                _v_SourcePosition(_h232, p + "/source_position", out)
+        if not _P283.issuperset(x):
+            for _k284 in x:
+                if _k284 not in _P283:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k198),
+                            p + "/" + _esc(_k284),
                             "VideoOptions.additionalProperties",
-                            _unknown(_k198, _P197),
+                            _unknown(_k284, _P283),
                         )
                     )
-        _r200 = _cel199(x)
-        if _r200 is False or (_r200 is not True and not _C.blocked(out)):
+        _r286 = _cel285(x)
+        if _r286 is False or (_r286 is not True and not _C.blocked(out)):
             out.append(
                 _V(
                     p + "/keyframe_indexes",
                     "video-keyframe-indexes-length",
                     _C.violation_message(
-                        "keyframe_indexes must have as many entries as keyframes", _r200
+                        "keyframe_indexes must have as many entries as keyframes", _r286
                     ),
                 )
             )
-    if type(x) is not dict or (_h139 is True):
+    if type(x) is not dict or (_h225 is True):
         if type(x) is dict:
-            if _h138 is _M:
+            if _h224 is _M:
                 out.append(
                     _V(p + "/hdr", "video-exr-export-requires-hdr", "exr_export requires hdr=true")
                 )
-            if _h138 is not _M:
-                if _h138 is not True:
+            if _h224 is not _M:
+                if _h224 is not True:
                     out.append(
                         _V(
                             p + "/hdr",
@@ -1932,10 +2740,10 @@ def _v_VideoOptions(x, p, out):
                             "exr_export requires hdr=true",
                         )
                     )
-    if type(x) is not dict or (_h140 is True):
+    if type(x) is not dict or (_h226 is True):
         if type(x) is dict:
-            if _h136 is not _M:
-                if _h136 == "10s":
+            if _h222 is not _M:
+                if _h222 == "10s":
                     out.append(
                         _V(
                             p + "/duration",
@@ -1943,10 +2751,10 @@ def _v_VideoOptions(x, p, out):
                             "loop is not supported with duration=10s",
                         )
                     )
-    if type(x) is not dict or (_h140 is True):
+    if type(x) is not dict or (_h226 is True):
         if type(x) is dict:
-            if _h138 is not _M:
-                if _h138 is True:
+            if _h224 is not _M:
+                if _h224 is True:
                     out.append(
                         _V(
                             p + "/hdr",
@@ -1954,10 +2762,10 @@ def _v_VideoOptions(x, p, out):
                             "loop is not supported with hdr=true",
                         )
                     )
-    if type(x) is not dict or (_h143 is not _M and (type(_h143) is list)):
+    if type(x) is not dict or (_h229 is not _M and (type(_h229) is list)):
         if type(x) is dict:
-            if _h141 is not _M:
-                if not (_h141 is None):
+            if _h227 is not _M:
+                if not (_h227 is None):
                     out.append(
                         _V(
                             p + "/start_frame",
@@ -1965,10 +2773,10 @@ def _v_VideoOptions(x, p, out):
                             "keyframes and start_frame are mutually exclusive",
                         )
                     )
-    if type(x) is not dict or (_h143 is not _M and (type(_h143) is list)):
+    if type(x) is not dict or (_h229 is not _M and (type(_h229) is list)):
         if type(x) is dict:
-            if _h142 is not _M:
-                if not (_h142 is None):
+            if _h228 is not _M:
+                if not (_h228 is None):
                     out.append(
                         _V(
                             p + "/end_frame",
@@ -1976,10 +2784,10 @@ def _v_VideoOptions(x, p, out):
                             "keyframes and end_frame are mutually exclusive",
                         )
                     )
-    if type(x) is not dict or (_h143 is not _M and (type(_h143) is list)):
+    if type(x) is not dict or (_h229 is not _M and (type(_h229) is list)):
         if type(x) is dict:
-            if _h140 is not _M:
-                if _h140 is True:
+            if _h226 is not _M:
+                if _h226 is True:
                     out.append(
                         _V(
                             p + "/loop",
@@ -1987,9 +2795,9 @@ def _v_VideoOptions(x, p, out):
                             "keyframes and loop=true are mutually exclusive",
                         )
                     )
-    if type(x) is not dict or (_h143 is not _M and (type(_h143) is list)):
+    if type(x) is not dict or (_h229 is not _M and (type(_h229) is list)):
         if type(x) is dict:
-            if _h144 is _M:
+            if _h230 is _M:
                 out.append(
                     _V(
                         p + "/keyframe_indexes",
@@ -1997,8 +2805,8 @@ def _v_VideoOptions(x, p, out):
                         "keyframes and keyframe_indexes go together",
                     )
                 )
-            if _h144 is not _M:
-                if not (type(_h144) is list):
+            if _h230 is not _M:
+                if not (type(_h230) is list):
                     out.append(
                         _V(
                             p + "/keyframe_indexes",
@@ -2006,9 +2814,9 @@ def _v_VideoOptions(x, p, out):
                             "keyframes and keyframe_indexes go together",
                         )
                     )
-    if type(x) is not dict or (_h144 is not _M and (type(_h144) is list)):
+    if type(x) is not dict or (_h230 is not _M and (type(_h230) is list)):
         if type(x) is dict:
-            if _h143 is _M:
+            if _h229 is _M:
                 out.append(
                     _V(
                         p + "/keyframes",
@@ -2016,8 +2824,8 @@ def _v_VideoOptions(x, p, out):
                         "keyframes and keyframe_indexes go together",
                     )
                 )
-            if _h143 is not _M:
-                if not (type(_h143) is list):
+            if _h229 is not _M:
+                if not (type(_h229) is list):
                     out.append(
                         _V(
                             p + "/keyframes",
@@ -2025,40 +2833,40 @@ def _v_VideoOptions(x, p, out):
                             "keyframes and keyframe_indexes go together",
                         )
                     )
-    if type(x) is not dict or (_h136 == "10s"):
+    if type(x) is not dict or (_h222 == "10s"):
         if type(x) is dict:
-            if _h144 is not _M:
-                if type(_h144) is list:
-                    for _i201, _x202 in enumerate(_h144):
-                        if type(_x202) in _NUM:
-                            if not _x202 <= 240:
+            if _h230 is not _M:
+                if type(_h230) is list:
+                    for _i287, _x288 in enumerate(_h230):
+                        if type(_x288) in _NUM:
+                            if not _x288 <= 240:
                                 out.append(
                                     _V(
-                                        p + "/keyframe_indexes/" + str(_i201),
+                                        p + "/keyframe_indexes/" + str(_i287),
                                         "video-keyframe-indexes-in-grid",
                                         "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
                                     )
                                 )
     else:
         if type(x) is dict:
-            if _h144 is not _M:
-                if type(_h144) is list:
-                    for _i203, _x204 in enumerate(_h144):
-                        if type(_x204) in _NUM:
-                            if not _x204 <= 120:
+            if _h230 is not _M:
+                if type(_h230) is list:
+                    for _i289, _x290 in enumerate(_h230):
+                        if type(_x290) in _NUM:
+                            if not _x290 <= 120:
                                 out.append(
                                     _V(
-                                        p + "/keyframe_indexes/" + str(_i203),
+                                        p + "/keyframe_indexes/" + str(_i289),
                                         "video-keyframe-indexes-in-grid",
                                         "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
                                     )
                                 )
-    if (type(x) is not dict or (_h141 is not _M and (type(_h141) is dict))) or (
-        type(x) is not dict or (_h142 is not _M and (type(_h142) is dict))
+    if (type(x) is not dict or (_h227 is not _M and (type(_h227) is dict))) or (
+        type(x) is not dict or (_h228 is not _M and (type(_h228) is dict))
     ):
         if type(x) is dict:
-            if _h136 is not _M:
-                if _h136 == "10s":
+            if _h222 is not _M:
+                if _h222 == "10s":
                     out.append(
                         _V(
                             p + "/duration",
@@ -2066,12 +2874,12 @@ def _v_VideoOptions(x, p, out):
                             "start_frame/end_frame (the legacy 2-frame surface) do not support duration=10s; use keyframes",
                         )
                     )
-    if (type(x) is not dict or (_h141 is not _M and (type(_h141) is dict))) or (
-        type(x) is not dict or (_h142 is not _M and (type(_h142) is dict))
+    if (type(x) is not dict or (_h227 is not _M and (type(_h227) is dict))) or (
+        type(x) is not dict or (_h228 is not _M and (type(_h228) is dict))
     ):
         if type(x) is dict:
-            if _h138 is not _M:
-                if _h138 is True:
+            if _h224 is not _M:
+                if _h224 is True:
                     out.append(
                         _V(
                             p + "/hdr",
@@ -2080,15 +2888,15 @@ def _v_VideoOptions(x, p, out):
                         )
                     )
     if type(x) is not dict or (
-        _h145 is not _M
+        _h231 is not _M
         and (
-            (type(_h145) is dict)
-            and ((_w205 := _h145.get("keyframes", _M)) is not _M and (type(_w205) is list))
+            (type(_h231) is dict)
+            and ((_w291 := _h231.get("keyframes", _M)) is not _M and (type(_w291) is list))
         )
     ):
         if type(x) is dict:
-            if _h141 is not _M:
-                if not (_h141 is None):
+            if _h227 is not _M:
+                if not (_h227 is None):
                     out.append(
                         _V(
                             p + "/start_frame",
@@ -2097,12 +2905,12 @@ def _v_VideoOptions(x, p, out):
                         )
                     )
     if type(x) is dict:
-        if _h141 is not _M:
-            if type(_h141) is dict:
-                _x206 = _h141.get("media_type", _M)
-                if _x206 is not _M:
-                    if type(_x206) is str:
-                        if not _x206.startswith("image/"):
+        if _h227 is not _M:
+            if type(_h227) is dict:
+                _x292 = _h227.get("media_type", _M)
+                if _x292 is not _M:
+                    if type(_x292) is str:
+                        if not _x292.startswith("image/"):
                             out.append(
                                 _V(
                                     p + "/start_frame/media_type",
@@ -2110,12 +2918,12 @@ def _v_VideoOptions(x, p, out):
                                     "start_frame, end_frame and keyframes take image media (media_type image/*)",
                                 )
                             )
-        if _h142 is not _M:
-            if type(_h142) is dict:
-                _x207 = _h142.get("media_type", _M)
-                if _x207 is not _M:
-                    if type(_x207) is str:
-                        if not _x207.startswith("image/"):
+        if _h228 is not _M:
+            if type(_h228) is dict:
+                _x293 = _h228.get("media_type", _M)
+                if _x293 is not _M:
+                    if type(_x293) is str:
+                        if not _x293.startswith("image/"):
                             out.append(
                                 _V(
                                     p + "/end_frame/media_type",
@@ -2123,24 +2931,24 @@ def _v_VideoOptions(x, p, out):
                                     "start_frame, end_frame and keyframes take image media (media_type image/*)",
                                 )
                             )
-        if _h143 is not _M:
-            if type(_h143) is list:
-                for _i208, _x209 in enumerate(_h143):
-                    if type(_x209) is dict:
-                        _x210 = _x209.get("media_type", _M)
-                        if _x210 is not _M:
-                            if type(_x210) is str:
-                                if not _x210.startswith("image/"):
+        if _h229 is not _M:
+            if type(_h229) is list:
+                for _i294, _x295 in enumerate(_h229):
+                    if type(_x295) is dict:
+                        _x296 = _x295.get("media_type", _M)
+                        if _x296 is not _M:
+                            if type(_x296) is str:
+                                if not _x296.startswith("image/"):
                                     out.append(
                                         _V(
-                                            p + "/keyframes/" + str(_i208) + "/media_type",
+                                            p + "/keyframes/" + str(_i294) + "/media_type",
                                             "video-frames-image-media",
                                             "start_frame, end_frame and keyframes take image media (media_type image/*)",
                                         )
                                     )
 
 
-def _cel227(self):
+def _cel313(self):
     """CEL rule video-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
         r = _C.or_(
@@ -2163,166 +2971,166 @@ def _ok_VideoOptions(x):
     """Whether x is a valid VideoOptions (/components/schemas/VideoOptions)."""
     if type(x) is not dict:
         return False
-    _h211 = x.get("duration", _M)
-    _h212 = x.get("resolution", _M)
-    _h213 = x.get("hdr", _M)
-    _h214 = x.get("exr_export", _M)
-    _h215 = x.get("loop", _M)
-    _h216 = x.get("start_frame", _M)
-    _h217 = x.get("end_frame", _M)
-    _h218 = x.get("keyframes", _M)
-    _h219 = x.get("keyframe_indexes", _M)
-    _h220 = x.get("edit", _M)
-    _h221 = x.get("source_position", _M)
-    if _h211 is not _M:
-        if _h211 is not None:
-            if not ((type(_h211) is str) and (_h211 in _E147)):
+    _h297 = x.get("duration", _M)
+    _h298 = x.get("resolution", _M)
+    _h299 = x.get("hdr", _M)
+    _h300 = x.get("exr_export", _M)
+    _h301 = x.get("loop", _M)
+    _h302 = x.get("start_frame", _M)
+    _h303 = x.get("end_frame", _M)
+    _h304 = x.get("keyframes", _M)
+    _h305 = x.get("keyframe_indexes", _M)
+    _h306 = x.get("edit", _M)
+    _h307 = x.get("source_position", _M)
+    if _h297 is not _M:
+        if _h297 is not None:
+            if not ((type(_h297) is str) and (_h297 in _E233)):
                 return False
-    if _h212 is not _M:
-        if _h212 is not None:
-            if not ((type(_h212) is str) and (_h212 in _E148)):
+    if _h298 is not _M:
+        if _h298 is not None:
+            if not ((type(_h298) is str) and (_h298 in _E234)):
                 return False
-    if _h213 is not _M:
-        if not (type(_h213) is bool or _h213 is None):
+    if _h299 is not _M:
+        if not (type(_h299) is bool or _h299 is None):
             return False
-    if _h214 is not _M:
-        if not (type(_h214) is bool or _h214 is None):
+    if _h300 is not _M:
+        if not (type(_h300) is bool or _h300 is None):
             return False
-    if _h215 is not _M:
-        if not (type(_h215) is bool or _h215 is None):
+    if _h301 is not _M:
+        if not (type(_h301) is bool or _h301 is None):
             return False
-    if _h216 is not _M:
-        if _h216 is not None:
-            if not (_ok_ImageRef(_h216)):
+    if _h302 is not _M:
+        if _h302 is not None:
+            if not (_ok_ImageRef(_h302)):
                 return False
-    if _h217 is not _M:
-        if _h217 is not None:
-            if not (_ok_ImageRef(_h217)):
+    if _h303 is not _M:
+        if _h303 is not None:
+            if not (_ok_ImageRef(_h303)):
                 return False
-    if _h218 is not _M:
-        if not (type(_h218) is list or _h218 is None):
+    if _h304 is not _M:
+        if not (type(_h304) is list or _h304 is None):
             return False
-        if type(_h218) is list:
-            if len(_h218) < 1:
+        if type(_h304) is list:
+            if len(_h304) < 1:
                 return False
-            if len(_h218) > 64:
+            if len(_h304) > 64:
                 return False
-            if not all(map(_ok_ImageRef, _h218)):
+            if not all(map(_ok_ImageRef, _h304)):
                 return False
-    if _h219 is not _M:
-        if not (type(_h219) is list or _h219 is None):
+    if _h305 is not _M:
+        if not (type(_h305) is list or _h305 is None):
             return False
-        if type(_h219) is list:
-            if not _unique(_h219):
+        if type(_h305) is list:
+            if not _unique(_h305):
                 return False
-            for _x225 in _h219:
-                if not (type(_x225) is int or (type(_x225) is float and _x225.is_integer())):
+            for _x311 in _h305:
+                if not (type(_x311) is int or (type(_x311) is float and _x311.is_integer())):
                     return False
-                if not _x225 >= 0:
+                if not _x311 >= 0:
                     return False
-    if _h220 is not _M:
-        if _h220 is not None:
-            if not (_ok_VideoEditOptions(_h220)):
+    if _h306 is not _M:
+        if _h306 is not None:
+            if not (_ok_VideoEditOptions(_h306)):
                 return False
-    if _h221 is not _M:
-        if _h221 is not None:
-            if not (_ok_SourcePosition(_h221)):
+    if _h307 is not _M:
+        if _h307 is not None:
+            if not (_ok_SourcePosition(_h307)):
                 return False
-    if not _P197.issuperset(x):
-        for _k226 in x:
-            if _k226 not in _P197:
+    if not _P283.issuperset(x):
+        for _k312 in x:
+            if _k312 not in _P283:
                 return False
-    if _cel227(x) is not True:
+    if _cel313(x) is not True:
         return False
-    if _h214 is True:
-        if _h213 is _M:
+    if _h300 is True:
+        if _h299 is _M:
             return False
-        if _h213 is not _M:
-            if _h213 is not True:
+        if _h299 is not _M:
+            if _h299 is not True:
                 return False
-    if _h215 is True:
-        if _h211 is not _M:
-            if _h211 == "10s":
+    if _h301 is True:
+        if _h297 is not _M:
+            if _h297 == "10s":
                 return False
-    if _h215 is True:
-        if _h213 is not _M:
-            if _h213 is True:
+    if _h301 is True:
+        if _h299 is not _M:
+            if _h299 is True:
                 return False
-    if _h218 is not _M and (type(_h218) is list):
-        if _h216 is not _M:
-            if not (_h216 is None):
+    if _h304 is not _M and (type(_h304) is list):
+        if _h302 is not _M:
+            if not (_h302 is None):
                 return False
-    if _h218 is not _M and (type(_h218) is list):
-        if _h217 is not _M:
-            if not (_h217 is None):
+    if _h304 is not _M and (type(_h304) is list):
+        if _h303 is not _M:
+            if not (_h303 is None):
                 return False
-    if _h218 is not _M and (type(_h218) is list):
-        if _h215 is not _M:
-            if _h215 is True:
+    if _h304 is not _M and (type(_h304) is list):
+        if _h301 is not _M:
+            if _h301 is True:
                 return False
-    if _h218 is not _M and (type(_h218) is list):
-        if _h219 is _M:
+    if _h304 is not _M and (type(_h304) is list):
+        if _h305 is _M:
             return False
-        if _h219 is not _M:
-            if not (type(_h219) is list):
+        if _h305 is not _M:
+            if not (type(_h305) is list):
                 return False
-    if _h219 is not _M and (type(_h219) is list):
-        if _h218 is _M:
+    if _h305 is not _M and (type(_h305) is list):
+        if _h304 is _M:
             return False
-        if _h218 is not _M:
-            if not (type(_h218) is list):
+        if _h304 is not _M:
+            if not (type(_h304) is list):
                 return False
-    if _h211 == "10s":
-        if _h219 is not _M:
-            if type(_h219) is list:
-                for _x229 in _h219:
-                    if type(_x229) in _NUM:
-                        if not _x229 <= 240:
+    if _h297 == "10s":
+        if _h305 is not _M:
+            if type(_h305) is list:
+                for _x315 in _h305:
+                    if type(_x315) in _NUM:
+                        if not _x315 <= 240:
                             return False
     else:
-        if _h219 is not _M:
-            if type(_h219) is list:
-                for _x231 in _h219:
-                    if type(_x231) in _NUM:
-                        if not _x231 <= 120:
+        if _h305 is not _M:
+            if type(_h305) is list:
+                for _x317 in _h305:
+                    if type(_x317) in _NUM:
+                        if not _x317 <= 120:
                             return False
-    if (_h216 is not _M and (type(_h216) is dict)) or (_h217 is not _M and (type(_h217) is dict)):
-        if _h211 is not _M:
-            if _h211 == "10s":
+    if (_h302 is not _M and (type(_h302) is dict)) or (_h303 is not _M and (type(_h303) is dict)):
+        if _h297 is not _M:
+            if _h297 == "10s":
                 return False
-    if (_h216 is not _M and (type(_h216) is dict)) or (_h217 is not _M and (type(_h217) is dict)):
-        if _h213 is not _M:
-            if _h213 is True:
+    if (_h302 is not _M and (type(_h302) is dict)) or (_h303 is not _M and (type(_h303) is dict)):
+        if _h299 is not _M:
+            if _h299 is True:
                 return False
-    if _h220 is not _M and (
-        (type(_h220) is dict)
-        and ((_w232 := _h220.get("keyframes", _M)) is not _M and (type(_w232) is list))
+    if _h306 is not _M and (
+        (type(_h306) is dict)
+        and ((_w318 := _h306.get("keyframes", _M)) is not _M and (type(_w318) is list))
     ):
-        if _h216 is not _M:
-            if not (_h216 is None):
+        if _h302 is not _M:
+            if not (_h302 is None):
                 return False
-    if _h216 is not _M:
-        if type(_h216) is dict:
-            _x233 = _h216.get("media_type", _M)
-            if _x233 is not _M:
-                if type(_x233) is str:
-                    if not _x233.startswith("image/"):
+    if _h302 is not _M:
+        if type(_h302) is dict:
+            _x319 = _h302.get("media_type", _M)
+            if _x319 is not _M:
+                if type(_x319) is str:
+                    if not _x319.startswith("image/"):
                         return False
-    if _h217 is not _M:
-        if type(_h217) is dict:
-            _x234 = _h217.get("media_type", _M)
-            if _x234 is not _M:
-                if type(_x234) is str:
-                    if not _x234.startswith("image/"):
+    if _h303 is not _M:
+        if type(_h303) is dict:
+            _x320 = _h303.get("media_type", _M)
+            if _x320 is not _M:
+                if type(_x320) is str:
+                    if not _x320.startswith("image/"):
                         return False
-    if _h218 is not _M:
-        if type(_h218) is list:
-            for _x236 in _h218:
-                if type(_x236) is dict:
-                    _x237 = _x236.get("media_type", _M)
-                    if _x237 is not _M:
-                        if type(_x237) is str:
-                            if not _x237.startswith("image/"):
+    if _h304 is not _M:
+        if type(_h304) is list:
+            for _x322 in _h304:
+                if type(_x322) is dict:
+                    _x323 = _x322.get("media_type", _M)
+                    if _x323 is not _M:
+                        if type(_x323) is str:
+                            if not _x323.startswith("image/"):
                                 return False
     return True
 
@@ -2332,7 +3140,7 @@ def _v_LayeringResolution(x, p, out):
     if not (type(x) is str):
         out.append(_V(p, "LayeringResolution.type", "must be a string"))
     else:
-        if type(x) is not str or x not in _E239:
+        if type(x) is not str or x not in _E325:
             out.append(_V(p, "LayeringResolution.enum", "must be one of: 1k, 2k"))
 
 
@@ -2341,7 +3149,7 @@ def _ok_LayeringResolution(x):
     if not (type(x) is str):
         return False
     else:
-        if x not in _E239:
+        if x not in _E325:
             return False
     return True
 
@@ -2349,23 +3157,23 @@ def _ok_LayeringResolution(x):
 def _v_LayeringOptions(x, p, out):
     """Collect violations of LayeringOptions (/components/schemas/LayeringOptions)."""
     if type(x) is dict:
-        _h238 = x.get("resolution", _M)
+        _h324 = x.get("resolution", _M)
     else:
-        _h238 = _M
+        _h324 = _M
     if not (type(x) is dict):
         out.append(_V(p, "LayeringOptions.type", "must be an object"))
     if type(x) is dict:
-        if _h238 is not _M:
-            if not ((type(_h238) is str) and (_h238 in _E239)):
-                _v_LayeringResolution(_h238, p + "/resolution", out)
-        if not _P240.issuperset(x):
-            for _k241 in x:
-                if _k241 not in _P240:
+        if _h324 is not _M:
+            if not ((type(_h324) is str) and (_h324 in _E325)):
+                _v_LayeringResolution(_h324, p + "/resolution", out)
+        if not _P326.issuperset(x):
+            for _k327 in x:
+                if _k327 not in _P326:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k241),
+                            p + "/" + _esc(_k327),
                             "LayeringOptions.additionalProperties",
-                            _unknown(_k241, _P240),
+                            _unknown(_k327, _P326),
                         )
                     )
 
@@ -2374,13 +3182,13 @@ def _ok_LayeringOptions(x):
     """Whether x is a valid LayeringOptions (/components/schemas/LayeringOptions)."""
     if type(x) is not dict:
         return False
-    _h242 = x.get("resolution", _M)
-    if _h242 is not _M:
-        if not ((type(_h242) is str) and (_h242 in _E239)):
+    _h328 = x.get("resolution", _M)
+    if _h328 is not _M:
+        if not ((type(_h328) is str) and (_h328 in _E325)):
             return False
-    if not _P240.issuperset(x):
-        for _k243 in x:
-            if _k243 not in _P240:
+    if not _P326.issuperset(x):
+        for _k329 in x:
+            if _k329 not in _P326:
                 return False
     return True
 
@@ -2388,36 +3196,36 @@ def _ok_LayeringOptions(x):
 def _v_GenerationCreateParams(x, p, out):
     """Collect violations of GenerationCreateParams (/components/schemas/GenerationCreateParams)."""
     if type(x) is dict:
-        _h108 = x.get("prompt", _M)
-        _h109 = x.get("type", _M)
-        _h110 = x.get("model", _M)
-        _h111 = x.get("aspect_ratio", _M)
-        _h112 = x.get("output_format", _M)
-        _h113 = x.get("style", _M)
-        _h114 = x.get("user_id", _M)
-        _h115 = x.get("web_search", _M)
-        _h116 = x.get("image_ref", _M)
-        _h117 = x.get("source", _M)
-        _h118 = x.get("video", _M)
-        _h119 = x.get("layering", _M)
+        _h192 = x.get("prompt", _M)
+        _h193 = x.get("type", _M)
+        _h194 = x.get("model", _M)
+        _h195 = x.get("aspect_ratio", _M)
+        _h196 = x.get("output_format", _M)
+        _h197 = x.get("style", _M)
+        _h198 = x.get("user_id", _M)
+        _h199 = x.get("web_search", _M)
+        _h200 = x.get("image_ref", _M)
+        _h201 = x.get("source", _M)
+        _h202 = x.get("video", _M)
+        _h203 = x.get("layering", _M)
     else:
-        _h108 = _h109 = _h110 = _h111 = _h112 = _h113 = _h114 = _h115 = _h116 = _h117 = _h118 = (
-            _h119
+        _h192 = _h193 = _h194 = _h195 = _h196 = _h197 = _h198 = _h199 = _h200 = _h201 = _h202 = (
+            _h203
         ) = _M
     if not (type(x) is dict):
         out.append(_V(p, "GenerationCreateParams.type", "must be an object"))
     if type(x) is dict:
-        if _h108 is _M:
+        if _h192 is _M:
             out.append(
                 _V(p + "/prompt", "GenerationCreateParams.prompt.required", "prompt is required")
             )
-        if _h108 is not _M:
-            if not (type(_h108) is str):
+        if _h192 is not _M:
+            if not (type(_h192) is str):
                 out.append(
                     _V(p + "/prompt", "GenerationCreateParams.prompt.type", "must be a string")
                 )
-            if type(_h108) is str:
-                if len(_h108) < 1:
+            if type(_h192) is str:
+                if len(_h192) < 1:
                     out.append(
                         _V(
                             p + "/prompt",
@@ -2425,7 +3233,7 @@ def _v_GenerationCreateParams(x, p, out):
                             "must be at least 1 character long",
                         )
                     )
-                if len(_h108) > 6000:
+                if len(_h192) > 6000:
                     out.append(
                         _V(
                             p + "/prompt",
@@ -2433,25 +3241,25 @@ def _v_GenerationCreateParams(x, p, out):
                             "must be at most 6000 characters long",
                         )
                     )
-        if _h109 is not _M:
-            if not ((type(_h109) is str) and (_h109 in _E78)):
-                _v_GenerationType(_h109, p + "/type", out)
-        if _h110 is not _M:
-            if not ((type(_h110) is str) and (_h110 in _E76)):
-                _v_Model(_h110, p + "/model", out)
-        if _h111 is not _M:
-            if _h111 is not None:
-                if not ((type(_h111) is str) and (_h111 in _E48)):
-                    _v_AspectRatio(_h111, p + "/aspect_ratio", out)
-        if _h112 is not _M:
-            if _h112 is not None:
-                if not ((type(_h112) is str) and (_h112 in _E120)):
-                    _v_OutputFormat(_h112, p + "/output_format", out)
-        if _h113 is not _M:
-            if not ((type(_h113) is str) and (_h113 in _E121)):
-                _v_Style(_h113, p + "/style", out)
-        if _h114 is not _M:
-            if not (type(_h114) is str or _h114 is None):
+        if _h193 is not _M:
+            if not ((type(_h193) is str) and (_h193 in _E162)):
+                _v_GenerationType(_h193, p + "/type", out)
+        if _h194 is not _M:
+            if not ((type(_h194) is str) and (_h194 in _E160)):
+                _v_Model(_h194, p + "/model", out)
+        if _h195 is not _M:
+            if _h195 is not None:
+                if not ((type(_h195) is str) and (_h195 in _E48)):
+                    _v_AspectRatio(_h195, p + "/aspect_ratio", out)
+        if _h196 is not _M:
+            if _h196 is not None:
+                if not ((type(_h196) is str) and (_h196 in _E204)):
+                    _v_OutputFormat(_h196, p + "/output_format", out)
+        if _h197 is not _M:
+            if not ((type(_h197) is str) and (_h197 in _E205)):
+                _v_Style(_h197, p + "/style", out)
+        if _h198 is not _M:
+            if not (type(_h198) is str or _h198 is None):
                 out.append(
                     _V(
                         p + "/user_id",
@@ -2459,8 +3267,8 @@ def _v_GenerationCreateParams(x, p, out):
                         "must be a string or null",
                     )
                 )
-            if type(_h114) is str:
-                if len(_h114) > 256:
+            if type(_h198) is str:
+                if len(_h198) > 256:
                     out.append(
                         _V(
                             p + "/user_id",
@@ -2468,8 +3276,8 @@ def _v_GenerationCreateParams(x, p, out):
                             "must be at most 256 characters long",
                         )
                     )
-        if _h115 is not _M:
-            if not (type(_h115) is bool):
+        if _h199 is not _M:
+            if not (type(_h199) is bool):
                 out.append(
                     _V(
                         p + "/web_search",
@@ -2477,8 +3285,8 @@ def _v_GenerationCreateParams(x, p, out):
                         "must be a boolean",
                     )
                 )
-        if _h116 is not _M:
-            if not (type(_h116) is list):
+        if _h200 is not _M:
+            if not (type(_h200) is list):
                 out.append(
                     _V(
                         p + "/image_ref",
@@ -2486,37 +3294,37 @@ def _v_GenerationCreateParams(x, p, out):
                         "must be an array",
                     )
                 )
-            if type(_h116) is list:
-                _m135 = list(map(_ok_ImageRef, _h116))
-                if not all(_m135):
-                    for _i122 in _compress(_count(), map(_not, _m135)):
-                        _x123 = _h116[_i122]
-                        if not (_ok_ImageRef(_x123)):
-                            _v_ImageRef(_x123, p + "/image_ref/" + str(_i122), out)
-        if _h117 is not _M:
-            if _h117 is not None:
-                _v_ImageRef(_h117, p + "/source", out)
-        if _h118 is not _M:
-            if _h118 is not None:
-                _v_VideoOptions(_h118, p + "/video", out)
-        if _h119 is not _M:
-            if _h119 is not None:
-                _v_LayeringOptions(_h119, p + "/layering", out)
-        if not _P244.issuperset(x):
-            for _k245 in x:
-                if _k245 not in _P244:
+            if type(_h200) is list:
+                _m221 = list(map(_ok_ImageRef, _h200))
+                if not all(_m221):
+                    for _i206 in _compress(_count(), map(_not, _m221)):
+                        _x207 = _h200[_i206]
+                        if not (_ok_ImageRef(_x207)):
+                            _v_ImageRef(_x207, p + "/image_ref/" + str(_i206), out)
+        if _h201 is not _M:
+            if _h201 is not None:
+                _v_ImageRef(_h201, p + "/source", out)
+        if _h202 is not _M:
+            if _h202 is not None:
+                _v_VideoOptions(_h202, p + "/video", out)
+        if _h203 is not _M:
+            if _h203 is not None:
+                _v_LayeringOptions(_h203, p + "/layering", out)
+        if not _P330.issuperset(x):
+            for _k331 in x:
+                if _k331 not in _P330:
                     out.append(
                         _V(
-                            p + "/" + _esc(_k245),
+                            p + "/" + _esc(_k331),
                             "GenerationCreateParams.additionalProperties",
-                            _unknown(_k245, _P244),
+                            _unknown(_k331, _P330),
                         )
                     )
-    if type(x) is not dict or (_h109 is _M or (_h109 == "image")):
+    if type(x) is not dict or (_h193 is _M or (_h193 == "image")):
         if type(x) is dict:
-            if _h116 is not _M:
-                if type(_h116) is list:
-                    if len(_h116) > 9:
+            if _h200 is not _M:
+                if type(_h200) is list:
+                    if len(_h200) > 9:
                         out.append(
                             _V(
                                 p + "/image_ref",
@@ -2524,11 +3332,11 @@ def _v_GenerationCreateParams(x, p, out):
                                 "image_ref holds at most 9 images for type image",
                             )
                         )
-    if type(x) is not dict or (_h109 == "image_edit"):
+    if type(x) is not dict or (_h193 == "image_edit"):
         if type(x) is dict:
-            if _h116 is not _M:
-                if type(_h116) is list:
-                    if len(_h116) > 8:
+            if _h200 is not _M:
+                if type(_h200) is list:
+                    if len(_h200) > 8:
                         out.append(
                             _V(
                                 p + "/image_ref",
@@ -2537,24 +3345,24 @@ def _v_GenerationCreateParams(x, p, out):
                             )
                         )
     if type(x) is dict:
-        if _h116 is not _M:
-            if type(_h116) is list:
-                for _i246, _x247 in enumerate(_h116):
-                    if type(_x247) is dict:
-                        _x248 = _x247.get("media_type", _M)
-                        if _x248 is not _M:
-                            if type(_x248) is str:
-                                if not _x248.startswith("image/"):
+        if _h200 is not _M:
+            if type(_h200) is list:
+                for _i332, _x333 in enumerate(_h200):
+                    if type(_x333) is dict:
+                        _x334 = _x333.get("media_type", _M)
+                        if _x334 is not _M:
+                            if type(_x334) is str:
+                                if not _x334.startswith("image/"):
                                     out.append(
                                         _V(
-                                            p + "/image_ref/" + str(_i246) + "/media_type",
+                                            p + "/image_ref/" + str(_i332) + "/media_type",
                                             "image-ref-image-media",
                                             "image_ref takes image media (media_type image/*)",
                                         )
                                     )
-    if type(x) is not dict or (type(_h109) is str and _h109 in _E249):
+    if type(x) is not dict or (type(_h193) is str and _h193 in _E335):
         if type(x) is dict:
-            if _h117 is _M:
+            if _h201 is _M:
                 out.append(
                     _V(
                         p + "/source",
@@ -2562,8 +3370,8 @@ def _v_GenerationCreateParams(x, p, out):
                         "image_edit, video_edit and video_reframe need a source to edit",
                     )
                 )
-            if _h117 is not _M:
-                if not (type(_h117) is dict):
+            if _h201 is not _M:
+                if not (type(_h201) is dict):
                     out.append(
                         _V(
                             p + "/source",
@@ -2571,14 +3379,14 @@ def _v_GenerationCreateParams(x, p, out):
                             "image_edit, video_edit and video_reframe need a source to edit",
                         )
                     )
-    if type(x) is not dict or (_h109 is _M or (type(_h109) is str and _h109 in _E250)):
+    if type(x) is not dict or (_h193 is _M or (type(_h193) is str and _h193 in _E336)):
         if type(x) is dict:
-            if _h117 is not _M:
-                if type(_h117) is dict:
-                    _x251 = _h117.get("media_type", _M)
-                    if _x251 is not _M:
-                        if type(_x251) is str:
-                            if not _x251.startswith("image/"):
+            if _h201 is not _M:
+                if type(_h201) is dict:
+                    _x337 = _h201.get("media_type", _M)
+                    if _x337 is not _M:
+                        if type(_x337) is str:
+                            if not _x337.startswith("image/"):
                                 out.append(
                                     _V(
                                         p + "/source/media_type",
@@ -2586,14 +3394,14 @@ def _v_GenerationCreateParams(x, p, out):
                                         "for image and image_edit the source takes image media (media_type image/*)",
                                     )
                                 )
-    if type(x) is not dict or (type(_h109) is str and _h109 in _E252):
+    if type(x) is not dict or (type(_h193) is str and _h193 in _E338):
         if type(x) is dict:
-            if _h117 is not _M:
-                if type(_h117) is not dict or (
-                    (_w253 := _h117.get("url", _M)) is not _M and (type(_w253) is str)
+            if _h201 is not _M:
+                if type(_h201) is not dict or (
+                    (_w339 := _h201.get("url", _M)) is not _M and (type(_w339) is str)
                 ):
-                    if type(_h117) is dict:
-                        if "media_type" not in _h117:
+                    if type(_h201) is dict:
+                        if "media_type" not in _h201:
                             out.append(
                                 _V(
                                     p + "/source/media_type",
@@ -2601,9 +3409,9 @@ def _v_GenerationCreateParams(x, p, out):
                                     "source.media_type is required with source.url on video_edit and video_reframe",
                                 )
                             )
-                        _x254 = _h117.get("media_type", _M)
-                        if _x254 is not _M:
-                            if not (type(_x254) is str):
+                        _x340 = _h201.get("media_type", _M)
+                        if _x340 is not _M:
+                            if not (type(_x340) is str):
                                 out.append(
                                     _V(
                                         p + "/source/media_type",
@@ -2611,10 +3419,10 @@ def _v_GenerationCreateParams(x, p, out):
                                         "source.media_type is required with source.url on video_edit and video_reframe",
                                     )
                                 )
-    if type(x) is not dict or (_h109 is _M or (type(_h109) is str and _h109 in _E250)):
+    if type(x) is not dict or (_h193 is _M or (type(_h193) is str and _h193 in _E336)):
         if type(x) is dict:
-            if _h110 is not _M:
-                if type(_h110) is not str or _h110 not in _E255:
+            if _h194 is not _M:
+                if type(_h194) is not str or _h194 not in _E341:
                     out.append(
                         _V(
                             p + "/model",
@@ -2622,10 +3430,10 @@ def _v_GenerationCreateParams(x, p, out):
                             "image and image_edit run on uni-1 or uni-1-max",
                         )
                     )
-    if type(x) is not dict or (type(_h109) is str and _h109 in _E256):
+    if type(x) is not dict or (type(_h193) is str and _h193 in _E342):
         if type(x) is dict:
-            if _h110 is not _M:
-                if _h110 != "ray-3.2":
+            if _h194 is not _M:
+                if _h194 != "ray-3.2":
                     out.append(
                         _V(
                             p + "/model",
@@ -2633,10 +3441,10 @@ def _v_GenerationCreateParams(x, p, out):
                             "video, video_edit and video_reframe run on ray-3.2",
                         )
                     )
-    if type(x) is not dict or (_h109 is _M or (type(_h109) is str and _h109 in _E257)):
+    if type(x) is not dict or (_h193 is _M or (type(_h193) is str and _h193 in _E343)):
         if type(x) is dict:
-            if _h118 is not _M:
-                if not (_h118 is None):
+            if _h202 is not _M:
+                if not (_h202 is None):
                     out.append(
                         _V(
                             p + "/video",
@@ -2644,13 +3452,13 @@ def _v_GenerationCreateParams(x, p, out):
                             "video options apply only to type video, video_edit or video_reframe",
                         )
                     )
-    if type(x) is not dict or (type(_h109) is str and _h109 in _E258):
+    if type(x) is not dict or (type(_h193) is str and _h193 in _E344):
         if type(x) is dict:
-            if _h118 is not _M:
-                if type(_h118) is dict:
-                    _x259 = _h118.get("edit", _M)
-                    if _x259 is not _M:
-                        if not (_x259 is None):
+            if _h202 is not _M:
+                if type(_h202) is dict:
+                    _x345 = _h202.get("edit", _M)
+                    if _x345 is not _M:
+                        if not (_x345 is None):
                             out.append(
                                 _V(
                                     p + "/video/edit",
@@ -2658,13 +3466,13 @@ def _v_GenerationCreateParams(x, p, out):
                                     "video.edit is only valid when type is video_edit",
                                 )
                             )
-    if type(x) is not dict or (_h109 == "video_reframe"):
+    if type(x) is not dict or (_h193 == "video_reframe"):
         if type(x) is dict:
-            if _h118 is not _M:
-                if type(_h118) is dict:
-                    _x260 = _h118.get("hdr", _M)
-                    if _x260 is not _M:
-                        if _x260 is True:
+            if _h202 is not _M:
+                if type(_h202) is dict:
+                    _x346 = _h202.get("hdr", _M)
+                    if _x346 is not _M:
+                        if _x346 is True:
                             out.append(
                                 _V(
                                     p + "/video/hdr",
@@ -2672,13 +3480,13 @@ def _v_GenerationCreateParams(x, p, out):
                                     "hdr is not supported for video_reframe",
                                 )
                             )
-    if type(x) is not dict or (type(_h109) is str and _h109 in _E252):
+    if type(x) is not dict or (type(_h193) is str and _h193 in _E338):
         if type(x) is dict:
-            if _h118 is not _M:
-                if type(_h118) is dict:
-                    _x261 = _h118.get("loop", _M)
-                    if _x261 is not _M:
-                        if _x261 is True:
+            if _h202 is not _M:
+                if type(_h202) is dict:
+                    _x347 = _h202.get("loop", _M)
+                    if _x347 is not _M:
+                        if _x347 is True:
                             out.append(
                                 _V(
                                     p + "/video/loop",
@@ -2686,13 +3494,13 @@ def _v_GenerationCreateParams(x, p, out):
                                     "loop=true is only valid for type video",
                                 )
                             )
-    if type(x) is not dict or (type(_h109) is str and _h109 in _E252):
+    if type(x) is not dict or (type(_h193) is str and _h193 in _E338):
         if type(x) is dict:
-            if _h118 is not _M:
-                if type(_h118) is dict:
-                    _x262 = _h118.get("keyframes", _M)
-                    if _x262 is not _M:
-                        if not (_x262 is None):
+            if _h202 is not _M:
+                if type(_h202) is dict:
+                    _x348 = _h202.get("keyframes", _M)
+                    if _x348 is not _M:
+                        if not (_x348 is None):
                             out.append(
                                 _V(
                                     p + "/video/keyframes",
@@ -2701,15 +3509,15 @@ def _v_GenerationCreateParams(x, p, out):
                                 )
                             )
     if type(x) is not dict or (
-        _h118 is not _M
+        _h202 is not _M
         and (
-            (type(_h118) is dict)
-            and ((_w263 := _h118.get("keyframes", _M)) is not _M and (type(_w263) is list))
+            (type(_h202) is dict)
+            and ((_w349 := _h202.get("keyframes", _M)) is not _M and (type(_w349) is list))
         )
     ):
         if type(x) is dict:
-            if _h110 is not _M:
-                if _h110 != "ray-3.2":
+            if _h194 is not _M:
+                if _h194 != "ray-3.2":
                     out.append(
                         _V(
                             p + "/model",
@@ -2718,21 +3526,21 @@ def _v_GenerationCreateParams(x, p, out):
                         )
                     )
     if type(x) is not dict or (
-        (_h109 == "video")
+        (_h193 == "video")
         and (
-            _h118 is not _M
+            _h202 is not _M
             and (
-                (type(_h118) is dict)
-                and ((_w264 := _h118.get("resolution", _M)) is not _M and (_w264 == "360p"))
+                (type(_h202) is dict)
+                and ((_w350 := _h202.get("resolution", _M)) is not _M and (_w350 == "360p"))
             )
         )
     ):
         if type(x) is dict:
-            if _h118 is not _M:
-                if type(_h118) is dict:
-                    _x265 = _h118.get("hdr", _M)
-                    if _x265 is not _M:
-                        if _x265 is True:
+            if _h202 is not _M:
+                if type(_h202) is dict:
+                    _x351 = _h202.get("hdr", _M)
+                    if _x351 is not _M:
+                        if _x351 is True:
                             out.append(
                                 _V(
                                     p + "/video/hdr",
@@ -2740,13 +3548,13 @@ def _v_GenerationCreateParams(x, p, out):
                                     "360p is SDR-only on type video (not valid with hdr=true)",
                                 )
                             )
-    if type(x) is not dict or (type(_h109) is str and _h109 in _E266):
+    if type(x) is not dict or (type(_h193) is str and _h193 in _E352):
         if type(x) is dict:
-            if _h118 is not _M:
-                if type(_h118) is dict:
-                    _x267 = _h118.get("source_position", _M)
-                    if _x267 is not _M:
-                        if not (_x267 is None):
+            if _h202 is not _M:
+                if type(_h202) is dict:
+                    _x353 = _h202.get("source_position", _M)
+                    if _x353 is not _M:
+                        if not (_x353 is None):
                             out.append(
                                 _V(
                                     p + "/video/source_position",
@@ -2754,9 +3562,9 @@ def _v_GenerationCreateParams(x, p, out):
                                     "video.source_position applies only to type video_reframe",
                                 )
                             )
-    if type(x) is not dict or (_h109 == "layering"):
+    if type(x) is not dict or (_h193 == "layering"):
         if type(x) is dict:
-            if _h117 is _M:
+            if _h201 is _M:
                 out.append(
                     _V(
                         p + "/source",
@@ -2764,8 +3572,8 @@ def _v_GenerationCreateParams(x, p, out):
                         "layering needs a source (the image to decompose into layers)",
                     )
                 )
-            if _h117 is not _M:
-                if not (type(_h117) is dict):
+            if _h201 is not _M:
+                if not (type(_h201) is dict):
                     out.append(
                         _V(
                             p + "/source",
@@ -2773,14 +3581,14 @@ def _v_GenerationCreateParams(x, p, out):
                             "layering needs a source (the image to decompose into layers)",
                         )
                     )
-    if type(x) is not dict or (_h109 == "layering"):
+    if type(x) is not dict or (_h193 == "layering"):
         if type(x) is dict:
-            if _h117 is not _M:
-                if type(_h117) is dict:
-                    _x268 = _h117.get("media_type", _M)
-                    if _x268 is not _M:
-                        if type(_x268) is str:
-                            if not _x268.startswith("image/"):
+            if _h201 is not _M:
+                if type(_h201) is dict:
+                    _x354 = _h201.get("media_type", _M)
+                    if _x354 is not _M:
+                        if type(_x354) is str:
+                            if not _x354.startswith("image/"):
                                 out.append(
                                     _V(
                                         p + "/source/media_type",
@@ -2788,18 +3596,18 @@ def _v_GenerationCreateParams(x, p, out):
                                         "layering decomposes an image; its source takes image media (media_type image/*), not a video",
                                     )
                                 )
-    if type(x) is not dict or (_h109 == "layering"):
+    if type(x) is not dict or (_h193 == "layering"):
         if type(x) is dict:
-            if _h110 is not _M:
-                if _h110 != "uni-1":
+            if _h194 is not _M:
+                if _h194 != "uni-1":
                     out.append(
                         _V(p + "/model", "layering-model-uni-1", "layering runs on model uni-1")
                     )
-    if type(x) is not dict or (_h109 == "layering"):
+    if type(x) is not dict or (_h193 == "layering"):
         if type(x) is dict:
-            if _h108 is not _M:
-                if type(_h108) is str:
-                    if len(_h108) > 500:
+            if _h192 is not _M:
+                if type(_h192) is str:
+                    if len(_h192) > 500:
                         out.append(
                             _V(
                                 p + "/prompt",
@@ -2807,10 +3615,10 @@ def _v_GenerationCreateParams(x, p, out):
                                 "the prompt of a layering job is at most 500 characters",
                             )
                         )
-    if type(x) is not dict or (_h109 is _M or (type(_h109) is str and _h109 in _E269)):
+    if type(x) is not dict or (_h193 is _M or (type(_h193) is str and _h193 in _E355)):
         if type(x) is dict:
-            if _h119 is not _M:
-                if not (_h119 is None):
+            if _h203 is not _M:
+                if not (_h203 is None):
                     out.append(
                         _V(
                             p + "/layering",
@@ -2818,9 +3626,9 @@ def _v_GenerationCreateParams(x, p, out):
                             "layering options apply only to type layering",
                         )
                     )
-    if type(x) is not dict or (_h109 == "layering"):
+    if type(x) is not dict or (_h193 == "layering"):
         if type(x) is dict:
-            if _h116 is not _M:
+            if _h200 is not _M:
                 out.append(
                     _V(
                         p + "/image_ref",
@@ -2828,10 +3636,10 @@ def _v_GenerationCreateParams(x, p, out):
                         "image_ref (style or content references for a new image) does not apply to layering, which decomposes its source",
                     )
                 )
-    if type(x) is not dict or (_h109 == "layering"):
+    if type(x) is not dict or (_h193 == "layering"):
         if type(x) is dict:
-            if _h111 is not _M:
-                if not (_h111 is None):
+            if _h195 is not _M:
+                if not (_h195 is None):
                     out.append(
                         _V(
                             p + "/aspect_ratio",
@@ -2839,10 +3647,10 @@ def _v_GenerationCreateParams(x, p, out):
                             "layers keep the source's framing; aspect_ratio does not apply to layering",
                         )
                     )
-    if type(x) is not dict or (_h109 == "layering"):
+    if type(x) is not dict or (_h193 == "layering"):
         if type(x) is dict:
-            if _h112 is not _M:
-                if _h112 == "jpeg":
+            if _h196 is not _M:
+                if _h196 == "jpeg":
                     out.append(
                         _V(
                             p + "/output_format",
@@ -2856,307 +3664,307 @@ def _ok_GenerationCreateParams(x):
     """Whether x is a valid GenerationCreateParams (/components/schemas/GenerationCreateParams)."""
     if type(x) is not dict:
         return False
-    _h270 = x.get("prompt", _M)
-    _h271 = x.get("type", _M)
-    _h272 = x.get("model", _M)
-    _h273 = x.get("aspect_ratio", _M)
-    _h274 = x.get("output_format", _M)
-    _h275 = x.get("style", _M)
-    _h276 = x.get("user_id", _M)
-    _h277 = x.get("web_search", _M)
-    _h278 = x.get("image_ref", _M)
-    _h279 = x.get("source", _M)
-    _h280 = x.get("video", _M)
-    _h281 = x.get("layering", _M)
-    if _h270 is _M:
+    _h356 = x.get("prompt", _M)
+    _h357 = x.get("type", _M)
+    _h358 = x.get("model", _M)
+    _h359 = x.get("aspect_ratio", _M)
+    _h360 = x.get("output_format", _M)
+    _h361 = x.get("style", _M)
+    _h362 = x.get("user_id", _M)
+    _h363 = x.get("web_search", _M)
+    _h364 = x.get("image_ref", _M)
+    _h365 = x.get("source", _M)
+    _h366 = x.get("video", _M)
+    _h367 = x.get("layering", _M)
+    if _h356 is _M:
         return False
-    if _h270 is not _M:
-        if not (type(_h270) is str):
+    if _h356 is not _M:
+        if not (type(_h356) is str):
             return False
-        if len(_h270) < 1:
+        if len(_h356) < 1:
             return False
-        if len(_h270) > 6000:
+        if len(_h356) > 6000:
             return False
-    if _h271 is not _M:
-        if not ((type(_h271) is str) and (_h271 in _E78)):
+    if _h357 is not _M:
+        if not ((type(_h357) is str) and (_h357 in _E162)):
             return False
-    if _h272 is not _M:
-        if not ((type(_h272) is str) and (_h272 in _E76)):
+    if _h358 is not _M:
+        if not ((type(_h358) is str) and (_h358 in _E160)):
             return False
-    if _h273 is not _M:
-        if _h273 is not None:
-            if not ((type(_h273) is str) and (_h273 in _E48)):
+    if _h359 is not _M:
+        if _h359 is not None:
+            if not ((type(_h359) is str) and (_h359 in _E48)):
                 return False
-    if _h274 is not _M:
-        if _h274 is not None:
-            if not ((type(_h274) is str) and (_h274 in _E120)):
+    if _h360 is not _M:
+        if _h360 is not None:
+            if not ((type(_h360) is str) and (_h360 in _E204)):
                 return False
-    if _h275 is not _M:
-        if not ((type(_h275) is str) and (_h275 in _E121)):
+    if _h361 is not _M:
+        if not ((type(_h361) is str) and (_h361 in _E205)):
             return False
-    if _h276 is not _M:
-        if not (type(_h276) is str or _h276 is None):
+    if _h362 is not _M:
+        if not (type(_h362) is str or _h362 is None):
             return False
-        if type(_h276) is str:
-            if len(_h276) > 256:
+        if type(_h362) is str:
+            if len(_h362) > 256:
                 return False
-    if _h277 is not _M:
-        if not (type(_h277) is bool):
+    if _h363 is not _M:
+        if not (type(_h363) is bool):
             return False
-    if _h278 is not _M and not (type(_h278) is list):
+    if _h364 is not _M and not (type(_h364) is list):
         return False
-    if _h279 is not _M:
-        if _h279 is not None:
-            if not (_ok_ImageRef(_h279)):
+    if _h365 is not _M:
+        if _h365 is not None:
+            if not (_ok_ImageRef(_h365)):
                 return False
-    if _h280 is not _M:
-        if _h280 is not None:
-            if not (_ok_VideoOptions(_h280)):
+    if _h366 is not _M:
+        if _h366 is not None:
+            if not (_ok_VideoOptions(_h366)):
                 return False
-    if _h281 is not _M:
-        if _h281 is not None:
-            if not (_ok_LayeringOptions(_h281)):
+    if _h367 is not _M:
+        if _h367 is not None:
+            if not (_ok_LayeringOptions(_h367)):
                 return False
-    if not _P244.issuperset(x):
-        for _k284 in x:
-            if _k284 not in _P244:
+    if not _P330.issuperset(x):
+        for _k370 in x:
+            if _k370 not in _P330:
                 return False
-    if _h271 is _M:
-        if _h278 is not _M:
-            if len(_h278) > 9:
+    if _h357 is _M:
+        if _h364 is not _M:
+            if len(_h364) > 9:
                 return False
-        if _h279 is not _M:
-            if type(_h279) is dict:
-                _x285 = _h279.get("media_type", _M)
-                if _x285 is not _M:
-                    if type(_x285) is str:
-                        if not _x285.startswith("image/"):
+        if _h365 is not _M:
+            if type(_h365) is dict:
+                _x371 = _h365.get("media_type", _M)
+                if _x371 is not _M:
+                    if type(_x371) is str:
+                        if not _x371.startswith("image/"):
                             return False
-        if _h272 is not _M:
-            if _h272 not in _E255:
+        if _h358 is not _M:
+            if _h358 not in _E341:
                 return False
-        if _h280 is not _M:
-            if not (_h280 is None):
+        if _h366 is not _M:
+            if not (_h366 is None):
                 return False
-        if _h281 is not _M:
-            if not (_h281 is None):
+        if _h367 is not _M:
+            if not (_h367 is None):
                 return False
-    elif _h271 == "image":
-        if _h278 is not _M:
-            if len(_h278) > 9:
+    elif _h357 == "image":
+        if _h364 is not _M:
+            if len(_h364) > 9:
                 return False
-        if _h279 is not _M:
-            if type(_h279) is dict:
-                _x285 = _h279.get("media_type", _M)
-                if _x285 is not _M:
-                    if type(_x285) is str:
-                        if not _x285.startswith("image/"):
+        if _h365 is not _M:
+            if type(_h365) is dict:
+                _x371 = _h365.get("media_type", _M)
+                if _x371 is not _M:
+                    if type(_x371) is str:
+                        if not _x371.startswith("image/"):
                             return False
-        if _h272 is not _M:
-            if _h272 not in _E255:
+        if _h358 is not _M:
+            if _h358 not in _E341:
                 return False
-        if _h280 is not _M:
-            if not (_h280 is None):
+        if _h366 is not _M:
+            if not (_h366 is None):
                 return False
-        if _h281 is not _M:
-            if not (_h281 is None):
+        if _h367 is not _M:
+            if not (_h367 is None):
                 return False
-    elif _h271 == "image_edit":
-        if _h278 is not _M:
-            if len(_h278) > 8:
+    elif _h357 == "image_edit":
+        if _h364 is not _M:
+            if len(_h364) > 8:
                 return False
-        if _h279 is _M:
+        if _h365 is _M:
             return False
-        if _h279 is not _M:
-            if not (type(_h279) is dict):
+        if _h365 is not _M:
+            if not (type(_h365) is dict):
                 return False
-        if _h279 is not _M:
-            if type(_h279) is dict:
-                _x285 = _h279.get("media_type", _M)
-                if _x285 is not _M:
-                    if type(_x285) is str:
-                        if not _x285.startswith("image/"):
+        if _h365 is not _M:
+            if type(_h365) is dict:
+                _x371 = _h365.get("media_type", _M)
+                if _x371 is not _M:
+                    if type(_x371) is str:
+                        if not _x371.startswith("image/"):
                             return False
-        if _h272 is not _M:
-            if _h272 not in _E255:
+        if _h358 is not _M:
+            if _h358 not in _E341:
                 return False
-        if _h280 is not _M:
-            if not (_h280 is None):
+        if _h366 is not _M:
+            if not (_h366 is None):
                 return False
-        if _h281 is not _M:
-            if not (_h281 is None):
+        if _h367 is not _M:
+            if not (_h367 is None):
                 return False
-    elif _h271 == "video_edit":
-        if _h279 is _M:
+    elif _h357 == "video_edit":
+        if _h365 is _M:
             return False
-        if _h279 is not _M:
-            if not (type(_h279) is dict):
+        if _h365 is not _M:
+            if not (type(_h365) is dict):
                 return False
-        if _h279 is not _M:
-            if type(_h279) is not dict or (
-                (_w286 := _h279.get("url", _M)) is not _M and (type(_w286) is str)
+        if _h365 is not _M:
+            if type(_h365) is not dict or (
+                (_w372 := _h365.get("url", _M)) is not _M and (type(_w372) is str)
             ):
-                if type(_h279) is dict:
-                    if "media_type" not in _h279:
+                if type(_h365) is dict:
+                    if "media_type" not in _h365:
                         return False
-                    _x287 = _h279.get("media_type", _M)
-                    if _x287 is not _M:
-                        if not (type(_x287) is str):
+                    _x373 = _h365.get("media_type", _M)
+                    if _x373 is not _M:
+                        if not (type(_x373) is str):
                             return False
-        if _h272 is not _M:
-            if _h272 != "ray-3.2":
+        if _h358 is not _M:
+            if _h358 != "ray-3.2":
                 return False
-        if _h280 is not _M:
-            if type(_h280) is dict:
-                _x290 = _h280.get("loop", _M)
-                if _x290 is not _M:
-                    if _x290 is True:
+        if _h366 is not _M:
+            if type(_h366) is dict:
+                _x376 = _h366.get("loop", _M)
+                if _x376 is not _M:
+                    if _x376 is True:
                         return False
-        if _h280 is not _M:
-            if type(_h280) is dict:
-                _x291 = _h280.get("keyframes", _M)
-                if _x291 is not _M:
-                    if not (_x291 is None):
+        if _h366 is not _M:
+            if type(_h366) is dict:
+                _x377 = _h366.get("keyframes", _M)
+                if _x377 is not _M:
+                    if not (_x377 is None):
                         return False
-        if _h280 is not _M:
-            if type(_h280) is dict:
-                _x292 = _h280.get("source_position", _M)
-                if _x292 is not _M:
-                    if not (_x292 is None):
+        if _h366 is not _M:
+            if type(_h366) is dict:
+                _x378 = _h366.get("source_position", _M)
+                if _x378 is not _M:
+                    if not (_x378 is None):
                         return False
-        if _h281 is not _M:
-            if not (_h281 is None):
+        if _h367 is not _M:
+            if not (_h367 is None):
                 return False
-    elif _h271 == "video_reframe":
-        if _h279 is _M:
+    elif _h357 == "video_reframe":
+        if _h365 is _M:
             return False
-        if _h279 is not _M:
-            if not (type(_h279) is dict):
+        if _h365 is not _M:
+            if not (type(_h365) is dict):
                 return False
-        if _h279 is not _M:
-            if type(_h279) is not dict or (
-                (_w286 := _h279.get("url", _M)) is not _M and (type(_w286) is str)
+        if _h365 is not _M:
+            if type(_h365) is not dict or (
+                (_w372 := _h365.get("url", _M)) is not _M and (type(_w372) is str)
             ):
-                if type(_h279) is dict:
-                    if "media_type" not in _h279:
+                if type(_h365) is dict:
+                    if "media_type" not in _h365:
                         return False
-                    _x287 = _h279.get("media_type", _M)
-                    if _x287 is not _M:
-                        if not (type(_x287) is str):
+                    _x373 = _h365.get("media_type", _M)
+                    if _x373 is not _M:
+                        if not (type(_x373) is str):
                             return False
-        if _h272 is not _M:
-            if _h272 != "ray-3.2":
+        if _h358 is not _M:
+            if _h358 != "ray-3.2":
                 return False
-        if _h280 is not _M:
-            if type(_h280) is dict:
-                _x288 = _h280.get("edit", _M)
-                if _x288 is not _M:
-                    if not (_x288 is None):
+        if _h366 is not _M:
+            if type(_h366) is dict:
+                _x374 = _h366.get("edit", _M)
+                if _x374 is not _M:
+                    if not (_x374 is None):
                         return False
-        if _h280 is not _M:
-            if type(_h280) is dict:
-                _x289 = _h280.get("hdr", _M)
-                if _x289 is not _M:
-                    if _x289 is True:
+        if _h366 is not _M:
+            if type(_h366) is dict:
+                _x375 = _h366.get("hdr", _M)
+                if _x375 is not _M:
+                    if _x375 is True:
                         return False
-        if _h280 is not _M:
-            if type(_h280) is dict:
-                _x290 = _h280.get("loop", _M)
-                if _x290 is not _M:
-                    if _x290 is True:
+        if _h366 is not _M:
+            if type(_h366) is dict:
+                _x376 = _h366.get("loop", _M)
+                if _x376 is not _M:
+                    if _x376 is True:
                         return False
-        if _h280 is not _M:
-            if type(_h280) is dict:
-                _x291 = _h280.get("keyframes", _M)
-                if _x291 is not _M:
-                    if not (_x291 is None):
+        if _h366 is not _M:
+            if type(_h366) is dict:
+                _x377 = _h366.get("keyframes", _M)
+                if _x377 is not _M:
+                    if not (_x377 is None):
                         return False
-        if _h281 is not _M:
-            if not (_h281 is None):
+        if _h367 is not _M:
+            if not (_h367 is None):
                 return False
-    elif _h271 == "video":
-        if _h272 is not _M:
-            if _h272 != "ray-3.2":
+    elif _h357 == "video":
+        if _h358 is not _M:
+            if _h358 != "ray-3.2":
                 return False
-        if _h280 is not _M:
-            if type(_h280) is dict:
-                _x288 = _h280.get("edit", _M)
-                if _x288 is not _M:
-                    if not (_x288 is None):
+        if _h366 is not _M:
+            if type(_h366) is dict:
+                _x374 = _h366.get("edit", _M)
+                if _x374 is not _M:
+                    if not (_x374 is None):
                         return False
-        if _h280 is not _M:
-            if type(_h280) is dict:
-                _x292 = _h280.get("source_position", _M)
-                if _x292 is not _M:
-                    if not (_x292 is None):
+        if _h366 is not _M:
+            if type(_h366) is dict:
+                _x378 = _h366.get("source_position", _M)
+                if _x378 is not _M:
+                    if not (_x378 is None):
                         return False
-        if _h281 is not _M:
-            if not (_h281 is None):
+        if _h367 is not _M:
+            if not (_h367 is None):
                 return False
-    elif _h271 == "layering":
-        if _h280 is not _M:
-            if not (_h280 is None):
+    elif _h357 == "layering":
+        if _h366 is not _M:
+            if not (_h366 is None):
                 return False
-        if _h279 is _M:
+        if _h365 is _M:
             return False
-        if _h279 is not _M:
-            if not (type(_h279) is dict):
+        if _h365 is not _M:
+            if not (type(_h365) is dict):
                 return False
-        if _h279 is not _M:
-            if type(_h279) is dict:
-                _x293 = _h279.get("media_type", _M)
-                if _x293 is not _M:
-                    if type(_x293) is str:
-                        if not _x293.startswith("image/"):
+        if _h365 is not _M:
+            if type(_h365) is dict:
+                _x379 = _h365.get("media_type", _M)
+                if _x379 is not _M:
+                    if type(_x379) is str:
+                        if not _x379.startswith("image/"):
                             return False
-        if _h272 is not _M:
-            if _h272 != "uni-1":
+        if _h358 is not _M:
+            if _h358 != "uni-1":
                 return False
-        if _h270 is not _M:
-            if len(_h270) > 500:
+        if _h356 is not _M:
+            if len(_h356) > 500:
                 return False
-        if _h278 is not _M:
+        if _h364 is not _M:
             return False
-        if _h273 is not _M:
-            if not (_h273 is None):
+        if _h359 is not _M:
+            if not (_h359 is None):
                 return False
-        if _h274 is not _M:
-            if _h274 == "jpeg":
+        if _h360 is not _M:
+            if _h360 == "jpeg":
                 return False
     else:
         pass
-    if _h278 is not _M:
-        for _x295 in _h278:
-            if type(_x295) is dict:
-                _x296 = _x295.get("media_type", _M)
-                if _x296 is not _M:
-                    if type(_x296) is str:
-                        if not _x296.startswith("image/"):
+    if _h364 is not _M:
+        for _x381 in _h364:
+            if type(_x381) is dict:
+                _x382 = _x381.get("media_type", _M)
+                if _x382 is not _M:
+                    if type(_x382) is str:
+                        if not _x382.startswith("image/"):
                             return False
-    if _h280 is not _M and (
-        (type(_h280) is dict)
-        and ((_w297 := _h280.get("keyframes", _M)) is not _M and (type(_w297) is list))
+    if _h366 is not _M and (
+        (type(_h366) is dict)
+        and ((_w383 := _h366.get("keyframes", _M)) is not _M and (type(_w383) is list))
     ):
-        if _h272 is not _M:
-            if _h272 != "ray-3.2":
+        if _h358 is not _M:
+            if _h358 != "ray-3.2":
                 return False
-    if (_h271 == "video") and (
-        _h280 is not _M
+    if (_h357 == "video") and (
+        _h366 is not _M
         and (
-            (type(_h280) is dict)
-            and ((_w298 := _h280.get("resolution", _M)) is not _M and (_w298 == "360p"))
+            (type(_h366) is dict)
+            and ((_w384 := _h366.get("resolution", _M)) is not _M and (_w384 == "360p"))
         )
     ):
-        if _h280 is not _M:
-            if type(_h280) is dict:
-                _x299 = _h280.get("hdr", _M)
-                if _x299 is not _M:
-                    if _x299 is True:
+        if _h366 is not _M:
+            if type(_h366) is dict:
+                _x385 = _h366.get("hdr", _M)
+                if _x385 is not _M:
+                    if _x385 is True:
                         return False
-    if _h278 is not _M:
-        if not (type(_h278) is list):
+    if _h364 is not _M:
+        if not (type(_h364) is list):
             return False
-        if not all(map(_ok_ImageRef, _h278)):
+        if not all(map(_ok_ImageRef, _h364)):
             return False
     return True
 
@@ -3164,13 +3972,13 @@ def _ok_GenerationCreateParams(x):
 def _v_getGeneration_parameters(x, p, out):
     """Collect violations of getGeneration.parameters (/paths/~1generations~1{generation_id}/get/parameters)."""
     if type(x) is dict:
-        _h300 = x.get("generation_id", _M)
+        _h386 = x.get("generation_id", _M)
     else:
-        _h300 = _M
+        _h386 = _M
     if not (type(x) is dict):
         out.append(_V(p, "getGeneration.parameters.type", "must be an object"))
     if type(x) is dict:
-        if _h300 is _M:
+        if _h386 is _M:
             out.append(
                 _V(
                     p + "/generation_id",
@@ -3178,8 +3986,8 @@ def _v_getGeneration_parameters(x, p, out):
                     "generation_id is required",
                 )
             )
-        if _h300 is not _M:
-            if not (type(_h300) is str):
+        if _h386 is not _M:
+            if not (type(_h386) is str):
                 out.append(
                     _V(
                         p + "/generation_id",
@@ -3187,8 +3995,8 @@ def _v_getGeneration_parameters(x, p, out):
                         "must be a string",
                     )
                 )
-            if type(_h300) is str:
-                if len(_h300) != 36 or _UUID_MATCH(_h300) is None:
+            if type(_h386) is str:
+                if len(_h386) != 36 or _UUID_MATCH(_h386) is None:
                     out.append(
                         _V(
                             p + "/generation_id",
@@ -3202,33 +4010,251 @@ def _ok_getGeneration_parameters(x):
     """Whether x is a valid getGeneration.parameters (/paths/~1generations~1{generation_id}/get/parameters)."""
     if type(x) is not dict:
         return False
-    _h301 = x.get("generation_id", _M)
-    if _h301 is _M:
+    _h387 = x.get("generation_id", _M)
+    if _h387 is _M:
         return False
-    if _h301 is not _M:
-        if not (type(_h301) is str):
+    if _h387 is not _M:
+        if not (type(_h387) is str):
             return False
-        if len(_h301) != 36 or _UUID_MATCH(_h301) is None:
+        if len(_h387) != 36 or _UUID_MATCH(_h387) is None:
+            return False
+    return True
+
+
+def _v_listFiles_parameters(x, p, out):
+    """Collect violations of listFiles.parameters (/paths/~1files/get/parameters)."""
+    if type(x) is dict:
+        _h388 = x.get("cursor", _M)
+        _h389 = x.get("limit", _M)
+        _h390 = x.get("purpose", _M)
+        _h391 = x.get("state", _M)
+    else:
+        _h388 = _h389 = _h390 = _h391 = _M
+    if not (type(x) is dict):
+        out.append(_V(p, "listFiles.parameters.type", "must be an object"))
+    if type(x) is dict:
+        if _h388 is not _M:
+            if not (type(_h388) is str):
+                out.append(
+                    _V(p + "/cursor", "listFiles.parameters.cursor.type", "must be a string")
+                )
+        if _h389 is not _M:
+            if not (type(_h389) is int or (type(_h389) is float and _h389.is_integer())):
+                out.append(
+                    _V(p + "/limit", "listFiles.parameters.limit.type", "must be an integer")
+                )
+            if type(_h389) in _NUM:
+                if not _h389 >= 1:
+                    out.append(
+                        _V(p + "/limit", "listFiles.parameters.limit.minimum", "must be >= 1")
+                    )
+                if not _h389 <= 100:
+                    out.append(
+                        _V(p + "/limit", "listFiles.parameters.limit.maximum", "must be <= 100")
+                    )
+        if _h390 is not _M:
+            if not ((type(_h390) is str) and (_h390 in _E65)):
+                _v_FilePurpose(_h390, p + "/purpose", out)
+        if _h391 is not _M:
+            if not ((type(_h391) is str) and (_h391 in _E53)):
+                _v_FileState(_h391, p + "/state", out)
+
+
+def _ok_listFiles_parameters(x):
+    """Whether x is a valid listFiles.parameters (/paths/~1files/get/parameters)."""
+    if type(x) is not dict:
+        return False
+    _h392 = x.get("cursor", _M)
+    _h393 = x.get("limit", _M)
+    _h394 = x.get("purpose", _M)
+    _h395 = x.get("state", _M)
+    if _h392 is not _M:
+        if not (type(_h392) is str):
+            return False
+    if _h393 is not _M:
+        if not (type(_h393) is int or (type(_h393) is float and _h393.is_integer())):
+            return False
+        if not _h393 >= 1:
+            return False
+        if not _h393 <= 100:
+            return False
+    if _h394 is not _M:
+        if not ((type(_h394) is str) and (_h394 in _E65)):
+            return False
+    if _h395 is not _M:
+        if not ((type(_h395) is str) and (_h395 in _E53)):
+            return False
+    return True
+
+
+def _v_getFile_parameters(x, p, out):
+    """Collect violations of getFile.parameters (/paths/~1files~1{file_id}/get/parameters)."""
+    if type(x) is dict:
+        _h396 = x.get("file_id", _M)
+    else:
+        _h396 = _M
+    if not (type(x) is dict):
+        out.append(_V(p, "getFile.parameters.type", "must be an object"))
+    if type(x) is dict:
+        if _h396 is _M:
+            out.append(
+                _V(p + "/file_id", "getFile.parameters.file_id.required", "file_id is required")
+            )
+        if _h396 is not _M:
+            if not (type(_h396) is str):
+                out.append(
+                    _V(p + "/file_id", "getFile.parameters.file_id.type", "must be a string")
+                )
+            if type(_h396) is str:
+                if len(_h396) != 36 or _UUID_MATCH(_h396) is None:
+                    out.append(
+                        _V(
+                            p + "/file_id",
+                            "getFile.parameters.file_id.format",
+                            "must be a valid uuid",
+                        )
+                    )
+
+
+def _ok_getFile_parameters(x):
+    """Whether x is a valid getFile.parameters (/paths/~1files~1{file_id}/get/parameters)."""
+    if type(x) is not dict:
+        return False
+    _h397 = x.get("file_id", _M)
+    if _h397 is _M:
+        return False
+    if _h397 is not _M:
+        if not (type(_h397) is str):
+            return False
+        if len(_h397) != 36 or _UUID_MATCH(_h397) is None:
+            return False
+    return True
+
+
+def _v_deleteFile_parameters(x, p, out):
+    """Collect violations of deleteFile.parameters (/paths/~1files~1{file_id}/delete/parameters)."""
+    if type(x) is dict:
+        _h398 = x.get("file_id", _M)
+    else:
+        _h398 = _M
+    if not (type(x) is dict):
+        out.append(_V(p, "deleteFile.parameters.type", "must be an object"))
+    if type(x) is dict:
+        if _h398 is _M:
+            out.append(
+                _V(p + "/file_id", "deleteFile.parameters.file_id.required", "file_id is required")
+            )
+        if _h398 is not _M:
+            if not (type(_h398) is str):
+                out.append(
+                    _V(p + "/file_id", "deleteFile.parameters.file_id.type", "must be a string")
+                )
+            if type(_h398) is str:
+                if len(_h398) != 36 or _UUID_MATCH(_h398) is None:
+                    out.append(
+                        _V(
+                            p + "/file_id",
+                            "deleteFile.parameters.file_id.format",
+                            "must be a valid uuid",
+                        )
+                    )
+
+
+def _ok_deleteFile_parameters(x):
+    """Whether x is a valid deleteFile.parameters (/paths/~1files~1{file_id}/delete/parameters)."""
+    if type(x) is not dict:
+        return False
+    _h399 = x.get("file_id", _M)
+    if _h399 is _M:
+        return False
+    if _h399 is not _M:
+        if not (type(_h399) is str):
+            return False
+        if len(_h399) != 36 or _UUID_MATCH(_h399) is None:
+            return False
+    return True
+
+
+def _v_completeFile_parameters(x, p, out):
+    """Collect violations of completeFile.parameters (/paths/~1files~1{file_id}~1complete/post/parameters)."""
+    if type(x) is dict:
+        _h400 = x.get("file_id", _M)
+    else:
+        _h400 = _M
+    if not (type(x) is dict):
+        out.append(_V(p, "completeFile.parameters.type", "must be an object"))
+    if type(x) is dict:
+        if _h400 is _M:
+            out.append(
+                _V(
+                    p + "/file_id",
+                    "completeFile.parameters.file_id.required",
+                    "file_id is required",
+                )
+            )
+        if _h400 is not _M:
+            if not (type(_h400) is str):
+                out.append(
+                    _V(p + "/file_id", "completeFile.parameters.file_id.type", "must be a string")
+                )
+            if type(_h400) is str:
+                if len(_h400) != 36 or _UUID_MATCH(_h400) is None:
+                    out.append(
+                        _V(
+                            p + "/file_id",
+                            "completeFile.parameters.file_id.format",
+                            "must be a valid uuid",
+                        )
+                    )
+
+
+def _ok_completeFile_parameters(x):
+    """Whether x is a valid completeFile.parameters (/paths/~1files~1{file_id}~1complete/post/parameters)."""
+    if type(x) is not dict:
+        return False
+    _h401 = x.get("file_id", _M)
+    if _h401 is _M:
+        return False
+    if _h401 is not _M:
+        if not (type(_h401) is str):
+            return False
+        if len(_h401) != 36 or _UUID_MATCH(_h401) is None:
             return False
     return True
 
 
 _REQUEST = {
+    "createFile": (_v_FileCreateParams, _ok_FileCreateParams),
     "createGeneration": (_v_GenerationCreateParams, _ok_GenerationCreateParams),
 }
 _RESPONSE = {
+    "completeFile": (_v_File, _ok_File),
+    "createFile": (_v_CreateFileResponse, _ok_CreateFileResponse),
     "createGeneration": (_v_Generation, _ok_Generation),
+    "getFile": (_v_File, _ok_File),
     "getGeneration": (_v_Generation, _ok_Generation),
+    "listFiles": (_v_FileList, _ok_FileList),
 }
 _PARAMS = {
+    "completeFile": (_v_completeFile_parameters, _ok_completeFile_parameters),
+    "deleteFile": (_v_deleteFile_parameters, _ok_deleteFile_parameters),
+    "getFile": (_v_getFile_parameters, _ok_getFile_parameters),
     "getGeneration": (_v_getGeneration_parameters, _ok_getGeneration_parameters),
+    "listFiles": (_v_listFiles_parameters, _ok_listFiles_parameters),
 }
 _SCHEMAS = {
     "AdvancedControls": (_v_AdvancedControls, _ok_AdvancedControls),
     "AspectRatio": (_v_AspectRatio, _ok_AspectRatio),
+    "CreateFileResponse": (_v_CreateFileResponse, _ok_CreateFileResponse),
     "DepthControl": (_v_DepthControl, _ok_DepthControl),
     "Error": (_v_Error, _ok_Error),
     "FaceControl": (_v_FaceControl, _ok_FaceControl),
+    "File": (_v_File, _ok_File),
+    "FileCreateParams": (_v_FileCreateParams, _ok_FileCreateParams),
+    "FileList": (_v_FileList, _ok_FileList),
+    "FilePurpose": (_v_FilePurpose, _ok_FilePurpose),
+    "FileState": (_v_FileState, _ok_FileState),
+    "FileUploadParams": (_v_FileUploadParams, _ok_FileUploadParams),
     "Generation": (_v_Generation, _ok_Generation),
     "GenerationCreateParams": (_v_GenerationCreateParams, _ok_GenerationCreateParams),
     "GenerationFailureCode": (_v_GenerationFailureCode, _ok_GenerationFailureCode),
@@ -3245,6 +4271,7 @@ _SCHEMAS = {
     "OutputFormat": (_v_OutputFormat, _ok_OutputFormat),
     "PoseControl": (_v_PoseControl, _ok_PoseControl),
     "PoseControlStrength": (_v_PoseControlStrength, _ok_PoseControlStrength),
+    "PresignedUpload": (_v_PresignedUpload, _ok_PresignedUpload),
     "SourcePosition": (_v_SourcePosition, _ok_SourcePosition),
     "Style": (_v_Style, _ok_Style),
     "TrajectoryControl": (_v_TrajectoryControl, _ok_TrajectoryControl),
@@ -3258,6 +4285,11 @@ _SCHEMAS = {
 OPERATIONS = (
     "createGeneration",
     "getGeneration",
+    "listFiles",
+    "createFile",
+    "getFile",
+    "deleteFile",
+    "completeFile",
 )
 
 

@@ -159,6 +159,7 @@ class Fuzzer:
         self.on_send, self.on_step, self.on_wait, self.sleep = on_send, on_step, on_wait, sleep
         self.dead: FuzzError | None = None
         self.ids: dict[str, list[str]] = {}
+        self.ids_by_path: dict[str, dict[str, list[str]]] = {}
         self.report = Report(str(http.base_url).rstrip("/"), seed, examples)
 
     # ------------------------------------------------------------ planning
@@ -316,14 +317,17 @@ class Fuzzer:
 
     # ------------------------------------------------------------ path parameters
     def _remember_ids(self, op: Any, payload: Any) -> None:
+        """Keep the string fields of a response, by name and by the path that returned them:
+        an id for ``/things/{id}`` comes first from what ``/things`` returned."""
         if isinstance(payload, dict):
             for key, value in payload.items():
                 if isinstance(value, str) and value:
                     self.ids.setdefault(key, []).append(value)
+                    self.ids_by_path.setdefault(op.path, {}).setdefault(key, []).append(value)
 
     def _params(self, op: Any, row: Row) -> None:
         path_params = [p for p in op.params if p.location == "path"]
-        choices = [self._ids_for(p.name) for p in path_params]
+        choices = [self._ids_for(p.name, op.path) for p in path_params]
         if not path_params or not all(choices):
             return
         rng = random.Random(self.seed)
@@ -338,17 +342,24 @@ class Fuzzer:
             row.rejected += 400 <= status < 500
             row.other += not (200 <= status < 300 or 400 <= status < 500)
             problem = self._valid_outcome(op, status, _json(response))
+            if problem and op.method != "get" and str(status) in op.statuses and 400 <= status < 500 and status != 404:
+                # an action on an existing id may be refused for the state it is in (a
+                # documented 4xx); only the id is ours to choose, not that state
+                problem = ""
             if problem:
                 row.mismatches += 1
                 self.report.mismatches.append(Mismatch(op.operation_id, "(any)", "valid", "2xx", status, problem, {"path": path}, "", _json(response)))
                 return
 
-    def _ids_for(self, name: str) -> list[str]:
+    def _ids_for(self, name: str, path: str = "") -> list[str]:
         """Ids earlier responses returned for a path parameter: a field of the same name, else
-        ``id``, else the last word of the name (``order_id`` -> ``id``)."""
-        for key in (name, "id", name.rsplit("_", 1)[-1]):
-            if self.ids.get(key):
-                return sorted(set(self.ids[key]))
+        ``id``, else the last word of the name (``order_id`` -> ``id``); those returned by the
+        collection the path is under (``/things`` for ``/things/{id}``) first."""
+        collection = path.split("/{", 1)[0]
+        for pool in (self.ids_by_path.get(collection, {}), self.ids):
+            for key in (name, "id", name.rsplit("_", 1)[-1]):
+                if pool.get(key):
+                    return sorted(set(pool[key]))
         return []
 
 

@@ -222,7 +222,8 @@ def _job_view(api: Api, job: Job, views: dict[str, OpView]) -> dict[str, Any]:
             f"name={job.name!r}, state={job.state!r}, succeeded={job.succeeded!r}, failed={job.failed!r}, code={job.code!r}, "
             f"reason={job.reason!r}, outputs={job.outputs!r}, url={job.url!r}, kind={job.kind!r}, file_name={job.file_name!r}, error=errors.{job.cls}FailedError"
         ),
-        "model": start.return_type,
+        # what wait returns: the poll operation's answer (the start's may wrap the job)
+        "model": views[job.poll].return_type,
         "poll_method": job.poll_method,
         "poll_param": job.poll_param,
         "id": job.id,
