@@ -71,10 +71,12 @@ def test_image_only_to_video_is_a_minor_bump(image_only: tuple, old: tuple) -> N
 def test_video_to_current_is_a_minor_bump(old: tuple, new: tuple) -> None:
     lines = _summary(old, new)
     text = "\n".join(lines)
-    assert "  types: 4 added" in text  # Layer, LayerAlphaHint, LayeringOptions, LayeringResolution
-    assert "  fields: 2 added, 39 changed" in text  # layering, output[].layer; the nullable fields
+    # Layer, LayerAlphaHint, LayeringOptions, LayeringResolution; the Files API's 8 schemas
+    assert "  types: 12 added" in text
+    assert "  fields: 3 added, 39 changed" in text  # layering, output[].layer, file_id; the nullable fields
+    assert "  operations: 5 added" in text  # the Files API
     assert "  enum values: 1 added" in text  # type: layering
-    assert "  rules: 8 added, 20 changed" in text  # the layering rules; the rules reading nullable fields
+    assert "  rules: 11 added, 20 changed" in text  # layering (8), files (3); the rules reading nullable fields
     assert "breaking:" not in text
     assert lines[-1].startswith("suggested version bump: minor (0.3.0 -> 0.4.0)")
     assert lines[-1].endswith("the spec's info.version is 0.5.0")
