@@ -98,7 +98,7 @@ def test_every_branch_and_boundary_is_reached() -> None:
     for body in draws(strategies.valid_request("createGeneration")):
         seen.update(_features(body))
     for rule in ("video-keyframe-indexes-in-grid", "video-keyframe-indexes-length"):  # 10 s grid; any grid
-        for body in draws(strategies.valid_request("createGeneration", trigger=rule), DRAWS // 3):
+        for body in draws(strategies.valid_request("createGeneration", trigger=rule), DRAWS // 2):
             seen.update(_features(body))
     types = strategies._SCHEMAS["GenerationType"]["enum"] + ["<absent>"]
     wanted = {f"type={t}" for t in types} | {"prompt-length=1", "prompt-length=6000", "index-0=True", "index-last-of-grid=True:120", "index-last-of-grid=True:240", "anchors=64", "anchors=1"}
