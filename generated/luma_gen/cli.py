@@ -600,8 +600,8 @@ def _create_generation(**kw: Any) -> None:
             (("video", "edit", "keyframes", "[]"), ("data", "media_type", "url", "generation_id")),
         ),
     )
-    if kw["download"]:
-        writable_folder(kw["download"], "--download")
+    if kw.get("download"):
+        writable_folder(kw.get("download"), "--download")
 
     def action() -> None:
         client = _client(kw)
@@ -615,7 +615,7 @@ def _create_generation(**kw: Any) -> None:
             extra_headers=None,
         )
         saved = []
-        if kw["wait"] or kw["download"]:
+        if kw["wait"] or kw.get("download"):
             job_id = str(getattr(result, "id"))
             with Progress(
                 "generation" + " " + job_id, lambda job: getattr(job, "state")
@@ -627,8 +627,8 @@ def _create_generation(**kw: Any) -> None:
                     timeout=kw["wait_timeout"],
                     on_update=progress.update,
                 )
-            if kw["download"]:
-                saved = client.generations.download(result, kw["download"])
+            if kw.get("download"):
+                saved = client.generations.download(result, kw.get("download"))
         dump(result, kw["fmt"])
         for path in saved:
             click.echo(f"saved {shown(path)}")
@@ -663,8 +663,8 @@ def _create_generation(**kw: Any) -> None:
 @_common
 def _get_generation(**kw: Any) -> None:
     body = _body(kw, (), ()) or None
-    if kw["download"]:
-        writable_folder(kw["download"], "--download")
+    if kw.get("download"):
+        writable_folder(kw.get("download"), "--download")
 
     def action() -> None:
         client = _client(kw)
@@ -678,7 +678,7 @@ def _get_generation(**kw: Any) -> None:
             extra_headers=None,
         )
         saved = []
-        if kw["wait"] or kw["download"]:
+        if kw["wait"] or kw.get("download"):
             job_id = str(getattr(result, "id"))
             with Progress(
                 "generation" + " " + job_id, lambda job: getattr(job, "state")
@@ -690,8 +690,8 @@ def _get_generation(**kw: Any) -> None:
                     timeout=kw["wait_timeout"],
                     on_update=progress.update,
                 )
-            if kw["download"]:
-                saved = client.generations.download(result, kw["download"])
+            if kw.get("download"):
+                saved = client.generations.download(result, kw.get("download"))
         dump(result, kw["fmt"])
         for path in saved:
             click.echo(f"saved {shown(path)}")
@@ -788,13 +788,6 @@ def _list_files(**kw: Any) -> None:
 )
 @click.option("--wait", is_flag=True, help="Poll until the job finishes, with live progress.")
 @click.option(
-    "--download",
-    type=click.Path(file_okay=False),
-    default=None,
-    metavar="DIR",
-    help="Wait, then save the outputs into DIR.",
-)
-@click.option(
     "--poll-interval", type=Seconds(), default=2.0, show_default=True, help="Seconds between polls."
 )
 @click.option(
@@ -818,8 +811,8 @@ def _create_file(**kw: Any) -> None:
         ),
         (),
     )
-    if kw["download"]:
-        writable_folder(kw["download"], "--download")
+    if kw.get("download"):
+        writable_folder(kw.get("download"), "--download")
 
     def action() -> None:
         client = _client(kw)
@@ -833,7 +826,7 @@ def _create_file(**kw: Any) -> None:
             extra_headers=None,
         )
         saved = []
-        if kw["wait"] or kw["download"]:
+        if kw["wait"] or kw.get("download"):
             job_id = str(getattr(result, "id"))
             with Progress("file" + " " + job_id, lambda job: getattr(job, "state")) as progress:
                 progress.update(result)
@@ -843,8 +836,8 @@ def _create_file(**kw: Any) -> None:
                     timeout=kw["wait_timeout"],
                     on_update=progress.update,
                 )
-            if kw["download"]:
-                saved = client.files.download(result, kw["download"])
+            if kw.get("download"):
+                saved = client.files.download(result, kw.get("download"))
         dump(result, kw["fmt"])
         for path in saved:
             click.echo(f"saved {shown(path)}")
@@ -860,13 +853,6 @@ def _create_file(**kw: Any) -> None:
 @click.argument("FILE_ID", metavar="FILE_ID")
 @click.option("--wait", is_flag=True, help="Poll until the job finishes, with live progress.")
 @click.option(
-    "--download",
-    type=click.Path(file_okay=False),
-    default=None,
-    metavar="DIR",
-    help="Wait, then save the outputs into DIR.",
-)
-@click.option(
     "--poll-interval", type=Seconds(), default=2.0, show_default=True, help="Seconds between polls."
 )
 @click.option(
@@ -879,8 +865,8 @@ def _create_file(**kw: Any) -> None:
 @_common
 def _get_file(**kw: Any) -> None:
     body = _body(kw, (), ()) or None
-    if kw["download"]:
-        writable_folder(kw["download"], "--download")
+    if kw.get("download"):
+        writable_folder(kw.get("download"), "--download")
 
     def action() -> None:
         client = _client(kw)
@@ -894,7 +880,7 @@ def _get_file(**kw: Any) -> None:
             extra_headers=None,
         )
         saved = []
-        if kw["wait"] or kw["download"]:
+        if kw["wait"] or kw.get("download"):
             job_id = str(getattr(result, "id"))
             with Progress("file" + " " + job_id, lambda job: getattr(job, "state")) as progress:
                 progress.update(result)
@@ -904,8 +890,8 @@ def _get_file(**kw: Any) -> None:
                     timeout=kw["wait_timeout"],
                     on_update=progress.update,
                 )
-            if kw["download"]:
-                saved = client.files.download(result, kw["download"])
+            if kw.get("download"):
+                saved = client.files.download(result, kw.get("download"))
         dump(result, kw["fmt"])
         for path in saved:
             click.echo(f"saved {shown(path)}")

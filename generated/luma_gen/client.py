@@ -365,21 +365,6 @@ class Files:
             on_update=on_update,
         )
 
-    def download(
-        self, file: Any, folder: str | os.PathLike[str], *, timeout: float | None = None
-    ) -> list[Path]:
-        """Save every output of a finished file (the model, a dict, or its id) into ``folder``.
-
-        Returns the paths written (``<id>-<n>.<ext>``). Output URLs are fetched without the
-        auth header (they are presigned).
-        """
-        job = file if is_model(file) else self.get(str(file))
-        job_id = str(field_of(job, "id"))
-        return [
-            self._client._download(url, dest, timeout)
-            for url, dest in output_targets(job, _JOB_FILE, job_id, folder)
-        ]
-
 
 class AsyncFiles:
     """``client.files`` of AsyncClient."""
@@ -655,17 +640,6 @@ class AsyncFiles:
             timeout=wait_timeout,
             on_update=on_update,
         )
-
-    async def download(
-        self, file: Any, folder: str | os.PathLike[str], *, timeout: float | None = None
-    ) -> list[Path]:
-        """Save every output of a finished file (the model or its id) into ``folder``."""
-        job = file if is_model(file) else await self.get(str(file))
-        job_id = str(field_of(job, "id"))
-        return [
-            await self._client._download(url, dest, timeout)
-            for url, dest in output_targets(job, _JOB_FILE, job_id, folder)
-        ]
 
 
 class Generations:

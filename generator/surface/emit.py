@@ -233,6 +233,8 @@ def _job_view(api: Api, job: Job, views: dict[str, OpView]) -> dict[str, Any]:
         "start_kw": start_kw,
         "start_forward": forward,
         "id_expr": f"str(getattr(started, {job.id!r}))",
+        # a job that declares no outputs (outputs.list) has nothing to download
+        "has_outputs": bool(job.outputs),
     }
 
 
@@ -392,7 +394,8 @@ def cli_context(api: Api) -> dict[str, Any]:
                 "poll_cmd": f"{api.cli_name} {job.group.replace('_', '-')} {poll_names[job.poll]} {{id}} --wait",
             }
             decorators.append("@click.option('--wait', is_flag=True, help='Poll until the job finishes, with live progress.')")
-            decorators.append("@click.option('--download', type=click.Path(file_okay=False), default=None, metavar='DIR', help='Wait, then save the outputs into DIR.')")
+            if job.outputs:  # a job without declared outputs has nothing to save
+                decorators.append("@click.option('--download', type=click.Path(file_okay=False), default=None, metavar='DIR', help='Wait, then save the outputs into DIR.')")
             decorators.append("@click.option('--poll-interval', type=Seconds(), default=2.0, show_default=True, help='Seconds between polls.')")
             decorators.append("@click.option('--wait-timeout', type=Seconds(zero=True), default=600.0, show_default=True, help='Give up waiting after this many seconds.')")
         path_expr = "{" + ", ".join(f"{p.name!r}: kw[{p.py_name!r}]" for p in op.params) + "}"
