@@ -323,10 +323,9 @@ def create_app(config: EmulatorConfig | None = None, clock: Clock = system_clock
         for route in (
             Route(f"{prefix}/generations", emulator.create_generation, methods=["POST"]),
             Route(f"{prefix}/generations/{{generation_id}}", emulator.get_generation, methods=["GET"]),
-            Route(f"{prefix}/files", emulator.files.create, methods=["POST"]),
-            Route(f"{prefix}/files", emulator.files.list, methods=["GET"]),
-            Route(f"{prefix}/files/{{file_id}}", emulator.files.get, methods=["GET"]),
-            Route(f"{prefix}/files/{{file_id}}", emulator.files.delete, methods=["DELETE"]),
+            Route(f"{prefix}/files", emulator.files.create_or_list, methods=["POST", "GET"]),
+            # one route for both methods, so that a 405 (OPTIONS, ...) lists them both in Allow
+            Route(f"{prefix}/files/{{file_id}}", emulator.files.get_or_delete, methods=["GET", "DELETE"]),
             Route(f"{prefix}/files/{{file_id}}/complete", emulator.files.complete, methods=["POST"]),
         )
     ]

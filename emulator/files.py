@@ -49,6 +49,8 @@ UPLOADS_PREFIX = "/uploads"
 RULE_READY = "file-id-ready"
 RULE_KIND = "file-id-kind"
 RULE_UPLOADED = "file-upload-received"
+#: the rule of a ``cursor`` this server never gave (GET /files)
+RULE_CURSOR = "cursor"
 _FAIL = re.compile(r"\[\[fail(?::([^\[\]]*))?\]\]")
 _DIGITS = re.compile(r"[0-9]{1,12}")
 
@@ -158,6 +160,15 @@ class FilesAPI:
         return who, f, None
 
     # ------------------------------------------------------------------ operations
+    async def create_or_list(self, request: Request) -> Response:
+        """``/v1/files``: POST creates (:meth:`create`), GET lists (:meth:`list`); one route, so
+        that a 405 names both methods in its ``Allow`` header."""
+        return await (self.create(request) if request.method == "POST" else self.list(request))
+
+    async def get_or_delete(self, request: Request) -> Response:
+        """``/v1/files/{file_id}``: GET reads (:meth:`get`), DELETE soft-deletes (:meth:`delete`)."""
+        return await (self.delete(request) if request.method == "DELETE" else self.get(request))
+
     async def create(self, request: Request) -> Response:
         """POST /v1/files: 201 + CreateFileResponse; 400, 401, 413, 429 + Error."""
         from .app import BodyTooLarge, _invalid, error_response, parse_json, read_body
@@ -325,7 +336,7 @@ class FilesAPI:
                 # as a stateless mock answers any cursor: here, the (empty) page past the end
                 return JSONResponse({"data": [], "has_more": False, "next_cursor": None})
             if before is None:
-                return _invalid([Violation("/cursor", "cursor", "the cursor is not one this server gave; pass a previous page's next_cursor")])
+                return _invalid([Violation("/cursor", RULE_CURSOR, "the cursor is not one this server gave; pass a previous page's next_cursor")])
         now = self._now()
         wanted_state, wanted_purpose = params.get("state"), params.get("purpose")
         found: list[StoredFile] = []

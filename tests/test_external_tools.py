@@ -113,4 +113,6 @@ def test_schemathesis_hooks_know_the_emulators_state_rules() -> None:
             call = node.value
             assert isinstance(call, ast.Call)
             found = ast.literal_eval(call.args[0])
-    assert found == {RULE_COMPLETED, RULE_KIND}
+    from luma_emulator import files
+
+    assert found == {RULE_COMPLETED, RULE_KIND, files.RULE_READY, files.RULE_KIND, files.RULE_UPLOADED, files.RULE_CURSOR}
