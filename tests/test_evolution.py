@@ -136,7 +136,7 @@ def test_generate_check_fails_on_a_stale_tree_and_regeneration_says_what_changed
     assert "enum: [auto, manga]" in text
     spec.write_text(text.replace("enum: [auto, manga]", "enum: [auto, manga, photo]"))
     out = tmp_path / "generated"
-    shutil.copytree(ROOT / "generated", out, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "generated", out, ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
 
     stale = _genspec("generate", "--check", "--spec", str(spec), "--out", str(out))
     assert stale.returncode == 1
@@ -162,7 +162,7 @@ def one_word_edit(tmp_path_factory: pytest.TempPathFactory) -> dict:
     assert text.count("web search grounding") == 1
     spec.write_text(text.replace("web search grounding", "web search anchoring"))
     out = work / "generated"
-    shutil.copytree(ROOT / "generated", out, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "generated", out, ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
     before = {p.relative_to(out).as_posix(): p.read_text() for p in sorted(out.rglob("*")) if p.is_file()}
     tmp = work / "tmp"
     tmp.mkdir()
