@@ -50,19 +50,7 @@ class Document:
 
     def resolve(self, pointer: str) -> Any:
         """The node at a local JSON Pointer (``#/a/b`` or ``/a/b``); ``KeyError`` if absent."""
-        node = self.data
-        pointer = pointer[1:] if pointer.startswith("#") else pointer
-        if not pointer:
-            return node
-        for raw in pointer.lstrip("/").split("/"):
-            token = unescape_pointer(raw)
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise KeyError(pointer)
-        return node
+        return pointer_node(self.data, pointer[1:] if pointer.startswith("#") else pointer)
 
 
 def _display_path(path: Path) -> str:
@@ -227,3 +215,21 @@ def _round_trip(text: str, shown: str, lines: dict[str, int]) -> Any:
     if not isinstance(data, dict):
         raise SpecErrors([SpecError(shown, lines[""], f"the spec is not a mapping (it is {_kind(data)})", "an OpenAPI document is a mapping that starts with 'openapi: 3.1.0'")])
     return data
+
+
+def pointer_node(data: Any, pointer: str) -> Any:
+    """The node of ``data`` at the JSON Pointer ``pointer`` (``/a/0/b``; ``""`` is ``data``
+    itself), ``~0``/``~1`` unescaped, list items by index (RFC 6901). Raises ``KeyError``
+    (the pointer) when it does not resolve."""
+    node = data
+    if not pointer:
+        return node
+    for raw in pointer.lstrip("/").split("/"):
+        token = unescape_pointer(raw)
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise KeyError(pointer)
+    return node

@@ -21,7 +21,7 @@ import json
 from typing import Any
 
 from genspec.load.ir import Api
-from genspec.load.loader import escape_pointer, unescape_pointer
+from genspec.load.loader import escape_pointer, pointer_node, unescape_pointer
 
 #: facts copied from a schema when present (``type`` and ``enum`` are normalised separately)
 KEYWORDS = (
@@ -52,16 +52,11 @@ def json_types(schema: Any) -> list[str]:
 
 def resolve(data: Any, ref: str) -> Any:
     """The node at a local reference (``#/a/b``) of ``data``; ``{}`` when it does not resolve."""
-    node = data
-    for raw in ref.lstrip("#").strip("/").split("/") if ref.strip("#/") else []:
-        token = unescape_pointer(raw)
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return {}
-    return node
+    inner = ref.lstrip("#").strip("/")
+    try:
+        return pointer_node(data, "/" + inner if inner else "")
+    except KeyError:
+        return {}
 
 
 class _Walker:

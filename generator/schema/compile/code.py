@@ -10,18 +10,8 @@ from typing import Any
 from genspec.load.errors import Reporter
 from genspec.load.ir import Rule
 from genspec.load.loader import escape_pointer
-from genspec.schema.fastpath import Known
+from genspec.schema.fastpath import _TYPE_TEST, Known  # noqa: F401 (one table of JSON type tests, for the keyword modules)
 
-_TYPE_TEST = {
-    "object": "type({v}) is dict",
-    "array": "type({v}) is list",
-    "string": "type({v}) is str",
-    "integer": "(type({v}) is int or (type({v}) is float and {v}.is_integer()))",
-    # a non-finite float (NaN, infinities: no JSON value) is no number
-    "number": "(type({v}) is int or (type({v}) is float and {v} - {v} == 0))",
-    "boolean": "type({v}) is bool",
-    "null": "{v} is None",
-}
 _TYPE_NOUN = {
     "object": "an object", "array": "an array", "string": "a string", "integer": "an integer",
     "number": "a number", "boolean": "a boolean", "null": "null",
