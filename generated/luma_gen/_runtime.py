@@ -65,7 +65,7 @@ class UnknownOperationError(KeyError):
 
 
 _V = Violation
-_M = object()
+_M: Any = object()  # "missing"; typed Any so that `x is not _M` leaves the type of x as it was
 _NUM = (int, float)
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")

@@ -76,7 +76,7 @@ _E48 = frozenset(
 )
 _E53 = frozenset({"deleted", "failed", "pending", "ready"})
 _E65 = frozenset({"input", "reference"})
-_P81 = frozenset({})
+_P81 = frozenset[str]()
 _P119 = frozenset({"expires_at", "filename", "mime_type", "purpose", "size_bytes", "user_id"})
 _P144 = frozenset({"expires_at", "file", "filename", "purpose", "user_id"})
 _E160 = frozenset({"ray-3.2", "uni-1", "uni-1-max"})
@@ -160,7 +160,7 @@ _E352 = frozenset({"video", "video_edit"})
 _E355 = frozenset({"image", "image_edit", "video", "video_edit", "video_reframe"})
 
 
-def _v_DepthControl(x, p, out):
+def _v_DepthControl(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of DepthControl (/components/schemas/DepthControl)."""
     if type(x) is dict:
         _h6 = x.get("enabled", _M)
@@ -178,7 +178,7 @@ def _v_DepthControl(x, p, out):
         if _h7 is not _M:
             if not ((type(_h7) is int or (type(_h7) is float and _h7 - _h7 == 0)) or _h7 is None):
                 out.append(_V(p + "/blur", "DepthControl.blur.type", "must be a number or null"))
-            if type(_h7) in _NUM:
+            if type(_h7) is int or type(_h7) is float:
                 if not _h7 >= 0:
                     out.append(_V(p + "/blur", "DepthControl.blur.minimum", "must be >= 0"))
                 if not _h7 <= 1:
@@ -195,7 +195,7 @@ def _v_DepthControl(x, p, out):
                     )
 
 
-def _ok_DepthControl(x):
+def _ok_DepthControl(x: Any) -> bool:
     """Whether x is a valid DepthControl (/components/schemas/DepthControl)."""
     if type(x) is not dict:
         return False
@@ -207,7 +207,7 @@ def _ok_DepthControl(x):
     if _h11 is not _M:
         if not ((type(_h11) is int or (type(_h11) is float and _h11 - _h11 == 0)) or _h11 is None):
             return False
-        if type(_h11) in _NUM:
+        if type(_h11) is int or type(_h11) is float:
             if not _h11 >= 0:
                 return False
             if not _h11 <= 1:
@@ -219,7 +219,7 @@ def _ok_DepthControl(x):
     return True
 
 
-def _v_FaceControl(x, p, out):
+def _v_FaceControl(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of FaceControl (/components/schemas/FaceControl)."""
     if type(x) is dict:
         _h13 = x.get("enabled", _M)
@@ -245,7 +245,7 @@ def _v_FaceControl(x, p, out):
                     )
 
 
-def _ok_FaceControl(x):
+def _ok_FaceControl(x: Any) -> bool:
     """Whether x is a valid FaceControl (/components/schemas/FaceControl)."""
     if type(x) is not dict:
         return False
@@ -260,7 +260,7 @@ def _ok_FaceControl(x):
     return True
 
 
-def _v_NormalsControl(x, p, out):
+def _v_NormalsControl(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of NormalsControl (/components/schemas/NormalsControl)."""
     if type(x) is dict:
         _h18 = x.get("enabled", _M)
@@ -286,7 +286,7 @@ def _v_NormalsControl(x, p, out):
                         "must be a number or null",
                     )
                 )
-            if type(_h19) in _NUM:
+            if type(_h19) is int or type(_h19) is float:
                 if not _h19 >= 0:
                     out.append(
                         _V(
@@ -315,7 +315,7 @@ def _v_NormalsControl(x, p, out):
                     )
 
 
-def _ok_NormalsControl(x):
+def _ok_NormalsControl(x: Any) -> bool:
     """Whether x is a valid NormalsControl (/components/schemas/NormalsControl)."""
     if type(x) is not dict:
         return False
@@ -327,7 +327,7 @@ def _ok_NormalsControl(x):
     if _h23 is not _M:
         if not ((type(_h23) is int or (type(_h23) is float and _h23 - _h23 == 0)) or _h23 is None):
             return False
-        if type(_h23) in _NUM:
+        if type(_h23) is int or type(_h23) is float:
             if not _h23 >= 0:
                 return False
             if not _h23 <= 1:
@@ -339,7 +339,7 @@ def _ok_NormalsControl(x):
     return True
 
 
-def _v_PoseControlStrength(x, p, out):
+def _v_PoseControlStrength(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of PoseControlStrength (/components/schemas/PoseControlStrength)."""
     if not (type(x) is str):
         out.append(_V(p, "PoseControlStrength.type", "must be a string"))
@@ -348,7 +348,7 @@ def _v_PoseControlStrength(x, p, out):
             out.append(_V(p, "PoseControlStrength.enum", "must be one of: precise, coarse"))
 
 
-def _ok_PoseControlStrength(x):
+def _ok_PoseControlStrength(x: Any) -> bool:
     """Whether x is a valid PoseControlStrength (/components/schemas/PoseControlStrength)."""
     if not (type(x) is str):
         return False
@@ -358,7 +358,7 @@ def _ok_PoseControlStrength(x):
     return True
 
 
-def _v_PoseControl(x, p, out):
+def _v_PoseControl(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of PoseControl (/components/schemas/PoseControl)."""
     if type(x) is dict:
         _h25 = x.get("enabled", _M)
@@ -389,7 +389,7 @@ def _v_PoseControl(x, p, out):
                     )
 
 
-def _ok_PoseControl(x):
+def _ok_PoseControl(x: Any) -> bool:
     """Whether x is a valid PoseControl (/components/schemas/PoseControl)."""
     if type(x) is not dict:
         return False
@@ -409,7 +409,7 @@ def _ok_PoseControl(x):
     return True
 
 
-def _v_TrajectoryControl(x, p, out):
+def _v_TrajectoryControl(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of TrajectoryControl (/components/schemas/TrajectoryControl)."""
     if type(x) is dict:
         _h33 = x.get("enabled", _M)
@@ -439,7 +439,7 @@ def _v_TrajectoryControl(x, p, out):
                         "must be a number or null",
                     )
                 )
-            if type(_h34) in _NUM:
+            if type(_h34) is int or type(_h34) is float:
                 if not _h34 >= 0:
                     out.append(
                         _V(p + "/sparsity", "TrajectoryControl.sparsity.minimum", "must be >= 0")
@@ -460,7 +460,7 @@ def _v_TrajectoryControl(x, p, out):
                     )
 
 
-def _ok_TrajectoryControl(x):
+def _ok_TrajectoryControl(x: Any) -> bool:
     """Whether x is a valid TrajectoryControl (/components/schemas/TrajectoryControl)."""
     if type(x) is not dict:
         return False
@@ -472,7 +472,7 @@ def _ok_TrajectoryControl(x):
     if _h38 is not _M:
         if not ((type(_h38) is int or (type(_h38) is float and _h38 - _h38 == 0)) or _h38 is None):
             return False
-        if type(_h38) in _NUM:
+        if type(_h38) is int or type(_h38) is float:
             if not _h38 >= 0:
                 return False
             if not _h38 <= 1:
@@ -484,7 +484,7 @@ def _ok_TrajectoryControl(x):
     return True
 
 
-def _v_AdvancedControls(x, p, out):
+def _v_AdvancedControls(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of AdvancedControls (/components/schemas/AdvancedControls)."""
     if type(x) is dict:
         _h1 = x.get("depth", _M)
@@ -524,7 +524,7 @@ def _v_AdvancedControls(x, p, out):
                     )
 
 
-def _ok_AdvancedControls(x):
+def _ok_AdvancedControls(x: Any) -> bool:
     """Whether x is a valid AdvancedControls (/components/schemas/AdvancedControls)."""
     if type(x) is not dict:
         return False
@@ -560,7 +560,7 @@ def _ok_AdvancedControls(x):
     return True
 
 
-def _v_AspectRatio(x, p, out):
+def _v_AspectRatio(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of AspectRatio (/components/schemas/AspectRatio)."""
     if not (type(x) is str):
         out.append(_V(p, "AspectRatio.type", "must be a string"))
@@ -575,7 +575,7 @@ def _v_AspectRatio(x, p, out):
             )
 
 
-def _ok_AspectRatio(x):
+def _ok_AspectRatio(x: Any) -> bool:
     """Whether x is a valid AspectRatio (/components/schemas/AspectRatio)."""
     if not (type(x) is str):
         return False
@@ -585,7 +585,7 @@ def _ok_AspectRatio(x):
     return True
 
 
-def _v_FileState(x, p, out):
+def _v_FileState(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of FileState (/components/schemas/FileState)."""
     if not (type(x) is str):
         out.append(_V(p, "FileState.type", "must be a string"))
@@ -594,7 +594,7 @@ def _v_FileState(x, p, out):
             out.append(_V(p, "FileState.enum", "must be one of: pending, ready, failed, deleted"))
 
 
-def _ok_FileState(x):
+def _ok_FileState(x: Any) -> bool:
     """Whether x is a valid FileState (/components/schemas/FileState)."""
     if not (type(x) is str):
         return False
@@ -604,7 +604,7 @@ def _ok_FileState(x):
     return True
 
 
-def _v_FilePurpose(x, p, out):
+def _v_FilePurpose(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of FilePurpose (/components/schemas/FilePurpose)."""
     if not (type(x) is str):
         out.append(_V(p, "FilePurpose.type", "must be a string"))
@@ -613,7 +613,7 @@ def _v_FilePurpose(x, p, out):
             out.append(_V(p, "FilePurpose.enum", "must be one of: input, reference"))
 
 
-def _ok_FilePurpose(x):
+def _ok_FilePurpose(x: Any) -> bool:
     """Whether x is a valid FilePurpose (/components/schemas/FilePurpose)."""
     if not (type(x) is str):
         return False
@@ -623,7 +623,7 @@ def _ok_FilePurpose(x):
     return True
 
 
-def _v_File(x, p, out):
+def _v_File(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of File (/components/schemas/File)."""
     if type(x) is dict:
         _h54 = x.get("id", _M)
@@ -677,7 +677,7 @@ def _v_File(x, p, out):
         if _h58 is not _M:
             if not (type(_h58) is int or (type(_h58) is float and _h58.is_integer())):
                 out.append(_V(p + "/size_bytes", "File.size_bytes.type", "must be an integer"))
-            if type(_h58) in _NUM:
+            if type(_h58) is int or type(_h58) is float:
                 if not _h58 >= 0:
                     out.append(_V(p + "/size_bytes", "File.size_bytes.minimum", "must be >= 0"))
         if _h59 is not _M:
@@ -758,7 +758,7 @@ def _v_File(x, p, out):
                     )
 
 
-def _ok_File(x):
+def _ok_File(x: Any) -> bool:
     """Whether x is a valid File (/components/schemas/File)."""
     if type(x) is not dict:
         return False
@@ -845,7 +845,7 @@ def _ok_File(x):
     return True
 
 
-def _v_PresignedUpload(x, p, out):
+def _v_PresignedUpload(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of PresignedUpload (/components/schemas/PresignedUpload)."""
     if type(x) is dict:
         _h77 = x.get("url", _M)
@@ -912,7 +912,7 @@ def _v_PresignedUpload(x, p, out):
                         )
 
 
-def _ok_PresignedUpload(x):
+def _ok_PresignedUpload(x: Any) -> bool:
     """Whether x is a valid PresignedUpload (/components/schemas/PresignedUpload)."""
     if type(x) is not dict:
         return False
@@ -955,7 +955,7 @@ def _ok_PresignedUpload(x):
     return True
 
 
-def _v_CreateFileResponse(x, p, out):
+def _v_CreateFileResponse(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of CreateFileResponse (/components/schemas/CreateFileResponse)."""
     if type(x) is dict:
         _h49 = x.get("id", _M)
@@ -991,7 +991,7 @@ def _v_CreateFileResponse(x, p, out):
                 _v_PresignedUpload(_h52, p + "/upload", out)
 
 
-def _ok_CreateFileResponse(x):
+def _ok_CreateFileResponse(x: Any) -> bool:
     """Whether x is a valid CreateFileResponse (/components/schemas/CreateFileResponse)."""
     if type(x) is not dict:
         return False
@@ -1025,7 +1025,7 @@ def _ok_CreateFileResponse(x):
     return True
 
 
-def _v_Violation(x, p, out):
+def _v_Violation(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of Violation (/components/schemas/Violation)."""
     if type(x) is dict:
         _h100 = x.get("path", _M)
@@ -1053,7 +1053,7 @@ def _v_Violation(x, p, out):
                 out.append(_V(p + "/message", "Violation.message.type", "must be a string"))
 
 
-def _ok_Violation(x):
+def _ok_Violation(x: Any) -> bool:
     """Whether x is a valid Violation (/components/schemas/Violation)."""
     if type(x) is not dict:
         return False
@@ -1078,7 +1078,7 @@ def _ok_Violation(x):
     return True
 
 
-def _v_Error(x, p, out):
+def _v_Error(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of Error (/components/schemas/Error)."""
     if type(x) is dict:
         _h94 = x.get("error", _M)
@@ -1136,7 +1136,7 @@ def _v_Error(x, p, out):
                                     _v_Violation(_x99, p + "/error/violations/" + str(_i98), out)
 
 
-def _ok_Error(x):
+def _ok_Error(x: Any) -> bool:
     """Whether x is a valid Error (/components/schemas/Error)."""
     if type(x) is not dict:
         return False
@@ -1169,7 +1169,7 @@ def _ok_Error(x):
     return True
 
 
-def _v_FileCreateParams(x, p, out):
+def _v_FileCreateParams(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of FileCreateParams (/components/schemas/FileCreateParams)."""
     if type(x) is dict:
         _h113 = x.get("mime_type", _M)
@@ -1214,7 +1214,7 @@ def _v_FileCreateParams(x, p, out):
                 out.append(
                     _V(p + "/size_bytes", "FileCreateParams.size_bytes.type", "must be an integer")
                 )
-            if type(_h114) in _NUM:
+            if type(_h114) is int or type(_h114) is float:
                 if not _h114 >= 1:
                     out.append(
                         _V(p + "/size_bytes", "FileCreateParams.size_bytes.minimum", "must be >= 1")
@@ -1274,7 +1274,7 @@ def _v_FileCreateParams(x, p, out):
                     )
 
 
-def _ok_FileCreateParams(x):
+def _ok_FileCreateParams(x: Any) -> bool:
     """Whether x is a valid FileCreateParams (/components/schemas/FileCreateParams)."""
     if type(x) is not dict:
         return False
@@ -1322,7 +1322,7 @@ def _ok_FileCreateParams(x):
     return True
 
 
-def _v_FileList(x, p, out):
+def _v_FileList(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of FileList (/components/schemas/FileList)."""
     if type(x) is dict:
         _h128 = x.get("data", _M)
@@ -1376,7 +1376,7 @@ def _v_FileList(x, p, out):
                     )
 
 
-def _ok_FileList(x):
+def _ok_FileList(x: Any) -> bool:
     """Whether x is a valid FileList (/components/schemas/FileList)."""
     if type(x) is not dict:
         return False
@@ -1409,7 +1409,7 @@ def _ok_FileList(x):
     return True
 
 
-def _v_FileUploadParams(x, p, out):
+def _v_FileUploadParams(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of FileUploadParams (/components/schemas/FileUploadParams)."""
     if type(x) is dict:
         _h139 = x.get("file", _M)
@@ -1473,7 +1473,7 @@ def _v_FileUploadParams(x, p, out):
                     )
 
 
-def _ok_FileUploadParams(x):
+def _ok_FileUploadParams(x: Any) -> bool:
     """Whether x is a valid FileUploadParams (/components/schemas/FileUploadParams)."""
     if type(x) is not dict:
         return False
@@ -1510,7 +1510,7 @@ def _ok_FileUploadParams(x):
     return True
 
 
-def _v_Model(x, p, out):
+def _v_Model(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of Model (/components/schemas/Model)."""
     if not (type(x) is str):
         out.append(_V(p, "Model.type", "must be a string"))
@@ -1519,7 +1519,7 @@ def _v_Model(x, p, out):
             out.append(_V(p, "Model.enum", "must be one of: uni-1, uni-1-max, ray-3.2"))
 
 
-def _ok_Model(x):
+def _ok_Model(x: Any) -> bool:
     """Whether x is a valid Model (/components/schemas/Model)."""
     if not (type(x) is str):
         return False
@@ -1529,7 +1529,7 @@ def _ok_Model(x):
     return True
 
 
-def _v_GenerationState(x, p, out):
+def _v_GenerationState(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of GenerationState (/components/schemas/GenerationState)."""
     if not (type(x) is str):
         out.append(_V(p, "GenerationState.type", "must be a string"))
@@ -1544,7 +1544,7 @@ def _v_GenerationState(x, p, out):
             )
 
 
-def _ok_GenerationState(x):
+def _ok_GenerationState(x: Any) -> bool:
     """Whether x is a valid GenerationState (/components/schemas/GenerationState)."""
     if not (type(x) is str):
         return False
@@ -1554,7 +1554,7 @@ def _ok_GenerationState(x):
     return True
 
 
-def _v_GenerationType(x, p, out):
+def _v_GenerationType(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of GenerationType (/components/schemas/GenerationType)."""
     if not (type(x) is str):
         out.append(_V(p, "GenerationType.type", "must be a string"))
@@ -1569,7 +1569,7 @@ def _v_GenerationType(x, p, out):
             )
 
 
-def _ok_GenerationType(x):
+def _ok_GenerationType(x: Any) -> bool:
     """Whether x is a valid GenerationType (/components/schemas/GenerationType)."""
     if not (type(x) is str):
         return False
@@ -1579,7 +1579,7 @@ def _ok_GenerationType(x):
     return True
 
 
-def _v_GenerationFailureCode(x, p, out):
+def _v_GenerationFailureCode(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of GenerationFailureCode (/components/schemas/GenerationFailureCode)."""
     if not (type(x) is str):
         out.append(_V(p, "GenerationFailureCode.type", "must be a string"))
@@ -1594,7 +1594,7 @@ def _v_GenerationFailureCode(x, p, out):
             )
 
 
-def _ok_GenerationFailureCode(x):
+def _ok_GenerationFailureCode(x: Any) -> bool:
     """Whether x is a valid GenerationFailureCode (/components/schemas/GenerationFailureCode)."""
     if not (type(x) is str):
         return False
@@ -1604,7 +1604,7 @@ def _ok_GenerationFailureCode(x):
     return True
 
 
-def _v_LayerAlphaHint(x, p, out):
+def _v_LayerAlphaHint(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of LayerAlphaHint (/components/schemas/LayerAlphaHint)."""
     if not (type(x) is str):
         out.append(_V(p, "LayerAlphaHint.type", "must be a string"))
@@ -1613,7 +1613,7 @@ def _v_LayerAlphaHint(x, p, out):
             out.append(_V(p, "LayerAlphaHint.enum", "must be one of: soft, hard, none"))
 
 
-def _ok_LayerAlphaHint(x):
+def _ok_LayerAlphaHint(x: Any) -> bool:
     """Whether x is a valid LayerAlphaHint (/components/schemas/LayerAlphaHint)."""
     if not (type(x) is str):
         return False
@@ -1623,7 +1623,7 @@ def _ok_LayerAlphaHint(x):
     return True
 
 
-def _v_Layer(x, p, out):
+def _v_Layer(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of Layer (/components/schemas/Layer)."""
     if type(x) is dict:
         _h169 = x.get("index", _M)
@@ -1640,7 +1640,7 @@ def _v_Layer(x, p, out):
         if _h169 is not _M:
             if not (type(_h169) is int or (type(_h169) is float and _h169.is_integer())):
                 out.append(_V(p + "/index", "Layer.index.type", "must be an integer"))
-            if type(_h169) in _NUM:
+            if type(_h169) is int or type(_h169) is float:
                 if not _h169 >= 0:
                     out.append(_V(p + "/index", "Layer.index.minimum", "must be >= 0"))
         if _h170 is not _M:
@@ -1654,7 +1654,7 @@ def _v_Layer(x, p, out):
                 _v_LayerAlphaHint(_h172, p + "/alpha_hint", out)
 
 
-def _ok_Layer(x):
+def _ok_Layer(x: Any) -> bool:
     """Whether x is a valid Layer (/components/schemas/Layer)."""
     if type(x) is not dict:
         return False
@@ -1681,7 +1681,7 @@ def _ok_Layer(x):
     return True
 
 
-def _v_GenerationOutput(x, p, out):
+def _v_GenerationOutput(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of GenerationOutput (/components/schemas/GenerationOutput)."""
     if type(x) is dict:
         _h166 = x.get("type", _M)
@@ -1710,7 +1710,7 @@ def _v_GenerationOutput(x, p, out):
                 _v_Layer(_h168, p + "/layer", out)
 
 
-def _ok_GenerationOutput(x):
+def _ok_GenerationOutput(x: Any) -> bool:
     """Whether x is a valid GenerationOutput (/components/schemas/GenerationOutput)."""
     if type(x) is not dict:
         return False
@@ -1736,7 +1736,7 @@ def _ok_GenerationOutput(x):
     return True
 
 
-def _v_Generation(x, p, out):
+def _v_Generation(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of Generation (/components/schemas/Generation)."""
     if type(x) is dict:
         _h152 = x.get("id", _M)
@@ -1854,7 +1854,7 @@ def _v_Generation(x, p, out):
                     )
 
 
-def _ok_Generation(x):
+def _ok_Generation(x: Any) -> bool:
     """Whether x is a valid Generation (/components/schemas/Generation)."""
     if type(x) is not dict:
         return False
@@ -1924,7 +1924,7 @@ def _ok_Generation(x):
     return True
 
 
-def _v_OutputFormat(x, p, out):
+def _v_OutputFormat(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of OutputFormat (/components/schemas/OutputFormat)."""
     if not (type(x) is str):
         out.append(_V(p, "OutputFormat.type", "must be a string"))
@@ -1933,7 +1933,7 @@ def _v_OutputFormat(x, p, out):
             out.append(_V(p, "OutputFormat.enum", "must be one of: png, jpeg"))
 
 
-def _ok_OutputFormat(x):
+def _ok_OutputFormat(x: Any) -> bool:
     """Whether x is a valid OutputFormat (/components/schemas/OutputFormat)."""
     if not (type(x) is str):
         return False
@@ -1943,7 +1943,7 @@ def _ok_OutputFormat(x):
     return True
 
 
-def _v_Style(x, p, out):
+def _v_Style(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of Style (/components/schemas/Style)."""
     if not (type(x) is str):
         out.append(_V(p, "Style.type", "must be a string"))
@@ -1952,7 +1952,7 @@ def _v_Style(x, p, out):
             out.append(_V(p, "Style.enum", "must be one of: auto, manga"))
 
 
-def _ok_Style(x):
+def _ok_Style(x: Any) -> bool:
     """Whether x is a valid Style (/components/schemas/Style)."""
     if not (type(x) is str):
         return False
@@ -1962,7 +1962,7 @@ def _ok_Style(x):
     return True
 
 
-def _v_ImageRef(x, p, out):
+def _v_ImageRef(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of ImageRef (/components/schemas/ImageRef)."""
     if type(x) is dict:
         _h208 = x.get("url", _M)
@@ -2059,7 +2059,7 @@ def _v_ImageRef(x, p, out):
                     )
 
 
-def _ok_ImageRef(x):
+def _ok_ImageRef(x: Any) -> bool:
     """Whether x is a valid ImageRef (/components/schemas/ImageRef)."""
     if type(x) is not dict:
         return False
@@ -2112,7 +2112,7 @@ def _ok_ImageRef(x):
     return True
 
 
-def _v_VideoDuration(x, p, out):
+def _v_VideoDuration(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of VideoDuration (/components/schemas/VideoDuration)."""
     if not (type(x) is str):
         out.append(_V(p, "VideoDuration.type", "must be a string"))
@@ -2121,7 +2121,7 @@ def _v_VideoDuration(x, p, out):
             out.append(_V(p, "VideoDuration.enum", "must be one of: 5s, 10s"))
 
 
-def _ok_VideoDuration(x):
+def _ok_VideoDuration(x: Any) -> bool:
     """Whether x is a valid VideoDuration (/components/schemas/VideoDuration)."""
     if not (type(x) is str):
         return False
@@ -2131,7 +2131,7 @@ def _ok_VideoDuration(x):
     return True
 
 
-def _v_VideoResolution(x, p, out):
+def _v_VideoResolution(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of VideoResolution (/components/schemas/VideoResolution)."""
     if not (type(x) is str):
         out.append(_V(p, "VideoResolution.type", "must be a string"))
@@ -2140,7 +2140,7 @@ def _v_VideoResolution(x, p, out):
             out.append(_V(p, "VideoResolution.enum", "must be one of: 360p, 540p, 720p, 1080p"))
 
 
-def _ok_VideoResolution(x):
+def _ok_VideoResolution(x: Any) -> bool:
     """Whether x is a valid VideoResolution (/components/schemas/VideoResolution)."""
     if not (type(x) is str):
         return False
@@ -2150,7 +2150,7 @@ def _ok_VideoResolution(x):
     return True
 
 
-def _v_VideoEditStrength(x, p, out):
+def _v_VideoEditStrength(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of VideoEditStrength (/components/schemas/VideoEditStrength)."""
     if not (type(x) is str):
         out.append(_V(p, "VideoEditStrength.type", "must be a string"))
@@ -2165,7 +2165,7 @@ def _v_VideoEditStrength(x, p, out):
             )
 
 
-def _ok_VideoEditStrength(x):
+def _ok_VideoEditStrength(x: Any) -> bool:
     """Whether x is a valid VideoEditStrength (/components/schemas/VideoEditStrength)."""
     if not (type(x) is str):
         return False
@@ -2175,7 +2175,7 @@ def _ok_VideoEditStrength(x):
     return True
 
 
-def _cel253(self):
+def _cel253(self: Any) -> bool | str:
     """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
         r = _C.or_(
@@ -2194,7 +2194,7 @@ def _cel253(self):
     return r if r is True or r is False else _C.NO_OVERLOAD
 
 
-def _v_VideoEditOptions(x, p, out):
+def _v_VideoEditOptions(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of VideoEditOptions (/components/schemas/VideoEditOptions)."""
     if type(x) is dict:
         _h240 = x.get("auto_controls", _M)
@@ -2274,7 +2274,7 @@ def _v_VideoEditOptions(x, p, out):
                                 "must be an integer",
                             )
                         )
-                    if type(_x250) in _NUM:
+                    if type(_x250) is int or type(_x250) is float:
                         if not _x250 >= 0:
                             out.append(
                                 _V(
@@ -2360,7 +2360,7 @@ def _v_VideoEditOptions(x, p, out):
                                     )
 
 
-def _cel268(self):
+def _cel268(self: Any) -> bool | str:
     """CEL rule edit-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
         r = _C.or_(
@@ -2379,7 +2379,7 @@ def _cel268(self):
     return r if r is True or r is False else _C.NO_OVERLOAD
 
 
-def _ok_VideoEditOptions(x):
+def _ok_VideoEditOptions(x: Any) -> bool:
     """Whether x is a valid VideoEditOptions (/components/schemas/VideoEditOptions)."""
     if type(x) is not dict:
         return False
@@ -2448,7 +2448,7 @@ def _ok_VideoEditOptions(x):
     return True
 
 
-def _v_SourcePosition(x, p, out):
+def _v_SourcePosition(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of SourcePosition (/components/schemas/SourcePosition)."""
     if type(x) is dict:
         _h272 = x.get("x_norm", _M)
@@ -2471,7 +2471,7 @@ def _v_SourcePosition(x, p, out):
         if _h272 is not _M:
             if not (type(_h272) is int or (type(_h272) is float and _h272 - _h272 == 0)):
                 out.append(_V(p + "/x_norm", "SourcePosition.x_norm.type", "must be a number"))
-            if type(_h272) in _NUM:
+            if type(_h272) is int or type(_h272) is float:
                 if not _h272 >= -2:
                     out.append(_V(p + "/x_norm", "SourcePosition.x_norm.minimum", "must be >= -2"))
                 if not _h272 <= 2:
@@ -2479,7 +2479,7 @@ def _v_SourcePosition(x, p, out):
         if _h273 is not _M:
             if not (type(_h273) is int or (type(_h273) is float and _h273 - _h273 == 0)):
                 out.append(_V(p + "/y_norm", "SourcePosition.y_norm.type", "must be a number"))
-            if type(_h273) in _NUM:
+            if type(_h273) is int or type(_h273) is float:
                 if not _h273 >= -2:
                     out.append(_V(p + "/y_norm", "SourcePosition.y_norm.minimum", "must be >= -2"))
                 if not _h273 <= 2:
@@ -2487,7 +2487,7 @@ def _v_SourcePosition(x, p, out):
         if _h274 is not _M:
             if not (type(_h274) is int or (type(_h274) is float and _h274 - _h274 == 0)):
                 out.append(_V(p + "/w_norm", "SourcePosition.w_norm.type", "must be a number"))
-            if type(_h274) in _NUM:
+            if type(_h274) is int or type(_h274) is float:
                 if not _h274 <= 2:
                     out.append(_V(p + "/w_norm", "SourcePosition.w_norm.maximum", "must be <= 2"))
                 if not _h274 > 0:
@@ -2497,7 +2497,7 @@ def _v_SourcePosition(x, p, out):
         if _h275 is not _M:
             if not (type(_h275) is int or (type(_h275) is float and _h275 - _h275 == 0)):
                 out.append(_V(p + "/h_norm", "SourcePosition.h_norm.type", "must be a number"))
-            if type(_h275) in _NUM:
+            if type(_h275) is int or type(_h275) is float:
                 if not _h275 <= 2:
                     out.append(_V(p + "/h_norm", "SourcePosition.h_norm.maximum", "must be <= 2"))
                 if not _h275 > 0:
@@ -2516,7 +2516,7 @@ def _v_SourcePosition(x, p, out):
                     )
 
 
-def _ok_SourcePosition(x):
+def _ok_SourcePosition(x: Any) -> bool:
     """Whether x is a valid SourcePosition (/components/schemas/SourcePosition)."""
     if type(x) is not dict:
         return False
@@ -2567,7 +2567,7 @@ def _ok_SourcePosition(x):
     return True
 
 
-def _cel285(self):
+def _cel285(self: Any) -> bool | str:
     """CEL rule video-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
         r = _C.or_(
@@ -2586,7 +2586,7 @@ def _cel285(self):
     return r if r is True or r is False else _C.NO_OVERLOAD
 
 
-def _v_VideoOptions(x, p, out):
+def _v_VideoOptions(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of VideoOptions (/components/schemas/VideoOptions)."""
     if type(x) is dict:
         _h222 = x.get("duration", _M)
@@ -2689,7 +2689,7 @@ def _v_VideoOptions(x, p, out):
                                 "must be an integer",
                             )
                         )
-                    if type(_x239) in _NUM:
+                    if type(_x239) is int or type(_x239) is float:
                         if not _x239 >= 0:
                             out.append(
                                 _V(
@@ -2838,7 +2838,7 @@ def _v_VideoOptions(x, p, out):
             if _h230 is not _M:
                 if type(_h230) is list:
                     for _i287, _x288 in enumerate(_h230):
-                        if type(_x288) in _NUM:
+                        if type(_x288) is int or type(_x288) is float:
                             if not _x288 <= 240:
                                 out.append(
                                     _V(
@@ -2852,7 +2852,7 @@ def _v_VideoOptions(x, p, out):
             if _h230 is not _M:
                 if type(_h230) is list:
                     for _i289, _x290 in enumerate(_h230):
-                        if type(_x290) in _NUM:
+                        if type(_x290) is int or type(_x290) is float:
                             if not _x290 <= 120:
                                 out.append(
                                     _V(
@@ -2948,7 +2948,7 @@ def _v_VideoOptions(x, p, out):
                                     )
 
 
-def _cel313(self):
+def _cel313(self: Any) -> bool | str:
     """CEL rule video-keyframe-indexes-length: !has(self.keyframes) || !has(self.keyframe_indexes) || self.keyframes == null || self.keyframe_indexes == null || size(self.keyframe_indexes) == size(self.keyframes)"""
     try:
         r = _C.or_(
@@ -2967,7 +2967,7 @@ def _cel313(self):
     return r if r is True or r is False else _C.NO_OVERLOAD
 
 
-def _ok_VideoOptions(x):
+def _ok_VideoOptions(x: Any) -> bool:
     """Whether x is a valid VideoOptions (/components/schemas/VideoOptions)."""
     if type(x) is not dict:
         return False
@@ -3084,14 +3084,14 @@ def _ok_VideoOptions(x):
         if _h305 is not _M:
             if type(_h305) is list:
                 for _x315 in _h305:
-                    if type(_x315) in _NUM:
+                    if type(_x315) is int or type(_x315) is float:
                         if not _x315 <= 240:
                             return False
     else:
         if _h305 is not _M:
             if type(_h305) is list:
                 for _x317 in _h305:
-                    if type(_x317) in _NUM:
+                    if type(_x317) is int or type(_x317) is float:
                         if not _x317 <= 120:
                             return False
     if (_h302 is not _M and (type(_h302) is dict)) or (_h303 is not _M and (type(_h303) is dict)):
@@ -3135,7 +3135,7 @@ def _ok_VideoOptions(x):
     return True
 
 
-def _v_LayeringResolution(x, p, out):
+def _v_LayeringResolution(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of LayeringResolution (/components/schemas/LayeringResolution)."""
     if not (type(x) is str):
         out.append(_V(p, "LayeringResolution.type", "must be a string"))
@@ -3144,7 +3144,7 @@ def _v_LayeringResolution(x, p, out):
             out.append(_V(p, "LayeringResolution.enum", "must be one of: 1k, 2k"))
 
 
-def _ok_LayeringResolution(x):
+def _ok_LayeringResolution(x: Any) -> bool:
     """Whether x is a valid LayeringResolution (/components/schemas/LayeringResolution)."""
     if not (type(x) is str):
         return False
@@ -3154,7 +3154,7 @@ def _ok_LayeringResolution(x):
     return True
 
 
-def _v_LayeringOptions(x, p, out):
+def _v_LayeringOptions(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of LayeringOptions (/components/schemas/LayeringOptions)."""
     if type(x) is dict:
         _h324 = x.get("resolution", _M)
@@ -3178,7 +3178,7 @@ def _v_LayeringOptions(x, p, out):
                     )
 
 
-def _ok_LayeringOptions(x):
+def _ok_LayeringOptions(x: Any) -> bool:
     """Whether x is a valid LayeringOptions (/components/schemas/LayeringOptions)."""
     if type(x) is not dict:
         return False
@@ -3193,7 +3193,7 @@ def _ok_LayeringOptions(x):
     return True
 
 
-def _v_GenerationCreateParams(x, p, out):
+def _v_GenerationCreateParams(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of GenerationCreateParams (/components/schemas/GenerationCreateParams)."""
     if type(x) is dict:
         _h192 = x.get("prompt", _M)
@@ -3660,7 +3660,7 @@ def _v_GenerationCreateParams(x, p, out):
                     )
 
 
-def _ok_GenerationCreateParams(x):
+def _ok_GenerationCreateParams(x: Any) -> bool:
     """Whether x is a valid GenerationCreateParams (/components/schemas/GenerationCreateParams)."""
     if type(x) is not dict:
         return False
@@ -3969,7 +3969,7 @@ def _ok_GenerationCreateParams(x):
     return True
 
 
-def _v_getGeneration_parameters(x, p, out):
+def _v_getGeneration_parameters(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of getGeneration.parameters (/paths/~1generations~1{generation_id}/get/parameters)."""
     if type(x) is dict:
         _h386 = x.get("generation_id", _M)
@@ -4006,7 +4006,7 @@ def _v_getGeneration_parameters(x, p, out):
                     )
 
 
-def _ok_getGeneration_parameters(x):
+def _ok_getGeneration_parameters(x: Any) -> bool:
     """Whether x is a valid getGeneration.parameters (/paths/~1generations~1{generation_id}/get/parameters)."""
     if type(x) is not dict:
         return False
@@ -4021,7 +4021,7 @@ def _ok_getGeneration_parameters(x):
     return True
 
 
-def _v_listFiles_parameters(x, p, out):
+def _v_listFiles_parameters(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of listFiles.parameters (/paths/~1files/get/parameters)."""
     if type(x) is dict:
         _h388 = x.get("cursor", _M)
@@ -4043,7 +4043,7 @@ def _v_listFiles_parameters(x, p, out):
                 out.append(
                     _V(p + "/limit", "listFiles.parameters.limit.type", "must be an integer")
                 )
-            if type(_h389) in _NUM:
+            if type(_h389) is int or type(_h389) is float:
                 if not _h389 >= 1:
                     out.append(
                         _V(p + "/limit", "listFiles.parameters.limit.minimum", "must be >= 1")
@@ -4060,7 +4060,7 @@ def _v_listFiles_parameters(x, p, out):
                 _v_FileState(_h391, p + "/state", out)
 
 
-def _ok_listFiles_parameters(x):
+def _ok_listFiles_parameters(x: Any) -> bool:
     """Whether x is a valid listFiles.parameters (/paths/~1files/get/parameters)."""
     if type(x) is not dict:
         return False
@@ -4087,7 +4087,7 @@ def _ok_listFiles_parameters(x):
     return True
 
 
-def _v_getFile_parameters(x, p, out):
+def _v_getFile_parameters(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of getFile.parameters (/paths/~1files~1{file_id}/get/parameters)."""
     if type(x) is dict:
         _h396 = x.get("file_id", _M)
@@ -4116,7 +4116,7 @@ def _v_getFile_parameters(x, p, out):
                     )
 
 
-def _ok_getFile_parameters(x):
+def _ok_getFile_parameters(x: Any) -> bool:
     """Whether x is a valid getFile.parameters (/paths/~1files~1{file_id}/get/parameters)."""
     if type(x) is not dict:
         return False
@@ -4131,7 +4131,7 @@ def _ok_getFile_parameters(x):
     return True
 
 
-def _v_deleteFile_parameters(x, p, out):
+def _v_deleteFile_parameters(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of deleteFile.parameters (/paths/~1files~1{file_id}/delete/parameters)."""
     if type(x) is dict:
         _h398 = x.get("file_id", _M)
@@ -4160,7 +4160,7 @@ def _v_deleteFile_parameters(x, p, out):
                     )
 
 
-def _ok_deleteFile_parameters(x):
+def _ok_deleteFile_parameters(x: Any) -> bool:
     """Whether x is a valid deleteFile.parameters (/paths/~1files~1{file_id}/delete/parameters)."""
     if type(x) is not dict:
         return False
@@ -4175,7 +4175,7 @@ def _ok_deleteFile_parameters(x):
     return True
 
 
-def _v_completeFile_parameters(x, p, out):
+def _v_completeFile_parameters(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of completeFile.parameters (/paths/~1files~1{file_id}~1complete/post/parameters)."""
     if type(x) is dict:
         _h400 = x.get("file_id", _M)
@@ -4208,7 +4208,7 @@ def _v_completeFile_parameters(x, p, out):
                     )
 
 
-def _ok_completeFile_parameters(x):
+def _ok_completeFile_parameters(x: Any) -> bool:
     """Whether x is a valid completeFile.parameters (/paths/~1files~1{file_id}~1complete/post/parameters)."""
     if type(x) is not dict:
         return False

@@ -31,7 +31,7 @@ _TYPE_TEST = {
     "boolean": "type({v}) is bool",
     "null": "{v} is None",
 }
-_GUARD = {"object": "type({v}) is dict", "array": "type({v}) is list", "string": "type({v}) is str", "number": "type({v}) in _NUM"}
+_GUARD = {"object": "type({v}) is dict", "array": "type({v}) is list", "string": "type({v}) is str", "number": "(type({v}) is int or type({v}) is float)"}
 _REF_PREFIX = "#/components/schemas/"
 MAX_DEPTH = 6
 #: the smallest group of rules worth one branch on their discriminating property

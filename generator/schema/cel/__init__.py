@@ -74,7 +74,7 @@ def function_lines(name: str, doc: str, python: str, var: str = "self") -> list[
     """A ``def name(var)`` that returns True (rule holds), False (it does not) or the text of
     the evaluation error (a rule that errors is a violation, as in Kubernetes)."""
     return [
-        f"def {name}({var}):",
+        f"def {name}({var}: Any) -> bool | str:",
         f'    """{doc}"""',
         "    try:",
         f"        r = {python}",

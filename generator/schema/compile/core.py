@@ -87,7 +87,7 @@ class CoreCompiler(ExprCompiler):
             name = self._pending.pop(0)
             schema, ptr = self.components[name]
             suffix = schema_function_suffix(name)
-            for mode, fname, args in (("collect", f"_v_{suffix}", "x, p, out"), ("bool", f"_ok_{suffix}", "x")):
+            for mode, fname, args in (("collect", f"_v_{suffix}", "x: Any, p: str, out: list[Violation]) -> None"), ("bool", f"_ok_{suffix}", "x: Any) -> bool")):
                 code = Code()
                 code.depth = 1
                 base = self._bases.get(name) or self.resources.base_of.get(ptr, self.resources.base)
@@ -101,7 +101,7 @@ class CoreCompiler(ExprCompiler):
                 if mode == "bool":
                     body = body + ["    return True"]
                 doc = f'    """{"Collect violations of" if mode == "collect" else "Whether x is a valid"} {_doc(name)} ({_doc(ptr)})."""'
-                self.result.functions.append((fname, [f"def {fname}({args}):", doc] + body))
+                self.result.functions.append((fname, [f"def {fname}({args}:", doc] + body))
 
     def _prologue(self, schema: Any, ctx: Ctx, code: Code) -> None:
         """At the top of a component's function: hoist ``x.get(name, _M)`` of every declared
@@ -180,7 +180,7 @@ class CoreCompiler(ExprCompiler):
         code = Code()
         code.depth = 1
         self.compile(schema, "x", Path(), sub, code)
-        self.result.functions.append((name, [f"def {name}(x):"] + (code.lines or []) + ["    return True"]))
+        self.result.functions.append((name, [f"def {name}(x: Any) -> bool:"] + (code.lines or []) + ["    return True"]))
         return name
 
     def fail(self, code: Code, ctx: Ctx, path: Path, keyword: str, message: str, message_expr: str | None = None) -> None:

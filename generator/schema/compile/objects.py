@@ -65,7 +65,7 @@ class ObjectsMixin:
         patterns = self._pattern_properties(schema, v, path, ctx, inner)
         extra = schema.get("additionalProperties", True)
         if extra is not True and extra != {}:
-            names = self.constant("_P", "frozenset({" + ", ".join(repr(n) for n in sorted(props)) + "})")
+            names = self.constant("_P", "frozenset({" + ", ".join(repr(n) for n in sorted(props)) + "})" if props else "frozenset[str]()")
             k = self._name("_k")
             other = f"{k} not in {names}" + "".join(f" and {rx}.search({k}) is None" for rx in patterns)
             if extra is False:

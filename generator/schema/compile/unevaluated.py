@@ -63,7 +63,7 @@ class UnevaluatedMixin:
             name = "_ep_true" if schema is True else "_ep_false"
             if ("ep", schema) not in self._ann_ids:
                 self._ann_ids[("ep", schema)] = name
-                self.result.functions.append((name, [f"def {name}(x):", f"    return {'set()' if schema is True else 'None'}"]))
+                self.result.functions.append((name, [f"def {name}(x: Any) -> set[Any] | None:", f"    return {'set()' if schema is True else 'None'}"]))
             return name
         ctx = self._ann_ctx(ptr, ctx)
         key = ("ep", ptr, ctx.scope, kind)
@@ -73,7 +73,7 @@ class UnevaluatedMixin:
         self._ann_ids[key] = name
         ok = self._ok_expr(schema, ptr, "x", replace(ctx, known=type(ctx.known)()))
         ap = self.annotation_function(schema, ptr, ctx, kind, own=True)
-        self.result.functions.append((name, [f"def {name}(x):", f"    return {ap}(x) if {ok} else None"]))
+        self.result.functions.append((name, [f"def {name}(x: Any) -> set[Any] | None:", f"    return {ap}(x) if {ok} else None"]))
         return name
 
     def annotation_function(self, schema: Any, ptr: str, ctx: Ctx, kind: str, own: bool) -> str:
@@ -89,7 +89,7 @@ class UnevaluatedMixin:
         pytype = _KIND[kind][1]
         code = Code()
         code.depth = 1
-        code.add("e = set()")
+        code.add("e: set[Any] = set()")
         code.add(f"if type(x) is not {pytype}:")
         code.add("    return e")
         if isinstance(schema, dict):
@@ -108,7 +108,7 @@ class UnevaluatedMixin:
             if not everything:
                 self._in_place(schema, ptr, ctx, kind, code)
         code.add("return e")
-        self.result.functions.append((name, [f"def {name}(x):"] + code.lines))
+        self.result.functions.append((name, [f"def {name}(x: Any) -> set[Any]:"] + code.lines))
         return name
 
     def _own_properties(self, schema: dict, ptr: str, code: Code) -> None:
