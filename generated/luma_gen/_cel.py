@@ -15,7 +15,7 @@ Nothing here knows the API.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn, cast
 
 INT_MIN = -(2**63)
 INT_MAX = 2**63 - 1
@@ -87,7 +87,7 @@ _BY_PY = {
 _NUMS = (int, UInt, float)
 
 
-def fail(message: str) -> Any:
+def fail(message: str) -> NoReturn:
     """Raise the CEL evaluation error ``message``."""
     raise CelError(message)
 
@@ -272,7 +272,7 @@ def eq(a: Any, b: Any) -> bool:
     types are unequal)."""
     ta, tb = type(a), type(b)
     if ta in _NUMS and tb in _NUMS:
-        return a == b
+        return cast("bool", a == b)
     if ta is not tb:
         return False
     if ta is list:
@@ -285,7 +285,7 @@ def eq(a: Any, b: Any) -> bool:
             if found is _MISSING or not eq(v, found):
                 return False
         return True
-    return a == b
+    return cast("bool", a == b)
 
 
 def ne(a: Any, b: Any) -> bool:
@@ -312,25 +312,25 @@ def _orderable(a: Any, b: Any) -> tuple[Any, Any]:
 def lt(a: Any, b: Any) -> bool:
     """``a < b`` (numbers across int, uint and double; strings by code point)."""
     a, b = _orderable(a, b)
-    return a < b
+    return cast("bool", a < b)
 
 
 def le(a: Any, b: Any) -> bool:
     """``a <= b``."""
     a, b = _orderable(a, b)
-    return a <= b
+    return cast("bool", a <= b)
 
 
 def gt(a: Any, b: Any) -> bool:
     """``a > b``."""
     a, b = _orderable(a, b)
-    return a > b
+    return cast("bool", a > b)
 
 
 def ge(a: Any, b: Any) -> bool:
     """``a >= b``."""
     a, b = _orderable(a, b)
-    return a >= b
+    return cast("bool", a >= b)
 
 
 # ------------------------------------------------------------------ containers
@@ -346,7 +346,7 @@ def _key(k: Any) -> Any:
     return fail("unsupported key type")
 
 
-def lookup(m: dict, k: Any, default: Any) -> Any:
+def lookup(m: dict[Any, Any], k: Any, default: Any) -> Any:
     """The value at key ``k`` of map ``m`` (1, 1u and 1.0 are one key), or ``default``."""
     key = _key(k)
     if key is _MISSING:
@@ -408,9 +408,9 @@ def size(v: Any) -> int:
     return len(v) if type(v) in (str, bytes, list, dict) else fail(NO_OVERLOAD)
 
 
-def map_lit(*pairs: Any) -> dict:
+def map_lit(*pairs: Any) -> dict[Any, Any]:
     """``{k: v, ...}`` (a repeated key is an error)."""
-    out: dict = {}
+    out: dict[Any, Any] = {}
     for k, v in pairs:
         if type(k) not in (int, UInt, str, bool):
             fail("unsupported key type")
@@ -481,27 +481,29 @@ def exists_one(c: Any, f: Callable[..., Any], two: bool = False) -> bool:
 
 def map_(
     c: Any, f: Callable[..., Any], keep: Callable[..., Any] | None = None, two: bool = False
-) -> list:
+) -> list[Any]:
     """``c.map(x, e)``, ``c.map(x, p, e)`` and ``transformList(i, v, [p,] e)``."""
     items = _pairs(c) if two else ((x,) for x in _range(c))
     return [f(*item) for item in items if keep is None or truth(keep(*item))]
 
 
-def filter_(c: Any, f: Callable[[Any], Any]) -> list:
+def filter_(c: Any, f: Callable[[Any], Any]) -> list[Any]:
     """``c.filter(x, p)``."""
     return [x for x in _range(c) if truth(f(x))]
 
 
-def transform_map(c: Any, f: Callable[..., Any], keep: Callable[..., Any] | None = None) -> dict:
+def transform_map(
+    c: Any, f: Callable[..., Any], keep: Callable[..., Any] | None = None
+) -> dict[Any, Any]:
     """``c.transformMap(k, v, [p,] e)``: the keys kept, the values mapped."""
     return {k: f(k, v) for k, v in _pairs(c) if keep is None or truth(keep(k, v))}
 
 
 def transform_map_entry(
     c: Any, f: Callable[..., Any], keep: Callable[..., Any] | None = None
-) -> dict:
+) -> dict[Any, Any]:
     """``c.transformMapEntry(k, v, [p,] e)``: ``e`` gives a one-entry map per kept entry."""
-    out: dict = {}
+    out: dict[Any, Any] = {}
     for k, v in _pairs(c):
         if keep is None or truth(keep(k, v)):
             entry = f(k, v)
@@ -526,7 +528,7 @@ def to_int(v: Any) -> int:
     """``int(v)``: range-checked; a double truncates toward zero."""
     t = type(v)
     if t is int:
-        return v
+        return cast("int", v)
     if t is UInt:
         return _checked(int(v)) if v <= INT_MAX else fail("integer overflow")
     if t is float:
@@ -536,14 +538,14 @@ def to_int(v: Any) -> int:
     if t is str:
         return _checked(_digits(v))
     op = getattr(v, "cel_int", None)
-    return op() if op is not None else fail(NO_OVERLOAD)
+    return cast("int", op() if op is not None else fail(NO_OVERLOAD))
 
 
 def to_uint(v: Any) -> UInt:
     """``uint(v)``."""
     t = type(v)
     if t is UInt:
-        return v
+        return cast("UInt", v)
     if t is int:
         return _checked_u(v)
     if t is float:
@@ -559,7 +561,7 @@ def to_double(v: Any) -> float:
     """``double(v)``."""
     t = type(v)
     if t is float:
-        return v
+        return cast("float", v)
     if t is int or t is UInt:
         return float(v)
     if t is str:
@@ -584,7 +586,7 @@ def to_string(v: Any) -> str:
     """``string(v)``."""
     t = type(v)
     if t is str:
-        return v
+        return cast("str", v)
     if t is bool:
         return "true" if v else "false"
     if t is int or t is UInt:
@@ -593,11 +595,11 @@ def to_string(v: Any) -> str:
         return format_double(v)
     if t is bytes:
         try:
-            return v.decode("utf-8")
+            return cast("str", v.decode("utf-8"))
         except UnicodeDecodeError:
             return fail("invalid UTF-8 in bytes")
     op = getattr(v, "cel_string", None)
-    return op() if op is not None else fail(NO_OVERLOAD)
+    return cast("str", op() if op is not None else fail(NO_OVERLOAD))
 
 
 _TRUE = ("1", "t", "T", "TRUE", "true", "True")
@@ -652,6 +654,6 @@ def violation_message(message: str, result: Any) -> str:
     return message if result is False else f"{message} (the rule could not be evaluated: {result})"
 
 
-def blocked(out: list) -> bool:
+def blocked(out: list[Any]) -> bool:
     """Whether ``out`` holds a type or enum violation, which explains an erring rule."""
     return any(v[1].endswith((".type", ".enum")) for v in out)

@@ -15,7 +15,7 @@ import ipaddress
 import math
 import re
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from ._cel import (
@@ -63,7 +63,7 @@ def _int(v: Any) -> int:
     return v if type(v) is int or type(v) is UInt else fail(NO_OVERLOAD)
 
 
-def _list(v: Any) -> list:
+def _list(v: Any) -> list[Any]:
     return v if type(v) is list else fail(NO_OVERLOAD)
 
 
@@ -79,7 +79,7 @@ def find(s: Any, pattern: Any) -> str:
     return m.group(0) if m else ""
 
 
-def find_all(s: Any, pattern: Any, limit: Any = -1) -> list:
+def find_all(s: Any, pattern: Any, limit: Any = -1) -> list[Any]:
     """``s.findAll(re[, n])``: every match (at most ``n`` if n >= 0)."""
     out = [m.group(0) for m in _regex(pattern).finditer(string_of(s))]
     return out if _int(limit) < 0 else out[:limit]
@@ -98,7 +98,7 @@ def index_of(s: Any, sub: Any, offset: Any = 0) -> int:
     s, sub, offset = string_of(s), string_of(sub), _int(offset)
     if not 0 <= offset <= len(s):
         fail(f"index out of range: {offset}")
-    return s.find(sub, offset)
+    return cast("int", s.find(sub, offset))
 
 
 def last_index_of(s: Any, sub: Any, offset: Any = None) -> int:
@@ -109,7 +109,7 @@ def last_index_of(s: Any, sub: Any, offset: Any = None) -> int:
     offset = len(s) if offset is None else _int(offset)
     if not 0 <= offset <= len(s):
         fail(f"index out of range: {offset}")
-    return s.rfind(sub, 0, offset + len(sub))
+    return cast("int", s.rfind(sub, 0, offset + len(sub)))
 
 
 def lower_ascii(s: Any) -> str:
@@ -127,7 +127,7 @@ def replace(s: Any, old: Any, new: Any, n: Any = -1) -> str:
     return string_of(s).replace(string_of(old), string_of(new), _int(n))
 
 
-def split(s: Any, sep: Any, n: Any = -1) -> list:
+def split(s: Any, sep: Any, n: Any = -1) -> list[Any]:
     """``s.split(sep[, n])`` as Go's strings.SplitN."""
     s, sep, n = string_of(s), string_of(sep), _int(n)
     if n == 0:
@@ -135,7 +135,7 @@ def split(s: Any, sep: Any, n: Any = -1) -> list:
     if sep == "":
         chars = list(s)
         return chars if n < 0 or n >= len(chars) else chars[: n - 1] + ["".join(chars[n - 1 :])]
-    return s.split(sep) if n < 0 else s.split(sep, n - 1)
+    return cast("list[Any]", s.split(sep) if n < 0 else s.split(sep, n - 1))
 
 
 def substring(s: Any, start: Any, end: Any = None) -> str:
@@ -146,7 +146,7 @@ def substring(s: Any, start: Any, end: Any = None) -> str:
         fail(f"index out of range: {start if not 0 <= start <= len(s) else end}")
     if start > end:
         fail(f"invalid substring range. start: {start}, end: {end}")
-    return s[start:end]
+    return cast("str", s[start:end])
 
 
 _SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -205,7 +205,7 @@ def _fmt_s(a: Any) -> str:
     if a is None:
         return "null"
     if t.__name__ == "CelType":
-        return a.name
+        return cast("str", a.name)
     return to_string(a)
 
 
@@ -298,20 +298,20 @@ def max_(items: Any) -> Any:
     return best
 
 
-def slice_(items: Any, start: Any, end: Any) -> list:
+def slice_(items: Any, start: Any, end: Any) -> list[Any]:
     """``list.slice(start, end)``."""
     items, start, end = _list(items), _int(start), _int(end)
     if start < 0 or end < 0 or start > end or end > len(items):
         fail(f"cannot slice({start}, {end}) a list of {len(items)}")
-    return items[start:end]
+    return cast("list[Any]", items[start:end])
 
 
-def flatten(items: Any, depth: Any = 1) -> list:
+def flatten(items: Any, depth: Any = 1) -> list[Any]:
     """``list.flatten([depth])``."""
     items, depth = _list(items), _int(depth)
     if depth < 0:
         fail("level must be non-negative")
-    out: list = []
+    out: list[Any] = []
     for x in items:
         out.extend(
             flatten(x, depth - 1)
@@ -321,7 +321,7 @@ def flatten(items: Any, depth: Any = 1) -> list:
     return out
 
 
-def sort(items: Any) -> list:
+def sort(items: Any) -> list[Any]:
     """``list.sort()`` (elements of one orderable type)."""
     import functools
 
@@ -331,16 +331,16 @@ def sort(items: Any) -> list:
     )
 
 
-def distinct(items: Any) -> list:
+def distinct(items: Any) -> list[Any]:
     """``list.distinct()``."""
-    out: list = []
+    out: list[Any] = []
     for x in _list(items):
         if not any(eq(x, y) for y in out):
             out.append(x)
     return out
 
 
-def lists_range(n: Any) -> list:
+def lists_range(n: Any) -> list[Any]:
     """``lists.range(n)``: [0, 1, ..., n-1]."""
     return list(range(_int(n)))
 
@@ -426,7 +426,7 @@ def math_round(v: Any) -> float:
     """``math.round(x)``: half away from zero."""
     v = _dbl(v)
     if v != v or v in (math.inf, -math.inf):
-        return v
+        return cast("float", v)
     return math.copysign(float(math.floor(abs(v) + 0.5)), v)
 
 
@@ -666,12 +666,12 @@ def _u(v: Any) -> Any:
 
 def url_part(v: Any) -> str:
     """``url.getScheme()``."""
-    return _u(v).scheme
+    return cast("str", _u(v).scheme)
 
 
 def url_host(v: Any) -> str:
     """``url.getHost()`` (with the port)."""
-    return _u(v).netloc.rpartition("@")[2]
+    return cast("str", _u(v).netloc.rpartition("@")[2])
 
 
 def url_hostname(v: Any) -> str:
@@ -687,10 +687,10 @@ def url_port(v: Any) -> str:
 
 def url_path(v: Any) -> str:
     """``url.getEscapedPath()``."""
-    return _u(v).path
+    return cast("str", _u(v).path)
 
 
-def url_query(v: Any) -> dict:
+def url_query(v: Any) -> dict[Any, Any]:
     """``url.getQuery()``: name -> list of values."""
     return {k: list(x) for k, x in parse_qs(_u(v).query, keep_blank_values=True).items()}
 
@@ -720,7 +720,7 @@ def isIP(s: Any) -> bool:
 def ip_isCanonical(s: Any) -> bool:
     """``ip.isCanonical(s)``."""
     a = _ip(string_of(s))
-    return str(a) == s if a is not None else fail(f"IP Address {s!r} parse error")
+    return cast("bool", str(a) == s if a is not None else fail(f"IP Address {s!r} parse error"))
 
 
 def _a(v: Any) -> Any:
@@ -729,17 +729,17 @@ def _a(v: Any) -> Any:
 
 def ip_family(v: Any) -> int:
     """``ip.family()``: 4 or 6."""
-    return _a(v).version
+    return cast("int", _a(v).version)
 
 
 def isUnspecified(v: Any) -> bool:
     """``ip.isUnspecified()``."""
-    return _a(v).is_unspecified
+    return cast("bool", _a(v).is_unspecified)
 
 
 def isLoopback(v: Any) -> bool:
     """``ip.isLoopback()``."""
-    return _a(v).is_loopback
+    return cast("bool", _a(v).is_loopback)
 
 
 def isLinkLocalMulticast(v: Any) -> bool:
@@ -809,12 +809,14 @@ def cidr_contains_ip(c: Any, a: Any) -> bool:
 def cidr_contains_cidr(c: Any, other: Any) -> bool:
     """``cidr.containsCIDR(cidr or string)``."""
     o = _c(other) if type(other) is CIDR else _c(cidr(other))
-    return o.network.version == _c(c).network.version and o.network.subnet_of(_c(c).network)
+    return cast(
+        "bool", o.network.version == _c(c).network.version and o.network.subnet_of(_c(c).network)
+    )
 
 
 def cidr_prefix(c: Any) -> int:
     """``cidr.prefixLength()``."""
-    return _c(c).network.prefixlen
+    return cast("int", _c(c).network.prefixlen)
 
 
 def cidr_masked(c: Any) -> CIDR:
@@ -868,17 +870,17 @@ def _sv_key(v: Any) -> Any:
 
 def major(v: Any) -> int:
     """``semver.major()``."""
-    return v.v[0] if type(v) is Semver else fail(NO_OVERLOAD)
+    return cast("int", v.v[0] if type(v) is Semver else fail(NO_OVERLOAD))
 
 
 def minor(v: Any) -> int:
     """``semver.minor()``."""
-    return v.v[1] if type(v) is Semver else fail(NO_OVERLOAD)
+    return cast("int", v.v[1] if type(v) is Semver else fail(NO_OVERLOAD))
 
 
 def patch(v: Any) -> int:
     """``semver.patch()``."""
-    return v.v[2] if type(v) is Semver else fail(NO_OVERLOAD)
+    return cast("int", v.v[2] if type(v) is Semver else fail(NO_OVERLOAD))
 
 
 _SUFFIX: dict[str, int | Fraction] = {
@@ -927,7 +929,7 @@ def isQuantity(s: Any) -> bool:
 
 def _q(v: Any) -> Fraction:
     if type(v) is Quantity:
-        return v.v
+        return cast("Fraction", v.v)
     return Fraction(v) if type(v) is int else fail(NO_OVERLOAD)
 
 
@@ -937,7 +939,7 @@ def compare_to(a: Any, b: Any) -> int:
         ka, kb = _sv_key(a), _sv_key(b)
     else:
         ka, kb = _q(a), _q(b)
-    return (ka > kb) - (ka < kb)
+    return cast("int", (ka > kb) - (ka < kb))
 
 
 def is_less(a: Any, b: Any) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any
+from typing import Any, cast
 
 from ._cel import NO_OVERLOAD, fail, string_of
 
@@ -34,16 +34,16 @@ class Duration:
         return type(o) is Duration and o.ns == self.ns
 
     def __lt__(self, o: Any) -> bool:
-        return self.ns < o.ns
+        return cast("bool", self.ns < o.ns)
 
     def __le__(self, o: Any) -> bool:
-        return self.ns <= o.ns
+        return cast("bool", self.ns <= o.ns)
 
     def __gt__(self, o: Any) -> bool:
-        return self.ns > o.ns
+        return cast("bool", self.ns > o.ns)
 
     def __ge__(self, o: Any) -> bool:
-        return self.ns >= o.ns
+        return cast("bool", self.ns >= o.ns)
 
     def __hash__(self) -> int:
         return hash(self.ns)

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import click
-import filetype
-import yaml
+import filetype  # type: ignore[import-untyped, unused-ignore]
+import yaml  # type: ignore[import-untyped, unused-ignore]
 
 from . import errors
 from ._runtime import primary
@@ -38,7 +38,7 @@ def shown(text: Any) -> str:
     return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
-class Seconds(click.ParamType):
+class Seconds(click.ParamType):  # type: ignore[type-arg, unused-ignore]  # generic only from click 8.2
     """A finite number of seconds, above 0 (or from 0 with ``zero=True``); NaN, infinity and
     negative values are usage errors (exit 2) instead of a crash while waiting."""
 
@@ -102,7 +102,7 @@ def parse_value(text: str, flag: str) -> Any:
         ) from None
 
 
-def set_path(body: dict, path: tuple[str, ...], value: Any, flag: str) -> None:
+def set_path(body: dict[Any, Any], path: tuple[str, ...], value: Any, flag: str) -> None:
     """Set ``body[a][b]... = value``, creating objects; refuses to descend into a non-object."""
     node = body
     for key in path[:-1]:
@@ -220,7 +220,7 @@ def _objects(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(x, dict) for x in value)
 
 
-def _flat(obj: dict, prefix: str = "") -> dict[str, Any]:
+def _flat(obj: dict[Any, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in obj.items():
         if isinstance(v, dict):
@@ -230,7 +230,7 @@ def _flat(obj: dict, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def rows_table(title: str, items: list[dict]) -> list[str]:
+def rows_table(title: str, items: list[dict[Any, Any]]) -> list[str]:
     """A list of objects as lines of text: the title, a header of (dotted) keys, one row per
     item. Columns are aligned and the long ones (a URL) come last, so that no value is cut or
     wrapped and no line is padded; every value is escaped (it comes from the server)."""

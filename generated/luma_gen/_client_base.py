@@ -19,14 +19,14 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 import httpx
 import pydantic
 
 from . import errors
-from ._runtime import non_finite
+from ._runtime import Violation, non_finite
 from .validators import validate_params, validate_request
 
 log = logging.getLogger(__name__.rsplit(".", 1)[0])
@@ -299,7 +299,7 @@ class BaseClient:
                 if text == "":
                     raise errors.RequestValidationError(
                         op.operation_id,
-                        [errors.Violation(f"/{key}", "path-parameter", f"{key} must not be empty")],
+                        [Violation(f"/{key}", "path-parameter", f"{key} must not be empty")],
                     )
                 path = path.replace(
                     "{" + key + "}",
@@ -601,7 +601,7 @@ class SyncBase(BaseClient):
         try:
             if not response.is_success:
                 response.read()
-                return self._parse(op, response)
+                return cast(Path, self._parse(op, response))  # raises: an error status
             with dest.open("wb") as fh:
                 for chunk in response.iter_bytes():
                     fh.write(chunk)
@@ -695,7 +695,7 @@ class AsyncBase(BaseClient):
         try:
             if not response.is_success:
                 await response.aread()
-                return self._parse(op, response)
+                return cast(Path, self._parse(op, response))  # raises: an error status
             with dest.open("wb") as fh:
                 async for chunk in response.aiter_bytes():
                     fh.write(chunk)
@@ -744,14 +744,18 @@ def _finished(job: Any, spec: JobSpec, job_id: str) -> bool:
     return state in spec.succeeded
 
 
+#: the model a job's poll operation returns
+_Job = TypeVar("_Job")
+
+
 def wait_sync(
-    get: Callable[[str], Any],
+    get: Callable[[str], _Job],
     job_id: str,
     spec: JobSpec,
     poll_interval: float,
     timeout: float,
     on_update: Callable[[Any], None] | None,
-) -> Any:
+) -> _Job:
     """Poll ``get(job_id)`` every ``poll_interval`` s until a final state or ``timeout`` s.
 
     Returns the succeeded job; raises the job's FailedError or WaitTimeoutError, and
@@ -773,13 +777,13 @@ def wait_sync(
 
 
 async def wait_async(
-    get: Callable[[str], Any],
+    get: Callable[[str], Awaitable[_Job]],
     job_id: str,
     spec: JobSpec,
     poll_interval: float,
     timeout: float,
     on_update: Callable[[Any], None] | None,
-) -> Any:
+) -> _Job:
     """The non-blocking twin of :func:`wait_sync`."""
     deadline = time.monotonic() + seconds("timeout", timeout, zero=True)
     seconds("poll_interval", poll_interval)

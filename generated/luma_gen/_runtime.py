@@ -11,7 +11,7 @@ import difflib
 import importlib.util
 import ipaddress
 import re
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 #: the distribution this package is installed as (for the install hint of a missing extra)
 DISTRIBUTION = "luma-gen"
@@ -302,7 +302,7 @@ def _key(value: Any) -> Any:
 _PLAIN = frozenset({int, float, str})
 
 
-def _unique(items: list) -> bool:
+def _unique(items: list[Any]) -> bool:
     """JSON Schema uniqueItems: no two items are JSON-equal."""
     if len(items) < 2:
         return True
@@ -316,12 +316,12 @@ def _unique(items: list) -> bool:
 
 def _json_eq(a: Any, b: Any) -> bool:
     try:
-        return _key(a) == _key(b)
+        return cast("bool", _key(a) == _key(b))
     except RecursionError:
         return False
 
 
-def _in_enum(x: Any, values: list) -> bool:
+def _in_enum(x: Any, values: list[Any]) -> bool:
     return any(_json_eq(x, v) for v in values)
 
 
@@ -341,7 +341,7 @@ def _multiple_of(x: float, m: float) -> bool:
     return Fraction(x) % Fraction(m) == 0
 
 
-def _unknown(key: Any, known: frozenset) -> str:
+def _unknown(key: Any, known: frozenset[Any]) -> str:
     """The message for an unknown property (a long key is shortened, not spell-checked)."""
     text = str(key)
     if len(text) > 80:
@@ -351,7 +351,7 @@ def _unknown(key: Any, known: frozenset) -> str:
     return f"unknown property '{text}'{hint}"
 
 
-def _dedupe(out: list) -> list:
+def _dedupe(out: list[Any]) -> list[Any]:
     """Keep the first of equal (path, rule) violations, in order."""
     seen = set()
     kept = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, cast
 
 from ._runtime import (
     _fmt_date,
@@ -67,7 +67,7 @@ _RE: dict[str, Any] = {}
 
 
 #: (schemas, component, dropped rules) -> the component's facts, absorbed once
-_COMPONENTS: dict[tuple, Any] = {}
+_COMPONENTS: dict[tuple[Any, ...], Any] = {}
 
 
 class Infeasible(Exception):
@@ -100,7 +100,7 @@ def _sized(v: Any) -> bool:
     return type(v) in (list, str, dict)
 
 
-def size_rule_holds(shape: list, obj: dict) -> bool:
+def size_rule_holds(shape: list[Any], obj: dict[Any, Any]) -> bool:
     """``[guards, left, op, right]``: when the guards and operands are present, ``size(left)
     op size(right)`` (or ``op right`` for an int)."""
     guards, left, op, right = shape
@@ -111,10 +111,10 @@ def size_rule_holds(shape: list, obj: dict) -> bool:
         if not _sized(obj[right]):
             return True
         right = len(obj[right])
-    return _OPS[op](len(obj[left]), right)
+    return cast("bool", _OPS[op](len(obj[left]), right))
 
 
-def holds(s: Any, v: Any, schemas: dict, depth: int = 0) -> bool:
+def holds(s: Any, v: Any, schemas: dict[Any, Any], depth: int = 0) -> bool:
     """Whether JSON value ``v`` matches normalised schema ``s`` (CEL shapes included)."""
     if s is True or depth > 60:
         return True
@@ -155,7 +155,7 @@ def holds(s: Any, v: Any, schemas: dict, depth: int = 0) -> bool:
     return True
 
 
-def _numbers_hold(s: dict, v: Any) -> bool:
+def _numbers_hold(s: dict[Any, Any], v: Any) -> bool:
     if "minimum" in s and v < s["minimum"] or "maximum" in s and v > s["maximum"]:
         return False
     if "exclusiveMinimum" in s and v <= s["exclusiveMinimum"]:
@@ -165,7 +165,7 @@ def _numbers_hold(s: dict, v: Any) -> bool:
     return "multipleOf" not in s or _multiple_of(v, s["multipleOf"])
 
 
-def _strings_hold(s: dict, v: str) -> bool:
+def _strings_hold(s: dict[Any, Any], v: str) -> bool:
     if len(v) < s.get("minLength", 0) or ("maxLength" in s and len(v) > s["maxLength"]):
         return False
     if "pattern" in s and not _search(s["pattern"], v):
@@ -173,7 +173,7 @@ def _strings_hold(s: dict, v: str) -> bool:
     return "format" not in s or s["format"] not in FORMATS or FORMATS[s["format"]](v)
 
 
-def _arrays_hold(s: dict, v: list, schemas: dict, depth: int) -> bool:
+def _arrays_hold(s: dict[Any, Any], v: list[Any], schemas: dict[Any, Any], depth: int) -> bool:
     if len(v) < s.get("minItems", 0) or ("maxItems" in s and len(v) > s["maxItems"]):
         return False
     if s.get("uniqueItems") is True and not _unique(v):
@@ -183,7 +183,9 @@ def _arrays_hold(s: dict, v: list, schemas: dict, depth: int) -> bool:
     return "x-contains" not in s or any(holds(s["x-contains"], x, schemas, depth + 1) for x in v)
 
 
-def _objects_hold(s: dict, v: dict, schemas: dict, depth: int) -> bool:
+def _objects_hold(
+    s: dict[Any, Any], v: dict[Any, Any], schemas: dict[Any, Any], depth: int
+) -> bool:
     if any(r not in v for r in s.get("required", ())):
         return False
     props = s.get("properties", {})
@@ -217,22 +219,24 @@ class Facts:
     skipped) and ``format:NAME`` entries (no string of that format may be drawn).
     """
 
-    def __init__(self, schemas: dict, conj: Any = (), dropped: frozenset = frozenset()):
+    def __init__(
+        self, schemas: dict[Any, Any], conj: Any = (), dropped: frozenset[Any] = frozenset()
+    ):
         self.schemas = schemas
         local = [d for s in conj if isinstance(s, dict) for d in s.get("x-drop", ())]
         self.dropped = dropped | frozenset(local)
         self.false = False
-        self.flat: list[dict] = []
-        self.props: dict[str, list] = {}
+        self.flat: list[dict[Any, Any]] = []
+        self.props: dict[str, list[Any]] = {}
         self.order: list[str] = []
         self.required: set[str] = set()
         self.closed: set[str] | None = None
         self.dep: list[tuple[str, str]] = []
-        self.conds: list[dict] = []
-        self.choices: list[list] = []
-        self.sizes: list[list] = []
-        self.items: list = []
-        self.contains: list = []
+        self.conds: list[dict[Any, Any]] = []
+        self.choices: list[list[Any]] = []
+        self.sizes: list[list[Any]] = []
+        self.items: list[Any] = []
+        self.contains: list[Any] = []
         self.foci: list[str] = []
         self.rules: list[str] = []
         for s in conj:
@@ -329,7 +333,7 @@ class Facts:
         found = _COMPONENTS[key]
         if found is None:  # a schema that contains itself without nesting: absorb it once
             return Facts(self.schemas, (), self.dropped)
-        return found
+        return cast("Facts", found)
 
     def merge(self, other: "Facts") -> None:
         """Absorb everything ``other`` absorbed."""
@@ -411,9 +415,9 @@ class Facts:
             return {"integer", "number"}
         return set()
 
-    def domain(self) -> list | None:
+    def domain(self) -> list[Any] | None:
         """The finite set of values allowed (from enum/const, or boolean/null types), or None."""
-        dom: list | None = None
+        dom: list[Any] | None = None
         for d in self.flat:
             if "const" in d or "enum" in d:
                 vals = [d["const"]] if "const" in d else d["enum"]
@@ -471,7 +475,7 @@ class Facts:
         return lo, hi, lo_ex, hi_ex
 
 
-_CONSTANT: dict[tuple, Any] = {}
+_CONSTANT: dict[tuple[Any, ...], Any] = {}
 
 
 def constant_facts(f: Facts, s: Any) -> Facts:
@@ -479,7 +483,7 @@ def constant_facts(f: Facts, s: Any) -> Facts:
     key = (id(s), f.dropped)
     if key not in _CONSTANT:
         _CONSTANT[key] = (s, Facts(f.schemas, [s], f.dropped))
-    return _CONSTANT[key][1]
+    return cast("Facts", _CONSTANT[key][1])
 
 
 def impossible(f: Facts, s: Any, depth: int = 0) -> bool:
@@ -554,10 +558,12 @@ def _type_ok(f: Facts, t: str, depth: int) -> bool:
     return True
 
 
-_FEASIBLE: dict[tuple, tuple] = {}
+_FEASIBLE: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
-def feasible_conj(schemas: dict, conj: list, dropped: frozenset, depth: int = 0) -> bool:
+def feasible_conj(
+    schemas: dict[Any, Any], conj: list[Any], dropped: frozenset[Any], depth: int = 0
+) -> bool:
     """:func:`feasible` of the facts of ``conj``, remembered (keyed by the schema objects,
     which the cache keeps alive so their ids stay theirs)."""
     key = (id(schemas), tuple(map(id, conj)), dropped, depth)
@@ -566,7 +572,7 @@ def feasible_conj(schemas: dict, conj: list, dropped: frozenset, depth: int = 0)
         if len(_FEASIBLE) > 100_000:
             _FEASIBLE.clear()
         found = _FEASIBLE[key] = (feasible(Facts(schemas, conj, dropped), depth), list(conj))
-    return found[0]
+    return cast("bool", found[0])
 
 
 def feasible(f: Facts, depth: int = 0, alt: int = 0) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 from itertools import zip_longest
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from hypothesis import strategies as st
 
@@ -28,12 +28,12 @@ SPARE_ITEMS = 6
 #: nesting depth after which optional properties are left out and arrays kept minimal
 MAX_DEPTH = 8
 #: characters of drawn text: any code point except surrogates (not JSON-encodable alone)
-_TEXT = st.characters(blacklist_categories=("Cs",))
+_TEXT = st.characters(exclude_categories=["Cs"])
 _OPS_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_MADE: dict[tuple, Any] = {}
+_MADE: dict[tuple[Any, ...], Any] = {}
 
 
-def _made(kind: Callable, *args: Any, **kwargs: Any) -> Any:
+def _made(kind: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """``kind(*args, **kwargs)``, built once (making strategies costs more than drawing)."""
     key = (kind, args, tuple(sorted(kwargs.items())))
     if key not in _MADE:
@@ -41,7 +41,7 @@ def _made(kind: Callable, *args: Any, **kwargs: Any) -> Any:
     return _MADE[key]
 
 
-def _pick(draw: Any, options: list) -> Any:
+def _pick(draw: Any, options: list[Any]) -> Any:
     """One of ``options`` (a list of JSON values or schemas)."""
     return (
         options[0] if len(options) == 1 else options[draw(_made(st.integers, 0, len(options) - 1))]
@@ -51,7 +51,7 @@ def _pick(draw: Any, options: list) -> Any:
 class Ctx:
     """One draw: the schemas, the rules dropped everywhere, and the foci met (pointers)."""
 
-    def __init__(self, schemas: dict, dropped: Any = ()):
+    def __init__(self, schemas: dict[Any, Any], dropped: Any = ()):
         self.schemas = schemas
         self.dropped = frozenset(dropped)
         self.foci: list[str] = []
@@ -63,10 +63,10 @@ class Ctx:
 
 
 # ---------------------------------------------------------------- objects
-def _blocked(f: Facts, decided: set) -> set | None:
+def _blocked(f: Facts, decided: set[Any]) -> set[Any] | None:
     """Properties that must wait: constrained by an undecided conditional, or the later operand
     of a size shape whose other operands are undecided (None: all of them)."""
-    out: set = set()
+    out: set[Any] = set()
     for cond in f.conds:
         if cond["x-constrains"] is None:
             return None
@@ -80,7 +80,11 @@ def _blocked(f: Facts, decided: set) -> set | None:
 
 
 def _obj_ok(
-    f: Facts, values: dict, decided: set, only: Any = None, extra: Facts | None = None
+    f: Facts,
+    values: dict[Any, Any],
+    decided: set[Any],
+    only: Any = None,
+    extra: Facts | None = None,
 ) -> bool:
     """Whether the object being drawn can still match ``f`` (and ``extra``, if given) given
     the properties drawn; ``only``: check just these properties."""
@@ -111,7 +115,7 @@ def _obj_ok(
     return only is not None or _choices_ok(f, values, decided)
 
 
-def _choices_ok(f: Facts, values: dict, decided: set) -> bool:
+def _choices_ok(f: Facts, values: dict[Any, Any], decided: set[Any]) -> bool:
     """Whether every undecided choice of ``f`` keeps a branch the object can still match
     (each choice on its own; a branch's own nested choices are checked in turn)."""
     for choice in f.choices:
@@ -122,7 +126,7 @@ def _choices_ok(f: Facts, values: dict, decided: set) -> bool:
     return True
 
 
-def _signature(f: Facts, cond: dict, decided: set) -> tuple | None:
+def _signature(f: Facts, cond: dict[Any, Any], decided: set[Any]) -> tuple[Any, ...] | None:
     """What a conditional's checks depend on (None: everything)."""
     names = cond["x-tests"], cond["x-constrains"]
     if names[0] is None or names[1] is None:
@@ -135,10 +139,10 @@ def _signature(f: Facts, cond: dict, decided: set) -> tuple | None:
 def _settle(
     draw: Any,
     f: Facts,
-    values: dict,
-    decided: set,
+    values: dict[Any, Any],
+    decided: set[Any],
     skip: str | None = None,
-    seen: dict | None = None,
+    seen: dict[Any, Any] | None = None,
 ) -> None:
     """Resolve choices and every conditional that can be decided now (``draw=None``: all
     properties are known, choices follow ``values``). ``seen`` remembers, per conditional,
@@ -184,7 +188,9 @@ def _settle(
                 break
 
 
-def _contrapositive(f: Facts, cond: dict, values: dict, decided: set) -> bool:
+def _contrapositive(
+    f: Facts, cond: dict[Any, Any], values: dict[Any, Any], decided: set[Any]
+) -> bool:
     """If a branch of ``cond`` can no longer be satisfied, require the condition that avoids
     it (and take the other branch); True when it did."""
     for key, needed, other in (("then", cond["x-not-if"], "else"), ("else", cond["if"], "then")):
@@ -198,7 +204,7 @@ def _contrapositive(f: Facts, cond: dict, values: dict, decided: set) -> bool:
     return False
 
 
-def _size_bounds(f: Facts, name: str, values: dict) -> list:
+def _size_bounds(f: Facts, name: str, values: dict[Any, Any]) -> list[Any]:
     """``x-len`` constraints on property ``name`` from CEL size shapes whose other operands are drawn."""
     out = []
     for guards, left, op, right in f.sizes:
@@ -215,7 +221,7 @@ def _size_bounds(f: Facts, name: str, values: dict) -> list:
     return out
 
 
-def _needed(f: Facts, name: str, values: dict, decided: set) -> bool:
+def _needed(f: Facts, name: str, values: dict[Any, Any], decided: set[Any]) -> bool:
     """Whether ``name`` must be present: required, or needed by a present or required property."""
     if name in f.required:
         return True
@@ -228,7 +234,7 @@ def _needed(f: Facts, name: str, values: dict, decided: set) -> bool:
 
 
 def _present(
-    draw: Any, f: Facts, name: str, sub: Facts, values: dict, decided: set, ctx: Ctx
+    draw: Any, f: Facts, name: str, sub: Facts, values: dict[Any, Any], decided: set[Any], ctx: Ctx
 ) -> bool:
     """Whether to draw property ``name``: when needed, never when forbidden or unsatisfiable,
     else a coin flip."""
@@ -241,14 +247,14 @@ def _present(
             return False
     if not feasible(sub):
         return False
-    return draw(_made(st.booleans))
+    return cast("bool", draw(_made(st.booleans)))
 
 
-def draw_object(draw: Any, f: Facts, path: str, ctx: Ctx) -> dict:
+def draw_object(draw: Any, f: Facts, path: str, ctx: Ctx) -> dict[Any, Any]:
     """An object matching ``f``, its properties drawn in dependency order."""
-    values: dict = {}
-    decided: set = set()
-    seen: dict = {}
+    values: dict[Any, Any] = {}
+    decided: set[Any] = set()
+    seen: dict[Any, Any] = {}
     while True:
         _settle(draw, f, values, decided, seen=seen)
         blocked = _blocked(f, decided)
@@ -264,7 +270,7 @@ def draw_object(draw: Any, f: Facts, path: str, ctx: Ctx) -> dict:
     return {n: values[n] for n in f.order if n in values}
 
 
-def settled(ctx: Ctx, conj: list, value: Any, skip: str | None = None) -> Facts:
+def settled(ctx: Ctx, conj: list[Any], value: Any, skip: str | None = None) -> Facts:
     """Facts of a known value with every conditional decided on it (``skip``: a property
     whose conditionals are left undecided)."""
     f = ctx.facts(conj)
@@ -275,7 +281,7 @@ def settled(ctx: Ctx, conj: list, value: Any, skip: str | None = None) -> Facts:
 
 
 # ---------------------------------------------------------------- leaves and arrays
-def _size(draw: Any, lo: int, hi: int | None, excluded: set, spare: int = SPARE_ITEMS) -> int:
+def _size(draw: Any, lo: int, hi: int | None, excluded: set[Any], spare: int = SPARE_ITEMS) -> int:
     """A size in [lo, hi] (hi absent: lo + spare) not in ``excluded``; the bounds often."""
     top = hi if hi is not None else lo + spare
     pick = draw(_made(st.integers, 0, 7))
@@ -286,10 +292,10 @@ def _size(draw: Any, lo: int, hi: int | None, excluded: set, spare: int = SPARE_
     allowed = [n for n in range(lo, max(lo, min(top, lo + 3 * spare)) + 1) if n not in excluded]
     if not allowed:
         raise Infeasible("no size left")
-    return _pick(draw, allowed)
+    return cast("int", _pick(draw, allowed))
 
 
-def _fresh(item: Any, taken: list, f: Facts) -> Any:
+def _fresh(item: Any, taken: list[Any], f: Facts) -> Any:
     """A scalar near ``item`` that no value in ``taken`` equals and ``f`` accepts, or None
     (when Hypothesis keeps replaying its simplest choices, retrying draws the same item).
 
@@ -316,7 +322,7 @@ def _fresh(item: Any, taken: list, f: Facts) -> Any:
     return next((c for c in candidates if f.accepts(c)), None)
 
 
-def _draw_array(draw: Any, f: Facts, path: str, ctx: Ctx) -> list:
+def _draw_array(draw: Any, f: Facts, path: str, ctx: Ctx) -> list[Any]:
     lo, hi, excluded = f.lengths("minItems", "maxItems")
     lo = max(lo, len(f.contains))
     if hi is not None and lo > hi:
@@ -329,7 +335,7 @@ def _draw_array(draw: Any, f: Facts, path: str, ctx: Ctx) -> list:
         slots.remove(i)
         spots[i] = c
     unique = any(d.get("uniqueItems") is True for d in f.flat)
-    out: list = []
+    out: list[Any] = []
     for i in range(n):
         conj = f.items + ([spots[i]] if i in spots else [])
         for _ in range(5 if unique else 1):
@@ -351,9 +357,9 @@ def _draw_array(draw: Any, f: Facts, path: str, ctx: Ctx) -> list:
 def _text(draw: Any, lo: int, hi: int | None) -> str:
     n = _size(draw, lo, hi, set(), spare=24)
     if n <= 40:
-        return draw(_made(st.text, _TEXT, min_size=n, max_size=n))
+        return cast("str", draw(_made(st.text, _TEXT, min_size=n, max_size=n)))
     chunk = draw(_made(st.text, _TEXT, min_size=1, max_size=12))
-    return (chunk * (n // len(chunk) + 1))[:n]
+    return cast("str", (chunk * (n // len(chunk) + 1))[:n])
 
 
 _SEGMENT = st.text(
@@ -437,10 +443,10 @@ def _draw_any(draw: Any) -> Any:
     return draw(_ANY)
 
 
-_WARM: set = set()
+_WARM: set[Any] = set()
 
 
-def _patterns(node: Any, out: set) -> set:
+def _patterns(node: Any, out: set[Any]) -> set[Any]:
     """Every ``pattern`` in the normalised schemas ``node``."""
     if type(node) is dict:
         if type(node.get("pattern")) is str:
@@ -453,7 +459,7 @@ def _patterns(node: Any, out: set) -> set:
     return out
 
 
-def warm(schemas: dict) -> None:
+def warm(schemas: dict[Any, Any]) -> None:
     """Build, once per process, every strategy the engine draws from for ``schemas``.
 
     Hypothesis builds a strategy on its first draw, and the first strategy over characters
@@ -548,7 +554,7 @@ def _draw_kind(draw: Any, f: Facts, kind: str, path: str, ctx: Ctx) -> Any:
     return _draw_any(draw)
 
 
-def steer(path: list, inner: Any) -> dict:
+def steer(path: list[Any], inner: Any) -> dict[Any, Any]:
     """A schema that puts ``inner`` on the value at ``path`` (``["p", name]``/``["i"]`` steps),
     making every step present (an object or an array, never null; nor the value at ``path``)."""
     s = inner
@@ -562,7 +568,7 @@ def steer(path: list, inner: Any) -> dict:
             if step[0] == "p"
             else {"type": "array", "x-contains": s}
         )
-    return s
+    return cast("dict[Any, Any]", s)
 
 
 def pointer_tokens(pointer: str) -> list[str]:
@@ -578,7 +584,7 @@ def redraw_at(draw: Any, ctx: Ctx, root: str, value: Any, pointer: str) -> Any:
     tokens = pointer_tokens(pointer)
     if not tokens:
         return draw_value(draw, ctx.facts([{"$ref": root}]), "", ctx)
-    conj: list = [{"$ref": root}]
+    conj: list[Any] = [{"$ref": root}]
     node = value
     for tok in tokens[:-1]:
         f = settled(ctx, conj, node)
@@ -608,7 +614,7 @@ def redraw_at(draw: Any, ctx: Ctx, root: str, value: Any, pointer: str) -> Any:
     return _replace(value, tokens[:-1], new)
 
 
-def _replace(value: Any, tokens: list, new: Any) -> Any:
+def _replace(value: Any, tokens: list[Any], new: Any) -> Any:
     if not tokens:
         return new
     head, rest = tokens[0], tokens[1:]
@@ -619,12 +625,12 @@ def _replace(value: Any, tokens: list, new: Any) -> Any:
     return out
 
 
-def exercised(ctx: Ctx, root: str, value: Any, triggers: Callable[[str], Any]) -> set:
+def exercised(ctx: Ctx, root: str, value: Any, triggers: Callable[[str], Any]) -> set[Any]:
     """Ids of the rules that take effect somewhere in ``value`` (their trigger holds on an
     instance of the schema they belong to)."""
-    found: set = set()
+    found: set[Any] = set()
 
-    def walk(conj: list, v: Any, depth: int) -> None:
+    def walk(conj: list[Any], v: Any, depth: int) -> None:
         if depth > 40:
             return
         f = settled(ctx, conj, v)

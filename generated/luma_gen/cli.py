@@ -78,7 +78,7 @@ def _common(f: Any) -> Any:
     return f
 
 
-def _body(kw: dict[str, Any], table: tuple, refs: tuple) -> dict[str, Any]:
+def _body(kw: dict[str, Any], table: tuple[Any, ...], refs: tuple[Any, ...]) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for dest, path, kind, multiple, flag in sorted(table, key=lambda row: len(row[1])):
         value = kw.get(dest)
@@ -97,7 +97,8 @@ def _body(kw: dict[str, Any], table: tuple, refs: tuple) -> dict[str, Any]:
         elif multiple:
             value = list(value)
         set_path(body, path, value, flag)
-    return apply_file_refs(body, refs)
+    done: dict[str, Any] = apply_file_refs(body, refs)
+    return done
 
 
 def _client(kw: dict[str, Any]) -> Client:
@@ -600,8 +601,8 @@ def _create_generation(**kw: Any) -> None:
             (("video", "edit", "keyframes", "[]"), ("data", "media_type", "url", "generation_id")),
         ),
     )
-    if kw.get("download"):
-        writable_folder(kw.get("download"), "--download")
+    if kw["download"]:
+        writable_folder(kw["download"], "--download")
 
     def action() -> None:
         client = _client(kw)
@@ -614,8 +615,8 @@ def _create_generation(**kw: Any) -> None:
             max_retries=kw["max_retries"],
             extra_headers=None,
         )
-        saved = []
-        if kw["wait"] or kw.get("download"):
+        saved: list[Any] = []
+        if kw["wait"] or kw["download"]:
             job_id = str(getattr(result, "id"))
             with Progress(
                 "generation" + " " + job_id, lambda job: getattr(job, "state")
@@ -627,8 +628,8 @@ def _create_generation(**kw: Any) -> None:
                     timeout=kw["wait_timeout"],
                     on_update=progress.update,
                 )
-            if kw.get("download"):
-                saved = client.generations.download(result, kw.get("download"))
+            if kw["download"]:
+                saved = client.generations.download(result, kw["download"])
         dump(result, kw["fmt"])
         for path in saved:
             click.echo(f"saved {shown(path)}")
@@ -663,8 +664,8 @@ def _create_generation(**kw: Any) -> None:
 @_common
 def _get_generation(**kw: Any) -> None:
     body = _body(kw, (), ()) or None
-    if kw.get("download"):
-        writable_folder(kw.get("download"), "--download")
+    if kw["download"]:
+        writable_folder(kw["download"], "--download")
 
     def action() -> None:
         client = _client(kw)
@@ -677,8 +678,8 @@ def _get_generation(**kw: Any) -> None:
             max_retries=kw["max_retries"],
             extra_headers=None,
         )
-        saved = []
-        if kw["wait"] or kw.get("download"):
+        saved: list[Any] = []
+        if kw["wait"] or kw["download"]:
             job_id = str(getattr(result, "id"))
             with Progress(
                 "generation" + " " + job_id, lambda job: getattr(job, "state")
@@ -690,8 +691,8 @@ def _get_generation(**kw: Any) -> None:
                     timeout=kw["wait_timeout"],
                     on_update=progress.update,
                 )
-            if kw.get("download"):
-                saved = client.generations.download(result, kw.get("download"))
+            if kw["download"]:
+                saved = client.generations.download(result, kw["download"])
         dump(result, kw["fmt"])
         for path in saved:
             click.echo(f"saved {shown(path)}")
@@ -811,8 +812,6 @@ def _create_file(**kw: Any) -> None:
         ),
         (),
     )
-    if kw.get("download"):
-        writable_folder(kw.get("download"), "--download")
 
     def action() -> None:
         client = _client(kw)
@@ -825,8 +824,8 @@ def _create_file(**kw: Any) -> None:
             max_retries=kw["max_retries"],
             extra_headers=None,
         )
-        saved = []
-        if kw["wait"] or kw.get("download"):
+        saved: list[Any] = []
+        if kw["wait"]:
             job_id = str(getattr(result, "id"))
             with Progress("file" + " " + job_id, lambda job: getattr(job, "state")) as progress:
                 progress.update(result)
@@ -836,8 +835,6 @@ def _create_file(**kw: Any) -> None:
                     timeout=kw["wait_timeout"],
                     on_update=progress.update,
                 )
-            if kw.get("download"):
-                saved = client.files.download(result, kw.get("download"))
         dump(result, kw["fmt"])
         for path in saved:
             click.echo(f"saved {shown(path)}")
@@ -865,8 +862,6 @@ def _create_file(**kw: Any) -> None:
 @_common
 def _get_file(**kw: Any) -> None:
     body = _body(kw, (), ()) or None
-    if kw.get("download"):
-        writable_folder(kw.get("download"), "--download")
 
     def action() -> None:
         client = _client(kw)
@@ -879,8 +874,8 @@ def _get_file(**kw: Any) -> None:
             max_retries=kw["max_retries"],
             extra_headers=None,
         )
-        saved = []
-        if kw["wait"] or kw.get("download"):
+        saved: list[Any] = []
+        if kw["wait"]:
             job_id = str(getattr(result, "id"))
             with Progress("file" + " " + job_id, lambda job: getattr(job, "state")) as progress:
                 progress.update(result)
@@ -890,8 +885,6 @@ def _get_file(**kw: Any) -> None:
                     timeout=kw["wait_timeout"],
                     on_update=progress.update,
                 )
-            if kw.get("download"):
-                saved = client.files.download(result, kw.get("download"))
         dump(result, kw["fmt"])
         for path in saved:
             click.echo(f"saved {shown(path)}")

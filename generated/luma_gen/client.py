@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Literal, Mapping, Sequence
+from typing import Any, Callable, Literal, Mapping, Sequence, cast
 
 import httpx
 
@@ -128,14 +128,17 @@ class Files:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return self._client._request(
-            _OP_LIST_FILES,
-            path_params={"cursor": cursor, "limit": limit, "purpose": purpose, "state": state},
-            body=None,
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
+        return cast(
+            "models.FileList",
+            self._client._request(
+                _OP_LIST_FILES,
+                path_params={"cursor": cursor, "limit": limit, "purpose": purpose, "state": state},
+                body=None,
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
+            ),
         )
 
     def create(
@@ -185,24 +188,27 @@ class Files:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return self._client._request(
-            _OP_CREATE_FILE,
-            path_params={},
-            body=compact(
-                {
-                    "mime_type": mime_type,
-                    "size_bytes": size_bytes,
-                    "expires_at": expires_at,
-                    "filename": filename,
-                    "purpose": purpose,
-                    "user_id": user_id,
-                }
+        return cast(
+            "models.CreateFileResponse",
+            self._client._request(
+                _OP_CREATE_FILE,
+                path_params={},
+                body=compact(
+                    {
+                        "mime_type": mime_type,
+                        "size_bytes": size_bytes,
+                        "expires_at": expires_at,
+                        "filename": filename,
+                        "purpose": purpose,
+                        "user_id": user_id,
+                    }
+                ),
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
+                content_type=content_type,
             ),
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
-            content_type=content_type,
         )
 
     def get(
@@ -231,14 +237,17 @@ class Files:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return self._client._request(
-            _OP_GET_FILE,
-            path_params={"file_id": file_id},
-            body=None,
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
+        return cast(
+            "models.File",
+            self._client._request(
+                _OP_GET_FILE,
+                path_params={"file_id": file_id},
+                body=None,
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
+            ),
         )
 
     def delete(
@@ -268,14 +277,17 @@ class Files:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return self._client._request(
-            _OP_DELETE_FILE,
-            path_params={"file_id": file_id},
-            body=None,
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
+        return cast(
+            "Any",
+            self._client._request(
+                _OP_DELETE_FILE,
+                path_params={"file_id": file_id},
+                body=None,
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
+            ),
         )
 
     def complete(
@@ -305,14 +317,17 @@ class Files:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return self._client._request(
-            _OP_COMPLETE_FILE,
-            path_params={"file_id": file_id},
-            body=None,
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
+        return cast(
+            "models.File",
+            self._client._request(
+                _OP_COMPLETE_FILE,
+                path_params={"file_id": file_id},
+                body=None,
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
+            ),
         )
 
     def wait(
@@ -406,14 +421,17 @@ class AsyncFiles:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return await self._client._request(
-            _OP_LIST_FILES,
-            path_params={"cursor": cursor, "limit": limit, "purpose": purpose, "state": state},
-            body=None,
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
+        return cast(
+            "models.FileList",
+            await self._client._request(
+                _OP_LIST_FILES,
+                path_params={"cursor": cursor, "limit": limit, "purpose": purpose, "state": state},
+                body=None,
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
+            ),
         )
 
     async def create(
@@ -463,24 +481,27 @@ class AsyncFiles:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return await self._client._request(
-            _OP_CREATE_FILE,
-            path_params={},
-            body=compact(
-                {
-                    "mime_type": mime_type,
-                    "size_bytes": size_bytes,
-                    "expires_at": expires_at,
-                    "filename": filename,
-                    "purpose": purpose,
-                    "user_id": user_id,
-                }
+        return cast(
+            "models.CreateFileResponse",
+            await self._client._request(
+                _OP_CREATE_FILE,
+                path_params={},
+                body=compact(
+                    {
+                        "mime_type": mime_type,
+                        "size_bytes": size_bytes,
+                        "expires_at": expires_at,
+                        "filename": filename,
+                        "purpose": purpose,
+                        "user_id": user_id,
+                    }
+                ),
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
+                content_type=content_type,
             ),
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
-            content_type=content_type,
         )
 
     async def get(
@@ -509,14 +530,17 @@ class AsyncFiles:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return await self._client._request(
-            _OP_GET_FILE,
-            path_params={"file_id": file_id},
-            body=None,
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
+        return cast(
+            "models.File",
+            await self._client._request(
+                _OP_GET_FILE,
+                path_params={"file_id": file_id},
+                body=None,
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
+            ),
         )
 
     async def delete(
@@ -546,14 +570,17 @@ class AsyncFiles:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return await self._client._request(
-            _OP_DELETE_FILE,
-            path_params={"file_id": file_id},
-            body=None,
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
+        return cast(
+            "Any",
+            await self._client._request(
+                _OP_DELETE_FILE,
+                path_params={"file_id": file_id},
+                body=None,
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
+            ),
         )
 
     async def complete(
@@ -583,14 +610,17 @@ class AsyncFiles:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return await self._client._request(
-            _OP_COMPLETE_FILE,
-            path_params={"file_id": file_id},
-            body=None,
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
+        return cast(
+            "models.File",
+            await self._client._request(
+                _OP_COMPLETE_FILE,
+                path_params={"file_id": file_id},
+                body=None,
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
+            ),
         )
 
     async def wait(
@@ -707,29 +737,32 @@ class Generations:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return self._client._request(
-            _OP_CREATE_GENERATION,
-            path_params={},
-            body=compact(
-                {
-                    "prompt": prompt,
-                    "type": type,
-                    "model": model,
-                    "aspect_ratio": aspect_ratio,
-                    "output_format": output_format,
-                    "style": style,
-                    "user_id": user_id,
-                    "web_search": web_search,
-                    "image_ref": image_ref,
-                    "source": source,
-                    "video": video,
-                    "layering": layering,
-                }
+        return cast(
+            "models.Generation",
+            self._client._request(
+                _OP_CREATE_GENERATION,
+                path_params={},
+                body=compact(
+                    {
+                        "prompt": prompt,
+                        "type": type,
+                        "model": model,
+                        "aspect_ratio": aspect_ratio,
+                        "output_format": output_format,
+                        "style": style,
+                        "user_id": user_id,
+                        "web_search": web_search,
+                        "image_ref": image_ref,
+                        "source": source,
+                        "video": video,
+                        "layering": layering,
+                    }
+                ),
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
             ),
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
         )
 
     def get(
@@ -758,14 +791,17 @@ class Generations:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return self._client._request(
-            _OP_GET_GENERATION,
-            path_params={"generation_id": generation_id},
-            body=None,
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
+        return cast(
+            "models.Generation",
+            self._client._request(
+                _OP_GET_GENERATION,
+                path_params={"generation_id": generation_id},
+                body=None,
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
+            ),
         )
 
     def wait(
@@ -911,29 +947,32 @@ class AsyncGenerations:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return await self._client._request(
-            _OP_CREATE_GENERATION,
-            path_params={},
-            body=compact(
-                {
-                    "prompt": prompt,
-                    "type": type,
-                    "model": model,
-                    "aspect_ratio": aspect_ratio,
-                    "output_format": output_format,
-                    "style": style,
-                    "user_id": user_id,
-                    "web_search": web_search,
-                    "image_ref": image_ref,
-                    "source": source,
-                    "video": video,
-                    "layering": layering,
-                }
+        return cast(
+            "models.Generation",
+            await self._client._request(
+                _OP_CREATE_GENERATION,
+                path_params={},
+                body=compact(
+                    {
+                        "prompt": prompt,
+                        "type": type,
+                        "model": model,
+                        "aspect_ratio": aspect_ratio,
+                        "output_format": output_format,
+                        "style": style,
+                        "user_id": user_id,
+                        "web_search": web_search,
+                        "image_ref": image_ref,
+                        "source": source,
+                        "video": video,
+                        "layering": layering,
+                    }
+                ),
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
             ),
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
         )
 
     async def get(
@@ -962,14 +1001,17 @@ class AsyncGenerations:
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return await self._client._request(
-            _OP_GET_GENERATION,
-            path_params={"generation_id": generation_id},
-            body=None,
-            validate=validate,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=dict(extra_headers or {}),
+        return cast(
+            "models.Generation",
+            await self._client._request(
+                _OP_GET_GENERATION,
+                path_params={"generation_id": generation_id},
+                body=None,
+                validate=validate,
+                timeout=timeout,
+                max_retries=max_retries,
+                extra_headers=dict(extra_headers or {}),
+            ),
         )
 
     async def wait(

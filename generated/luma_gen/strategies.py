@@ -3156,7 +3156,7 @@ class _Failed:
 
 #: what ``checked=False`` strategies yield for a draw construction could not complete
 FAILED: Any = _Failed()
-_PATH_CACHE: dict[tuple, list] = {}
+_PATH_CACHE: dict[tuple[Any, ...], list[Any]] = {}
 
 
 def rules_of(name: str) -> tuple[str, ...]:
@@ -3176,7 +3176,7 @@ def _schema(name: str) -> str:
 def _operation(operation_id: str, part: str) -> str:
     if operation_id not in _OPERATIONS:
         raise UnknownOperationError(operation_id, OPERATIONS)
-    name = _OPERATIONS[operation_id][part]
+    name: str | None = _OPERATIONS[operation_id][part]
     if name is None:
         raise ValueError(
             f"{operation_id} has no {'request body' if part == 'body' else 'JSON success response'}"
@@ -3184,15 +3184,16 @@ def _operation(operation_id: str, part: str) -> str:
     return name
 
 
-def _rule(name: str, rule_id: str) -> dict:
+def _rule(name: str, rule_id: str) -> dict[str, Any]:
     if rule_id not in _RULES:
         raise KeyError(f"unknown rule {rule_id!r}; see RULE_IDS")
     if rule_id not in _RULES_OF[name]:
         raise ValueError(f"rule {rule_id!r} does not apply to values of {name}")
-    return _RULES[rule_id]
+    rule: dict[str, Any] = _RULES[rule_id]
+    return rule
 
 
-def _paths(name: str, rule_id: str, miss: bool, avoid: tuple = ()) -> list:
+def _paths(name: str, rule_id: str, miss: bool, avoid: tuple[Any, ...] = ()) -> list[Any]:
     key = (name, rule_id, miss, avoid)
     if key not in _PATH_CACHE:
         data = _RULES[rule_id]
@@ -3237,7 +3238,7 @@ def valid_schema(
 
     @st.composite
     def build(draw: Any) -> Any:
-        conj: list = [{"$ref": name}]
+        conj: list[Any] = [{"$ref": name}]
         if trigger is not None:
             conj.append(steer(draw(paths), _inner(trigger, False)))
         ctx = Ctx(_SCHEMAS, avoid)

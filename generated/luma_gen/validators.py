@@ -13,7 +13,7 @@ import re
 from itertools import compress as _compress
 from itertools import count as _count
 from operator import not_ as _not
-from typing import Any
+from typing import Any, Callable
 
 from . import _cel as _C
 from . import _cel_lib as _L
@@ -4223,11 +4223,14 @@ def _ok_completeFile_parameters(x: Any) -> bool:
     return True
 
 
-_REQUEST = {
+#: (the collecting function, the boolean one) of a schema
+_Fns = tuple[Callable[[Any, str, list[Violation]], None], Callable[[Any], bool]]
+
+_REQUEST: dict[str, _Fns] = {
     "createFile": (_v_FileCreateParams, _ok_FileCreateParams),
     "createGeneration": (_v_GenerationCreateParams, _ok_GenerationCreateParams),
 }
-_RESPONSE = {
+_RESPONSE: dict[str, _Fns] = {
     "completeFile": (_v_File, _ok_File),
     "createFile": (_v_CreateFileResponse, _ok_CreateFileResponse),
     "createGeneration": (_v_Generation, _ok_Generation),
@@ -4235,14 +4238,14 @@ _RESPONSE = {
     "getGeneration": (_v_Generation, _ok_Generation),
     "listFiles": (_v_FileList, _ok_FileList),
 }
-_PARAMS = {
+_PARAMS: dict[str, _Fns] = {
     "completeFile": (_v_completeFile_parameters, _ok_completeFile_parameters),
     "deleteFile": (_v_deleteFile_parameters, _ok_deleteFile_parameters),
     "getFile": (_v_getFile_parameters, _ok_getFile_parameters),
     "getGeneration": (_v_getGeneration_parameters, _ok_getGeneration_parameters),
     "listFiles": (_v_listFiles_parameters, _ok_listFiles_parameters),
 }
-_SCHEMAS = {
+_SCHEMAS: dict[str, _Fns] = {
     "AdvancedControls": (_v_AdvancedControls, _ok_AdvancedControls),
     "AspectRatio": (_v_AspectRatio, _ok_AspectRatio),
     "CreateFileResponse": (_v_CreateFileResponse, _ok_CreateFileResponse),
@@ -4293,7 +4296,7 @@ OPERATIONS = (
 )
 
 
-def _run(fns: Any, value: Any) -> list[Violation]:
+def _run(fns: _Fns, value: Any) -> list[Violation]:
     """Every violation of ``value``: one boolean pass, then (only for an invalid value) the
     pass that collects every violation with its JSON Pointer. A NaN or infinite float anywhere
     is a violation too (:func:`non_finite`): JSON cannot carry it."""

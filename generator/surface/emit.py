@@ -391,6 +391,7 @@ def cli_context(api: Api) -> dict[str, Any]:
                 "state": job.state,
                 "name": job.name,
                 "start": op.operation_id == job.start,
+                "downloads": bool(job.outputs),  # the command has --download
                 "poll_cmd": f"{api.cli_name} {job.group.replace('_', '-')} {poll_names[job.poll]} {{id}} --wait",
             }
             decorators.append("@click.option('--wait', is_flag=True, help='Poll until the job finishes, with live progress.')")
