@@ -24,7 +24,7 @@ def _run(tmp_path: Path) -> dict[str, list[tuple[str, str]]]:
     except OSError as exc:  # no registry and no cache: a failure, never a silent skip
         pytest.fail(f"the cel-python sdist could not be fetched (pip download cel-python==0.5.0): {exc}")
     assert rt
-    lines = ["from celrt import _cel as _C", "from celrt import _cel_lib as _L", ""]
+    lines = ["from typing import Any", "from celrt import _cel as _C", "from celrt import _cel_lib as _L", ""]
     compiled: dict[int, str] = {}
     for n, case in enumerate(kept):
         names = {k: (f"self[{k!r}]", "dyn") for k in case.bindings}
