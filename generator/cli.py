@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 from genspec import __version__
-from genspec.load.errors import SpecErrors
+from genspec.load.errors import SpecError, SpecErrors
 
 DEFAULT_SPEC = "spec/generations.yaml"
 DEFAULT_OUT = "generated"
@@ -37,6 +37,12 @@ def _print_errors(exc: SpecErrors) -> None:
         click.echo(shown(str(error)), err=True)
     n = len(exc.errors)
     click.echo(f"{n} problem{'s' if n != 1 else ''} found", err=True)
+
+
+def _print_warnings(warnings: list[SpecError]) -> None:
+    """One line each on stderr (``file:line: warning: ...``); the command still succeeds."""
+    for warning in warnings:
+        click.echo(shown(str(warning)), err=True)
 
 
 def _spec_input(f: Any) -> Any:
@@ -98,8 +104,10 @@ def check(spec: str | None, spec_arg: str | None) -> None:
         _print_errors(exc)
         sys.exit(1)
     api = checked.api
+    _print_warnings(checked.warnings)
     examples = sum(len(r.valid_examples) + len(r.invalid_examples) for r in api.rules)
-    click.echo(f"{spec}: ok ({len(api.operations)} operations, {len(api.schemas)} schemas, {len(api.rules)} rules, {examples} rule examples)")
+    warned = f", {len(checked.warnings)} warning{'s' if len(checked.warnings) != 1 else ''}" if checked.warnings else ""
+    click.echo(f"{spec}: ok{warned} ({len(api.operations)} operations, {len(api.schemas)} schemas, {len(api.rules)} rules, {examples} rule examples)")
     _not_generated(spec, checked.doc.data)
 
 
@@ -117,10 +125,12 @@ def _not_generated(spec: str, data: Any) -> None:
 
 
 def _render_all(spec: str) -> tuple[Any, dict[str, str]]:
+    """The checked spec's model and every file it renders; its warnings printed."""
     from genspec.check import check as checker
 
     checked = checker.run(spec, package=True)
     assert checked.files is not None
+    _print_warnings(checked.warnings)
     return checked.api, checked.files
 
 

@@ -167,10 +167,12 @@ def compact(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def field_of(obj: Any, name: str) -> Any:
-    """``obj[name]`` for a dict, ``obj.name`` for a model, None when absent."""
+    """``obj[name]`` for a dict, ``obj.name`` for a model, None when absent (a model's field
+    left out of the message is ``pydantic.MISSING``)."""
     if isinstance(obj, dict):
         return obj.get(name)
-    return getattr(obj, name, None)
+    value = getattr(obj, name, None)
+    return None if value is pydantic.MISSING else value
 
 
 def is_model(obj: Any) -> bool:

@@ -5,8 +5,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from pydantic import AnyUrl, AwareDatetime, BaseModel, ConfigDict, Field, RootModel
-from uuid import UUID
+from pydantic import BaseModel, ConfigDict, Field, MISSING, RootModel
 
 
 class LayeringOptions(BaseModel):
@@ -17,7 +16,7 @@ class LayeringOptions(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    resolution: Literal["1k", "2k"] | None = None
+    resolution: Literal["1k", "2k"] | MISSING = MISSING
     """
     Output resolution of every extracted layer. 1k is faster and cheaper; 2k re-renders each layer at higher quality and is priced higher, per layer.
     """
@@ -31,23 +30,25 @@ class ImageRef(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    url: AnyUrl | None = None
+    url: str | None | MISSING = MISSING
     """
     Publicly accessible image URL, or a video URL when used as source for video_edit/video_reframe with media_type=video/*.
     """
-    data: Annotated[str | None, Field(json_schema_extra={"contentEncoding": "base64"})] = None
+    data: Annotated[
+        str | None | MISSING, Field(json_schema_extra={"contentEncoding": "base64"})
+    ] = MISSING
     """
     Base64-encoded image or video data
     """
-    generation_id: UUID | None = None
+    generation_id: str | None | MISSING = MISSING
     """
     UUID of a prior generation owned by the same caller. Used on source for image_edit, video_edit, and video_reframe chaining and on video.start_frame / video.end_frame for video extension.
     """
-    file_id: UUID | None = None
+    file_id: str | None | MISSING = MISSING
     """
     UUID of a file uploaded with POST /files, owned by the same caller and in state ready. It skips the URL fetch or base64 decode and reuses the file's already moderated bytes; a deleted file can no longer be referenced.
     """
-    media_type: str | None = None
+    media_type: str | None | MISSING = MISSING
     """
     MIME type (for example, image/jpeg or video/mp4). Required with data. Required with source.url on video_edit/video_reframe so the route can dispatch video ingest before fetching bytes; optional for image URLs.
     """
@@ -61,11 +62,11 @@ class DepthControl(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    enabled: bool | None = None
+    enabled: bool | None | MISSING = MISSING
     """
     Enable or disable depth conditioning. Omit to use the model default.
     """
-    blur: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    blur: Annotated[float | None | MISSING, Field(ge=0.0, le=1.0)] = MISSING
     """
     Depth-map blur amount from 0 to 1. Higher values allow more geometric freedom.
     """
@@ -79,7 +80,7 @@ class FaceControl(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    enabled: bool | None = None
+    enabled: bool | None | MISSING = MISSING
     """
     Enable or disable face conditioning. Omit to use the model default.
     """
@@ -93,11 +94,11 @@ class NormalsControl(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    enabled: bool | None = None
+    enabled: bool | None | MISSING = MISSING
     """
     Enable or disable normals conditioning. Omit to use the model default.
     """
-    augmentation: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    augmentation: Annotated[float | None | MISSING, Field(ge=0.0, le=1.0)] = MISSING
     """
     Surface-normals augmentation from 0 to 1. Higher values allow more reinterpretation of surface geometry.
     """
@@ -111,11 +112,11 @@ class PoseControl(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    enabled: bool | None = None
+    enabled: bool | None | MISSING = MISSING
     """
     Enable or disable pose conditioning. Omit to use the model default.
     """
-    strength: Literal["precise", "coarse"] | None = None
+    strength: Literal["precise", "coarse"] | None | MISSING = MISSING
 
 
 class TrajectoryControl(BaseModel):
@@ -126,11 +127,11 @@ class TrajectoryControl(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    enabled: bool | None = None
+    enabled: bool | None | MISSING = MISSING
     """
     Enable or disable trajectory conditioning. Omit to use the model default.
     """
-    sparsity: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    sparsity: Annotated[float | None | MISSING, Field(ge=0.0, le=1.0)] = MISSING
     """
     Point-trajectory sparsity from 0 to 1. Higher values use fewer motion anchors.
     """
@@ -144,11 +145,11 @@ class AdvancedControls(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    depth: DepthControl | None = None
-    face: FaceControl | None = None
-    normals: NormalsControl | None = None
-    pose: PoseControl | None = None
-    trajectory: TrajectoryControl | None = None
+    depth: DepthControl | None | MISSING = MISSING
+    face: FaceControl | None | MISSING = MISSING
+    normals: NormalsControl | None | MISSING = MISSING
+    pose: PoseControl | None | MISSING = MISSING
+    trajectory: TrajectoryControl | None | MISSING = MISSING
 
 
 class KeyframeIndex(RootModel[int]):
@@ -163,11 +164,11 @@ class VideoEditOptions(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    auto_controls: bool | None = None
+    auto_controls: bool | None | MISSING = MISSING
     """
     When true, the model derives the control schedule from the source video. When omitted, supplying strength or controls implies manual mode.
     """
-    controls: AdvancedControls | None = None
+    controls: AdvancedControls | None | MISSING = MISSING
     strength: (
         Literal[
             "adhere_1",
@@ -181,12 +182,13 @@ class VideoEditOptions(BaseModel):
             "reimagine_3",
         ]
         | None
-    ) = None
-    keyframes: Annotated[list[ImageRef] | None, Field(max_length=64)] = None
+        | MISSING
+    ) = MISSING
+    keyframes: Annotated[list[ImageRef] | None | MISSING, Field(max_length=64)] = MISSING
     """
     Multi-anchor guide-frame images at arbitrary source-frame positions (parallel with keyframe_indexes). Up to 64 anchors. Mutually exclusive with video.start_frame (the single-anchor case). Each entry takes the same ImageRef shape as source / image_ref[].
     """
-    keyframe_indexes: list[KeyframeIndex] | None = None
+    keyframe_indexes: list[KeyframeIndex] | None | MISSING = MISSING
     """
     Parallel list of non-negative, unique frame positions in the source video's frame grid where each keyframes[i] is anchored. Must match keyframes in length.
     """
@@ -226,32 +228,34 @@ class VideoOptions(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    duration: Literal["5s", "10s"] | None = None
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None
-    hdr: bool | None = None
+    duration: Literal["5s", "10s"] | None | MISSING = MISSING
+    resolution: Literal["360p", "540p", "720p", "1080p"] | None | MISSING = MISSING
+    hdr: bool | None | MISSING = MISSING
     """
     Generate HDR video. Requires HDR access. Not supported for video_reframe.
     """
-    exr_export: bool | None = None
+    exr_export: bool | None | MISSING = MISSING
     """
     Export EXR alongside the MP4. Requires hdr=true.
     """
-    loop: bool | None = None
+    loop: bool | None | MISSING = MISSING
     """
     Generate a seamlessly looping video. Only valid for type=video; not supported with duration=10s or hdr=true.
     """
-    start_frame: ImageRef | None = None
-    end_frame: ImageRef | None = None
-    keyframes: Annotated[list[ImageRef] | None, Field(max_length=64, min_length=1)] = None
+    start_frame: ImageRef | None | MISSING = MISSING
+    end_frame: ImageRef | None | MISSING = MISSING
+    keyframes: Annotated[list[ImageRef] | None | MISSING, Field(max_length=64, min_length=1)] = (
+        MISSING
+    )
     """
     Image-to-video guide frames (type=video only), each pinned to an output-frame position via the parallel keyframe_indexes. 1-64 anchors: a single anchor is a valid start-pinned i2v (an alternate to start_frame), and any count up to 64 places guide frames at arbitrary positions. Unlike start_frame/end_frame (the legacy 2-frame surface), this supports arbitrary positions, 10s durations, and HDR. Mutually exclusive with start_frame / end_frame / loop. Only supported on model ray-3.2.
     """
-    keyframe_indexes: list[KeyframeIndex] | None = None
+    keyframe_indexes: list[KeyframeIndex] | None | MISSING = MISSING
     """
     Parallel list of non-negative, unique output-frame positions where each keyframes[i] is anchored, in the duration x 24fps grid (5s -> 0..120, 10s -> 0..240). Must match keyframes in length. With duration omitted the 5s grid applies.
     """
-    edit: VideoEditOptions | None = None
-    source_position: SourcePosition | None = None
+    edit: VideoEditOptions | None | MISSING = MISSING
+    source_position: SourcePosition | None | MISSING = MISSING
 
 
 class GenerationCreateParams(BaseModel):
@@ -266,13 +270,13 @@ class GenerationCreateParams(BaseModel):
     """
     Text prompt
     """
-    type: (
-        Literal["image", "image_edit", "video", "video_edit", "video_reframe", "layering"] | None
-    ) = "image"
+    type: Literal["image", "image_edit", "video", "video_edit", "video_reframe", "layering"] = (
+        "image"
+    )
     """
     The kind of generation to perform. Omitted means image. layering (SDK 0.5.0) decomposes the source image into layers.
     """
-    model: Literal["uni-1", "uni-1-max", "ray-3.2"] | None = None
+    model: Literal["uni-1", "uni-1-max", "ray-3.2"] | MISSING = MISSING
     """
     Model identifier. uni-1 is the default image tier; uni-1-max produces higher-quality output than uni-1 at a higher per-image price. ray-3.2 is the public video model for text-to-video, image-to-video, and video-to-video editing. When omitted, uni-1 serves the image types and layering, ray-3.2 the video types.
     """
@@ -281,27 +285,28 @@ class GenerationCreateParams(BaseModel):
             "3:1", "2:1", "21:9", "16:9", "4:3", "3:2", "1:1", "3:4", "2:3", "9:16", "1:2", "1:3"
         ]
         | None
-    ) = None
-    output_format: Literal["png", "jpeg"] | None = None
-    style: Literal["auto", "manga"] | None = None
+        | MISSING
+    ) = MISSING
+    output_format: Literal["png", "jpeg"] | None | MISSING = MISSING
+    style: Literal["auto", "manga"] | MISSING = MISSING
     """
     Style preset (auto, manga)
     """
-    user_id: Annotated[str | None, Field(max_length=256)] = None
+    user_id: Annotated[str | None | MISSING, Field(max_length=256)] = MISSING
     """
     Your end-user's stable opaque identifier (no PII). Forwarded to upstream model providers as their per-user tagging field so trust & safety violations can be attributed to a specific end-user rather than the whole API account. Also used for per-end-user usage breakdowns in /v1/usage. Strongly recommended for partner integrations.
     """
-    web_search: bool | None = None
+    web_search: bool | MISSING = MISSING
     """
     Enable web search grounding: the agent can search the web and download reference images before generating. Documented on the older pages and still sent by the official SDK; the newest page does not list it. Optional.
     """
-    image_ref: list[ImageRef] | None = None
+    image_ref: list[ImageRef] | MISSING = MISSING
     """
     Reference images for style/content guidance. Up to 9 for type 'image', up to 8 for type 'image_edit'.
     """
-    source: ImageRef | None = None
-    video: VideoOptions | None = None
-    layering: LayeringOptions | None = None
+    source: ImageRef | None | MISSING = MISSING
+    video: VideoOptions | None | MISSING = MISSING
+    layering: LayeringOptions | None | MISSING = MISSING
     """
     Layer-extraction options for type=layering (SDK 0.5.0).
     """
@@ -319,15 +324,15 @@ class Layer(BaseModel):
     """
     Position front to back; the last layer is the background.
     """
-    label: str | None = None
+    label: str | MISSING = MISSING
     """
     A short, one- or two-word name of the layer.
     """
-    description: str | None = None
+    description: str | MISSING = MISSING
     """
     A caption of the layer's whole element.
     """
-    alpha_hint: Literal["soft", "hard", "none"] | None = None
+    alpha_hint: Literal["soft", "hard", "none"] | MISSING = MISSING
     """
     Edge treatment of the layer's transparency: soft for hair, fur or glass, hard for solid edges, none for the opaque background.
     """
@@ -367,7 +372,7 @@ class ErrorDetail(BaseModel):
     """
     What went wrong, for people.
     """
-    violations: list[Violation] | None = None
+    violations: list[Violation] | MISSING = MISSING
     """
     Every rule the request broke (400 only).
     """
@@ -400,19 +405,19 @@ class FileCreateParams(BaseModel):
     """
     The exact size of the object that will be PUT, at most 5 GiB (the single-PUT ceiling of the storage behind it). The minimum of 1 is implied.
     """
-    expires_at: AwareDatetime | None = None
+    expires_at: str | None | MISSING = MISSING
     """
     A time to live; after it the API may delete the file by itself.
     """
-    filename: str | None = None
+    filename: str | None | MISSING = MISSING
     """
     The original file name, recorded.
     """
-    purpose: Literal["input", "reference"] | None = None
+    purpose: Literal["input", "reference"] | MISSING = MISSING
     """
     input is the primary subject (for example the image an edit starts from), reference is style or content guidance.
     """
-    user_id: str | None = None
+    user_id: str | None | MISSING = MISSING
     """
     The end-user tag, as on POST /generations.
     """
@@ -430,19 +435,19 @@ class FileUploadParams(BaseModel):
     """
     The bytes; the part's Content-Type is the file's mime_type.
     """
-    purpose: Literal["input", "reference"] | None = None
+    purpose: Literal["input", "reference"] | MISSING = MISSING
     """
     input is the primary subject (for example the image an edit starts from), reference is style or content guidance.
     """
-    filename: str | None = None
+    filename: str | MISSING = MISSING
     """
     The original file name (default the part's filename).
     """
-    expires_at: str | None = None
+    expires_at: str | MISSING = MISSING
     """
     A time to live; after it the API may delete the file by itself.
     """
-    user_id: str | None = None
+    user_id: str | MISSING = MISSING
     """
     The end-user tag, as on POST /generations.
     """
@@ -480,23 +485,23 @@ class File(BaseModel):
     """
     pending until the bytes arrive and ingest runs, ready once a generation may reference it, failed when ingest or moderation rejected it, deleted after a soft delete.
     """
-    deleted_at: AwareDatetime | None = None
+    deleted_at: str | None | MISSING = MISSING
     """
     When the file was deleted.
     """
-    expires_at: AwareDatetime | None = None
+    expires_at: str | None | MISSING = MISSING
     """
     When the API may delete the file by itself.
     """
-    failure_reason: str | None = None
+    failure_reason: str | None | MISSING = MISSING
     """
     Why ingest or moderation rejected the file (when failed).
     """
-    filename: str | None = None
+    filename: str | None | MISSING = MISSING
     """
     The original file name.
     """
-    user_id: str | None = None
+    user_id: str | None | MISSING = MISSING
     """
     The end-user tag, echoed back; attribution only, never access control.
     """
@@ -522,7 +527,7 @@ class PresignedUpload(BaseModel):
     """
     When the URL stops working.
     """
-    headers: dict[str, str] | None = None
+    headers: dict[str, str] | MISSING = MISSING
     """
     Headers to send with the PUT.
     """
@@ -545,7 +550,7 @@ class CreateFileResponse(BaseModel):
     pending until the bytes arrive and ingest runs, ready once a generation may reference it, failed when ingest or moderation rejected it, deleted after a soft delete.
     """
     file: File
-    upload: PresignedUpload | None = None
+    upload: PresignedUpload | None | MISSING = MISSING
     """
     The presigned upload; null in the multipart flow.
     """
@@ -564,7 +569,7 @@ class FileList(BaseModel):
     """
     Whether another page follows.
     """
-    next_cursor: str | None = None
+    next_cursor: str | None | MISSING = MISSING
     """
     Pass as cursor to get the next page; present when has_more.
     """
@@ -586,7 +591,7 @@ class GenerationOutput(BaseModel):
     """
     Presigned URL (1hr expiry)
     """
-    layer: Layer | None = None
+    layer: Layer | None | MISSING = MISSING
     """
     The layer this output is, on outputs of a layering job (SDK 0.5.0).
     """
@@ -633,15 +638,16 @@ class Generation(BaseModel):
             "rate_limited",
         ]
         | None
-    ) = None
+        | MISSING
+    ) = MISSING
     """
     Machine-readable failure code for programmatic handling
     """
-    failure_reason: str | None = None
+    failure_reason: str | None | MISSING = MISSING
     """
     Human-readable failure description
     """
-    output: list[GenerationOutput] | None = None
+    output: list[GenerationOutput] | None | MISSING = MISSING
     """
     Generated outputs (populated on completion)
     """

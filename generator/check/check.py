@@ -9,6 +9,8 @@ request body example of an operation passes).
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,8 @@ class Checked:
     #: with ``run(..., package=True)``: every file ``generate`` writes (relative path ->
     #: content), rendered, formatted and imported
     files: dict[str, str] | None = None
+    #: what is worth fixing but did not stop the check (``Reporter.warn``), sorted
+    warnings: list[SpecError] = dataclasses.field(default_factory=list)
 
 
 #: openapi-spec-validator findings genspec reports itself, with a line number
@@ -90,7 +94,7 @@ def _meta_schema(doc: Document) -> list[tuple[str | None, str, str]]:
 
     hint = "see https://spec.openapis.org/oas/v3.1.0"
     try:
-        errors = list(OpenAPIV31SpecValidator(doc.data, base_uri=Path(doc.path).resolve().as_uri()).iter_errors())
+        errors = list(OpenAPIV31SpecValidator(_without_schema_defaults(doc), base_uri=Path(doc.path).resolve().as_uri()).iter_errors())
     except RecursionError:
         return [(None, "the spec's $ref structure is too deep or cyclic for openapi-spec-validator", "break the cycle")]
     except Exception as exc:  # the validator raises on some malformed documents
@@ -110,6 +114,22 @@ def _meta_schema(doc: Document) -> list[tuple[str | None, str, str]]:
             message = message[:300] + "..."
         out.append((_locate(doc, path, getattr(err, "instance", None)), f"OpenAPI 3.1: {message}", hint))
     return out
+
+
+def _without_schema_defaults(doc: Document) -> Any:
+    """The document, or a copy without the ``default`` of its schemas when it has some.
+
+    openapi-spec-validator rejects a default its schema rejects; JSON Schema 2020-12 makes
+    ``default`` an annotation, so genspec reports that as a warning of its own
+    (:mod:`lint_examples`) and keeps it out of the validator's errors.
+    """
+    lint_of = lint.Lint(doc, Reporter(doc.path))
+    if not any("default" in node for node, _ in lint_of.schemas()):
+        return doc.data
+    data = copy.deepcopy(doc.data)
+    for node, _ in lint.Lint(dataclasses.replace(doc, data=data), Reporter(doc.path)).schemas():
+        node.pop("default", None)
+    return data
 
 
 def _add_meta(found: list[tuple[str | None, str, str]], reporter: Reporter, placed: bool) -> None:
@@ -194,15 +214,24 @@ def _examples(api: Api, validators: ModuleType, reporter: Reporter) -> None:
                 reporter.add(ptr, f"request example '{name}' of {op.operation_id} is invalid: {v.path or '/'}: {v.message} [{v.rule}]", "fix the example")
 
 
-def render_package(doc: Document, api: Api, compiled: Compiled) -> dict[str, str]:
+def render_package(doc: Document, api: Api, compiled: Compiled, invalid_defaults: tuple[str, ...] = ()) -> dict[str, str]:
     """Every file ``genspec generate`` writes for ``doc``: models, rendered and formatted; then
     the package is imported from a temporary folder, so a spec that passes ``check`` yields a
     package that imports. Raises :class:`SpecErrors` (one line per file that does not import).
 
     A module whose optional extra (or a run-time dependency of the generated package) is not
-    installed here is compiled instead of imported.
+    installed here is compiled instead of imported. ``invalid_defaults`` are the pointers of
+    ``default`` values their schema rejects (warnings): the models leave them out, since a
+    model would otherwise take (or, for an object, fail to parse) a value the spec forbids.
     """
-    files = render.render_with_models(api, compiled, doc.data, doc.path)
+    data = doc.data
+    if invalid_defaults:
+        data = copy.deepcopy(doc.data)
+        for ptr in invalid_defaults:
+            parent = loader.pointer_node(data, ptr.rsplit("/", 1)[0])
+            if isinstance(parent, dict):
+                parent.pop("default", None)
+    files = render.render_with_models(api, compiled, data, doc.path)
     problems = render.import_files(files, api.package)
     if problems:
         raise SpecErrors([SpecError(doc.path, 0, what, "report this as a genspec bug with the spec that caused it") for what in problems])
@@ -250,5 +279,6 @@ def run(spec: str | Path, package: bool = False) -> Checked:
             raise
     _add_meta(meta, reporter, placed=False)
     reporter.raise_if_any()
-    files = render_package(doc, api, compiled) if package else None
-    return Checked(doc, api, compiled, validators, files)
+    invalid_defaults = tuple(w.pointer for w in reporter.warnings if w.pointer.endswith("/default"))
+    files = render_package(doc, api, compiled, invalid_defaults) if package else None
+    return Checked(doc, api, compiled, validators, files, sorted(set(reporter.warnings)))

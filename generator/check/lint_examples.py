@@ -1,4 +1,5 @@
-"""``examples``, ``example`` and ``default`` values checked against their schema.
+"""``examples``, ``example`` and ``default`` values checked against their schema (an invalid
+``default`` is a warning: JSON Schema 2020-12 makes it an annotation).
 
 Runs once the validators are built (``genspec check``'s last stage). A schema that is a
 component, or a bare ``$ref`` to one, is judged by the compiled validators (every rule and CEL
@@ -24,6 +25,7 @@ def examples(doc: Document, reporter: Reporter, validators: ModuleType) -> None:
     A schema that is a component (or a bare ``$ref`` to one) is judged by the compiled
     ``validators`` (every rule included); any other by the ``jsonschema`` library over the
     whole document. Request body ``examples`` are checked by ``genspec check`` already.
+    A rejected example is an error; a rejected ``default`` a warning (``Reporter.warn``).
     """
     lint = Lint(doc, reporter)
     oracle = _Oracle(doc, lint, validators)
@@ -34,7 +36,11 @@ def examples(doc: Document, reporter: Reporter, validators: ModuleType) -> None:
         values += [(f"{ptr}/{k}", k, node[k]) for k in ("example", "default") if k in node]
         for vptr, kind, value in values:
             problem = oracle.problem(node, ptr, value)
-            if problem:
+            if problem and kind == "default":
+                # JSON Schema 2020-12 makes ``default`` an annotation: nothing applies it, so a
+                # default its schema rejects misleads readers but breaks nothing generated
+                reporter.warn(vptr, f"default {show(value)} is rejected by its schema: {problem}", "fix the default or the schema; it is an annotation (JSON Schema 2020-12): genspec goes on, and the models leave it out")
+            elif problem:
                 reporter.add(vptr, f"{kind} {show(value)} is rejected by its schema: {problem}", f"fix the {kind} or the schema")
     for holder, hptr in _example_holders(doc):
         schema, sptr = holder["schema"], hptr + "/schema"

@@ -70,6 +70,8 @@ class Reporter:
         self.file = file
         self.lines = lines or {}
         self.errors: list[SpecError] = []
+        #: what is worth fixing but does not stop genspec (an invalid ``default``, an annotation)
+        self.warnings: list[SpecError] = []
 
     def line_of(self, pointer: str) -> int:
         """Line of the nearest node at or above ``pointer`` (0 if none is known)."""
@@ -84,6 +86,11 @@ class Reporter:
     def add(self, pointer: str, what: str, hint: str = "") -> None:
         """Record a problem at ``pointer``."""
         self.errors.append(SpecError(self.file, self.line_of(pointer), what, hint, pointer))
+
+    def warn(self, pointer: str, what: str, hint: str = "") -> None:
+        """Record a warning at ``pointer``: printed as ``file:line: warning: what``, never
+        raised (the spec still passes)."""
+        self.warnings.append(SpecError(self.file, self.line_of(pointer), f"warning: {what}", hint, pointer))
 
     def raise_if_any(self) -> None:
         """Raise :class:`SpecErrors` when a problem was recorded."""

@@ -133,7 +133,7 @@ def _ctx_distribution(i: Inputs) -> dict[str, Any]:
 
 
 #: what the generated package needs at run time (PEP 508): the client, models and validators
-REQUIREMENTS = ("httpx>=0.27", "pydantic>=2.7", "typing-extensions>=4.7")
+REQUIREMENTS = ("httpx>=0.27", "pydantic>=2.14", "typing-extensions>=4.7")
 #: optional features of the generated package -> what each needs; a missing extra is named in
 #: one line by the module that needs it (``_runtime.require_extra``)
 EXTRAS = {

@@ -4,6 +4,13 @@ Rules (subschemas carrying ``x-rule`` and ``x-validations`` lists) are stripped 
 generated validators enforce them, and datamodel-code-generator would drop or mistranslate
 them. Request objects keep ``additionalProperties: false`` (``extra="forbid"``); objects that
 leave it open get ``extra="allow"`` so a field the server adds later is kept, not lost.
+
+A field says ``| None`` exactly where its schema allows ``null`` (issue 11). An optional field
+the message may leave out is ``X | MISSING = MISSING`` (pydantic's sentinel for "not given",
+datamodel-code-generator's ``use_missing_sentinel``): absent stays absent (``model_dump``
+leaves it out) and ``null`` is refused where the schema does not allow it. A field with a
+default (its own, or that of the schema it refers to) takes the default when absent
+(``strict_nullable``: a default is no licence for ``null``).
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import warnings
 from typing import Any
 
 from genspec.load.errors import SpecError, SpecErrors
+
+_SCHEMAS = "#/components/schemas/"
 
 
 def strip_rules(node: Any) -> Any:
@@ -29,13 +38,52 @@ def strip_rules(node: Any) -> Any:
                     continue
             if key in ("if", "then", "else", "not", "dependentRequired", "dependentSchemas"):
                 continue
-            if key == "format" and node.get("type") == "string":
+            if key == "format" and _is_string(node.get("type")):
                 continue  # strings stay str (no URL normalising, no UUID objects); validators check formats
             out[key] = strip_rules(value)
         return out
     if isinstance(node, list):
         return [strip_rules(v) for v in node]
     return node
+
+
+def _is_string(type_: Any) -> bool:
+    """Whether a ``type`` is string, alone or in a list (``[string, 'null']``)."""
+    return type_ == "string" or (isinstance(type_, list) and "string" in type_)
+
+
+def inherit_ref_defaults(node: Any, schemas: dict[str, Any]) -> Any:
+    """A copy of ``node`` where a property that is a ``$ref`` (to ``#/components/schemas/``)
+    without a default of its own carries the default of the schema it refers to.
+
+    datamodel-code-generator gives such a field the referred default but also ``| None`` (it
+    reads the default of the property only); with the default on the property it writes the
+    field's type exactly (``| None`` only when the referred schema allows null).
+    """
+    if isinstance(node, dict):
+        out = {k: inherit_ref_defaults(v, schemas) for k, v in node.items()}
+        props = out.get("properties")
+        if isinstance(props, dict):
+            out["properties"] = {k: _with_ref_default(v, schemas) for k, v in props.items()}
+        return out
+    if isinstance(node, list):
+        return [inherit_ref_defaults(v, schemas) for v in node]
+    return node
+
+
+def _with_ref_default(prop: Any, schemas: dict[str, Any]) -> Any:
+    if not isinstance(prop, dict) or "default" in prop:
+        return prop
+    target, seen = prop, set()
+    while isinstance(target, dict) and isinstance(target.get("$ref"), str) and "default" not in target:
+        ref = target["$ref"]
+        if not ref.startswith(_SCHEMAS) or ref in seen:
+            return prop
+        seen.add(ref)
+        target = schemas.get(ref[len(_SCHEMAS):])
+    if target is prop or not isinstance(target, dict) or "default" not in target:
+        return prop
+    return {**prop, "default": target["default"]}
 
 
 def drop_write_only(node: Any) -> Any:
@@ -82,6 +130,7 @@ def generate_models(document: dict, spec_file: str) -> str:
         # datamodel-code-generator refuses a document without schemas ("Models not found")
         return "from __future__ import annotations\n"
     plain = _open_objects(drop_write_only(strip_rules(document)))
+    plain = inherit_ref_defaults(plain, plain["components"]["schemas"])
     plain.pop("paths", None)
     plain["paths"] = {}
     try:
@@ -103,6 +152,9 @@ def generate_models(document: dict, spec_file: str) -> str:
                 formatters=[],
                 collapse_root_models=True,
                 use_title_as_name=True,
+                strict_nullable=True,
+                use_missing_sentinel=True,
+                target_pydantic_version="2.14",  # pydantic.MISSING (2.12's experimental sentinel, public since 2.14)
             )
     except Exception as exc:  # the library raises many kinds for a schema it cannot read
         line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
