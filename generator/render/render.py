@@ -161,6 +161,8 @@ FILES: dict[str, tuple[str, Callable[[Inputs], dict[str, Any]]]] = {
     "errors.py": ("errors.py.jinja", _ctx_init),
     "types.py": ("types.py.jinja", _ctx_types),
     "_client_base.py": ("_client_base.py.jinja", _ctx_plain),
+    "_pages.py": ("_pages.py.jinja", _ctx_plain),
+    "_transfer.py": ("_transfer.py.jinja", _ctx_plain),
     "client.py": ("client.py.jinja", _ctx_client),
     "_cli_base.py": ("_cli_base.py.jinja", _ctx_plain),
     "cli.py": ("cli.py.jinja", _ctx_cli),
