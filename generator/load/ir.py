@@ -240,6 +240,9 @@ class FileRef:
     mime: str
     url: str
     id: str = ""
+    #: the property naming an object sent beforehand (``x-genspec.transfers``): the CLI's
+    #: option named after the transfer (``--<name>``) sends ``@path`` there instead of inline
+    stored: str = ""
 
 
 @dataclass(frozen=True)

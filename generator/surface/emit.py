@@ -469,7 +469,7 @@ def cli_context(api: Api) -> dict[str, Any]:
             table.append((o.dest, o.path, o.kind, o.multiple, o.flags[0]))
         if op.response_kind == "binary":
             decorators.append("@click.option('--output', '-o', default='-', show_default=True, metavar='FILE', help='Where the response body goes (- for standard output).')")
-        refs = tuple((r.path, (r.data, r.mime, r.url, r.id)) for r in api.file_refs.get(op.operation_id, ()))
+        refs = tuple((r.path, (r.data, r.mime, r.url, r.id) + ((r.stored,) if r.stored else ())) for r in api.file_refs.get(op.operation_id, ()))
         job = jobs_start.get(op.operation_id) or jobs_poll.get(op.operation_id)
         job_view = None
         if job is not None:
@@ -504,6 +504,7 @@ def cli_context(api: Api) -> dict[str, Any]:
             "body_kind": {"binary": "binary", "text": "text"}.get(op.body_media.split("/")[0] if op.body_media.startswith("text/") else ("binary" if op.body_py_type == "bytes" else ""), "value"),
             "path_expr": path_expr,
             "job": job_view,
+            "operation_id": op.operation_id,
         })
     groups = sorted({c["group"] for c in commands})
     return {
