@@ -131,3 +131,24 @@ def test_the_cli_has_the_commands(board) -> None:  # type: ignore[no-untyped-def
     assert "--all" in CliRunner().invoke(main, ["notices", "list", "--help"]).output
     sent = CliRunner().invoke(main, ["scans", "send", "--help"]).output
     assert "PATH" in sent and "--shelf" in sent and "--wait" in sent
+
+
+@pytest.mark.parametrize(("where", "change", "said"), [
+    ("pages", {"cursor": "from"}, "listNotices has no query parameter 'from'"),
+    ("pages", {"items": "entries"}, "listNotices's response has no property 'entries'"),
+    ("pages", {"items": "continues"}, "'continues' of listNotices's response is not an array"),
+    ("transfers", {"job": "print2"}, "names unknown job 'print2'"),
+    ("transfers", {"inline": {"media": "multipart/form-data", "part": "label"}}, "has no binary part 'label'"),
+    ("transfers", {"presigned": {"size": "size", "mime": "content_kind", "target": "put_to", "url": "href"}}, "has no property 'size'"),
+])
+def test_a_wrong_declaration_is_one_line_naming_it(tmp_path: Path, where: str, change: dict, said: str) -> None:
+    import yaml
+    from genhelp import genspec
+
+    doc = yaml.safe_load(SPEC.read_text())
+    doc["info"]["x-genspec"][where][0].update(change)
+    spec = tmp_path / "board.yaml"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    done = genspec("check", str(spec))
+    assert done.returncode == 1 and said in done.stdout + done.stderr, done.stdout + done.stderr
+    assert f"/info/x-genspec/{where}/0" in done.stdout + done.stderr
