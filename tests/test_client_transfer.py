@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from luma_gen import AsyncClient, Client, errors
-from luma_gen._transfer import TransferError
+from luma_gen.errors import TransferError
 
 
 class Spy(httpx.Client):

@@ -50,9 +50,8 @@ class TransferSpec:
     id: str
 
 
-class TransferError(errors.APIError):
-    """Sending a file went wrong after the server accepted it: the bytes read differ from the
-    file's size, or the size the server recorded differs from the bytes sent."""
+#: raised when the bytes read or recorded differ from the file's size (see errors.TransferError)
+TransferError = errors.TransferError
 
 
 @dataclass

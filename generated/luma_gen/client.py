@@ -144,7 +144,8 @@ class Files:
             max_retries: retries for this call (default: the client's)
             extra_headers: additional HTTP headers
 
-        Returns: a page over every File of every page (the next pages are fetched as iteration reaches them); its ``page`` is the first FileList.
+        Returns: a page over every File of every page (the next pages are fetched as iteration
+        reaches them); its ``page`` is the first FileList.
 
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
@@ -504,7 +505,8 @@ class AsyncFiles:
             max_retries: retries for this call (default: the client's)
             extra_headers: additional HTTP headers
 
-        Returns: a page over every File of every page (the next pages are fetched as iteration reaches them); its ``page`` is the first FileList.
+        Returns: a page over every File of every page (the next pages are fetched as iteration
+        reaches them); its ``page`` is the first FileList.
 
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.

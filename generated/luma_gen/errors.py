@@ -33,6 +33,7 @@ __all__ = [
     "JobFailedError",
     "WaitTimeoutError",
     "JobAwaitsCallerError",
+    "TransferError",
     "GenerationFailedError",
     "FileFailedError",
 ]
@@ -189,6 +190,12 @@ class JobAwaitsCallerError(APIError, ValueError):
     def __init__(self, message: str, *, job_id: str):
         super().__init__(message)
         self.job_id = job_id
+
+
+class TransferError(APIError):
+    """Sending a local file went wrong after the server accepted it: the bytes read differ
+    from the file's size (it changed while being read), or the size the server recorded
+    differs from the bytes sent."""
 
 
 class GenerationFailedError(JobFailedError):

@@ -268,9 +268,9 @@ def _paged(view: OpView, pages: Any, models_code: str) -> OpView:
     const = f"_PAGES_{snake(view.operation_id).upper()}"
     args = f"operation_id={view.operation_id!r}, cursor={pages.cursor!r}, items={pages.items!r}, more={pages.more!r}, next={pages.next!r}"
     path_expr = view.path_expr.replace(f"{pages.cursor!r}: {pages.cursor_py}", f"{pages.cursor!r}: page_cursor")
-    doc = view.doc.replace(f"Returns: {view.return_type.split('.')[-1]}.",
-                           f"Returns: a page over every {item.split('.')[-1]} of every page (the next pages are fetched as iteration reaches them); "
-                           f"its ``page`` is the first {view.return_type.split('.')[-1]}.")
+    said = (f"Returns: a page over every {item.split('.')[-1]} of every page (the next pages are fetched as iteration reaches them); "
+            f"its ``page`` is the first {view.return_type.split('.')[-1]}.")
+    doc = view.doc.replace(f"Returns: {view.return_type.split('.')[-1]}.", "\n        ".join(textwrap.wrap(said, width=92)))
     page = PageView(const, args, f"SyncPage[{view.return_type}, {item}]", f"AsyncPager[{view.return_type}, {item}]", pages.cursor_py, path_expr)
     return dataclasses.replace(view, page=page, doc=doc)
 
