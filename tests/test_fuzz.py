@@ -93,6 +93,14 @@ def test_a_server_that_accepts_everything_is_caught(broken_server: str, tmp_path
         assert m["description"].startswith(f"violates {m['rule']} at /")
         assert f"MISMATCH createGeneration: near miss of {m['rule']}: a near miss was answered 201" in out
     assert out.count("minimal body: ") == len(rules)
+    # the totals per operation (issue 12): one line for the one operation, its rows summed
+    [total] = report["operations"]
+    assert total["operation"] == "createGeneration" and total["rules"] == len(rules) and total["mismatches"] == len(rules)
+    for key in ("valid_sent", "near_miss_sent", "accepted", "rejected", "other"):
+        assert total[key] == sum(r[key] for r in report["rows"]), key
+    assert total["near_miss_sent"] > 0 and "per operation" in out
+    line = next(l for l in out.split("per operation", 1)[1].splitlines() if "createGeneration" in l)
+    assert [c.strip() for c in line.split("│")[1:-1]][:2] == ["createGeneration", str(len(rules))]
     from luma_gen import validate_request
 
     for m in report["mismatches"]:

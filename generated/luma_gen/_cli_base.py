@@ -115,9 +115,14 @@ def set_path(body: dict[Any, Any], path: tuple[str, ...], value: Any, flag: str)
     node[path[-1]] = value
 
 
-def _file_ref(value: Any, ref: tuple[str, str, str, str], where: str) -> Any:
-    data_key, mime_key, url_key, id_key = ref
+def _file_ref(
+    value: Any, ref: tuple[str, ...], where: str, send: Callable[[Path], str] | None = None
+) -> Any:
+    data_key, mime_key, url_key, id_key = ref[:4]
+    stored_key = ref[4] if len(ref) > 4 and send is not None else ""
     if isinstance(value, str):
+        if value.startswith("@") and stored_key and send is not None:
+            return {stored_key: send(_readable(value[1:], where))}
         if value.startswith("@"):
             return _read_file(value[1:], data_key, mime_key, where)
         if "://" in value and url_key:
@@ -127,6 +132,15 @@ def _file_ref(value: Any, ref: tuple[str, str, str, str], where: str) -> Any:
         raise click.BadParameter(
             f"{where}: give @path/to/file, a URL, an id or a JSON/YAML object, not {value!r}"
         )
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get(data_key), str)
+        and value[data_key].startswith("@")
+        and stored_key
+        and send is not None
+    ):
+        rest = {k: v for k, v in value.items() if k not in (data_key, mime_key)}
+        return {**rest, stored_key: send(_readable(value[data_key][1:], where))}
     if (
         isinstance(value, dict)
         and isinstance(value.get(data_key), str)
@@ -141,6 +155,14 @@ def _file_ref(value: Any, ref: tuple[str, str, str, str], where: str) -> Any:
     return value
 
 
+def _readable(name: str, where: str) -> Path:
+    """``name`` as a path to a readable file; BadParameter naming ``where`` otherwise."""
+    path = Path(name).expanduser()
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise click.BadParameter(f"{where}: cannot read {shown(path)}: not a readable file")
+    return path
+
+
 def _read_file(name: str, data_key: str, mime_key: str, where: str) -> dict[str, str]:
     path = Path(name).expanduser()
     try:
@@ -153,13 +175,19 @@ def _read_file(name: str, data_key: str, mime_key: str, where: str) -> dict[str,
 
 
 def apply_file_refs(
-    body: Any, refs: Iterable[tuple[tuple[str, ...], tuple[str, str, str, str]]]
+    body: Any,
+    refs: Iterable[tuple[tuple[str, ...], tuple[str, ...]]],
+    send: Callable[[Path], str] | None = None,
 ) -> Any:
-    """Turn ``@file``, URL and id strings at every file-reference position into objects."""
+    """Turn ``@file``, URL and id strings at every file-reference position into objects.
 
-    def walk(node: Any, path: tuple[str, ...], ref: tuple[str, str, str, str], where: str) -> Any:
+    With ``send``, an ``@file`` at a position that can name a sent file (a fifth name in its
+    ref) is sent by ``send(path)`` (returning its id) and referenced by that id instead of
+    inline."""
+
+    def walk(node: Any, path: tuple[str, ...], ref: tuple[str, ...], where: str) -> Any:
         if not path:
-            return _file_ref(node, ref, where)
+            return _file_ref(node, ref, where, send)
         head, rest = path[0], path[1:]
         if head == "[]":
             if isinstance(node, list):
@@ -287,6 +315,53 @@ def show_retries(logger_name: str) -> None:
     if not any(isinstance(h, _Echo) for h in logger.handlers):
         logger.addHandler(_Echo(logging.INFO))
         logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
+
+
+class ByteBar:
+    """A live progress bar of bytes sent (rich; plain lines at each quarter when not a TTY):
+    pass :meth:`update` as a ``progress(sent, total)`` callback."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self._bar: Any = None
+        self._task: Any = None
+        self._said = -1
+
+    def __enter__(self) -> "ByteBar":
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.markup import escape
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress as Bar,
+                TextColumn,
+                TransferSpeedColumn,
+            )
+
+            self._bar = Bar(
+                TextColumn(escape(shown(self.label))),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                console=Console(stderr=True),
+            )
+            self._bar.__enter__()
+            self._task = self._bar.add_task("send", total=None)
+        return self
+
+    def update(self, sent: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=sent, total=total)
+            return
+        quarter = 4 * sent // total if total else 4
+        if quarter != self._said:
+            self._said = quarter
+            click.echo(f"{shown(self.label)}: {sent} of {total} bytes", err=True)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
 
 
 class Progress:

@@ -80,6 +80,23 @@ class JobSpec:
     error: type
     #: dotted paths into an output whose values (where present) name its downloaded file
     file_name: tuple[str, ...] = ()
+    #: a property of the start's answer that, when not null, means the job waits for the
+    #: caller (a presigned transfer awaiting its bytes), and what the caller must do then
+    awaits: str = ""
+    awaits_hint: str = ""
+
+
+def check_waitable(started: Any, spec: JobSpec, job_id: str) -> None:
+    """Raise JobAwaitsCallerError when the start's answer ``started`` says the job cannot
+    progress until the caller acts (its ``spec.awaits`` property is set): waiting would only
+    time out."""
+    if spec.awaits and field_of(started, spec.awaits) is not None:
+        raise errors.JobAwaitsCallerError(
+            f"{spec.name} {job_id} will not progress by itself: {spec.awaits} is set; {spec.awaits_hint}".rstrip(
+                "; "
+            ),
+            job_id=job_id,
+        )
 
 
 def seconds(name: str, value: Any, zero: bool = False) -> float:
@@ -362,7 +379,9 @@ class BaseClient:
         if media.startswith("multipart/"):
 
             def is_file(v: Any) -> bool:
-                return isinstance(v, bytes) or hasattr(v, "read")
+                return isinstance(v, (bytes, tuple)) or hasattr(
+                    v, "read"
+                )  # a tuple: (filename, content, content type)
 
             files = [
                 (k, item)
@@ -746,6 +765,14 @@ def _finished(job: Any, spec: JobSpec, job_id: str) -> bool:
     return state in spec.succeeded
 
 
+def _timed_out(job: Any, spec: JobSpec, job_id: str, timeout: float) -> errors.WaitTimeoutError:
+    error = errors.WaitTimeoutError(job_id, field_of(job, spec.state), timeout)
+    if spec.awaits_hint:  # a job that may be waiting for the caller says what to do
+        error.message = f"{error.message} (if it was never completed: {spec.awaits_hint})"
+        error.args = (error.message,)
+    return error
+
+
 #: the model a job's poll operation returns
 _Job = TypeVar("_Job")
 
@@ -774,7 +801,7 @@ def wait_sync(
             return job
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise errors.WaitTimeoutError(job_id, field_of(job, spec.state), timeout)
+            raise _timed_out(job, spec, job_id, timeout)
         time.sleep(min(poll_interval, remaining))
 
 
@@ -797,7 +824,7 @@ async def wait_async(
             return job
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise errors.WaitTimeoutError(job_id, field_of(job, spec.state), timeout)
+            raise _timed_out(job, spec, job_id, timeout)
         await asyncio.sleep(min(poll_interval, remaining))
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 #: the sha256 of the spec this package was generated from (the only file that records it)
-SPEC_SHA256: str = "5fcb9a4ef6b5c1507142a51a8b843060088df03ba89cd762ea76860a70f4cdc4"
+SPEC_SHA256: str = "8cecfd2721fc2d3f9fd0e9621b8758c1e133228af43f93533475c109f14de9ed"
 
 MANIFEST: dict[str, Any] = {
     "title": "Luma Agents API - generations",
     "version": "0.5.0",
     "package": "luma_gen",
-    "spec_sha256": "5fcb9a4ef6b5c1507142a51a8b843060088df03ba89cd762ea76860a70f4cdc4",
+    "spec_sha256": "8cecfd2721fc2d3f9fd0e9621b8758c1e133228af43f93533475c109f14de9ed",
     "operations": {
         "createGeneration": {
             "method": "post",

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from ._cli_base import (
+    ByteBar,
     Progress,
     Seconds,
     apply_file_refs,
@@ -35,6 +36,7 @@ from .client import (
     _OP_CREATE_GENERATION,
     _OP_GET_GENERATION,
     _OP_LIST_FILES,
+    _PAGES_LIST_FILES,
     _OP_CREATE_FILE,
     _OP_GET_FILE,
     _OP_DELETE_FILE,
@@ -42,6 +44,7 @@ from .client import (
     _JOB_GENERATION,
     _JOB_FILE,
 )
+from ._pages import SyncPage
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -78,7 +81,9 @@ def _common(f: Any) -> Any:
     return f
 
 
-def _body(kw: dict[str, Any], table: tuple[Any, ...], refs: tuple[Any, ...]) -> dict[str, Any]:
+def _body(
+    kw: dict[str, Any], table: tuple[Any, ...], refs: tuple[Any, ...], send: Any = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for dest, path, kind, multiple, flag in sorted(table, key=lambda row: len(row[1])):
         value = kw.get(dest)
@@ -97,7 +102,7 @@ def _body(kw: dict[str, Any], table: tuple[Any, ...], refs: tuple[Any, ...]) -> 
         elif multiple:
             value = list(value)
         set_path(body, path, value, flag)
-    done: dict[str, Any] = apply_file_refs(body, refs)
+    done: dict[str, Any] = apply_file_refs(body, refs, send)
     return done
 
 
@@ -446,6 +451,12 @@ def generations() -> None:
     show_default=True,
     help="Give up waiting after this many seconds.",
 )
+@click.option(
+    "--upload",
+    "send_files",
+    is_flag=True,
+    help="Send each @file through files upload first and reference it by file_id, instead of inline.",
+)
 @_common
 def _create_generation(**kw: Any) -> None:
     body = _body(
@@ -593,12 +604,18 @@ def _create_generation(**kw: Any) -> None:
             ),
         ),
         (
-            (("image_ref", "[]"), ("data", "media_type", "url", "generation_id")),
-            (("source",), ("data", "media_type", "url", "generation_id")),
-            (("video", "start_frame"), ("data", "media_type", "url", "generation_id")),
-            (("video", "end_frame"), ("data", "media_type", "url", "generation_id")),
-            (("video", "keyframes", "[]"), ("data", "media_type", "url", "generation_id")),
-            (("video", "edit", "keyframes", "[]"), ("data", "media_type", "url", "generation_id")),
+            (("image_ref", "[]"), ("data", "media_type", "url", "generation_id", "file_id")),
+            (("source",), ("data", "media_type", "url", "generation_id", "file_id")),
+            (("video", "start_frame"), ("data", "media_type", "url", "generation_id", "file_id")),
+            (("video", "end_frame"), ("data", "media_type", "url", "generation_id", "file_id")),
+            (
+                ("video", "keyframes", "[]"),
+                ("data", "media_type", "url", "generation_id", "file_id"),
+            ),
+            (
+                ("video", "edit", "keyframes", "[]"),
+                ("data", "media_type", "url", "generation_id", "file_id"),
+            ),
         ),
     )
     if kw["download"]:
@@ -606,6 +623,218 @@ def _create_generation(**kw: Any) -> None:
 
     def action() -> None:
         client = _client(kw)
+        if kw["send_files"]:  # each @file sent first (and waited for), then referenced by its id
+
+            def send(path: Any) -> str:
+                with ByteBar(str(path)) as bar:
+                    sent = client.files.upload(
+                        path,
+                        progress=bar.update,
+                        timeout=kw["timeout"],
+                        max_retries=kw["max_retries"],
+                    )
+                return str(getattr(sent, "id"))
+
+            nonlocal body
+            body = _body(
+                kw,
+                (
+                    ("prompt", ("prompt",), "str", False, "--prompt"),
+                    ("type", ("type",), "choice", False, "--type"),
+                    ("model", ("model",), "choice", False, "--model"),
+                    ("aspect_ratio", ("aspect_ratio",), "choice", False, "--aspect-ratio"),
+                    ("output_format", ("output_format",), "choice", False, "--output-format"),
+                    ("style", ("style",), "choice", False, "--style"),
+                    ("user_id", ("user_id",), "str", False, "--user-id"),
+                    ("web_search", ("web_search",), "bool", False, "--web-search"),
+                    ("image_ref", ("image_ref",), "values", True, "--image-ref"),
+                    ("source", ("source",), "value", False, "--source"),
+                    ("video", ("video",), "value", False, "--video"),
+                    ("video__duration", ("video", "duration"), "choice", False, "--video.duration"),
+                    (
+                        "video__resolution",
+                        ("video", "resolution"),
+                        "choice",
+                        False,
+                        "--video.resolution",
+                    ),
+                    ("video__hdr", ("video", "hdr"), "bool", False, "--video.hdr"),
+                    (
+                        "video__exr_export",
+                        ("video", "exr_export"),
+                        "bool",
+                        False,
+                        "--video.exr-export",
+                    ),
+                    ("video__loop", ("video", "loop"), "bool", False, "--video.loop"),
+                    (
+                        "video__start_frame",
+                        ("video", "start_frame"),
+                        "value",
+                        False,
+                        "--video.start-frame",
+                    ),
+                    (
+                        "video__end_frame",
+                        ("video", "end_frame"),
+                        "value",
+                        False,
+                        "--video.end-frame",
+                    ),
+                    (
+                        "video__keyframes",
+                        ("video", "keyframes"),
+                        "values",
+                        True,
+                        "--video.keyframes",
+                    ),
+                    (
+                        "video__keyframe_indexes",
+                        ("video", "keyframe_indexes"),
+                        "int",
+                        True,
+                        "--video.keyframe-indexes",
+                    ),
+                    ("video__edit", ("video", "edit"), "value", False, "--video.edit"),
+                    (
+                        "video__edit__auto_controls",
+                        ("video", "edit", "auto_controls"),
+                        "bool",
+                        False,
+                        "--video.edit.auto-controls",
+                    ),
+                    (
+                        "video__edit__controls",
+                        ("video", "edit", "controls"),
+                        "value",
+                        False,
+                        "--video.edit.controls",
+                    ),
+                    (
+                        "video__edit__controls__depth",
+                        ("video", "edit", "controls", "depth"),
+                        "value",
+                        False,
+                        "--video.edit.controls.depth",
+                    ),
+                    (
+                        "video__edit__controls__face",
+                        ("video", "edit", "controls", "face"),
+                        "value",
+                        False,
+                        "--video.edit.controls.face",
+                    ),
+                    (
+                        "video__edit__controls__normals",
+                        ("video", "edit", "controls", "normals"),
+                        "value",
+                        False,
+                        "--video.edit.controls.normals",
+                    ),
+                    (
+                        "video__edit__controls__pose",
+                        ("video", "edit", "controls", "pose"),
+                        "value",
+                        False,
+                        "--video.edit.controls.pose",
+                    ),
+                    (
+                        "video__edit__controls__trajectory",
+                        ("video", "edit", "controls", "trajectory"),
+                        "value",
+                        False,
+                        "--video.edit.controls.trajectory",
+                    ),
+                    (
+                        "video__edit__strength",
+                        ("video", "edit", "strength"),
+                        "choice",
+                        False,
+                        "--video.edit.strength",
+                    ),
+                    (
+                        "video__edit__keyframes",
+                        ("video", "edit", "keyframes"),
+                        "values",
+                        True,
+                        "--video.edit.keyframes",
+                    ),
+                    (
+                        "video__edit__keyframe_indexes",
+                        ("video", "edit", "keyframe_indexes"),
+                        "int",
+                        True,
+                        "--video.edit.keyframe-indexes",
+                    ),
+                    (
+                        "video__source_position",
+                        ("video", "source_position"),
+                        "value",
+                        False,
+                        "--video.source-position",
+                    ),
+                    (
+                        "video__source_position__x_norm",
+                        ("video", "source_position", "x_norm"),
+                        "float",
+                        False,
+                        "--video.source-position.x-norm",
+                    ),
+                    (
+                        "video__source_position__y_norm",
+                        ("video", "source_position", "y_norm"),
+                        "float",
+                        False,
+                        "--video.source-position.y-norm",
+                    ),
+                    (
+                        "video__source_position__w_norm",
+                        ("video", "source_position", "w_norm"),
+                        "float",
+                        False,
+                        "--video.source-position.w-norm",
+                    ),
+                    (
+                        "video__source_position__h_norm",
+                        ("video", "source_position", "h_norm"),
+                        "float",
+                        False,
+                        "--video.source-position.h-norm",
+                    ),
+                    ("layering", ("layering",), "value", False, "--layering"),
+                    (
+                        "layering__resolution",
+                        ("layering", "resolution"),
+                        "choice",
+                        False,
+                        "--layering.resolution",
+                    ),
+                ),
+                (
+                    (
+                        ("image_ref", "[]"),
+                        ("data", "media_type", "url", "generation_id", "file_id"),
+                    ),
+                    (("source",), ("data", "media_type", "url", "generation_id", "file_id")),
+                    (
+                        ("video", "start_frame"),
+                        ("data", "media_type", "url", "generation_id", "file_id"),
+                    ),
+                    (
+                        ("video", "end_frame"),
+                        ("data", "media_type", "url", "generation_id", "file_id"),
+                    ),
+                    (
+                        ("video", "keyframes", "[]"),
+                        ("data", "media_type", "url", "generation_id", "file_id"),
+                    ),
+                    (
+                        ("video", "edit", "keyframes", "[]"),
+                        ("data", "media_type", "url", "generation_id", "file_id"),
+                    ),
+                ),
+                send,
+            )
         result = client._request(
             _OP_CREATE_GENERATION,
             path_params={},
@@ -719,6 +948,9 @@ def _get_generation(**kw: Any) -> None:
     type=click.Choice(["pending", "ready", "failed", "deleted"]),
     help="Only files in this state.",
 )
+@click.option(
+    "--all", "all_pages", is_flag=True, help="Follow the cursor: print every item of every page."
+)
 @_common
 def _list_files(**kw: Any) -> None:
     body = _body(kw, (), ()) or None
@@ -739,7 +971,41 @@ def _list_files(**kw: Any) -> None:
             max_retries=kw["max_retries"],
             extra_headers=None,
         )
-        dump(result, kw["fmt"])
+        if kw["all_pages"]:  # the cursor followed: every item of every page
+
+            def fetch(cursor: str | None) -> Any:
+                return client._request(
+                    _OP_LIST_FILES,
+                    path_params={
+                        **{
+                            "cursor": kw["cursor"],
+                            "limit": kw["limit"],
+                            "purpose": kw["purpose"],
+                            "state": kw["state"],
+                        },
+                        "cursor": cursor,
+                    },
+                    body=None,
+                    validate=not kw["no_validate"],
+                    timeout=kw["timeout"],
+                    max_retries=kw["max_retries"],
+                    extra_headers=None,
+                )
+
+            pages: SyncPage[Any, Any] = SyncPage(fetch, result, _PAGES_LIST_FILES)
+            dump(
+                {
+                    "data": [
+                        item.model_dump(mode="json", exclude_unset=True)
+                        if hasattr(item, "model_dump")
+                        else item
+                        for item in pages
+                    ]
+                },
+                kw["fmt"],
+            )
+        else:
+            dump(result, kw["fmt"])
 
     run(action, ENV_AUTH_TOKEN)
 
@@ -942,6 +1208,78 @@ def _complete_file(**kw: Any) -> None:
         dump(result, kw["fmt"])
 
     run(action, ENV_AUTH_TOKEN)
+
+
+@files.command(
+    "upload",
+    context_settings=CONTEXT,
+    help="Send the local file PATH: inline up to 10485760 bytes (multipart/form-data), larger files by a presigned PUT with a progress bar; --wait polls until the file succeeds.",
+)
+@click.argument("PATH", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--mime-type", "mime_type", help="MIME type of the bytes that will be uploaded.")
+@click.option(
+    "--expires-at",
+    "expires_at",
+    help="A time to live; after it the API may delete the file by itself.",
+)
+@click.option("--filename", "filename", help="The original file name, recorded.")
+@click.option(
+    "--purpose",
+    "purpose",
+    type=click.Choice(["input", "reference"]),
+    help="input is the primary subject (for example the image an edit starts from), reference is style or content guidance.",
+)
+@click.option("--user-id", "user_id", help="The end-user tag, as on POST /generations.")
+@click.option(
+    "--inline-max",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="BYTES",
+    help="Send files up to this size inline (default: the spec's cap); 0: always presigned.",
+)
+@click.option("--wait", is_flag=True, help="Poll until the file succeeds, with live progress.")
+@click.option(
+    "--poll-interval", type=Seconds(), default=2.0, show_default=True, help="Seconds between polls."
+)
+@click.option(
+    "--wait-timeout",
+    type=Seconds(zero=True),
+    default=600.0,
+    show_default=True,
+    help="Give up waiting after this many seconds.",
+)
+@_common
+def _files_upload_command(**kw: Any) -> None:
+    def action() -> None:
+        client = _client(kw)
+        with ByteBar(kw["path"]) as bar:
+            result: Any = client.files.upload(
+                kw["path"],
+                mime_type=kw["mime_type"],
+                expires_at=kw["expires_at"],
+                filename=kw["filename"],
+                purpose=kw["purpose"],
+                user_id=kw["user_id"],
+                wait=False,
+                progress=bar.update,
+                inline_max=kw["inline_max"],
+                validate=not kw["no_validate"],
+                timeout=kw["timeout"],
+                max_retries=kw["max_retries"],
+            )
+        if kw["wait"]:
+            job_id = str(getattr(result, "id"))
+            with Progress("file" + " " + job_id, lambda job: getattr(job, "state")) as progress:
+                progress.update(result)
+                result = client.files.wait(
+                    job_id,
+                    poll_interval=kw["poll_interval"],
+                    timeout=kw["wait_timeout"],
+                    on_update=progress.update,
+                )
+        dump(result, kw["fmt"])
+
+    run(action, ENV_AUTH_TOKEN, poll="luma-gen files get {id} --wait")
 
 
 if __name__ == "__main__":

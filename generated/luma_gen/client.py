@@ -22,6 +22,7 @@ from ._client_base import (
     JobSpec,
     Operation,
     SyncBase,
+    check_waitable,
     compact,
     field_of,
     is_model,
@@ -29,6 +30,8 @@ from ._client_base import (
     wait_async,
     wait_sync,
 )
+from ._pages import AsyncPager, PageSpec, SyncPage
+from ._transfer import Source, TransferSpec, check_size, transfer_async, transfer_sync
 from .types import *  # noqa: F403
 
 __all__ = ["Client", "AsyncClient"]
@@ -72,6 +75,8 @@ _JOB_FILE = JobSpec(
     kind="",
     file_name=(),
     error=errors.FileFailedError,
+    awaits="upload",
+    awaits_hint="PUT the bytes to upload.url (with upload.headers) and call files.complete(id) first, or use files.upload(path), which does both",
 )
 _JOB_GENERATION = JobSpec(
     name="generation",
@@ -85,6 +90,22 @@ _JOB_GENERATION = JobSpec(
     kind="type",
     file_name=("layer.index", "layer.label"),
     error=errors.GenerationFailedError,
+)
+_PAGES_LIST_FILES = PageSpec(
+    operation_id="listFiles", cursor="cursor", items="data", more="has_more", next="next_cursor"
+)
+_TRANSFER_UPLOAD_FILES = TransferSpec(
+    part="file",
+    inline_media="multipart/form-data",
+    inline_schema="FileUploadParams",
+    inline_max=10485760,
+    size="size_bytes",
+    mime="mime_type",
+    filename="filename",
+    target="upload",
+    url="url",
+    headers="headers",
+    id="id",
 )
 
 
@@ -105,7 +126,7 @@ class Files:
         timeout: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> models.FileList:
+    ) -> SyncPage[models.FileList, models.File]:
         """List files (GET /files, operationId listFiles).
 
         The caller's files, newest first, keyset-paginated: while has_more is true, pass next_cursor
@@ -123,23 +144,31 @@ class Files:
             max_retries: retries for this call (default: the client's)
             extra_headers: additional HTTP headers
 
-        Returns: FileList.
+        Returns: a page over every File of every page (the next pages are fetched as iteration
+        reaches them); its ``page`` is the first FileList.
 
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
         """
-        return cast(
-            "models.FileList",
-            self._client._request(
+
+        def fetch(page_cursor: str | None) -> models.FileList:
+            page: models.FileList = self._client._request(
                 _OP_LIST_FILES,
-                path_params={"cursor": cursor, "limit": limit, "purpose": purpose, "state": state},
+                path_params={
+                    "cursor": page_cursor,
+                    "limit": limit,
+                    "purpose": purpose,
+                    "state": state,
+                },
                 body=None,
                 validate=validate,
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=dict(extra_headers or {}),
-            ),
-        )
+            )
+            return page
+
+        return SyncPage(fetch, fetch(cursor), _PAGES_LIST_FILES)
 
     def create(
         self,
@@ -371,6 +400,7 @@ class Files:
             content_type=content_type,
             validate=validate,
         )
+        check_waitable(started, _JOB_FILE, str(getattr(started, "id")))
         if on_update is not None:
             on_update(started)
         return self.wait(
@@ -380,6 +410,77 @@ class Files:
             on_update=on_update,
         )
 
+    def upload(
+        self,
+        file: Source,
+        *,
+        expires_at: str | None = None,
+        purpose: FilePurposeValue | None = None,
+        user_id: str | None = None,
+        filename: str | None = None,
+        mime_type: str | None = None,
+        wait: bool = True,
+        progress: Callable[[int, int], None] | None = None,
+        inline_max: int | None = None,
+        poll_interval: float = 2.0,
+        wait_timeout: float = 600.0,
+        validate: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> models.File:
+        """Send a local file (a path, or a binary file open for reading) and return its File.
+
+        Up to ``inline_max`` bytes (default 10485760, the spec's cap) go inline in one createFile
+        (multipart/form-data, part file); larger files go presigned: createFile with their exact
+        size, a PUT of the bytes to upload.url (retried from the first byte, as calls are), then
+        completeFile. With ``wait`` (the default), polls until the file succeeds.
+
+        Args:
+            file: a path, or a binary file object (read from where it stands to its end)
+            expires_at: sent in either mode (optional)
+            purpose: sent in either mode (optional)
+            user_id: sent in either mode (optional)
+            filename: recorded (default: the file's name)
+            mime_type: the bytes' MIME type (default: guessed from the file name)
+            wait: poll until the file succeeds (``poll_interval``, ``wait_timeout`` in seconds)
+            progress: called as ``progress(bytes_sent, total)`` while the bytes go out
+            inline_max: the largest file sent inline, bytes (0: always presigned)
+            validate, timeout, max_retries: as for every call
+
+        Returns: the File (its size_bytes checked against the bytes sent).
+
+        Raises: RequestValidationError (nothing sent), the status errors of the calls,
+        errors.FileFailedError, WaitTimeoutError, TransferError (size mismatch).
+        """
+        made, sent, done = transfer_sync(
+            self._client,
+            _OP_CREATE_FILE,
+            _OP_COMPLETE_FILE,
+            _TRANSFER_UPLOAD_FILES,
+            file,
+            compact(
+                {
+                    "expires_at": expires_at,
+                    "purpose": purpose,
+                    "user_id": user_id,
+                    "filename": filename,
+                }
+            ),
+            mime=mime_type,
+            inline_max=inline_max,
+            progress=progress,
+            validate=validate,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        final: models.File = (
+            self.wait(made, poll_interval=poll_interval, timeout=wait_timeout)
+            if wait
+            else (done if done is not None else self.get(made))
+        )
+        check_size(final, sent, _TRANSFER_UPLOAD_FILES)
+        return final
+
 
 class AsyncFiles:
     """``client.files`` of AsyncClient."""
@@ -387,7 +488,7 @@ class AsyncFiles:
     def __init__(self, client: "AsyncClient"):
         self._client = client
 
-    async def list(
+    def list(
         self,
         *,
         cursor: str | None = None,
@@ -398,7 +499,7 @@ class AsyncFiles:
         timeout: float | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> models.FileList:
+    ) -> AsyncPager[models.FileList, models.File]:
         """List files (GET /files, operationId listFiles).
 
         The caller's files, newest first, keyset-paginated: while has_more is true, pass next_cursor
@@ -416,23 +517,33 @@ class AsyncFiles:
             max_retries: retries for this call (default: the client's)
             extra_headers: additional HTTP headers
 
-        Returns: FileList.
+        Returns: a page over every File of every page (the next pages are fetched as iteration
+        reaches them); its ``page`` is the first FileList.
 
         Raises: RequestValidationError (nothing sent), an APIStatusError subclass per status,
         APIConnectionError, APITimeoutError.
+
+        Await the result for the first page, or ``async for`` over every item of every page.
         """
-        return cast(
-            "models.FileList",
-            await self._client._request(
+
+        async def fetch(page_cursor: str | None) -> models.FileList:
+            page: models.FileList = await self._client._request(
                 _OP_LIST_FILES,
-                path_params={"cursor": cursor, "limit": limit, "purpose": purpose, "state": state},
+                path_params={
+                    "cursor": page_cursor,
+                    "limit": limit,
+                    "purpose": purpose,
+                    "state": state,
+                },
                 body=None,
                 validate=validate,
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=dict(extra_headers or {}),
-            ),
-        )
+            )
+            return page
+
+        return AsyncPager(fetch, cursor, _PAGES_LIST_FILES)
 
     async def create(
         self,
@@ -662,6 +773,7 @@ class AsyncFiles:
             content_type=content_type,
             validate=validate,
         )
+        check_waitable(started, _JOB_FILE, str(getattr(started, "id")))
         if on_update is not None:
             on_update(started)
         return await self.wait(
@@ -670,6 +782,54 @@ class AsyncFiles:
             timeout=wait_timeout,
             on_update=on_update,
         )
+
+    async def upload(
+        self,
+        file: Source,
+        *,
+        expires_at: str | None = None,
+        purpose: FilePurposeValue | None = None,
+        user_id: str | None = None,
+        filename: str | None = None,
+        mime_type: str | None = None,
+        wait: bool = True,
+        progress: Callable[[int, int], None] | None = None,
+        inline_max: int | None = None,
+        poll_interval: float = 2.0,
+        wait_timeout: float = 600.0,
+        validate: bool = True,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> models.File:
+        """The non-blocking twin of Client's ``upload`` (the same arguments)."""
+        made, sent, done = await transfer_async(
+            self._client,
+            _OP_CREATE_FILE,
+            _OP_COMPLETE_FILE,
+            _TRANSFER_UPLOAD_FILES,
+            file,
+            compact(
+                {
+                    "expires_at": expires_at,
+                    "purpose": purpose,
+                    "user_id": user_id,
+                    "filename": filename,
+                }
+            ),
+            mime=mime_type,
+            inline_max=inline_max,
+            progress=progress,
+            validate=validate,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        final: models.File = (
+            await self.wait(made, poll_interval=poll_interval, timeout=wait_timeout)
+            if wait
+            else (done if done is not None else await self.get(made))
+        )
+        check_size(final, sent, _TRANSFER_UPLOAD_FILES)
+        return final
 
 
 class Generations:
@@ -857,6 +1017,7 @@ class Generations:
             layering=layering,
             validate=validate,
         )
+        check_waitable(started, _JOB_GENERATION, str(getattr(started, "id")))
         if on_update is not None:
             on_update(started)
         return self.wait(
@@ -1063,6 +1224,7 @@ class AsyncGenerations:
             layering=layering,
             validate=validate,
         )
+        check_waitable(started, _JOB_GENERATION, str(getattr(started, "id")))
         if on_update is not None:
             on_update(started)
         return await self.wait(

@@ -32,6 +32,8 @@ __all__ = [
     "APIResponseValidationError",
     "JobFailedError",
     "WaitTimeoutError",
+    "JobAwaitsCallerError",
+    "TransferError",
     "GenerationFailedError",
     "FileFailedError",
 ]
@@ -179,6 +181,21 @@ class WaitTimeoutError(APIError, TimeoutError):
         """The message with the wait's ``option`` (a CLI's ``--wait-timeout``) and how to
         ``poll`` later named instead of the Python argument."""
         return f"job {self.job_id} still {self.state!s} after {self.timeout:g} s; wait longer ({option} SECONDS) or poll later ({poll})"
+
+
+class JobAwaitsCallerError(APIError, ValueError):
+    """A job cannot progress until the caller acts (a presigned transfer awaiting its bytes and
+    its completion), so waiting for it would only time out; the message says what to do."""
+
+    def __init__(self, message: str, *, job_id: str):
+        super().__init__(message)
+        self.job_id = job_id
+
+
+class TransferError(APIError):
+    """Sending a local file went wrong after the server accepted it: the bytes read differ
+    from the file's size (it changed while being read), or the size the server recorded
+    differs from the bytes sent."""
 
 
 class GenerationFailedError(JobFailedError):

@@ -82,12 +82,25 @@ class Report:
     def ok(self) -> bool:
         return not self.mismatches
 
+    def per_operation(self) -> list[dict[str, Any]]:
+        """One total per operation, in the order the rows came: its rules (the rows other than
+        ``(any)``), requests sent, answers by kind and mismatches, summed over its rows."""
+        totals: dict[str, dict[str, Any]] = {}
+        counted = ("valid_sent", "near_miss_sent", "accepted", "rejected", "other", "mismatches")
+        for r in self.rows:
+            total = totals.setdefault(r.operation, {"operation": r.operation, "rules": 0, **{k: 0 for k in counted}})
+            total["rules"] += r.rule != "(any)"
+            for k in counted:
+                total[k] += getattr(r, k)
+        return list(totals.values())
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "base_url": self.base_url,
             "seed": self.seed,
             "examples": self.examples,
             "ok": self.ok,
+            "operations": self.per_operation(),
             "rows": [asdict(r) for r in self.rows],
             "mismatches": [asdict(m) for m in self.mismatches],
             "throttled": {"waits": self.waits_429, "seconds": round(self.waited_429_seconds, 3)},
@@ -433,7 +446,8 @@ def run(spec: str, base_url: str, *, auth_token: str | None = None, operations: 
 
 
 def print_report(report: Report, console: Any) -> None:
-    """The table per rule and every mismatch with its smallest body, on a rich console."""
+    """The table per rule, the totals per operation and every mismatch with its smallest body,
+    on a rich console."""
     import json
 
     from rich.markup import escape
@@ -451,6 +465,13 @@ def print_report(report: Report, console: Any) -> None:
         style = "red" if r.mismatches else None
         table.add_row(safe(r.operation), safe(r.rule), str(r.valid_sent), str(r.near_miss_sent), str(r.accepted), str(r.rejected), str(r.other), str(r.mismatches), style=style)
     console.print(table)
+    totals = Table(title="per operation")
+    for name in ("operation", "rules", "valid sent", "near misses sent", "accepted 2xx", "rejected 4xx", "other", "mismatches"):
+        totals.add_column(name, justify="left" if name == "operation" else "right", no_wrap=name == "operation")
+    for t in report.per_operation():
+        totals.add_row(safe(t["operation"]), *(str(t[k]) for k in ("rules", "valid_sent", "near_miss_sent", "accepted", "rejected", "other", "mismatches")),
+                       style="red" if t["mismatches"] else None)
+    console.print(totals)
     for m in report.mismatches:
         what = f"near miss of {m.rule}" if m.kind == "near-miss" else (f"valid body exercising {m.rule}" if m.rule != "(any)" else "valid request")
         console.print(f"[red]MISMATCH[/red] {safe(m.operation)}: {safe(what)}: {safe(m.reason)} (expected {safe(m.expected)})", highlight=False)

@@ -147,6 +147,54 @@ class Api:
     typedefs: tuple["TypeDef", ...] = ()
     file_refs: dict[str, tuple["FileRef", ...]] = field(default_factory=dict)
     cli_options: dict[str, tuple["CliOption", ...]] = field(default_factory=dict)
+    #: keyset-paginated list operations (``info.x-genspec.pages``)
+    pages: tuple["Pages", ...] = ()
+    #: send-a-local-file conveniences over a create and a complete operation
+    #: (``info.x-genspec.transfers``)
+    transfers: tuple["Transfer", ...] = ()
+
+
+@dataclass(frozen=True)
+class Pages:
+    """A keyset-paginated list operation (``info.x-genspec.pages``): the query parameter
+    ``cursor`` (Python name ``cursor_py``) takes the cursor, the response's ``items`` holds the
+    page's items (their model ``item_schema``), ``more`` whether another page follows (may be
+    "") and ``next`` the cursor of the next page."""
+
+    operation: str
+    cursor: str
+    cursor_py: str
+    items: str
+    item_schema: str
+    more: str
+    next: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A convenience sending a local file (``info.x-genspec.transfers``): ``create`` takes the
+    bytes either inline (its ``inline_media`` body, schema ``inline_schema``, binary part
+    ``part``, at most ``inline_max`` bytes) or presigned (its JSON body's ``size`` and ``mime``
+    fields; the answer's ``target`` object holds ``url`` and ``headers`` of the PUT), after
+    which ``complete`` is called. ``job`` names the job that waits for the result; ``shared``
+    lists the body fields both modes take (name, Python name, Python type)."""
+
+    method: str
+    group: str
+    create: str
+    complete: str
+    job: str
+    part: str
+    inline_media: str
+    inline_max: int
+    size: str
+    mime: str
+    filename: str
+    target: str
+    url: str
+    headers: str
+    inline_schema: str = ""
+    shared: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,6 +240,9 @@ class FileRef:
     mime: str
     url: str
     id: str = ""
+    #: the property naming an object sent beforehand (``x-genspec.transfers``): the CLI's
+    #: option named after the transfer (``--<name>``) sends ``@path`` there instead of inline
+    stored: str = ""
 
 
 @dataclass(frozen=True)

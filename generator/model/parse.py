@@ -22,6 +22,7 @@ from genspec.load.naming import pascal, snake
 from genspec.model.shapes import DEFAULT_STYLE, STYLES, media_kind, pick_media, derived_operation_id, server_url
 from genspec.schema.compile import Compiled, Compiler
 from genspec.schema.vocabulary import ASSERTABLE_FORMATS
+from genspec.surface import paging
 from genspec.surface.surface import Surface
 
 #: argument names every client method has (``op_view``'s extra arguments) or the body takes
@@ -471,6 +472,7 @@ def build(doc: Document, reporter: Reporter) -> tuple[Api, Compiled]:
     info = doc.data.get("info") if isinstance(doc.data.get("info"), dict) else {}
     settings_raw = info.get("x-genspec") if isinstance(info.get("x-genspec"), dict) else {}
     surface = p.surface
+    jobs = surface.jobs(settings_raw.get("jobs"), tuple(ops))
     api = Api(
         title=settings["title"],
         version=settings["version"],
@@ -490,7 +492,9 @@ def build(doc: Document, reporter: Reporter) -> tuple[Api, Compiled]:
         rules=tuple(sorted(compiled.rules.values(), key=lambda r: r.id)),
         body_fields=body_fields,
         document=doc.data,
-        jobs=surface.jobs(settings_raw.get("jobs"), tuple(ops)),
+        jobs=jobs,
+        pages=paging.pages(surface, settings_raw.get("pages"), tuple(ops)),
+        transfers=paging.transfers(surface, settings_raw.get("transfers"), tuple(ops), jobs, doc.data, body_fields),
         typedefs=surface.typedefs(),
         file_refs={op.operation_id: surface.file_refs(op.body_schema) for op in ops if op.body_schema},
         cli_options={op.operation_id: surface.cli_options(op.body_schema) for op in ops if op.body_schema},

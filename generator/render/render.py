@@ -27,7 +27,7 @@ from genspec.load.errors import SpecError, SpecErrors
 from genspec.load.ir import Api
 from genspec.model import contract
 from genspec.schema.compile import Compiled
-from genspec.surface import emit
+from genspec.surface import emit, emit_files
 
 #: the templates ship inside genspec (the ``genspec.templates`` package, the ``templates/``
 #: folder of the checkout), so every command works from any folder once genspec is installed
@@ -125,7 +125,7 @@ def _ctx_types(i: Inputs) -> dict[str, Any]:
 
 
 def _ctx_cli(i: Inputs) -> dict[str, Any]:
-    return emit.cli_context(i.api)
+    return emit_files.cli_extras(i.api, emit.cli_context(i.api))
 
 
 def _ctx_distribution(i: Inputs) -> dict[str, Any]:
@@ -161,6 +161,8 @@ FILES: dict[str, tuple[str, Callable[[Inputs], dict[str, Any]]]] = {
     "errors.py": ("errors.py.jinja", _ctx_init),
     "types.py": ("types.py.jinja", _ctx_types),
     "_client_base.py": ("_client_base.py.jinja", _ctx_plain),
+    "_pages.py": ("_pages.py.jinja", _ctx_plain),
+    "_transfer.py": ("_transfer.py.jinja", _ctx_plain),
     "client.py": ("client.py.jinja", _ctx_client),
     "_cli_base.py": ("_cli_base.py.jinja", _ctx_plain),
     "cli.py": ("cli.py.jinja", _ctx_cli),

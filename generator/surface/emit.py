@@ -52,6 +52,21 @@ class OpView:
     media_arg: str = ""
     #: the signature of ``<method>_to_file`` (binary responses streamed into a file), or ""
     to_file_sig: str = ""
+    #: a keyset-paginated list (``x-genspec.pages``): what its method returns instead
+    page: "PageView | None" = None
+
+
+@dataclass(frozen=True)
+class PageView:
+    """A paginated list method's page: its ``PageSpec`` constant and arguments, the page
+    types the sync and async methods return, and the call with the cursor left open."""
+
+    const: str
+    spec_args: str
+    sync_type: str
+    async_type: str
+    cursor: str
+    path_expr: str
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,7 @@ class GroupView:
     cls: str
     ops: tuple[OpView, ...]
     jobs: tuple[dict[str, Any], ...]
+    transfers: tuple[dict[str, Any], ...] = ()
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`'\"(])")
@@ -212,6 +228,12 @@ def _operation_extra(op: Operation) -> str:
 
 def _job_view(api: Api, job: Job, views: dict[str, OpView]) -> dict[str, Any]:
     start = views[job.start]
+    sent = next((t for t in api.transfers if t.create == job.start and t.job == job.name), None)
+    awaits = ""
+    if sent is not None:  # the start's answer names where the bytes go: the caller must send them first
+        hint = (f"PUT the bytes to {sent.target}.{sent.url} (with {sent.target}.{sent.headers}) and call "
+                f"{job.group}.{views[sent.complete].py_method}(id) first, or use {job.group}.{sent.method}(path), which does both")
+        awaits = f", awaits={sent.target!r}, awaits_hint={hint!r}"
     start_kw = ", ".join(start.kw_parts + ("validate: bool = True",))
     forward = ", ".join(start.forward_parts + ("validate=validate",))
     return {
@@ -221,6 +243,7 @@ def _job_view(api: Api, job: Job, views: dict[str, OpView]) -> dict[str, Any]:
         "spec_args": (
             f"name={job.name!r}, state={job.state!r}, succeeded={job.succeeded!r}, failed={job.failed!r}, code={job.code!r}, "
             f"reason={job.reason!r}, outputs={job.outputs!r}, url={job.url!r}, kind={job.kind!r}, file_name={job.file_name!r}, error=errors.{job.cls}FailedError"
+            + awaits
         ),
         # what wait returns: the poll operation's answer (the start's may wrap the job)
         "model": views[job.poll].return_type,
@@ -238,17 +261,80 @@ def _job_view(api: Api, job: Job, views: dict[str, OpView]) -> dict[str, Any]:
     }
 
 
+def _paged(view: OpView, pages: Any, models_code: str) -> OpView:
+    """``view`` of a keyset-paginated list: it returns a page over every item of every page."""
+    item = _model(models_code, pages.item_schema) if pages.item_schema else "None"
+    item = item if item != "None" else "Any"
+    const = f"_PAGES_{snake(view.operation_id).upper()}"
+    args = f"operation_id={view.operation_id!r}, cursor={pages.cursor!r}, items={pages.items!r}, more={pages.more!r}, next={pages.next!r}"
+    path_expr = view.path_expr.replace(f"{pages.cursor!r}: {pages.cursor_py}", f"{pages.cursor!r}: page_cursor")
+    said = (f"Returns: a page over every {item.split('.')[-1]} of every page (the next pages are fetched as iteration reaches them); "
+            f"its ``page`` is the first {view.return_type.split('.')[-1]}.")
+    doc = view.doc.replace(f"Returns: {view.return_type.split('.')[-1]}.", "\n        ".join(textwrap.wrap(said, width=92)))
+    page = PageView(const, args, f"SyncPage[{view.return_type}, {item}]", f"AsyncPager[{view.return_type}, {item}]", pages.cursor_py, path_expr)
+    return dataclasses.replace(view, page=page, doc=doc)
+
+
+def _transfer_view(api: Api, t: Any, views: dict[str, OpView]) -> dict[str, Any]:
+    """What the client template places for one ``x-genspec.transfers`` method."""
+    job = next(j for j in api.jobs if j.name == t.job)
+    fields = {f.name: f for f in api.body_fields.get(t.create, ())}
+    mime = fields[t.mime].py_name
+    named = fields[t.filename].py_name if t.filename else ""
+    kw = [f"{py}: {typ} | None = None" for _, py, typ in t.shared] + ([f"{named}: str | None = None"] if named else []) + [f"{mime}: str | None = None"]
+    model = views[job.poll].return_type
+    create, complete = views[t.create], views[t.complete]
+    lines = [
+        f"Send a local file (a path, or a binary file open for reading) and return its {model.split('.')[-1]}.", "",
+        f"Up to ``inline_max`` bytes (default {t.inline_max}, the spec's cap) go inline in one {create.operation_id} "
+        f"({t.inline_media}, part {t.part}); larger files go presigned: {create.operation_id} with their exact size, "
+        f"a PUT of the bytes to {t.target}.{t.url} (retried from the first byte, as calls are), then {complete.operation_id}. "
+        f"With ``wait`` (the default), polls until the {job.name} succeeds.", "",
+        "Args:",
+        "    file: a path, or a binary file object (read from where it stands to its end)",
+        *[f"    {py}: sent in either mode (optional)" for _, py, _ in t.shared],
+        *([f"    {named}: recorded (default: the file's name)"] if named else []),
+        f"    {mime}: the bytes' MIME type (default: guessed from the file name)",
+        f"    wait: poll until the {job.name} succeeds (``poll_interval``, ``wait_timeout`` in seconds)",
+        "    progress: called as ``progress(bytes_sent, total)`` while the bytes go out",
+        "    inline_max: the largest file sent inline, bytes (0: always presigned)",
+        "    validate, timeout, max_retries: as for every call", "",
+        f"Returns: the {model.split('.')[-1]} (its {t.size} checked against the bytes sent).", "",
+        f"Raises: RequestValidationError (nothing sent), the status errors of the calls, errors.{job.cls}FailedError, "
+        "WaitTimeoutError, TransferError (size mismatch).",
+    ]
+    return {
+        "method": t.method,
+        "const": f"_TRANSFER_{snake(t.method).upper()}_{snake(t.group).upper()}",
+        "spec_args": (f"part={t.part!r}, inline_media={t.inline_media!r}, inline_schema={t.inline_schema!r}, inline_max={t.inline_max!r}, "
+                      f"size={t.size!r}, mime={t.mime!r}, filename={t.filename!r}, target={t.target!r}, url={t.url!r}, headers={t.headers!r}, id={job.id!r}"),
+        "kw": ", ".join(kw),
+        "fields": "compact({" + ", ".join([f"{name!r}: {py}" for name, py, _ in t.shared] + ([f"{t.filename!r}: {named}"] if named else [])) + "})",
+        "mime": mime,
+        "create_const": create.const,
+        "complete_const": complete.const,
+        "model": model,
+        "poll": job.poll_method,
+        "doc": _doc(lines),
+    }
+
+
 def client_context(api: Api, models_code: str) -> dict[str, Any]:
     """Context of ``client.py``: operation constants, groups with methods, jobs."""
     views = {op.operation_id: op_view(api, op, models_code) for op in api.operations}
+    for pages in api.pages:
+        views[pages.operation] = _paged(views[pages.operation], pages, models_code)
     groups: dict[str, list[OpView]] = {}
     for view in views.values():
         groups.setdefault(view.group, []).append(view)
     jobs_by_group: dict[str, list[dict[str, Any]]] = {}
     for job in api.jobs:
         jobs_by_group.setdefault(job.group, []).append(_job_view(api, job, views))
+    transfers: dict[str, list[dict[str, Any]]] = {}
+    for t in api.transfers:
+        transfers.setdefault(t.group, []).append(_transfer_view(api, t, views))
     group_views = tuple(
-        GroupView(name, pascal(name), tuple(ops), tuple(jobs_by_group.get(name, ())))
+        GroupView(name, pascal(name), tuple(ops), tuple(jobs_by_group.get(name, ())), tuple(transfers.get(name, ())))
         for name, ops in sorted(groups.items())
     )
     return {
@@ -258,6 +344,9 @@ def client_context(api: Api, models_code: str) -> dict[str, Any]:
         "type_names": sorted({t.name for t in api.typedefs}),
         "needs_auth": any(op.auth for op in api.operations),
         "uses_adapter": any(v.model.startswith("TypeAdapter(") for v in views.values()),
+        "pages": tuple(v.page for v in views.values() if v.page is not None),
+        "uses_pages": bool(api.pages),
+        "transfers": tuple(t for g in group_views for t in g.transfers),
     }
 
 
@@ -380,7 +469,7 @@ def cli_context(api: Api) -> dict[str, Any]:
             table.append((o.dest, o.path, o.kind, o.multiple, o.flags[0]))
         if op.response_kind == "binary":
             decorators.append("@click.option('--output', '-o', default='-', show_default=True, metavar='FILE', help='Where the response body goes (- for standard output).')")
-        refs = tuple((r.path, (r.data, r.mime, r.url, r.id)) for r in api.file_refs.get(op.operation_id, ()))
+        refs = tuple((r.path, (r.data, r.mime, r.url, r.id) + ((r.stored,) if r.stored else ())) for r in api.file_refs.get(op.operation_id, ()))
         job = jobs_start.get(op.operation_id) or jobs_poll.get(op.operation_id)
         job_view = None
         if job is not None:
@@ -416,6 +505,7 @@ def cli_context(api: Api) -> dict[str, Any]:
             "body_kind": {"binary": "binary", "text": "text"}.get(op.body_media.split("/")[0] if op.body_media.startswith("text/") else ("binary" if op.body_py_type == "bytes" else ""), "value"),
             "path_expr": path_expr,
             "job": job_view,
+            "operation_id": op.operation_id,
         })
     groups = sorted({c["group"] for c in commands})
     return {

@@ -217,7 +217,7 @@ class Surface:
                 seen = seen | {name}
             spec = target.get("x-genspec-file")
             if isinstance(spec, dict) and path:
-                found.append(FileRef(path, str(spec.get("data", "")), str(spec.get("mime", "")), str(spec.get("url", "")), str(spec.get("id", ""))))
+                found.append(FileRef(path, str(spec.get("data", "")), str(spec.get("mime", "")), str(spec.get("url", "")), str(spec.get("id", "")), str(spec.get("stored", ""))))
                 return
             for key, sub in (target.get("properties") or {}).items() if isinstance(target.get("properties"), dict) else ():
                 walk(sub, path + (key,), seen)
