@@ -97,6 +97,7 @@ def _ctx_validators(i: Inputs) -> dict[str, Any]:
         "params_entries": entries("params"),
         "schema_entries": [(n, f) for n, f in entries("schema") if "." not in n],
         "operation_ids": ops,
+        "pinned": i.compiled.pinned,
     }
 
 

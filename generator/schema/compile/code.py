@@ -110,6 +110,8 @@ class Compiled:
     functions: list[tuple[str, list[str]]] = field(default_factory=list)
     rules: dict[str, Rule] = field(default_factory=dict)
     entry_points: dict[str, str] = field(default_factory=dict)
+    #: ``_v_`` functions whose schema rules out NaN and infinities itself (:mod:`..finite`)
+    pinned: set[str] = field(default_factory=set)
 
 
 def _list(schema: dict, key: str, ctx: Ctx, reporter: Reporter) -> list[Any]:
