@@ -76,7 +76,7 @@ _E48 = frozenset(
 )
 _E53 = frozenset({"deleted", "failed", "pending", "ready"})
 _E65 = frozenset({"input", "reference"})
-_P81 = frozenset({})
+_P81 = frozenset[str]()
 _P119 = frozenset({"expires_at", "filename", "mime_type", "purpose", "size_bytes", "user_id"})
 _P144 = frozenset({"expires_at", "file", "filename", "purpose", "user_id"})
 _E160 = frozenset({"ray-3.2", "uni-1", "uni-1-max"})

@@ -12,6 +12,12 @@ from genspec.load.ir import Rule
 from genspec.load.loader import escape_pointer
 from genspec.schema.fastpath import _TYPE_TEST, Known  # noqa: F401 (one table of JSON type tests, for the keyword modules)
 
+def str_set(names: Any) -> str:
+    """Python source of a frozenset of strings (typed when empty, for mypy and mypyc)."""
+    items = sorted(names)
+    return "frozenset({" + ", ".join(repr(n) for n in items) + "})" if items else "frozenset[str]()"
+
+
 _TYPE_NOUN = {
     "object": "an object", "array": "an array", "string": "a string", "integer": "an integer",
     "number": "a number", "boolean": "a boolean", "null": "null",
