@@ -40,6 +40,14 @@ def pins_finite(schema: Any, components: dict[str, tuple[Any, str]]) -> bool:
     return _Walk(components).pins(schema, frozenset(), frozenset())
 
 
+def pinned_functions(entries: dict[str, str], components: dict[str, tuple[Any, str]]) -> set[str]:
+    """The ``_v_`` functions among ``entries`` (``schema:<Name>`` and ``params:<opId>`` ->
+    function name, as :func:`genspec.model.parse.build` makes them) whose schema pins finiteness."""
+    judged = [(k.split(":", 1)[1], v) for k, v in entries.items() if k.startswith("schema:")]
+    judged += [(k.split(":", 1)[1] + ".parameters", v) for k, v in entries.items() if k.startswith("params:")]
+    return {v for name, v in judged if name in components and pins_finite(components[name][0], components)}
+
+
 class _Walk:
     def __init__(self, components: dict[str, tuple[Any, str]]) -> None:
         self.components = components
