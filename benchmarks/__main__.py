@@ -31,13 +31,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import corpus, report, system
+from . import compiled, corpus, report, system
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PEERS_VENV = HERE / ".venv"
 PARTS = ("validators", "strategies", "generation", "client", "throughput")
-FAST_TOOLS = ("ours", "jsonschema-rs", "fastjsonschema", "pydantic", "json.loads")
+FAST_TOOLS = ("ours", "ours-compiled", "jsonschema-rs", "fastjsonschema", "pydantic", "json.loads")
 #: tools timed request by request too, for the breakdown by body size
 BREAKDOWN_TOOLS = ("ours", "jsonschema-rs", "json.loads")
 SLOW_TOOLS = ("jsonschema", "openapi-core")
@@ -84,16 +84,16 @@ def default_out(quick: bool) -> Path:
 
 
 def _peer_python(tool: str) -> str:
-    if tool == "ours":
+    if tool in ("ours", "ours-compiled"):
         return sys.executable
     python = PEERS_VENV / "bin" / "python"
     return str(python) if python.exists() else sys.executable
 
 
-def _run_tool(tool: str, corpus_path: Path, rounds: int, budget: float, per_request: bool = False) -> dict[str, Any]:
+def _run_tool(tool: str, corpus_path: Path, rounds: int, budget: float, per_request: bool = False, first: str = "") -> dict[str, Any]:
     cmd = [_peer_python(tool), "-m", "benchmarks.peers", tool, str(corpus_path), str(system.SPEC), "--rounds", str(rounds), "--budget", str(budget)]
     cmd += ["--per-request"] if per_request else []
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [first, str(ROOT), os.environ.get("PYTHONPATH", "")]))}
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600, env=env)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
@@ -126,14 +126,20 @@ def validators(size: int, seed: int, quick: bool) -> dict[str, Any]:
     data = corpus.load(path)
     rounds, processes, budget = (2, 1, 2.0) if quick else (5, 3, 30.0)
     results: dict[str, dict[str, Any]] = {}
+    built = "skipped by --quick (the C build takes minutes)" if quick else compiled.build()
     for n in range(processes):
         for tool in FAST_TOOLS:
-            merge(results, tool, _run_tool(tool, path, rounds, budget, per_request=n == 0 and tool in BREAKDOWN_TOOLS))
+            if tool == "ours-compiled" and not isinstance(built, Path):
+                results[tool] = {"error": str(built)}
+                continue
+            first = str(built) if tool == "ours-compiled" else ""
+            merge(results, tool, _run_tool(tool, path, rounds, budget, per_request=n == 0 and tool in BREAKDOWN_TOOLS, first=first))
     for tool in SLOW_TOOLS:
         merge(results, tool, _run_tool(tool, path, rounds, budget))
     rules, cel = _rule_kinds()
     expressible = {
         "ours": "0",
+        "ours-compiled": "0",
         "jsonschema-rs": _short(cel) + " (CEL)",
         "fastjsonschema": _short(cel) + " (CEL)",
         "jsonschema": _short(cel) + " (CEL)",

@@ -56,6 +56,17 @@ def ours(doc: dict) -> tuple[Check, str, str]:
     return (lambda body: len(validate_request(OPERATION, body))), "all errors", "luma_gen " + _version("genspec")
 
 
+def ours_compiled(doc: dict) -> tuple[Check, str, str]:
+    """The same validator from the compiled build (``generated/setup.py``, mypyc); refuses to
+    run on the pure-Python module."""
+    import luma_gen.validators
+
+    if luma_gen.validators.__file__.endswith(".py"):
+        raise SystemExit("ours-compiled: luma_gen.validators is not compiled here")
+    check, mode, version = ours(doc)
+    return check, mode, version + " (mypyc)"
+
+
 def jsonschema_rs(doc: dict) -> tuple[Check, str, str]:
     """jsonschema-rs (Rust), Draft 2020-12, formats asserted, ``iter_errors``."""
     import jsonschema_rs as rs
@@ -170,6 +181,7 @@ def json_loads(doc: dict) -> tuple[Check, str, str]:
 
 TOOLS: dict[str, Callable[[dict], tuple[Check, str, str]]] = {
     "ours": ours,
+    "ours-compiled": ours_compiled,
     "jsonschema-rs": jsonschema_rs,
     "fastjsonschema": fastjsonschema_,
     "jsonschema": jsonschema_py,

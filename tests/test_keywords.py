@@ -137,6 +137,42 @@ def test_non_finite_floats_are_violations(tmp_path: Path, bad: float) -> None:
     assert rules_of(v, {"i": 1e308}) == []
 
 
+_CLOSED = {"type": "object", "additionalProperties": False, "properties": {"n": {"type": "number"}, "tags": {"type": "array", "items": {"enum": ["a", 1.5]}}}}
+
+
+@pytest.mark.parametrize(("schema", "pinned"), [
+    (_CLOSED, True),
+    ({"$ref": "#/components/schemas/Tree"}, True),  # recursion through a container's member
+    ({**_CLOSED, "additionalProperties": True}, False),  # an extra member may be anything
+    ({"type": "object", "properties": {"n": {"minimum": 0}}, "additionalProperties": False}, False),
+    ({"type": "array"}, False),
+    ({"allOf": [{"minimum": 1}, {"type": "integer"}]}, True),
+    ({"anyOf": [{"type": "string"}, {"minimum": 1}]}, False),
+    ({"$ref": "#/components/schemas/Loop"}, False),  # a cycle through no container proves nothing
+    ({"const": 1.5}, True),
+    ({"enum": [math.inf]}, False),
+])
+def test_which_schemas_rule_out_non_finite_floats_themselves(schema: Any, pinned: bool) -> None:
+    from genspec.schema.finite import pins_finite
+
+    components = {
+        "Tree": ({"type": "object", "additionalProperties": False, "properties": {"kids": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}}}}, ""),
+        "Loop": ({"allOf": [{"$ref": "#/components/schemas/Loop"}]}, ""),
+    }
+    assert pins_finite(schema, components) is pinned
+
+
+@pytest.mark.parametrize("closed", [True, False])
+def test_nan_is_a_violation_whether_or_not_the_fast_path_skips_the_walk(tmp_path: Path, closed: bool) -> None:
+    schema = {"type": "object", "additionalProperties": not closed, "properties": {"deep": {"type": "object", "additionalProperties": not closed, "properties": {"n": {"type": "number"}}}}}
+    v = compile_schema(tmp_path, schema)
+    assert v._SCHEMAS["T"][2] is closed  # the fast path skips the walk for the closed schema
+    assert rules_of(v, {"deep": {"n": 1.5}}) == []
+    assert ("/deep/n", "json.number") in rules_of(v, {"deep": {"n": math.nan}})
+    if not closed:
+        assert rules_of(v, {"deep": {"other": [math.inf]}}) == [("/deep/other/0", "json.number")]
+
+
 def _request_examples() -> list[tuple[str, Any]]:
     spec = yaml.safe_load((ROOT / "spec" / "generations.yaml").read_text())
     out = []

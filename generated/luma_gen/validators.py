@@ -4223,67 +4223,67 @@ def _ok_completeFile_parameters(x: Any) -> bool:
     return True
 
 
-#: (the collecting function, the boolean one) of a schema
-_Fns = tuple[Callable[[Any, str, list[Violation]], None], Callable[[Any], bool]]
+#: (the collecting function, the boolean one, whether the schema itself rules out NaN and infinities) of a schema
+_Fns = tuple[Callable[[Any, str, list[Violation]], None], Callable[[Any], bool], bool]
 
 _REQUEST: dict[str, _Fns] = {
-    "createFile": (_v_FileCreateParams, _ok_FileCreateParams),
-    "createGeneration": (_v_GenerationCreateParams, _ok_GenerationCreateParams),
+    "createFile": (_v_FileCreateParams, _ok_FileCreateParams, True),
+    "createGeneration": (_v_GenerationCreateParams, _ok_GenerationCreateParams, True),
 }
 _RESPONSE: dict[str, _Fns] = {
-    "completeFile": (_v_File, _ok_File),
-    "createFile": (_v_CreateFileResponse, _ok_CreateFileResponse),
-    "createGeneration": (_v_Generation, _ok_Generation),
-    "getFile": (_v_File, _ok_File),
-    "getGeneration": (_v_Generation, _ok_Generation),
-    "listFiles": (_v_FileList, _ok_FileList),
+    "completeFile": (_v_File, _ok_File, False),
+    "createFile": (_v_CreateFileResponse, _ok_CreateFileResponse, False),
+    "createGeneration": (_v_Generation, _ok_Generation, False),
+    "getFile": (_v_File, _ok_File, False),
+    "getGeneration": (_v_Generation, _ok_Generation, False),
+    "listFiles": (_v_FileList, _ok_FileList, False),
 }
 _PARAMS: dict[str, _Fns] = {
-    "completeFile": (_v_completeFile_parameters, _ok_completeFile_parameters),
-    "deleteFile": (_v_deleteFile_parameters, _ok_deleteFile_parameters),
-    "getFile": (_v_getFile_parameters, _ok_getFile_parameters),
-    "getGeneration": (_v_getGeneration_parameters, _ok_getGeneration_parameters),
-    "listFiles": (_v_listFiles_parameters, _ok_listFiles_parameters),
+    "completeFile": (_v_completeFile_parameters, _ok_completeFile_parameters, False),
+    "deleteFile": (_v_deleteFile_parameters, _ok_deleteFile_parameters, False),
+    "getFile": (_v_getFile_parameters, _ok_getFile_parameters, False),
+    "getGeneration": (_v_getGeneration_parameters, _ok_getGeneration_parameters, False),
+    "listFiles": (_v_listFiles_parameters, _ok_listFiles_parameters, False),
 }
 _SCHEMAS: dict[str, _Fns] = {
-    "AdvancedControls": (_v_AdvancedControls, _ok_AdvancedControls),
-    "AspectRatio": (_v_AspectRatio, _ok_AspectRatio),
-    "CreateFileResponse": (_v_CreateFileResponse, _ok_CreateFileResponse),
-    "DepthControl": (_v_DepthControl, _ok_DepthControl),
-    "Error": (_v_Error, _ok_Error),
-    "FaceControl": (_v_FaceControl, _ok_FaceControl),
-    "File": (_v_File, _ok_File),
-    "FileCreateParams": (_v_FileCreateParams, _ok_FileCreateParams),
-    "FileList": (_v_FileList, _ok_FileList),
-    "FilePurpose": (_v_FilePurpose, _ok_FilePurpose),
-    "FileState": (_v_FileState, _ok_FileState),
-    "FileUploadParams": (_v_FileUploadParams, _ok_FileUploadParams),
-    "Generation": (_v_Generation, _ok_Generation),
-    "GenerationCreateParams": (_v_GenerationCreateParams, _ok_GenerationCreateParams),
-    "GenerationFailureCode": (_v_GenerationFailureCode, _ok_GenerationFailureCode),
-    "GenerationOutput": (_v_GenerationOutput, _ok_GenerationOutput),
-    "GenerationState": (_v_GenerationState, _ok_GenerationState),
-    "GenerationType": (_v_GenerationType, _ok_GenerationType),
-    "ImageRef": (_v_ImageRef, _ok_ImageRef),
-    "Layer": (_v_Layer, _ok_Layer),
-    "LayerAlphaHint": (_v_LayerAlphaHint, _ok_LayerAlphaHint),
-    "LayeringOptions": (_v_LayeringOptions, _ok_LayeringOptions),
-    "LayeringResolution": (_v_LayeringResolution, _ok_LayeringResolution),
-    "Model": (_v_Model, _ok_Model),
-    "NormalsControl": (_v_NormalsControl, _ok_NormalsControl),
-    "OutputFormat": (_v_OutputFormat, _ok_OutputFormat),
-    "PoseControl": (_v_PoseControl, _ok_PoseControl),
-    "PoseControlStrength": (_v_PoseControlStrength, _ok_PoseControlStrength),
-    "PresignedUpload": (_v_PresignedUpload, _ok_PresignedUpload),
-    "SourcePosition": (_v_SourcePosition, _ok_SourcePosition),
-    "Style": (_v_Style, _ok_Style),
-    "TrajectoryControl": (_v_TrajectoryControl, _ok_TrajectoryControl),
-    "VideoDuration": (_v_VideoDuration, _ok_VideoDuration),
-    "VideoEditOptions": (_v_VideoEditOptions, _ok_VideoEditOptions),
-    "VideoEditStrength": (_v_VideoEditStrength, _ok_VideoEditStrength),
-    "VideoOptions": (_v_VideoOptions, _ok_VideoOptions),
-    "VideoResolution": (_v_VideoResolution, _ok_VideoResolution),
-    "Violation": (_v_Violation, _ok_Violation),
+    "AdvancedControls": (_v_AdvancedControls, _ok_AdvancedControls, True),
+    "AspectRatio": (_v_AspectRatio, _ok_AspectRatio, True),
+    "CreateFileResponse": (_v_CreateFileResponse, _ok_CreateFileResponse, False),
+    "DepthControl": (_v_DepthControl, _ok_DepthControl, True),
+    "Error": (_v_Error, _ok_Error, False),
+    "FaceControl": (_v_FaceControl, _ok_FaceControl, True),
+    "File": (_v_File, _ok_File, False),
+    "FileCreateParams": (_v_FileCreateParams, _ok_FileCreateParams, True),
+    "FileList": (_v_FileList, _ok_FileList, False),
+    "FilePurpose": (_v_FilePurpose, _ok_FilePurpose, True),
+    "FileState": (_v_FileState, _ok_FileState, True),
+    "FileUploadParams": (_v_FileUploadParams, _ok_FileUploadParams, True),
+    "Generation": (_v_Generation, _ok_Generation, False),
+    "GenerationCreateParams": (_v_GenerationCreateParams, _ok_GenerationCreateParams, True),
+    "GenerationFailureCode": (_v_GenerationFailureCode, _ok_GenerationFailureCode, True),
+    "GenerationOutput": (_v_GenerationOutput, _ok_GenerationOutput, False),
+    "GenerationState": (_v_GenerationState, _ok_GenerationState, True),
+    "GenerationType": (_v_GenerationType, _ok_GenerationType, True),
+    "ImageRef": (_v_ImageRef, _ok_ImageRef, True),
+    "Layer": (_v_Layer, _ok_Layer, False),
+    "LayerAlphaHint": (_v_LayerAlphaHint, _ok_LayerAlphaHint, True),
+    "LayeringOptions": (_v_LayeringOptions, _ok_LayeringOptions, True),
+    "LayeringResolution": (_v_LayeringResolution, _ok_LayeringResolution, True),
+    "Model": (_v_Model, _ok_Model, True),
+    "NormalsControl": (_v_NormalsControl, _ok_NormalsControl, True),
+    "OutputFormat": (_v_OutputFormat, _ok_OutputFormat, True),
+    "PoseControl": (_v_PoseControl, _ok_PoseControl, True),
+    "PoseControlStrength": (_v_PoseControlStrength, _ok_PoseControlStrength, True),
+    "PresignedUpload": (_v_PresignedUpload, _ok_PresignedUpload, False),
+    "SourcePosition": (_v_SourcePosition, _ok_SourcePosition, True),
+    "Style": (_v_Style, _ok_Style, True),
+    "TrajectoryControl": (_v_TrajectoryControl, _ok_TrajectoryControl, True),
+    "VideoDuration": (_v_VideoDuration, _ok_VideoDuration, True),
+    "VideoEditOptions": (_v_VideoEditOptions, _ok_VideoEditOptions, True),
+    "VideoEditStrength": (_v_VideoEditStrength, _ok_VideoEditStrength, True),
+    "VideoOptions": (_v_VideoOptions, _ok_VideoOptions, True),
+    "VideoResolution": (_v_VideoResolution, _ok_VideoResolution, True),
+    "Violation": (_v_Violation, _ok_Violation, False),
 }
 OPERATIONS = (
     "createGeneration",
@@ -4299,12 +4299,13 @@ OPERATIONS = (
 def _run(fns: _Fns, value: Any) -> list[Violation]:
     """Every violation of ``value``: one boolean pass, then (only for an invalid value) the
     pass that collects every violation with its JSON Pointer. A NaN or infinite float anywhere
-    is a violation too (:func:`non_finite`): JSON cannot carry it."""
-    collect, ok = fns
+    is a violation too (:func:`non_finite`): JSON cannot carry it. ``pinned``: the schema
+    itself rejects such floats, so a value its boolean pass accepts holds none."""
+    collect, ok, pinned = fns
     out: list[Violation] = []
     try:
         if ok(value):
-            return out if _finite(value) else non_finite(value)
+            return out if pinned or _finite(value) else non_finite(value)
         collect(value, "", out)
     except RecursionError:
         out.append(_V("", "nesting", "the value nests too deeply to check"))

@@ -21,6 +21,7 @@ from genspec.load.loader import Document, escape_pointer
 from genspec.load.naming import pascal, snake
 from genspec.model.shapes import DEFAULT_STYLE, STYLES, media_kind, pick_media, derived_operation_id, server_url
 from genspec.schema.compile import Compiled, Compiler
+from genspec.schema.finite import pinned_functions
 from genspec.schema.vocabulary import ASSERTABLE_FORMATS
 from genspec.surface import paging
 from genspec.surface.surface import Surface
@@ -469,6 +470,7 @@ def build(doc: Document, reporter: Reporter) -> tuple[Api, Compiled]:
             entries[f"params:{op.operation_id}"] = v_fn
     compiled = p.compiler.result
     compiled.entry_points = entries
+    compiled.pinned = pinned_functions(entries, p.compiler.components)
     info = doc.data.get("info") if isinstance(doc.data.get("info"), dict) else {}
     settings_raw = info.get("x-genspec") if isinstance(info.get("x-genspec"), dict) else {}
     surface = p.surface

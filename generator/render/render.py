@@ -97,6 +97,7 @@ def _ctx_validators(i: Inputs) -> dict[str, Any]:
         "params_entries": entries("params"),
         "schema_entries": [(n, f) for n, f in entries("schema") if "." not in n],
         "operation_ids": ops,
+        "pinned": i.compiled.pinned,
     }
 
 
@@ -129,9 +130,13 @@ def _ctx_cli(i: Inputs) -> dict[str, Any]:
 
 
 def _ctx_distribution(i: Inputs) -> dict[str, Any]:
-    return {**_ctx_init(i), "requirements": REQUIREMENTS, "extras": EXTRAS}
+    return {**_ctx_init(i), "requirements": REQUIREMENTS, "extras": EXTRAS, "compiled": [f"{i.api.package}/{m}" for m in COMPILED], "build_requirements": BUILD_REQUIREMENTS}
 
 
+#: modules of the generated package that its build compiles with mypyc when it can (setup.py)
+COMPILED = ("validators.py",)
+#: what the generated package needs at build time: setuptools, and mypy for mypyc
+BUILD_REQUIREMENTS = ("setuptools>=65", "mypy>=1.10")
 #: what the generated package needs at run time (PEP 508): the client, models and validators
 REQUIREMENTS = ("httpx>=0.27", "pydantic>=2.14", "typing-extensions>=4.7")
 #: optional features of the generated package -> what each needs; a missing extra is named in
@@ -178,6 +183,7 @@ FILES: dict[str, tuple[str, Callable[[Inputs], dict[str, Any]]]] = {
 #: the packaging, so that ``pip install <out dir>`` installs the package and its command
 ROOT_FILES: dict[str, tuple[str, Callable[[Inputs], dict[str, Any]]]] = {
     "pyproject.toml": ("pyproject.toml.jinja", _ctx_distribution),
+    "setup.py": ("setup.py.jinja", _ctx_distribution),
 }
 
 

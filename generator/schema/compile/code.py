@@ -12,6 +12,12 @@ from genspec.load.ir import Rule
 from genspec.load.loader import escape_pointer
 from genspec.schema.fastpath import _TYPE_TEST, Known  # noqa: F401 (one table of JSON type tests, for the keyword modules)
 
+def str_set(names: Any) -> str:
+    """Python source of a frozenset of strings (typed when empty, for mypy and mypyc)."""
+    items = sorted(names)
+    return "frozenset({" + ", ".join(repr(n) for n in items) + "})" if items else "frozenset[str]()"
+
+
 _TYPE_NOUN = {
     "object": "an object", "array": "an array", "string": "a string", "integer": "an integer",
     "number": "a number", "boolean": "a boolean", "null": "null",
@@ -110,6 +116,8 @@ class Compiled:
     functions: list[tuple[str, list[str]]] = field(default_factory=list)
     rules: dict[str, Rule] = field(default_factory=dict)
     entry_points: dict[str, str] = field(default_factory=dict)
+    #: ``_v_`` functions whose schema rules out NaN and infinities itself (:mod:`..finite`)
+    pinned: set[str] = field(default_factory=set)
 
 
 def _list(schema: dict, key: str, ctx: Ctx, reporter: Reporter) -> list[Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from genspec.load.loader import escape_pointer
-from genspec.schema.compile.code import _TYPE_TEST, Code, Ctx, Path, guarded, with_block
+from genspec.schema.compile.code import _TYPE_TEST, Code, Ctx, Path, guarded, str_set, with_block
 from genspec.schema.fastpath import json_type
 
 
@@ -65,7 +65,7 @@ class ObjectsMixin:
         patterns = self._pattern_properties(schema, v, path, ctx, inner)
         extra = schema.get("additionalProperties", True)
         if extra is not True and extra != {}:
-            names = self.constant("_P", "frozenset({" + ", ".join(repr(n) for n in sorted(props)) + "})" if props else "frozenset[str]()")
+            names = self.constant("_P", str_set(props))
             k = self._name("_k")
             other = f"{k} not in {names}" + "".join(f" and {rx}.search({k}) is None" for rx in patterns)
             if extra is False:

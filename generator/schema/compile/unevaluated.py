@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from genspec.load.loader import escape_pointer
-from genspec.schema.compile.code import Code, Ctx, Path, guarded
+from genspec.schema.compile.code import Code, Ctx, Path, guarded, str_set
 
 _KIND = {"properties": ("unevaluatedProperties", "dict"), "items": ("unevaluatedItems", "list")}
 
@@ -114,7 +114,7 @@ class UnevaluatedMixin:
     def _own_properties(self, schema: dict, ptr: str, code: Code) -> None:
         props = schema.get("properties")
         if isinstance(props, dict) and props:
-            names = self.constant("_P", "frozenset({" + ", ".join(repr(n) for n in sorted(props)) + "})")
+            names = self.constant("_P", str_set(props))
             code.add(f"e.update({names}.intersection(x))")
         patterns = schema.get("patternProperties")
         if isinstance(patterns, dict):
