@@ -58,6 +58,7 @@ def cli_extras(api: Api, ctx: dict[str, Any]) -> dict[str, Any]:
         c["send"] = None
         if sender is not None and refs:
             c["decorators"] = [*c["decorators"], f"@click.option('--{sender.method.replace('_', '-')}', 'send_files', is_flag=True, help={_help(f'Send each @file through {sender.group} {sender.method} first and reference it by {refs[0].stored}, instead of inline.')!r})"]
-            c["send"] = {"group": sender.group, "method": sender.method}
+            job = next(j for j in api.jobs if j.name == sender.job)
+            c["send"] = {"group": sender.group, "method": sender.method, "id": job.id}
     transfers = [_transfer_command(api, t, {n for g, n in taken if g == t.group}) for t in api.transfers]
     return {**ctx, "transfers": [t for t in transfers if not t["taken"]], "uses_pages": any(c["pages"] for c in ctx["commands"])}
