@@ -13,18 +13,18 @@ import re
 from itertools import compress as _compress
 from itertools import count as _count
 from operator import not_ as _not
-from typing import Any, Callable
+from typing import Any, Callable, Final
 
 from . import _cel as _C
 from . import _cel_lib as _L
 from ._runtime import (
-    _DATE_MATCH,
-    _DATE_TIME_MATCH,
-    _EMAIL_MATCH,
-    _M,
-    _NUM,
-    _URI_MATCH,
-    _UUID_MATCH,
+    _DATE_MATCH as _DATE_MATCH_r,
+    _DATE_TIME_MATCH as _DATE_TIME_MATCH_r,
+    _EMAIL_MATCH as _EMAIL_MATCH_r,
+    _M as _M_r,
+    _NUM as _NUM_r,
+    _URI_MATCH as _URI_MATCH_r,
+    _UUID_MATCH as _UUID_MATCH_r,
     UnknownOperationError,
     Violation,
     _V,
@@ -64,25 +64,38 @@ __all__ = [
     "UnknownOperationError",
 ]
 
-_P8 = frozenset({"blur", "enabled"})
-_P14 = frozenset({"enabled"})
-_P20 = frozenset({"augmentation", "enabled"})
-_E27 = frozenset({"coarse", "precise"})
-_P28 = frozenset({"enabled", "strength"})
-_P35 = frozenset({"enabled", "sparsity"})
-_P40 = frozenset({"depth", "face", "normals", "pose", "trajectory"})
-_E48 = frozenset(
+# The module's constants are Final, so that the mypyc build reads them from C statics
+# instead of looking each use up in the module's dict (a third of the compiled time).
+_DATE_MATCH: Final[Any] = _DATE_MATCH_r
+_DATE_TIME_MATCH: Final[Any] = _DATE_TIME_MATCH_r
+_EMAIL_MATCH: Final[Any] = _EMAIL_MATCH_r
+_M: Final[Any] = _M_r
+_NUM: Final[Any] = _NUM_r
+_URI_MATCH: Final[Any] = _URI_MATCH_r
+_UUID_MATCH: Final[Any] = _UUID_MATCH_r
+_P8: Final = frozenset({"blur", "enabled"})
+_P14: Final = frozenset({"enabled"})
+_P20: Final = frozenset({"augmentation", "enabled"})
+_E27: Final = frozenset({"coarse", "precise"})
+_P28: Final = frozenset({"enabled", "strength"})
+_P35: Final = frozenset({"enabled", "sparsity"})
+_P40: Final = frozenset({"depth", "face", "normals", "pose", "trajectory"})
+_E48: Final = frozenset(
     {"16:9", "1:1", "1:2", "1:3", "21:9", "2:1", "2:3", "3:1", "3:2", "3:4", "4:3", "9:16"}
 )
-_E53 = frozenset({"deleted", "failed", "pending", "ready"})
-_E65 = frozenset({"input", "reference"})
-_P81 = frozenset[str]()
-_P119 = frozenset({"expires_at", "filename", "mime_type", "purpose", "size_bytes", "user_id"})
-_P144 = frozenset({"expires_at", "file", "filename", "purpose", "user_id"})
-_E160 = frozenset({"ray-3.2", "uni-1", "uni-1-max"})
-_E161 = frozenset({"completed", "failed", "processing", "queued"})
-_E162 = frozenset({"image", "image_edit", "layering", "video", "video_edit", "video_reframe"})
-_E163 = frozenset(
+_E53: Final = frozenset({"deleted", "failed", "pending", "ready"})
+_E65: Final = frozenset({"input", "reference"})
+_P81: Final = frozenset[str]()
+_P119: Final = frozenset(
+    {"expires_at", "filename", "mime_type", "purpose", "size_bytes", "user_id"}
+)
+_P144: Final = frozenset({"expires_at", "file", "filename", "purpose", "user_id"})
+_E160: Final = frozenset({"ray-3.2", "uni-1", "uni-1-max"})
+_E161: Final = frozenset({"completed", "failed", "processing", "queued"})
+_E162: Final = frozenset(
+    {"image", "image_edit", "layering", "video", "video_edit", "video_reframe"}
+)
+_E163: Final = frozenset(
     {
         "budget_exhausted",
         "content_moderated",
@@ -95,13 +108,13 @@ _E163 = frozenset(
         "unsupported_format",
     }
 )
-_E173 = frozenset({"hard", "none", "soft"})
-_E204 = frozenset({"jpeg", "png"})
-_E205 = frozenset({"auto", "manga"})
-_P213 = frozenset({"data", "file_id", "generation_id", "media_type", "url"})
-_E233 = frozenset({"10s", "5s"})
-_E234 = frozenset({"1080p", "360p", "540p", "720p"})
-_E245 = frozenset(
+_E173: Final = frozenset({"hard", "none", "soft"})
+_E204: Final = frozenset({"jpeg", "png"})
+_E205: Final = frozenset({"auto", "manga"})
+_P213: Final = frozenset({"data", "file_id", "generation_id", "media_type", "url"})
+_E233: Final = frozenset({"10s", "5s"})
+_E234: Final = frozenset({"1080p", "360p", "540p", "720p"})
+_E245: Final = frozenset(
     {
         "adhere_1",
         "adhere_2",
@@ -114,9 +127,9 @@ _E245 = frozenset(
         "reimagine_3",
     }
 )
-_P251 = frozenset({"auto_controls", "controls", "keyframe_indexes", "keyframes", "strength"})
-_P276 = frozenset({"h_norm", "w_norm", "x_norm", "y_norm"})
-_P283 = frozenset(
+_P251: Final = frozenset({"auto_controls", "controls", "keyframe_indexes", "keyframes", "strength"})
+_P276: Final = frozenset({"h_norm", "w_norm", "x_norm", "y_norm"})
+_P283: Final = frozenset(
     {
         "duration",
         "edit",
@@ -131,9 +144,9 @@ _P283 = frozenset(
         "start_frame",
     }
 )
-_E325 = frozenset({"1k", "2k"})
-_P326 = frozenset({"resolution"})
-_P330 = frozenset(
+_E325: Final = frozenset({"1k", "2k"})
+_P326: Final = frozenset({"resolution"})
+_P330: Final = frozenset(
     {
         "aspect_ratio",
         "image_ref",
@@ -149,15 +162,15 @@ _P330 = frozenset(
         "web_search",
     }
 )
-_E335 = frozenset({"image_edit", "video_edit", "video_reframe"})
-_E336 = frozenset({"image", "image_edit"})
-_E338 = frozenset({"video_edit", "video_reframe"})
-_E341 = frozenset({"uni-1", "uni-1-max"})
-_E342 = frozenset({"video", "video_edit", "video_reframe"})
-_E343 = frozenset({"image", "image_edit", "layering"})
-_E344 = frozenset({"video", "video_reframe"})
-_E352 = frozenset({"video", "video_edit"})
-_E355 = frozenset({"image", "image_edit", "video", "video_edit", "video_reframe"})
+_E335: Final = frozenset({"image_edit", "video_edit", "video_reframe"})
+_E336: Final = frozenset({"image", "image_edit"})
+_E338: Final = frozenset({"video_edit", "video_reframe"})
+_E341: Final = frozenset({"uni-1", "uni-1-max"})
+_E342: Final = frozenset({"video", "video_edit", "video_reframe"})
+_E343: Final = frozenset({"image", "image_edit", "layering"})
+_E344: Final = frozenset({"video", "video_reframe"})
+_E352: Final = frozenset({"video", "video_edit"})
+_E355: Final = frozenset({"image", "image_edit", "video", "video_edit", "video_reframe"})
 
 
 def _v_DepthControl(x: Any, p: str, out: list[Violation]) -> None:
