@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,3 +22,13 @@ settings.register_profile("dev", max_examples=500, deadline=None, print_blob=Tru
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 pytest_plugins = ["fixtures_emulator"]
+
+
+@pytest.fixture()
+def png(tmp_path: Path) -> Path:
+    """A real PNG (the emulator's own renderer) at ``tmp_path/frame.png``, for upload tests."""
+    from luma_emulator.media import render_image
+
+    path = tmp_path / "frame.png"
+    path.write_bytes(render_image("upload", None, "png"))
+    return path

@@ -24,15 +24,6 @@ def run(emulator_url: str, emulator_token: str, monkeypatch: pytest.MonkeyPatch)
     return invoke
 
 
-@pytest.fixture()
-def png(tmp_path: Path) -> Path:
-    from luma_emulator.media import render_image
-
-    path = tmp_path / "frame.png"
-    path.write_bytes(render_image("cli", None, "png"))
-    return path
-
-
 def test_upload_inline_and_presigned_then_wait(run, png: Path) -> None:  # type: ignore[no-untyped-def]
     code, out, err = run("files", "upload", str(png), "--purpose", "reference", "--wait", "--poll-interval", "0.05", "--format", "json")
     assert code == 0, err

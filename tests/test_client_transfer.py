@@ -40,15 +40,6 @@ class Spy(httpx.Client):
         return response
 
 
-@pytest.fixture()
-def png(tmp_path: Path) -> Path:
-    from luma_emulator.media import render_image
-
-    path = tmp_path / "frame.png"
-    path.write_bytes(render_image("transfer", None, "png"))
-    return path
-
-
 def _client(url: str, token: str, spy: Spy) -> Client:
     return Client(auth_token=token, base_url=url, http_client=spy, max_retries=2)
 
