@@ -180,16 +180,13 @@ def _v_DepthControl(x: Any, p: str, out: list[Violation]) -> None:
         _h7 = x.get("blur", _M)
     else:
         _h6 = _h7 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "DepthControl.type", "must be an object"))
     if type(x) is dict:
-        if _h6 is not _M:
-            if not (type(_h6) is bool or _h6 is None):
-                out.append(
-                    _V(p + "/enabled", "DepthControl.enabled.type", "must be a boolean or null")
-                )
+        if _h6 is not _M and (not (type(_h6) is bool or _h6 is None)):
+            out.append(_V(p + "/enabled", "DepthControl.enabled.type", "must be a boolean or null"))
         if _h7 is not _M:
-            if not ((type(_h7) is int or (type(_h7) is float and _h7 - _h7 == 0)) or _h7 is None):
+            if not (type(_h7) is int or (type(_h7) is float and _h7 - _h7 == 0) or _h7 is None):
                 out.append(_V(p + "/blur", "DepthControl.blur.type", "must be a number or null"))
             if type(_h7) is int or type(_h7) is float:
                 if not _h7 >= 0:
@@ -214,11 +211,10 @@ def _ok_DepthControl(x: Any) -> bool:
         return False
     _h10 = x.get("enabled", _M)
     _h11 = x.get("blur", _M)
-    if _h10 is not _M:
-        if not (type(_h10) is bool or _h10 is None):
-            return False
+    if _h10 is not _M and (not (type(_h10) is bool or _h10 is None)):
+        return False
     if _h11 is not _M:
-        if not ((type(_h11) is int or (type(_h11) is float and _h11 - _h11 == 0)) or _h11 is None):
+        if not (type(_h11) is int or (type(_h11) is float and _h11 - _h11 == 0) or _h11 is None):
             return False
         if type(_h11) is int or type(_h11) is float:
             if not _h11 >= 0:
@@ -238,14 +234,11 @@ def _v_FaceControl(x: Any, p: str, out: list[Violation]) -> None:
         _h13 = x.get("enabled", _M)
     else:
         _h13 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "FaceControl.type", "must be an object"))
     if type(x) is dict:
-        if _h13 is not _M:
-            if not (type(_h13) is bool or _h13 is None):
-                out.append(
-                    _V(p + "/enabled", "FaceControl.enabled.type", "must be a boolean or null")
-                )
+        if _h13 is not _M and (not (type(_h13) is bool or _h13 is None)):
+            out.append(_V(p + "/enabled", "FaceControl.enabled.type", "must be a boolean or null"))
         if not _P14.issuperset(x):
             for _k15 in x:
                 if _k15 not in _P14:
@@ -263,9 +256,8 @@ def _ok_FaceControl(x: Any) -> bool:
     if type(x) is not dict:
         return False
     _h16 = x.get("enabled", _M)
-    if _h16 is not _M:
-        if not (type(_h16) is bool or _h16 is None):
-            return False
+    if _h16 is not _M and (not (type(_h16) is bool or _h16 is None)):
+        return False
     if not _P14.issuperset(x):
         for _k17 in x:
             if _k17 not in _P14:
@@ -280,17 +272,16 @@ def _v_NormalsControl(x: Any, p: str, out: list[Violation]) -> None:
         _h19 = x.get("augmentation", _M)
     else:
         _h18 = _h19 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "NormalsControl.type", "must be an object"))
     if type(x) is dict:
-        if _h18 is not _M:
-            if not (type(_h18) is bool or _h18 is None):
-                out.append(
-                    _V(p + "/enabled", "NormalsControl.enabled.type", "must be a boolean or null")
-                )
+        if _h18 is not _M and (not (type(_h18) is bool or _h18 is None)):
+            out.append(
+                _V(p + "/enabled", "NormalsControl.enabled.type", "must be a boolean or null")
+            )
         if _h19 is not _M:
             if not (
-                (type(_h19) is int or (type(_h19) is float and _h19 - _h19 == 0)) or _h19 is None
+                type(_h19) is int or (type(_h19) is float and _h19 - _h19 == 0) or _h19 is None
             ):
                 out.append(
                     _V(
@@ -334,11 +325,10 @@ def _ok_NormalsControl(x: Any) -> bool:
         return False
     _h22 = x.get("enabled", _M)
     _h23 = x.get("augmentation", _M)
-    if _h22 is not _M:
-        if not (type(_h22) is bool or _h22 is None):
-            return False
+    if _h22 is not _M and (not (type(_h22) is bool or _h22 is None)):
+        return False
     if _h23 is not _M:
-        if not ((type(_h23) is int or (type(_h23) is float and _h23 - _h23 == 0)) or _h23 is None):
+        if not (type(_h23) is int or (type(_h23) is float and _h23 - _h23 == 0) or _h23 is None):
             return False
         if type(_h23) is int or type(_h23) is float:
             if not _h23 >= 0:
@@ -354,20 +344,18 @@ def _ok_NormalsControl(x: Any) -> bool:
 
 def _v_PoseControlStrength(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of PoseControlStrength (/components/schemas/PoseControlStrength)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "PoseControlStrength.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E27:
-            out.append(_V(p, "PoseControlStrength.enum", "must be one of: precise, coarse"))
+    elif x not in _E27:
+        out.append(_V(p, "PoseControlStrength.enum", "must be one of: precise, coarse"))
 
 
 def _ok_PoseControlStrength(x: Any) -> bool:
     """Whether x is a valid PoseControlStrength (/components/schemas/PoseControlStrength)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E27:
-            return False
+    elif x not in _E27:
+        return False
     return True
 
 
@@ -378,18 +366,13 @@ def _v_PoseControl(x: Any, p: str, out: list[Violation]) -> None:
         _h26 = x.get("strength", _M)
     else:
         _h25 = _h26 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "PoseControl.type", "must be an object"))
     if type(x) is dict:
-        if _h25 is not _M:
-            if not (type(_h25) is bool or _h25 is None):
-                out.append(
-                    _V(p + "/enabled", "PoseControl.enabled.type", "must be a boolean or null")
-                )
-        if _h26 is not _M:
-            if _h26 is not None:
-                if not ((type(_h26) is str) and (_h26 in _E27)):
-                    _v_PoseControlStrength(_h26, p + "/strength", out)
+        if _h25 is not _M and (not (type(_h25) is bool or _h25 is None)):
+            out.append(_V(p + "/enabled", "PoseControl.enabled.type", "must be a boolean or null"))
+        if _h26 is not _M and _h26 is not None and (not (type(_h26) is str and _h26 in _E27)):
+            _v_PoseControlStrength(_h26, p + "/strength", out)
         if not _P28.issuperset(x):
             for _k29 in x:
                 if _k29 not in _P28:
@@ -408,13 +391,10 @@ def _ok_PoseControl(x: Any) -> bool:
         return False
     _h30 = x.get("enabled", _M)
     _h31 = x.get("strength", _M)
-    if _h30 is not _M:
-        if not (type(_h30) is bool or _h30 is None):
-            return False
-    if _h31 is not _M:
-        if _h31 is not None:
-            if not ((type(_h31) is str) and (_h31 in _E27)):
-                return False
+    if _h30 is not _M and (not (type(_h30) is bool or _h30 is None)):
+        return False
+    if _h31 is not _M and _h31 is not None and (not (type(_h31) is str and _h31 in _E27)):
+        return False
     if not _P28.issuperset(x):
         for _k32 in x:
             if _k32 not in _P28:
@@ -429,21 +409,16 @@ def _v_TrajectoryControl(x: Any, p: str, out: list[Violation]) -> None:
         _h34 = x.get("sparsity", _M)
     else:
         _h33 = _h34 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "TrajectoryControl.type", "must be an object"))
     if type(x) is dict:
-        if _h33 is not _M:
-            if not (type(_h33) is bool or _h33 is None):
-                out.append(
-                    _V(
-                        p + "/enabled",
-                        "TrajectoryControl.enabled.type",
-                        "must be a boolean or null",
-                    )
-                )
+        if _h33 is not _M and (not (type(_h33) is bool or _h33 is None)):
+            out.append(
+                _V(p + "/enabled", "TrajectoryControl.enabled.type", "must be a boolean or null")
+            )
         if _h34 is not _M:
             if not (
-                (type(_h34) is int or (type(_h34) is float and _h34 - _h34 == 0)) or _h34 is None
+                type(_h34) is int or (type(_h34) is float and _h34 - _h34 == 0) or _h34 is None
             ):
                 out.append(
                     _V(
@@ -479,11 +454,10 @@ def _ok_TrajectoryControl(x: Any) -> bool:
         return False
     _h37 = x.get("enabled", _M)
     _h38 = x.get("sparsity", _M)
-    if _h37 is not _M:
-        if not (type(_h37) is bool or _h37 is None):
-            return False
+    if _h37 is not _M and (not (type(_h37) is bool or _h37 is None)):
+        return False
     if _h38 is not _M:
-        if not ((type(_h38) is int or (type(_h38) is float and _h38 - _h38 == 0)) or _h38 is None):
+        if not (type(_h38) is int or (type(_h38) is float and _h38 - _h38 == 0) or _h38 is None):
             return False
         if type(_h38) is int or type(_h38) is float:
             if not _h38 >= 0:
@@ -507,24 +481,19 @@ def _v_AdvancedControls(x: Any, p: str, out: list[Violation]) -> None:
         _h5 = x.get("trajectory", _M)
     else:
         _h1 = _h2 = _h3 = _h4 = _h5 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "AdvancedControls.type", "must be an object"))
     if type(x) is dict:
-        if _h1 is not _M:
-            if _h1 is not None:
-                _v_DepthControl(_h1, p + "/depth", out)
-        if _h2 is not _M:
-            if _h2 is not None:
-                _v_FaceControl(_h2, p + "/face", out)
-        if _h3 is not _M:
-            if _h3 is not None:
-                _v_NormalsControl(_h3, p + "/normals", out)
-        if _h4 is not _M:
-            if _h4 is not None:
-                _v_PoseControl(_h4, p + "/pose", out)
-        if _h5 is not _M:
-            if _h5 is not None:
-                _v_TrajectoryControl(_h5, p + "/trajectory", out)
+        if _h1 is not _M and _h1 is not None:
+            _v_DepthControl(_h1, p + "/depth", out)
+        if _h2 is not _M and _h2 is not None:
+            _v_FaceControl(_h2, p + "/face", out)
+        if _h3 is not _M and _h3 is not None:
+            _v_NormalsControl(_h3, p + "/normals", out)
+        if _h4 is not _M and _h4 is not None:
+            _v_PoseControl(_h4, p + "/pose", out)
+        if _h5 is not _M and _h5 is not None:
+            _v_TrajectoryControl(_h5, p + "/trajectory", out)
         if not _P40.issuperset(x):
             for _k41 in x:
                 if _k41 not in _P40:
@@ -546,26 +515,16 @@ def _ok_AdvancedControls(x: Any) -> bool:
     _h44 = x.get("normals", _M)
     _h45 = x.get("pose", _M)
     _h46 = x.get("trajectory", _M)
-    if _h42 is not _M:
-        if _h42 is not None:
-            if not (_ok_DepthControl(_h42)):
-                return False
-    if _h43 is not _M:
-        if _h43 is not None:
-            if not (_ok_FaceControl(_h43)):
-                return False
-    if _h44 is not _M:
-        if _h44 is not None:
-            if not (_ok_NormalsControl(_h44)):
-                return False
-    if _h45 is not _M:
-        if _h45 is not None:
-            if not (_ok_PoseControl(_h45)):
-                return False
-    if _h46 is not _M:
-        if _h46 is not None:
-            if not (_ok_TrajectoryControl(_h46)):
-                return False
+    if _h42 is not _M and _h42 is not None and (not _ok_DepthControl(_h42)):
+        return False
+    if _h43 is not _M and _h43 is not None and (not _ok_FaceControl(_h43)):
+        return False
+    if _h44 is not _M and _h44 is not None and (not _ok_NormalsControl(_h44)):
+        return False
+    if _h45 is not _M and _h45 is not None and (not _ok_PoseControl(_h45)):
+        return False
+    if _h46 is not _M and _h46 is not None and (not _ok_TrajectoryControl(_h46)):
+        return False
     if not _P40.issuperset(x):
         for _k47 in x:
             if _k47 not in _P40:
@@ -575,64 +534,58 @@ def _ok_AdvancedControls(x: Any) -> bool:
 
 def _v_AspectRatio(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of AspectRatio (/components/schemas/AspectRatio)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "AspectRatio.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E48:
-            out.append(
-                _V(
-                    p,
-                    "AspectRatio.enum",
-                    "must be one of: 3:1, 2:1, 21:9, 16:9, 4:3, 3:2, 1:1, 3:4, 2:3, 9:16, 1:2, 1:3",
-                )
+    elif x not in _E48:
+        out.append(
+            _V(
+                p,
+                "AspectRatio.enum",
+                "must be one of: 3:1, 2:1, 21:9, 16:9, 4:3, 3:2, 1:1, 3:4, 2:3, 9:16, 1:2, 1:3",
             )
+        )
 
 
 def _ok_AspectRatio(x: Any) -> bool:
     """Whether x is a valid AspectRatio (/components/schemas/AspectRatio)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E48:
-            return False
+    elif x not in _E48:
+        return False
     return True
 
 
 def _v_FileState(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of FileState (/components/schemas/FileState)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "FileState.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E53:
-            out.append(_V(p, "FileState.enum", "must be one of: pending, ready, failed, deleted"))
+    elif x not in _E53:
+        out.append(_V(p, "FileState.enum", "must be one of: pending, ready, failed, deleted"))
 
 
 def _ok_FileState(x: Any) -> bool:
     """Whether x is a valid FileState (/components/schemas/FileState)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E53:
-            return False
+    elif x not in _E53:
+        return False
     return True
 
 
 def _v_FilePurpose(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of FilePurpose (/components/schemas/FilePurpose)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "FilePurpose.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E65:
-            out.append(_V(p, "FilePurpose.enum", "must be one of: input, reference"))
+    elif x not in _E65:
+        out.append(_V(p, "FilePurpose.enum", "must be one of: input, reference"))
 
 
 def _ok_FilePurpose(x: Any) -> bool:
     """Whether x is a valid FilePurpose (/components/schemas/FilePurpose)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E65:
-            return False
+    elif x not in _E65:
+        return False
     return True
 
 
@@ -652,7 +605,7 @@ def _v_File(x: Any, p: str, out: list[Violation]) -> None:
         _h64 = x.get("user_id", _M)
     else:
         _h54 = _h55 = _h56 = _h57 = _h58 = _h59 = _h60 = _h61 = _h62 = _h63 = _h64 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "File.type", "must be an object"))
     if type(x) is dict:
         if _h54 is _M:
@@ -668,107 +621,88 @@ def _v_File(x: Any, p: str, out: list[Violation]) -> None:
         if _h59 is _M:
             out.append(_V(p + "/state", "File.state.required", "state is required"))
         if _h54 is not _M:
-            if not (type(_h54) is str):
+            if not type(_h54) is str:
                 out.append(_V(p + "/id", "File.id.type", "must be a string"))
-            if type(_h54) is str:
-                if len(_h54) != 36 or _UUID_MATCH(_h54) is None:
-                    out.append(_V(p + "/id", "File.id.format", "must be a valid uuid"))
+            if type(_h54) is str and (len(_h54) != 36 or _UUID_MATCH(_h54) is None):
+                out.append(_V(p + "/id", "File.id.format", "must be a valid uuid"))
         if _h55 is not _M:
-            if not (type(_h55) is str):
+            if not type(_h55) is str:
                 out.append(_V(p + "/created_at", "File.created_at.type", "must be a string"))
-            if type(_h55) is str:
-                if not _fmt_date_time(_h55):
-                    out.append(
-                        _V(p + "/created_at", "File.created_at.format", "must be a valid date-time")
-                    )
-        if _h56 is not _M:
-            if not (type(_h56) is str):
-                out.append(_V(p + "/mime_type", "File.mime_type.type", "must be a string"))
-        if _h57 is not _M:
-            if not ((type(_h57) is str) and (_h57 in _E65)):
-                _v_FilePurpose(_h57, p + "/purpose", out)
+            if type(_h55) is str and (not _fmt_date_time(_h55)):
+                out.append(
+                    _V(p + "/created_at", "File.created_at.format", "must be a valid date-time")
+                )
+        if _h56 is not _M and (not type(_h56) is str):
+            out.append(_V(p + "/mime_type", "File.mime_type.type", "must be a string"))
+        if _h57 is not _M and (not (type(_h57) is str and _h57 in _E65)):
+            _v_FilePurpose(_h57, p + "/purpose", out)
         if _h58 is not _M:
             if not (type(_h58) is int or (type(_h58) is float and _h58.is_integer())):
                 out.append(_V(p + "/size_bytes", "File.size_bytes.type", "must be an integer"))
-            if type(_h58) is int or type(_h58) is float:
-                if not _h58 >= 0:
-                    out.append(_V(p + "/size_bytes", "File.size_bytes.minimum", "must be >= 0"))
-        if _h59 is not _M:
-            if not ((type(_h59) is str) and (_h59 in _E53)):
-                _v_FileState(_h59, p + "/state", out)
+            if (type(_h58) is int or type(_h58) is float) and (not _h58 >= 0):
+                out.append(_V(p + "/size_bytes", "File.size_bytes.minimum", "must be >= 0"))
+        if _h59 is not _M and (not (type(_h59) is str and _h59 in _E53)):
+            _v_FileState(_h59, p + "/state", out)
         if _h60 is not _M:
             if not (type(_h60) is str or _h60 is None):
                 out.append(
                     _V(p + "/deleted_at", "File.deleted_at.type", "must be a string or null")
                 )
-            if type(_h60) is str:
-                if not _fmt_date_time(_h60):
-                    out.append(
-                        _V(p + "/deleted_at", "File.deleted_at.format", "must be a valid date-time")
-                    )
+            if type(_h60) is str and (not _fmt_date_time(_h60)):
+                out.append(
+                    _V(p + "/deleted_at", "File.deleted_at.format", "must be a valid date-time")
+                )
         if _h61 is not _M:
             if not (type(_h61) is str or _h61 is None):
                 out.append(
                     _V(p + "/expires_at", "File.expires_at.type", "must be a string or null")
                 )
-            if type(_h61) is str:
-                if not _fmt_date_time(_h61):
-                    out.append(
-                        _V(p + "/expires_at", "File.expires_at.format", "must be a valid date-time")
-                    )
-        if _h62 is not _M:
-            if not (type(_h62) is str or _h62 is None):
+            if type(_h61) is str and (not _fmt_date_time(_h61)):
                 out.append(
-                    _V(
-                        p + "/failure_reason",
-                        "File.failure_reason.type",
-                        "must be a string or null",
-                    )
+                    _V(p + "/expires_at", "File.expires_at.format", "must be a valid date-time")
                 )
-        if _h63 is not _M:
-            if not (type(_h63) is str or _h63 is None):
-                out.append(_V(p + "/filename", "File.filename.type", "must be a string or null"))
-        if _h64 is not _M:
-            if not (type(_h64) is str or _h64 is None):
-                out.append(_V(p + "/user_id", "File.user_id.type", "must be a string or null"))
-    if type(x) is not dict or (_h59 == "failed"):
-        if type(x) is dict:
-            if _h62 is _M:
-                out.append(
-                    _V(
-                        p + "/failure_reason",
-                        "file-failed-has-reason",
-                        "a failed file has a failure_reason",
-                    )
+        if _h62 is not _M and (not (type(_h62) is str or _h62 is None)):
+            out.append(
+                _V(p + "/failure_reason", "File.failure_reason.type", "must be a string or null")
+            )
+        if _h63 is not _M and (not (type(_h63) is str or _h63 is None)):
+            out.append(_V(p + "/filename", "File.filename.type", "must be a string or null"))
+        if _h64 is not _M and (not (type(_h64) is str or _h64 is None)):
+            out.append(_V(p + "/user_id", "File.user_id.type", "must be a string or null"))
+    if (type(x) is not dict or _h59 == "failed") and type(x) is dict:
+        if _h62 is _M:
+            out.append(
+                _V(
+                    p + "/failure_reason",
+                    "file-failed-has-reason",
+                    "a failed file has a failure_reason",
                 )
-            if _h62 is not _M:
-                if not (type(_h62) is str):
-                    out.append(
-                        _V(
-                            p + "/failure_reason",
-                            "file-failed-has-reason",
-                            "a failed file has a failure_reason",
-                        )
-                    )
-    if type(x) is not dict or (_h59 == "deleted"):
-        if type(x) is dict:
-            if _h60 is _M:
-                out.append(
-                    _V(
-                        p + "/deleted_at",
-                        "file-deleted-has-deleted-at",
-                        "a deleted file has deleted_at",
-                    )
+            )
+        if _h62 is not _M and (not type(_h62) is str):
+            out.append(
+                _V(
+                    p + "/failure_reason",
+                    "file-failed-has-reason",
+                    "a failed file has a failure_reason",
                 )
-            if _h60 is not _M:
-                if not (type(_h60) is str):
-                    out.append(
-                        _V(
-                            p + "/deleted_at",
-                            "file-deleted-has-deleted-at",
-                            "a deleted file has deleted_at",
-                        )
-                    )
+            )
+    if (type(x) is not dict or _h59 == "deleted") and type(x) is dict:
+        if _h60 is _M:
+            out.append(
+                _V(
+                    p + "/deleted_at",
+                    "file-deleted-has-deleted-at",
+                    "a deleted file has deleted_at",
+                )
+            )
+        if _h60 is not _M and (not type(_h60) is str):
+            out.append(
+                _V(
+                    p + "/deleted_at",
+                    "file-deleted-has-deleted-at",
+                    "a deleted file has deleted_at",
+                )
+            )
 
 
 def _ok_File(x: Any) -> bool:
@@ -798,63 +732,50 @@ def _ok_File(x: Any) -> bool:
         return False
     if _h71 is _M:
         return False
-    if _h66 is not _M:
-        if not (type(_h66) is str):
-            return False
-        if len(_h66) != 36 or _UUID_MATCH(_h66) is None:
-            return False
-    if _h67 is not _M:
-        if not (type(_h67) is str):
-            return False
-        if not _fmt_date_time(_h67):
-            return False
-    if _h68 is not _M:
-        if not (type(_h68) is str):
-            return False
-    if _h69 is not _M:
-        if not ((type(_h69) is str) and (_h69 in _E65)):
-            return False
-    if _h70 is not _M:
-        if not (type(_h70) is int or (type(_h70) is float and _h70.is_integer())):
-            return False
-        if not _h70 >= 0:
-            return False
-    if _h71 is not _M:
-        if not ((type(_h71) is str) and (_h71 in _E53)):
-            return False
+    if not type(_h66) is str:
+        return False
+    if len(_h66) != 36 or _UUID_MATCH(_h66) is None:
+        return False
+    if not type(_h67) is str:
+        return False
+    if not _fmt_date_time(_h67):
+        return False
+    if not type(_h68) is str:
+        return False
+    if not (type(_h69) is str and _h69 in _E65):
+        return False
+    if not (type(_h70) is int or (type(_h70) is float and _h70.is_integer())):
+        return False
+    if not _h70 >= 0:
+        return False
+    if not (type(_h71) is str and _h71 in _E53):
+        return False
     if _h72 is not _M:
         if not (type(_h72) is str or _h72 is None):
             return False
-        if type(_h72) is str:
-            if not _fmt_date_time(_h72):
-                return False
+        if type(_h72) is str and (not _fmt_date_time(_h72)):
+            return False
     if _h73 is not _M:
         if not (type(_h73) is str or _h73 is None):
             return False
-        if type(_h73) is str:
-            if not _fmt_date_time(_h73):
-                return False
-    if _h74 is not _M:
-        if not (type(_h74) is str or _h74 is None):
+        if type(_h73) is str and (not _fmt_date_time(_h73)):
             return False
-    if _h75 is not _M:
-        if not (type(_h75) is str or _h75 is None):
-            return False
-    if _h76 is not _M:
-        if not (type(_h76) is str or _h76 is None):
-            return False
+    if _h74 is not _M and (not (type(_h74) is str or _h74 is None)):
+        return False
+    if _h75 is not _M and (not (type(_h75) is str or _h75 is None)):
+        return False
+    if _h76 is not _M and (not (type(_h76) is str or _h76 is None)):
+        return False
     if _h71 == "failed":
         if _h74 is _M:
             return False
-        if _h74 is not _M:
-            if not (type(_h74) is str):
-                return False
+        if not type(_h74) is str:
+            return False
     if _h71 == "deleted":
         if _h72 is _M:
             return False
-        if _h72 is not _M:
-            if not (type(_h72) is str):
-                return False
+        if not type(_h72) is str:
+            return False
     return True
 
 
@@ -867,7 +788,7 @@ def _v_PresignedUpload(x: Any, p: str, out: list[Violation]) -> None:
         _h80 = x.get("headers", _M)
     else:
         _h77 = _h78 = _h79 = _h80 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "PresignedUpload.type", "must be an object"))
     if type(x) is dict:
         if _h77 is _M:
@@ -883,39 +804,36 @@ def _v_PresignedUpload(x: Any, p: str, out: list[Violation]) -> None:
                 )
             )
         if _h77 is not _M:
-            if not (type(_h77) is str):
+            if not type(_h77) is str:
                 out.append(_V(p + "/url", "PresignedUpload.url.type", "must be a string"))
-            if type(_h77) is str:
-                if _URI_MATCH(_h77) is None:
-                    out.append(_V(p + "/url", "PresignedUpload.url.format", "must be a valid uri"))
+            if type(_h77) is str and _URI_MATCH(_h77) is None:
+                out.append(_V(p + "/url", "PresignedUpload.url.format", "must be a valid uri"))
         if _h78 is not _M:
-            if not (type(_h78) is str):
+            if not type(_h78) is str:
                 out.append(_V(p + "/method", "PresignedUpload.method.type", "must be a string"))
-            else:
-                if _h78 != "PUT":
-                    out.append(_V(p + "/method", "PresignedUpload.method.const", 'must be "PUT"'))
+            elif _h78 != "PUT":
+                out.append(_V(p + "/method", "PresignedUpload.method.const", 'must be "PUT"'))
         if _h79 is not _M:
-            if not (type(_h79) is str):
+            if not type(_h79) is str:
                 out.append(
                     _V(p + "/expires_at", "PresignedUpload.expires_at.type", "must be a string")
                 )
-            if type(_h79) is str:
-                if not _fmt_date_time(_h79):
-                    out.append(
-                        _V(
-                            p + "/expires_at",
-                            "PresignedUpload.expires_at.format",
-                            "must be a valid date-time",
-                        )
+            if type(_h79) is str and (not _fmt_date_time(_h79)):
+                out.append(
+                    _V(
+                        p + "/expires_at",
+                        "PresignedUpload.expires_at.format",
+                        "must be a valid date-time",
                     )
+                )
         if _h80 is not _M:
-            if not (type(_h80) is dict):
+            if not type(_h80) is dict:
                 out.append(_V(p + "/headers", "PresignedUpload.headers.type", "must be an object"))
             if type(_h80) is dict:
                 for _k82, _x83 in _h80.items():
                     if _k82 in _P81:
                         continue
-                    if not (type(_x83) is str):
+                    if not type(_x83) is str:
                         out.append(
                             _V(
                                 p + "/headers/" + _esc(_k82),
@@ -939,31 +857,25 @@ def _ok_PresignedUpload(x: Any) -> bool:
         return False
     if _h86 is _M:
         return False
-    if _h84 is not _M:
-        if not (type(_h84) is str):
-            return False
-        if _URI_MATCH(_h84) is None:
-            return False
-    if _h85 is not _M:
-        if not (type(_h85) is str):
-            return False
-        else:
-            if _h85 != "PUT":
-                return False
-    if _h86 is not _M:
-        if not (type(_h86) is str):
-            return False
-        if not _fmt_date_time(_h86):
-            return False
-    if _h87 is not _M and not (type(_h87) is dict):
+    if not type(_h84) is str:
+        return False
+    if _URI_MATCH(_h84) is None:
+        return False
+    if not type(_h85) is str:
+        return False
+    elif _h85 != "PUT":
+        return False
+    if not type(_h86) is str:
+        return False
+    if not _fmt_date_time(_h86):
+        return False
+    if _h87 is not _M and (not type(_h87) is dict):
         return False
     if _h87 is not _M:
-        if not (type(_h87) is dict):
-            return False
         for _k88, _x89 in _h87.items():
             if _k88 in _P81:
                 continue
-            if not (type(_x89) is str):
+            if not type(_x89) is str:
                 return False
     return True
 
@@ -977,7 +889,7 @@ def _v_CreateFileResponse(x: Any, p: str, out: list[Violation]) -> None:
         _h52 = x.get("upload", _M)
     else:
         _h49 = _h50 = _h51 = _h52 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "CreateFileResponse.type", "must be an object"))
     if type(x) is dict:
         if _h49 is _M:
@@ -987,21 +899,16 @@ def _v_CreateFileResponse(x: Any, p: str, out: list[Violation]) -> None:
         if _h51 is _M:
             out.append(_V(p + "/file", "CreateFileResponse.file.required", "file is required"))
         if _h49 is not _M:
-            if not (type(_h49) is str):
+            if not type(_h49) is str:
                 out.append(_V(p + "/id", "CreateFileResponse.id.type", "must be a string"))
-            if type(_h49) is str:
-                if len(_h49) != 36 or _UUID_MATCH(_h49) is None:
-                    out.append(
-                        _V(p + "/id", "CreateFileResponse.id.format", "must be a valid uuid")
-                    )
-        if _h50 is not _M:
-            if not ((type(_h50) is str) and (_h50 in _E53)):
-                _v_FileState(_h50, p + "/state", out)
+            if type(_h49) is str and (len(_h49) != 36 or _UUID_MATCH(_h49) is None):
+                out.append(_V(p + "/id", "CreateFileResponse.id.format", "must be a valid uuid"))
+        if _h50 is not _M and (not (type(_h50) is str and _h50 in _E53)):
+            _v_FileState(_h50, p + "/state", out)
         if _h51 is not _M:
             _v_File(_h51, p + "/file", out)
-        if _h52 is not _M:
-            if _h52 is not None:
-                _v_PresignedUpload(_h52, p + "/upload", out)
+        if _h52 is not _M and _h52 is not None:
+            _v_PresignedUpload(_h52, p + "/upload", out)
 
 
 def _ok_CreateFileResponse(x: Any) -> bool:
@@ -1018,23 +925,18 @@ def _ok_CreateFileResponse(x: Any) -> bool:
         return False
     if _h92 is _M:
         return False
-    if _h90 is not _M:
-        if not (type(_h90) is str):
-            return False
-        if len(_h90) != 36 or _UUID_MATCH(_h90) is None:
-            return False
-    if _h91 is not _M:
-        if not ((type(_h91) is str) and (_h91 in _E53)):
-            return False
-    if _h92 is not _M and not (type(_h92) is dict):
+    if not type(_h90) is str:
         return False
-    if _h93 is not _M:
-        if _h93 is not None:
-            if not (_ok_PresignedUpload(_h93)):
-                return False
-    if _h92 is not _M:
-        if not (_ok_File(_h92)):
-            return False
+    if len(_h90) != 36 or _UUID_MATCH(_h90) is None:
+        return False
+    if not (type(_h91) is str and _h91 in _E53):
+        return False
+    if not type(_h92) is dict:
+        return False
+    if _h93 is not _M and _h93 is not None and (not _ok_PresignedUpload(_h93)):
+        return False
+    if not _ok_File(_h92):
+        return False
     return True
 
 
@@ -1046,7 +948,7 @@ def _v_Violation(x: Any, p: str, out: list[Violation]) -> None:
         _h102 = x.get("message", _M)
     else:
         _h100 = _h101 = _h102 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "Violation.type", "must be an object"))
     if type(x) is dict:
         if _h100 is _M:
@@ -1055,15 +957,12 @@ def _v_Violation(x: Any, p: str, out: list[Violation]) -> None:
             out.append(_V(p + "/rule", "Violation.rule.required", "rule is required"))
         if _h102 is _M:
             out.append(_V(p + "/message", "Violation.message.required", "message is required"))
-        if _h100 is not _M:
-            if not (type(_h100) is str):
-                out.append(_V(p + "/path", "Violation.path.type", "must be a string"))
-        if _h101 is not _M:
-            if not (type(_h101) is str):
-                out.append(_V(p + "/rule", "Violation.rule.type", "must be a string"))
-        if _h102 is not _M:
-            if not (type(_h102) is str):
-                out.append(_V(p + "/message", "Violation.message.type", "must be a string"))
+        if _h100 is not _M and (not type(_h100) is str):
+            out.append(_V(p + "/path", "Violation.path.type", "must be a string"))
+        if _h101 is not _M and (not type(_h101) is str):
+            out.append(_V(p + "/rule", "Violation.rule.type", "must be a string"))
+        if _h102 is not _M and (not type(_h102) is str):
+            out.append(_V(p + "/message", "Violation.message.type", "must be a string"))
 
 
 def _ok_Violation(x: Any) -> bool:
@@ -1079,15 +978,12 @@ def _ok_Violation(x: Any) -> bool:
         return False
     if _h105 is _M:
         return False
-    if _h103 is not _M:
-        if not (type(_h103) is str):
-            return False
-    if _h104 is not _M:
-        if not (type(_h104) is str):
-            return False
-    if _h105 is not _M:
-        if not (type(_h105) is str):
-            return False
+    if not type(_h103) is str:
+        return False
+    if not type(_h104) is str:
+        return False
+    if not type(_h105) is str:
+        return False
     return True
 
 
@@ -1097,13 +993,13 @@ def _v_Error(x: Any, p: str, out: list[Violation]) -> None:
         _h94 = x.get("error", _M)
     else:
         _h94 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "Error.type", "must be an object"))
     if type(x) is dict:
         if _h94 is _M:
             out.append(_V(p + "/error", "Error.error.required", "error is required"))
         if _h94 is not _M:
-            if not (type(_h94) is dict):
+            if not type(_h94) is dict:
                 out.append(_V(p + "/error", "Error.error.type", "must be an object"))
             if type(_h94) is dict:
                 if "type" not in _h94:
@@ -1119,20 +1015,16 @@ def _v_Error(x: Any, p: str, out: list[Violation]) -> None:
                         )
                     )
                 _x95 = _h94.get("type", _M)
-                if _x95 is not _M:
-                    if not (type(_x95) is str):
-                        out.append(
-                            _V(p + "/error/type", "Error.error.type.type", "must be a string")
-                        )
+                if _x95 is not _M and (not type(_x95) is str):
+                    out.append(_V(p + "/error/type", "Error.error.type.type", "must be a string"))
                 _x96 = _h94.get("message", _M)
-                if _x96 is not _M:
-                    if not (type(_x96) is str):
-                        out.append(
-                            _V(p + "/error/message", "Error.error.message.type", "must be a string")
-                        )
+                if _x96 is not _M and (not type(_x96) is str):
+                    out.append(
+                        _V(p + "/error/message", "Error.error.message.type", "must be a string")
+                    )
                 _x97 = _h94.get("violations", _M)
                 if _x97 is not _M:
-                    if not (type(_x97) is list):
+                    if not type(_x97) is list:
                         out.append(
                             _V(
                                 p + "/error/violations",
@@ -1145,7 +1037,7 @@ def _v_Error(x: Any, p: str, out: list[Violation]) -> None:
                         if not all(_m106):
                             for _i98 in _compress(_count(), map(_not, _m106)):
                                 _x99 = _x97[_i98]
-                                if not (_ok_Violation(_x99)):
+                                if not _ok_Violation(_x99):
                                     _v_Violation(_x99, p + "/error/violations/" + str(_i98), out)
 
 
@@ -1156,29 +1048,24 @@ def _ok_Error(x: Any) -> bool:
     _h107 = x.get("error", _M)
     if _h107 is _M:
         return False
-    if _h107 is not _M and not (type(_h107) is dict):
+    if not type(_h107) is dict:
         return False
-    if _h107 is not _M:
-        if not (type(_h107) is dict):
+    if "type" not in _h107:
+        return False
+    if "message" not in _h107:
+        return False
+    _x108 = _h107.get("type", _M)
+    if _x108 is not _M and (not type(_x108) is str):
+        return False
+    _x109 = _h107.get("message", _M)
+    if _x109 is not _M and (not type(_x109) is str):
+        return False
+    _x110 = _h107.get("violations", _M)
+    if _x110 is not _M:
+        if not type(_x110) is list:
             return False
-        if "type" not in _h107:
+        if not all(map(_ok_Violation, _x110)):
             return False
-        if "message" not in _h107:
-            return False
-        _x108 = _h107.get("type", _M)
-        if _x108 is not _M:
-            if not (type(_x108) is str):
-                return False
-        _x109 = _h107.get("message", _M)
-        if _x109 is not _M:
-            if not (type(_x109) is str):
-                return False
-        _x110 = _h107.get("violations", _M)
-        if _x110 is not _M:
-            if not (type(_x110) is list):
-                return False
-            if not all(map(_ok_Violation, _x110)):
-                return False
     return True
 
 
@@ -1193,7 +1080,7 @@ def _v_FileCreateParams(x: Any, p: str, out: list[Violation]) -> None:
         _h118 = x.get("user_id", _M)
     else:
         _h113 = _h114 = _h115 = _h116 = _h117 = _h118 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "FileCreateParams.type", "must be an object"))
     if type(x) is dict:
         if _h113 is _M:
@@ -1209,19 +1096,18 @@ def _v_FileCreateParams(x: Any, p: str, out: list[Violation]) -> None:
                 )
             )
         if _h113 is not _M:
-            if not (type(_h113) is str):
+            if not type(_h113) is str:
                 out.append(
                     _V(p + "/mime_type", "FileCreateParams.mime_type.type", "must be a string")
                 )
-            if type(_h113) is str:
-                if len(_h113) < 1:
-                    out.append(
-                        _V(
-                            p + "/mime_type",
-                            "FileCreateParams.mime_type.minLength",
-                            "must be at least 1 character long",
-                        )
+            if type(_h113) is str and len(_h113) < 1:
+                out.append(
+                    _V(
+                        p + "/mime_type",
+                        "FileCreateParams.mime_type.minLength",
+                        "must be at least 1 character long",
                     )
+                )
         if _h114 is not _M:
             if not (type(_h114) is int or (type(_h114) is float and _h114.is_integer())):
                 out.append(
@@ -1249,32 +1135,24 @@ def _v_FileCreateParams(x: Any, p: str, out: list[Violation]) -> None:
                         "must be a string or null",
                     )
                 )
-            if type(_h115) is str:
-                if not _fmt_date_time(_h115):
-                    out.append(
-                        _V(
-                            p + "/expires_at",
-                            "FileCreateParams.expires_at.format",
-                            "must be a valid date-time",
-                        )
-                    )
-        if _h116 is not _M:
-            if not (type(_h116) is str or _h116 is None):
+            if type(_h115) is str and (not _fmt_date_time(_h115)):
                 out.append(
                     _V(
-                        p + "/filename",
-                        "FileCreateParams.filename.type",
-                        "must be a string or null",
+                        p + "/expires_at",
+                        "FileCreateParams.expires_at.format",
+                        "must be a valid date-time",
                     )
                 )
-        if _h117 is not _M:
-            if not ((type(_h117) is str) and (_h117 in _E65)):
-                _v_FilePurpose(_h117, p + "/purpose", out)
-        if _h118 is not _M:
-            if not (type(_h118) is str or _h118 is None):
-                out.append(
-                    _V(p + "/user_id", "FileCreateParams.user_id.type", "must be a string or null")
-                )
+        if _h116 is not _M and (not (type(_h116) is str or _h116 is None)):
+            out.append(
+                _V(p + "/filename", "FileCreateParams.filename.type", "must be a string or null")
+            )
+        if _h117 is not _M and (not (type(_h117) is str and _h117 in _E65)):
+            _v_FilePurpose(_h117, p + "/purpose", out)
+        if _h118 is not _M and (not (type(_h118) is str or _h118 is None)):
+            out.append(
+                _V(p + "/user_id", "FileCreateParams.user_id.type", "must be a string or null")
+            )
         if not _P119.issuperset(x):
             for _k120 in x:
                 if _k120 not in _P119:
@@ -1301,33 +1179,27 @@ def _ok_FileCreateParams(x: Any) -> bool:
         return False
     if _h122 is _M:
         return False
-    if _h121 is not _M:
-        if not (type(_h121) is str):
-            return False
-        if len(_h121) < 1:
-            return False
-    if _h122 is not _M:
-        if not (type(_h122) is int or (type(_h122) is float and _h122.is_integer())):
-            return False
-        if not _h122 >= 1:
-            return False
-        if not _h122 <= 5368709120:
-            return False
+    if not type(_h121) is str:
+        return False
+    if len(_h121) < 1:
+        return False
+    if not (type(_h122) is int or (type(_h122) is float and _h122.is_integer())):
+        return False
+    if not _h122 >= 1:
+        return False
+    if not _h122 <= 5368709120:
+        return False
     if _h123 is not _M:
         if not (type(_h123) is str or _h123 is None):
             return False
-        if type(_h123) is str:
-            if not _fmt_date_time(_h123):
-                return False
-    if _h124 is not _M:
-        if not (type(_h124) is str or _h124 is None):
+        if type(_h123) is str and (not _fmt_date_time(_h123)):
             return False
-    if _h125 is not _M:
-        if not ((type(_h125) is str) and (_h125 in _E65)):
-            return False
-    if _h126 is not _M:
-        if not (type(_h126) is str or _h126 is None):
-            return False
+    if _h124 is not _M and (not (type(_h124) is str or _h124 is None)):
+        return False
+    if _h125 is not _M and (not (type(_h125) is str and _h125 in _E65)):
+        return False
+    if _h126 is not _M and (not (type(_h126) is str or _h126 is None)):
+        return False
     if not _P119.issuperset(x):
         for _k127 in x:
             if _k127 not in _P119:
@@ -1343,7 +1215,7 @@ def _v_FileList(x: Any, p: str, out: list[Violation]) -> None:
         _h130 = x.get("next_cursor", _M)
     else:
         _h128 = _h129 = _h130 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "FileList.type", "must be an object"))
     if type(x) is dict:
         if _h128 is _M:
@@ -1351,42 +1223,38 @@ def _v_FileList(x: Any, p: str, out: list[Violation]) -> None:
         if _h129 is _M:
             out.append(_V(p + "/has_more", "FileList.has_more.required", "has_more is required"))
         if _h128 is not _M:
-            if not (type(_h128) is list):
+            if not type(_h128) is list:
                 out.append(_V(p + "/data", "FileList.data.type", "must be an array"))
             if type(_h128) is list:
                 _m133 = list(map(_ok_File, _h128))
                 if not all(_m133):
                     for _i131 in _compress(_count(), map(_not, _m133)):
                         _x132 = _h128[_i131]
-                        if not (_ok_File(_x132)):
+                        if not _ok_File(_x132):
                             _v_File(_x132, p + "/data/" + str(_i131), out)
-        if _h129 is not _M:
-            if not (type(_h129) is bool):
-                out.append(_V(p + "/has_more", "FileList.has_more.type", "must be a boolean"))
-        if _h130 is not _M:
-            if not (type(_h130) is str or _h130 is None):
-                out.append(
-                    _V(p + "/next_cursor", "FileList.next_cursor.type", "must be a string or null")
+        if _h129 is not _M and (not type(_h129) is bool):
+            out.append(_V(p + "/has_more", "FileList.has_more.type", "must be a boolean"))
+        if _h130 is not _M and (not (type(_h130) is str or _h130 is None)):
+            out.append(
+                _V(p + "/next_cursor", "FileList.next_cursor.type", "must be a string or null")
+            )
+    if (type(x) is not dict or _h129 is True) and type(x) is dict:
+        if _h130 is _M:
+            out.append(
+                _V(
+                    p + "/next_cursor",
+                    "file-list-more-has-cursor",
+                    "next_cursor is present when has_more is true",
                 )
-    if type(x) is not dict or (_h129 is True):
-        if type(x) is dict:
-            if _h130 is _M:
-                out.append(
-                    _V(
-                        p + "/next_cursor",
-                        "file-list-more-has-cursor",
-                        "next_cursor is present when has_more is true",
-                    )
+            )
+        if _h130 is not _M and (not type(_h130) is str):
+            out.append(
+                _V(
+                    p + "/next_cursor",
+                    "file-list-more-has-cursor",
+                    "next_cursor is present when has_more is true",
                 )
-            if _h130 is not _M:
-                if not (type(_h130) is str):
-                    out.append(
-                        _V(
-                            p + "/next_cursor",
-                            "file-list-more-has-cursor",
-                            "next_cursor is present when has_more is true",
-                        )
-                    )
+            )
 
 
 def _ok_FileList(x: Any) -> bool:
@@ -1400,25 +1268,19 @@ def _ok_FileList(x: Any) -> bool:
         return False
     if _h135 is _M:
         return False
-    if _h134 is not _M and not (type(_h134) is list):
+    if not type(_h134) is list:
         return False
-    if _h135 is not _M:
-        if not (type(_h135) is bool):
-            return False
-    if _h136 is not _M:
-        if not (type(_h136) is str or _h136 is None):
-            return False
+    if not type(_h135) is bool:
+        return False
+    if _h136 is not _M and (not (type(_h136) is str or _h136 is None)):
+        return False
     if _h135 is True:
         if _h136 is _M:
             return False
-        if _h136 is not _M:
-            if not (type(_h136) is str):
-                return False
-    if _h134 is not _M:
-        if not (type(_h134) is list):
+        if not type(_h136) is str:
             return False
-        if not all(map(_ok_File, _h134)):
-            return False
+    if not all(map(_ok_File, _h134)):
+        return False
     return True
 
 
@@ -1432,48 +1294,41 @@ def _v_FileUploadParams(x: Any, p: str, out: list[Violation]) -> None:
         _h143 = x.get("user_id", _M)
     else:
         _h139 = _h140 = _h141 = _h142 = _h143 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "FileUploadParams.type", "must be an object"))
     if type(x) is dict:
         if _h139 is _M:
             out.append(_V(p + "/file", "FileUploadParams.file.required", "file is required"))
         if _h139 is not _M:
-            if not (type(_h139) is str):
+            if not type(_h139) is str:
                 out.append(_V(p + "/file", "FileUploadParams.file.type", "must be a string"))
-            if type(_h139) is str:
-                if len(_h139) > 10485760:
-                    out.append(
-                        _V(
-                            p + "/file",
-                            "FileUploadParams.file.maxLength",
-                            "must be at most 10485760 characters long",
-                        )
-                    )
-        if _h140 is not _M:
-            if not ((type(_h140) is str) and (_h140 in _E65)):
-                _v_FilePurpose(_h140, p + "/purpose", out)
-        if _h141 is not _M:
-            if not (type(_h141) is str):
+            if type(_h139) is str and len(_h139) > 10485760:
                 out.append(
-                    _V(p + "/filename", "FileUploadParams.filename.type", "must be a string")
+                    _V(
+                        p + "/file",
+                        "FileUploadParams.file.maxLength",
+                        "must be at most 10485760 characters long",
+                    )
                 )
+        if _h140 is not _M and (not (type(_h140) is str and _h140 in _E65)):
+            _v_FilePurpose(_h140, p + "/purpose", out)
+        if _h141 is not _M and (not type(_h141) is str):
+            out.append(_V(p + "/filename", "FileUploadParams.filename.type", "must be a string"))
         if _h142 is not _M:
-            if not (type(_h142) is str):
+            if not type(_h142) is str:
                 out.append(
                     _V(p + "/expires_at", "FileUploadParams.expires_at.type", "must be a string")
                 )
-            if type(_h142) is str:
-                if not _fmt_date_time(_h142):
-                    out.append(
-                        _V(
-                            p + "/expires_at",
-                            "FileUploadParams.expires_at.format",
-                            "must be a valid date-time",
-                        )
+            if type(_h142) is str and (not _fmt_date_time(_h142)):
+                out.append(
+                    _V(
+                        p + "/expires_at",
+                        "FileUploadParams.expires_at.format",
+                        "must be a valid date-time",
                     )
-        if _h143 is not _M:
-            if not (type(_h143) is str):
-                out.append(_V(p + "/user_id", "FileUploadParams.user_id.type", "must be a string"))
+                )
+        if _h143 is not _M and (not type(_h143) is str):
+            out.append(_V(p + "/user_id", "FileUploadParams.user_id.type", "must be a string"))
         if not _P144.issuperset(x):
             for _k145 in x:
                 if _k145 not in _P144:
@@ -1497,25 +1352,21 @@ def _ok_FileUploadParams(x: Any) -> bool:
     _h150 = x.get("user_id", _M)
     if _h146 is _M:
         return False
-    if _h146 is not _M:
-        if not (type(_h146) is str):
-            return False
-        if len(_h146) > 10485760:
-            return False
-    if _h147 is not _M:
-        if not ((type(_h147) is str) and (_h147 in _E65)):
-            return False
-    if _h148 is not _M:
-        if not (type(_h148) is str):
-            return False
+    if not type(_h146) is str:
+        return False
+    if len(_h146) > 10485760:
+        return False
+    if _h147 is not _M and (not (type(_h147) is str and _h147 in _E65)):
+        return False
+    if _h148 is not _M and (not type(_h148) is str):
+        return False
     if _h149 is not _M:
-        if not (type(_h149) is str):
+        if not type(_h149) is str:
             return False
         if not _fmt_date_time(_h149):
             return False
-    if _h150 is not _M:
-        if not (type(_h150) is str):
-            return False
+    if _h150 is not _M and (not type(_h150) is str):
+        return False
     if not _P144.issuperset(x):
         for _k151 in x:
             if _k151 not in _P144:
@@ -1525,114 +1376,100 @@ def _ok_FileUploadParams(x: Any) -> bool:
 
 def _v_Model(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of Model (/components/schemas/Model)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "Model.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E160:
-            out.append(_V(p, "Model.enum", "must be one of: uni-1, uni-1-max, ray-3.2"))
+    elif x not in _E160:
+        out.append(_V(p, "Model.enum", "must be one of: uni-1, uni-1-max, ray-3.2"))
 
 
 def _ok_Model(x: Any) -> bool:
     """Whether x is a valid Model (/components/schemas/Model)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E160:
-            return False
+    elif x not in _E160:
+        return False
     return True
 
 
 def _v_GenerationState(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of GenerationState (/components/schemas/GenerationState)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "GenerationState.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E161:
-            out.append(
-                _V(
-                    p,
-                    "GenerationState.enum",
-                    "must be one of: queued, processing, completed, failed",
-                )
-            )
+    elif x not in _E161:
+        out.append(
+            _V(p, "GenerationState.enum", "must be one of: queued, processing, completed, failed")
+        )
 
 
 def _ok_GenerationState(x: Any) -> bool:
     """Whether x is a valid GenerationState (/components/schemas/GenerationState)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E161:
-            return False
+    elif x not in _E161:
+        return False
     return True
 
 
 def _v_GenerationType(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of GenerationType (/components/schemas/GenerationType)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "GenerationType.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E162:
-            out.append(
-                _V(
-                    p,
-                    "GenerationType.enum",
-                    "must be one of: image, image_edit, video, video_edit, video_reframe, layering",
-                )
+    elif x not in _E162:
+        out.append(
+            _V(
+                p,
+                "GenerationType.enum",
+                "must be one of: image, image_edit, video, video_edit, video_reframe, layering",
             )
+        )
 
 
 def _ok_GenerationType(x: Any) -> bool:
     """Whether x is a valid GenerationType (/components/schemas/GenerationType)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E162:
-            return False
+    elif x not in _E162:
+        return False
     return True
 
 
 def _v_GenerationFailureCode(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of GenerationFailureCode (/components/schemas/GenerationFailureCode)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "GenerationFailureCode.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E163:
-            out.append(
-                _V(
-                    p,
-                    "GenerationFailureCode.enum",
-                    "must be one of: content_moderated, generation_failed, budget_exhausted, output_not_found, image_too_large, unsupported_format, corrupt_input, invalid_request, rate_limited",
-                )
+    elif x not in _E163:
+        out.append(
+            _V(
+                p,
+                "GenerationFailureCode.enum",
+                "must be one of: content_moderated, generation_failed, budget_exhausted, output_not_found, image_too_large, unsupported_format, corrupt_input, invalid_request, rate_limited",
             )
+        )
 
 
 def _ok_GenerationFailureCode(x: Any) -> bool:
     """Whether x is a valid GenerationFailureCode (/components/schemas/GenerationFailureCode)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E163:
-            return False
+    elif x not in _E163:
+        return False
     return True
 
 
 def _v_LayerAlphaHint(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of LayerAlphaHint (/components/schemas/LayerAlphaHint)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "LayerAlphaHint.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E173:
-            out.append(_V(p, "LayerAlphaHint.enum", "must be one of: soft, hard, none"))
+    elif x not in _E173:
+        out.append(_V(p, "LayerAlphaHint.enum", "must be one of: soft, hard, none"))
 
 
 def _ok_LayerAlphaHint(x: Any) -> bool:
     """Whether x is a valid LayerAlphaHint (/components/schemas/LayerAlphaHint)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E173:
-            return False
+    elif x not in _E173:
+        return False
     return True
 
 
@@ -1645,7 +1482,7 @@ def _v_Layer(x: Any, p: str, out: list[Violation]) -> None:
         _h172 = x.get("alpha_hint", _M)
     else:
         _h169 = _h170 = _h171 = _h172 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "Layer.type", "must be an object"))
     if type(x) is dict:
         if _h169 is _M:
@@ -1653,18 +1490,14 @@ def _v_Layer(x: Any, p: str, out: list[Violation]) -> None:
         if _h169 is not _M:
             if not (type(_h169) is int or (type(_h169) is float and _h169.is_integer())):
                 out.append(_V(p + "/index", "Layer.index.type", "must be an integer"))
-            if type(_h169) is int or type(_h169) is float:
-                if not _h169 >= 0:
-                    out.append(_V(p + "/index", "Layer.index.minimum", "must be >= 0"))
-        if _h170 is not _M:
-            if not (type(_h170) is str):
-                out.append(_V(p + "/label", "Layer.label.type", "must be a string"))
-        if _h171 is not _M:
-            if not (type(_h171) is str):
-                out.append(_V(p + "/description", "Layer.description.type", "must be a string"))
-        if _h172 is not _M:
-            if not ((type(_h172) is str) and (_h172 in _E173)):
-                _v_LayerAlphaHint(_h172, p + "/alpha_hint", out)
+            if (type(_h169) is int or type(_h169) is float) and (not _h169 >= 0):
+                out.append(_V(p + "/index", "Layer.index.minimum", "must be >= 0"))
+        if _h170 is not _M and (not type(_h170) is str):
+            out.append(_V(p + "/label", "Layer.label.type", "must be a string"))
+        if _h171 is not _M and (not type(_h171) is str):
+            out.append(_V(p + "/description", "Layer.description.type", "must be a string"))
+        if _h172 is not _M and (not (type(_h172) is str and _h172 in _E173)):
+            _v_LayerAlphaHint(_h172, p + "/alpha_hint", out)
 
 
 def _ok_Layer(x: Any) -> bool:
@@ -1677,20 +1510,16 @@ def _ok_Layer(x: Any) -> bool:
     _h177 = x.get("alpha_hint", _M)
     if _h174 is _M:
         return False
-    if _h174 is not _M:
-        if not (type(_h174) is int or (type(_h174) is float and _h174.is_integer())):
-            return False
-        if not _h174 >= 0:
-            return False
-    if _h175 is not _M:
-        if not (type(_h175) is str):
-            return False
-    if _h176 is not _M:
-        if not (type(_h176) is str):
-            return False
-    if _h177 is not _M:
-        if not ((type(_h177) is str) and (_h177 in _E173)):
-            return False
+    if not (type(_h174) is int or (type(_h174) is float and _h174.is_integer())):
+        return False
+    if not _h174 >= 0:
+        return False
+    if _h175 is not _M and (not type(_h175) is str):
+        return False
+    if _h176 is not _M and (not type(_h176) is str):
+        return False
+    if _h177 is not _M and (not (type(_h177) is str and _h177 in _E173)):
+        return False
     return True
 
 
@@ -1702,25 +1531,22 @@ def _v_GenerationOutput(x: Any, p: str, out: list[Violation]) -> None:
         _h168 = x.get("layer", _M)
     else:
         _h166 = _h167 = _h168 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "GenerationOutput.type", "must be an object"))
     if type(x) is dict:
         if _h166 is _M:
             out.append(_V(p + "/type", "GenerationOutput.type.required", "type is required"))
         if _h167 is _M:
             out.append(_V(p + "/url", "GenerationOutput.url.required", "url is required"))
-        if _h166 is not _M:
-            if not (type(_h166) is str):
-                out.append(_V(p + "/type", "GenerationOutput.type.type", "must be a string"))
+        if _h166 is not _M and (not type(_h166) is str):
+            out.append(_V(p + "/type", "GenerationOutput.type.type", "must be a string"))
         if _h167 is not _M:
-            if not (type(_h167) is str):
+            if not type(_h167) is str:
                 out.append(_V(p + "/url", "GenerationOutput.url.type", "must be a string"))
-            if type(_h167) is str:
-                if _URI_MATCH(_h167) is None:
-                    out.append(_V(p + "/url", "GenerationOutput.url.format", "must be a valid uri"))
-        if _h168 is not _M:
-            if _h168 is not None:
-                _v_Layer(_h168, p + "/layer", out)
+            if type(_h167) is str and _URI_MATCH(_h167) is None:
+                out.append(_V(p + "/url", "GenerationOutput.url.format", "must be a valid uri"))
+        if _h168 is not _M and _h168 is not None:
+            _v_Layer(_h168, p + "/layer", out)
 
 
 def _ok_GenerationOutput(x: Any) -> bool:
@@ -1734,18 +1560,14 @@ def _ok_GenerationOutput(x: Any) -> bool:
         return False
     if _h179 is _M:
         return False
-    if _h178 is not _M:
-        if not (type(_h178) is str):
-            return False
-    if _h179 is not _M:
-        if not (type(_h179) is str):
-            return False
-        if _URI_MATCH(_h179) is None:
-            return False
-    if _h180 is not _M:
-        if _h180 is not None:
-            if not (_ok_Layer(_h180)):
-                return False
+    if not type(_h178) is str:
+        return False
+    if not type(_h179) is str:
+        return False
+    if _URI_MATCH(_h179) is None:
+        return False
+    if _h180 is not _M and _h180 is not None and (not _ok_Layer(_h180)):
+        return False
     return True
 
 
@@ -1762,7 +1584,7 @@ def _v_Generation(x: Any, p: str, out: list[Violation]) -> None:
         _h159 = x.get("output", _M)
     else:
         _h152 = _h153 = _h154 = _h155 = _h156 = _h157 = _h158 = _h159 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "Generation.type", "must be an object"))
     if type(x) is dict:
         if _h152 is _M:
@@ -1778,36 +1600,28 @@ def _v_Generation(x: Any, p: str, out: list[Violation]) -> None:
         if _h156 is _M:
             out.append(_V(p + "/type", "Generation.type.required", "type is required"))
         if _h152 is not _M:
-            if not (type(_h152) is str):
+            if not type(_h152) is str:
                 out.append(_V(p + "/id", "Generation.id.type", "must be a string"))
-            if type(_h152) is str:
-                if len(_h152) != 36 or _UUID_MATCH(_h152) is None:
-                    out.append(_V(p + "/id", "Generation.id.format", "must be a valid uuid"))
-        if _h153 is not _M:
-            if not (type(_h153) is str):
-                out.append(_V(p + "/created_at", "Generation.created_at.type", "must be a string"))
-        if _h154 is not _M:
-            if not ((type(_h154) is str) and (_h154 in _E160)):
-                _v_Model(_h154, p + "/model", out)
-        if _h155 is not _M:
-            if not ((type(_h155) is str) and (_h155 in _E161)):
-                _v_GenerationState(_h155, p + "/state", out)
-        if _h156 is not _M:
-            if not ((type(_h156) is str) and (_h156 in _E162)):
-                _v_GenerationType(_h156, p + "/type", out)
-        if _h157 is not _M:
-            if _h157 is not None:
-                if not ((type(_h157) is str) and (_h157 in _E163)):
-                    _v_GenerationFailureCode(_h157, p + "/failure_code", out)
-        if _h158 is not _M:
-            if not (type(_h158) is str or _h158 is None):
-                out.append(
-                    _V(
-                        p + "/failure_reason",
-                        "Generation.failure_reason.type",
-                        "must be a string or null",
-                    )
+            if type(_h152) is str and (len(_h152) != 36 or _UUID_MATCH(_h152) is None):
+                out.append(_V(p + "/id", "Generation.id.format", "must be a valid uuid"))
+        if _h153 is not _M and (not type(_h153) is str):
+            out.append(_V(p + "/created_at", "Generation.created_at.type", "must be a string"))
+        if _h154 is not _M and (not (type(_h154) is str and _h154 in _E160)):
+            _v_Model(_h154, p + "/model", out)
+        if _h155 is not _M and (not (type(_h155) is str and _h155 in _E161)):
+            _v_GenerationState(_h155, p + "/state", out)
+        if _h156 is not _M and (not (type(_h156) is str and _h156 in _E162)):
+            _v_GenerationType(_h156, p + "/type", out)
+        if _h157 is not _M and _h157 is not None and (not (type(_h157) is str and _h157 in _E163)):
+            _v_GenerationFailureCode(_h157, p + "/failure_code", out)
+        if _h158 is not _M and (not (type(_h158) is str or _h158 is None)):
+            out.append(
+                _V(
+                    p + "/failure_reason",
+                    "Generation.failure_reason.type",
+                    "must be a string or null",
                 )
+            )
         if _h159 is not _M:
             if not (type(_h159) is list or _h159 is None):
                 out.append(_V(p + "/output", "Generation.output.type", "must be an array or null"))
@@ -1816,11 +1630,19 @@ def _v_Generation(x: Any, p: str, out: list[Violation]) -> None:
                 if not all(_m181):
                     for _i164 in _compress(_count(), map(_not, _m181)):
                         _x165 = _h159[_i164]
-                        if not (_ok_GenerationOutput(_x165)):
+                        if not _ok_GenerationOutput(_x165):
                             _v_GenerationOutput(_x165, p + "/output/" + str(_i164), out)
-    if type(x) is not dict or (_h155 == "completed"):
-        if type(x) is dict:
-            if _h159 is _M:
+    if (type(x) is not dict or _h155 == "completed") and type(x) is dict:
+        if _h159 is _M:
+            out.append(
+                _V(
+                    p + "/output",
+                    "generation-completed-has-output",
+                    "a completed generation carries at least one output",
+                )
+            )
+        if _h159 is not _M:
+            if not type(_h159) is list:
                 out.append(
                     _V(
                         p + "/output",
@@ -1828,43 +1650,31 @@ def _v_Generation(x: Any, p: str, out: list[Violation]) -> None:
                         "a completed generation carries at least one output",
                     )
                 )
-            if _h159 is not _M:
-                if not (type(_h159) is list):
-                    out.append(
-                        _V(
-                            p + "/output",
-                            "generation-completed-has-output",
-                            "a completed generation carries at least one output",
-                        )
-                    )
-                if type(_h159) is list:
-                    if len(_h159) < 1:
-                        out.append(
-                            _V(
-                                p + "/output",
-                                "generation-completed-has-output",
-                                "a completed generation carries at least one output",
-                            )
-                        )
-    if type(x) is not dict or (_h155 == "failed"):
-        if type(x) is dict:
-            if _h157 is _M:
+            if type(_h159) is list and len(_h159) < 1:
                 out.append(
                     _V(
-                        p + "/failure_code",
-                        "generation-failed-has-failure-code",
-                        "a failed generation carries a failure_code",
+                        p + "/output",
+                        "generation-completed-has-output",
+                        "a completed generation carries at least one output",
                     )
                 )
-            if _h157 is not _M:
-                if not (type(_h157) is str):
-                    out.append(
-                        _V(
-                            p + "/failure_code",
-                            "generation-failed-has-failure-code",
-                            "a failed generation carries a failure_code",
-                        )
-                    )
+    if (type(x) is not dict or _h155 == "failed") and type(x) is dict:
+        if _h157 is _M:
+            out.append(
+                _V(
+                    p + "/failure_code",
+                    "generation-failed-has-failure-code",
+                    "a failed generation carries a failure_code",
+                )
+            )
+        if _h157 is not _M and (not type(_h157) is str):
+            out.append(
+                _V(
+                    p + "/failure_code",
+                    "generation-failed-has-failure-code",
+                    "a failed generation carries a failure_code",
+                )
+            )
 
 
 def _ok_Generation(x: Any) -> bool:
@@ -1889,89 +1699,73 @@ def _ok_Generation(x: Any) -> bool:
         return False
     if _h186 is _M:
         return False
-    if _h182 is not _M:
-        if not (type(_h182) is str):
-            return False
-        if len(_h182) != 36 or _UUID_MATCH(_h182) is None:
-            return False
-    if _h183 is not _M:
-        if not (type(_h183) is str):
-            return False
-    if _h184 is not _M:
-        if not ((type(_h184) is str) and (_h184 in _E160)):
-            return False
-    if _h185 is not _M:
-        if not ((type(_h185) is str) and (_h185 in _E161)):
-            return False
-    if _h186 is not _M:
-        if not ((type(_h186) is str) and (_h186 in _E162)):
-            return False
-    if _h187 is not _M:
-        if _h187 is not None:
-            if not ((type(_h187) is str) and (_h187 in _E163)):
-                return False
-    if _h188 is not _M:
-        if not (type(_h188) is str or _h188 is None):
-            return False
+    if not type(_h182) is str:
+        return False
+    if len(_h182) != 36 or _UUID_MATCH(_h182) is None:
+        return False
+    if not type(_h183) is str:
+        return False
+    if not (type(_h184) is str and _h184 in _E160):
+        return False
+    if not (type(_h185) is str and _h185 in _E161):
+        return False
+    if not (type(_h186) is str and _h186 in _E162):
+        return False
+    if _h187 is not _M and _h187 is not None and (not (type(_h187) is str and _h187 in _E163)):
+        return False
+    if _h188 is not _M and (not (type(_h188) is str or _h188 is None)):
+        return False
     if _h189 is not _M:
         if not (type(_h189) is list or _h189 is None):
             return False
-        if type(_h189) is list:
-            if not all(map(_ok_GenerationOutput, _h189)):
-                return False
+        if type(_h189) is list and (not all(map(_ok_GenerationOutput, _h189))):
+            return False
     if _h185 == "completed":
         if _h189 is _M:
             return False
-        if _h189 is not _M:
-            if not (type(_h189) is list):
-                return False
-            if type(_h189) is list:
-                if len(_h189) < 1:
-                    return False
+        if not type(_h189) is list:
+            return False
+        if len(_h189) < 1:
+            return False
     if _h185 == "failed":
         if _h187 is _M:
             return False
-        if _h187 is not _M:
-            if not (type(_h187) is str):
-                return False
+        if not type(_h187) is str:
+            return False
     return True
 
 
 def _v_OutputFormat(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of OutputFormat (/components/schemas/OutputFormat)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "OutputFormat.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E204:
-            out.append(_V(p, "OutputFormat.enum", "must be one of: png, jpeg"))
+    elif x not in _E204:
+        out.append(_V(p, "OutputFormat.enum", "must be one of: png, jpeg"))
 
 
 def _ok_OutputFormat(x: Any) -> bool:
     """Whether x is a valid OutputFormat (/components/schemas/OutputFormat)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E204:
-            return False
+    elif x not in _E204:
+        return False
     return True
 
 
 def _v_Style(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of Style (/components/schemas/Style)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "Style.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E205:
-            out.append(_V(p, "Style.enum", "must be one of: auto, manga"))
+    elif x not in _E205:
+        out.append(_V(p, "Style.enum", "must be one of: auto, manga"))
 
 
 def _ok_Style(x: Any) -> bool:
     """Whether x is a valid Style (/components/schemas/Style)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E205:
-            return False
+    elif x not in _E205:
+        return False
     return True
 
 
@@ -1985,18 +1779,16 @@ def _v_ImageRef(x: Any, p: str, out: list[Violation]) -> None:
         _h212 = x.get("media_type", _M)
     else:
         _h208 = _h209 = _h210 = _h211 = _h212 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "ImageRef.type", "must be an object"))
     if type(x) is dict:
         if _h208 is not _M:
             if not (type(_h208) is str or _h208 is None):
                 out.append(_V(p + "/url", "ImageRef.url.type", "must be a string or null"))
-            if type(_h208) is str:
-                if _URI_MATCH(_h208) is None:
-                    out.append(_V(p + "/url", "ImageRef.url.format", "must be a valid uri"))
-        if _h209 is not _M:
-            if not (type(_h209) is str or _h209 is None):
-                out.append(_V(p + "/data", "ImageRef.data.type", "must be a string or null"))
+            if type(_h208) is str and _URI_MATCH(_h208) is None:
+                out.append(_V(p + "/url", "ImageRef.url.format", "must be a valid uri"))
+        if _h209 is not _M and (not (type(_h209) is str or _h209 is None)):
+            out.append(_V(p + "/data", "ImageRef.data.type", "must be a string or null"))
         if _h210 is not _M:
             if not (type(_h210) is str or _h210 is None):
                 out.append(
@@ -2006,28 +1798,23 @@ def _v_ImageRef(x: Any, p: str, out: list[Violation]) -> None:
                         "must be a string or null",
                     )
                 )
-            if type(_h210) is str:
-                if len(_h210) != 36 or _UUID_MATCH(_h210) is None:
-                    out.append(
-                        _V(
-                            p + "/generation_id",
-                            "ImageRef.generation_id.format",
-                            "must be a valid uuid",
-                        )
+            if type(_h210) is str and (len(_h210) != 36 or _UUID_MATCH(_h210) is None):
+                out.append(
+                    _V(
+                        p + "/generation_id",
+                        "ImageRef.generation_id.format",
+                        "must be a valid uuid",
                     )
+                )
         if _h211 is not _M:
             if not (type(_h211) is str or _h211 is None):
                 out.append(_V(p + "/file_id", "ImageRef.file_id.type", "must be a string or null"))
-            if type(_h211) is str:
-                if len(_h211) != 36 or _UUID_MATCH(_h211) is None:
-                    out.append(
-                        _V(p + "/file_id", "ImageRef.file_id.format", "must be a valid uuid")
-                    )
-        if _h212 is not _M:
-            if not (type(_h212) is str or _h212 is None):
-                out.append(
-                    _V(p + "/media_type", "ImageRef.media_type.type", "must be a string or null")
-                )
+            if type(_h211) is str and (len(_h211) != 36 or _UUID_MATCH(_h211) is None):
+                out.append(_V(p + "/file_id", "ImageRef.file_id.format", "must be a valid uuid"))
+        if _h212 is not _M and (not (type(_h212) is str or _h212 is None)):
+            out.append(
+                _V(p + "/media_type", "ImageRef.media_type.type", "must be a string or null")
+            )
         if not _P213.issuperset(x):
             for _k214 in x:
                 if _k214 not in _P213:
@@ -2038,12 +1825,9 @@ def _v_ImageRef(x: Any, p: str, out: list[Violation]) -> None:
                             _unknown(_k214, _P213),
                         )
                     )
-    if (
-        (type(x) is not dict or (_h208 is not _M and (type(_h208) is str)))
-        + (type(x) is not dict or (_h209 is not _M and (type(_h209) is str)))
-        + (type(x) is not dict or (_h210 is not _M and (type(_h210) is str)))
-        + (type(x) is not dict or (_h211 is not _M and (type(_h211) is str)))
-    ) != 1:
+    if (type(x) is not dict or type(_h208) is str) + (type(x) is not dict or type(_h209) is str) + (
+        type(x) is not dict or type(_h210) is str
+    ) + (type(x) is not dict or type(_h211) is str) != 1:
         out.append(
             _V(
                 p,
@@ -2051,25 +1835,23 @@ def _v_ImageRef(x: Any, p: str, out: list[Violation]) -> None:
                 "give exactly one of url, data, generation_id or file_id",
             )
         )
-    if type(x) is not dict or (_h209 is not _M and (type(_h209) is str)):
-        if type(x) is dict:
-            if _h212 is _M:
-                out.append(
-                    _V(
-                        p + "/media_type",
-                        "image-ref-media-type-with-data",
-                        "media_type is required with data",
-                    )
+    if (type(x) is not dict or type(_h209) is str) and type(x) is dict:
+        if _h212 is _M:
+            out.append(
+                _V(
+                    p + "/media_type",
+                    "image-ref-media-type-with-data",
+                    "media_type is required with data",
                 )
-            if _h212 is not _M:
-                if not (type(_h212) is str):
-                    out.append(
-                        _V(
-                            p + "/media_type",
-                            "image-ref-media-type-with-data",
-                            "media_type is required with data",
-                        )
-                    )
+            )
+        if _h212 is not _M and (not type(_h212) is str):
+            out.append(
+                _V(
+                    p + "/media_type",
+                    "image-ref-media-type-with-data",
+                    "media_type is required with data",
+                )
+            )
 
 
 def _ok_ImageRef(x: Any) -> bool:
@@ -2084,107 +1866,92 @@ def _ok_ImageRef(x: Any) -> bool:
     if _h215 is not _M:
         if not (type(_h215) is str or _h215 is None):
             return False
-        if type(_h215) is str:
-            if _URI_MATCH(_h215) is None:
-                return False
-    if _h216 is not _M:
-        if not (type(_h216) is str or _h216 is None):
+        if type(_h215) is str and _URI_MATCH(_h215) is None:
             return False
+    if _h216 is not _M and (not (type(_h216) is str or _h216 is None)):
+        return False
     if _h217 is not _M:
         if not (type(_h217) is str or _h217 is None):
             return False
-        if type(_h217) is str:
-            if len(_h217) != 36 or _UUID_MATCH(_h217) is None:
-                return False
+        if type(_h217) is str and (len(_h217) != 36 or _UUID_MATCH(_h217) is None):
+            return False
     if _h218 is not _M:
         if not (type(_h218) is str or _h218 is None):
             return False
-        if type(_h218) is str:
-            if len(_h218) != 36 or _UUID_MATCH(_h218) is None:
-                return False
-    if _h219 is not _M:
-        if not (type(_h219) is str or _h219 is None):
+        if type(_h218) is str and (len(_h218) != 36 or _UUID_MATCH(_h218) is None):
             return False
+    if _h219 is not _M and (not (type(_h219) is str or _h219 is None)):
+        return False
     if not _P213.issuperset(x):
         for _k220 in x:
             if _k220 not in _P213:
                 return False
-    if (
-        (_h215 is not _M and (type(_h215) is str))
-        + (_h216 is not _M and (type(_h216) is str))
-        + (_h217 is not _M and (type(_h217) is str))
-        + (_h218 is not _M and (type(_h218) is str))
+    if (type(_h215) is str) + (type(_h216) is str) + (type(_h217) is str) + (
+        type(_h218) is str
     ) != 1:
         return False
-    if _h216 is not _M and (type(_h216) is str):
+    if type(_h216) is str:
         if _h219 is _M:
             return False
-        if _h219 is not _M:
-            if not (type(_h219) is str):
-                return False
+        if not type(_h219) is str:
+            return False
     return True
 
 
 def _v_VideoDuration(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of VideoDuration (/components/schemas/VideoDuration)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "VideoDuration.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E233:
-            out.append(_V(p, "VideoDuration.enum", "must be one of: 5s, 10s"))
+    elif x not in _E233:
+        out.append(_V(p, "VideoDuration.enum", "must be one of: 5s, 10s"))
 
 
 def _ok_VideoDuration(x: Any) -> bool:
     """Whether x is a valid VideoDuration (/components/schemas/VideoDuration)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E233:
-            return False
+    elif x not in _E233:
+        return False
     return True
 
 
 def _v_VideoResolution(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of VideoResolution (/components/schemas/VideoResolution)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "VideoResolution.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E234:
-            out.append(_V(p, "VideoResolution.enum", "must be one of: 360p, 540p, 720p, 1080p"))
+    elif x not in _E234:
+        out.append(_V(p, "VideoResolution.enum", "must be one of: 360p, 540p, 720p, 1080p"))
 
 
 def _ok_VideoResolution(x: Any) -> bool:
     """Whether x is a valid VideoResolution (/components/schemas/VideoResolution)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E234:
-            return False
+    elif x not in _E234:
+        return False
     return True
 
 
 def _v_VideoEditStrength(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of VideoEditStrength (/components/schemas/VideoEditStrength)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "VideoEditStrength.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E245:
-            out.append(
-                _V(
-                    p,
-                    "VideoEditStrength.enum",
-                    "must be one of: adhere_1, adhere_2, adhere_3, flex_1, flex_2, flex_3, reimagine_1, reimagine_2, reimagine_3",
-                )
+    elif x not in _E245:
+        out.append(
+            _V(
+                p,
+                "VideoEditStrength.enum",
+                "must be one of: adhere_1, adhere_2, adhere_3, flex_1, flex_2, flex_3, reimagine_1, reimagine_2, reimagine_3",
             )
+        )
 
 
 def _ok_VideoEditStrength(x: Any) -> bool:
     """Whether x is a valid VideoEditStrength (/components/schemas/VideoEditStrength)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E245:
-            return False
+    elif x not in _E245:
+        return False
     return True
 
 
@@ -2195,7 +1962,7 @@ def _cel253(self: Any) -> bool | str:
             lambda: _C.or_(
                 lambda: (
                     True
-                    if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
+                    if not "keyframes" in self or not "keyframe_indexes" in self
                     else _C.truth(_C.eq(self["keyframes"], None))
                 ),
                 lambda: _C.eq(self["keyframe_indexes"], None),
@@ -2217,25 +1984,21 @@ def _v_VideoEditOptions(x: Any, p: str, out: list[Violation]) -> None:
         _h244 = x.get("keyframe_indexes", _M)
     else:
         _h240 = _h241 = _h242 = _h243 = _h244 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "VideoEditOptions.type", "must be an object"))
     if type(x) is dict:
-        if _h240 is not _M:
-            if not (type(_h240) is bool or _h240 is None):
-                out.append(
-                    _V(
-                        p + "/auto_controls",
-                        "VideoEditOptions.auto_controls.type",
-                        "must be a boolean or null",
-                    )
+        if _h240 is not _M and (not (type(_h240) is bool or _h240 is None)):
+            out.append(
+                _V(
+                    p + "/auto_controls",
+                    "VideoEditOptions.auto_controls.type",
+                    "must be a boolean or null",
                 )
-        if _h241 is not _M:
-            if _h241 is not None:
-                _v_AdvancedControls(_h241, p + "/controls", out)
-        if _h242 is not _M:
-            if _h242 is not None:
-                if not ((type(_h242) is str) and (_h242 in _E245)):
-                    _v_VideoEditStrength(_h242, p + "/strength", out)
+            )
+        if _h241 is not _M and _h241 is not None:
+            _v_AdvancedControls(_h241, p + "/controls", out)
+        if _h242 is not _M and _h242 is not None and (not (type(_h242) is str and _h242 in _E245)):
+            _v_VideoEditStrength(_h242, p + "/strength", out)
         if _h243 is not _M:
             if not (type(_h243) is list or _h243 is None):
                 out.append(
@@ -2258,7 +2021,7 @@ def _v_VideoEditOptions(x: Any, p: str, out: list[Violation]) -> None:
                 if not all(_m248):
                     for _i246 in _compress(_count(), map(_not, _m248)):
                         _x247 = _h243[_i246]
-                        if not (_ok_ImageRef(_x247)):
+                        if not _ok_ImageRef(_x247):
                             _v_ImageRef(_x247, p + "/keyframes/" + str(_i246), out)
         if _h244 is not _M:
             if not (type(_h244) is list or _h244 is None):
@@ -2287,15 +2050,14 @@ def _v_VideoEditOptions(x: Any, p: str, out: list[Violation]) -> None:
                                 "must be an integer",
                             )
                         )
-                    if type(_x250) is int or type(_x250) is float:
-                        if not _x250 >= 0:
-                            out.append(
-                                _V(
-                                    p + "/keyframe_indexes/" + str(_i249),
-                                    "VideoEditOptions.keyframe_indexes[].minimum",
-                                    "must be >= 0",
-                                )
+                    if (type(_x250) is int or type(_x250) is float) and (not _x250 >= 0):
+                        out.append(
+                            _V(
+                                p + "/keyframe_indexes/" + str(_i249),
+                                "VideoEditOptions.keyframe_indexes[].minimum",
+                                "must be >= 0",
                             )
+                        )
         if not _P251.issuperset(x):
             for _k252 in x:
                 if _k252 not in _P251:
@@ -2307,7 +2069,7 @@ def _v_VideoEditOptions(x: Any, p: str, out: list[Violation]) -> None:
                         )
                     )
         _r254 = _cel253(x)
-        if _r254 is False or (_r254 is not True and not _C.blocked(out)):
+        if _r254 is False or (_r254 is not True and (not _C.blocked(out))):
             out.append(
                 _V(
                     p + "/keyframe_indexes",
@@ -2317,60 +2079,52 @@ def _v_VideoEditOptions(x: Any, p: str, out: list[Violation]) -> None:
                     ),
                 )
             )
-    if type(x) is not dict or (_h243 is not _M and (type(_h243) is list)):
-        if type(x) is dict:
-            if _h244 is _M:
-                out.append(
-                    _V(
-                        p + "/keyframe_indexes",
-                        "edit-keyframes-parallel-lists",
-                        "edit.keyframes and edit.keyframe_indexes go together",
-                    )
+    if (type(x) is not dict or type(_h243) is list) and type(x) is dict:
+        if _h244 is _M:
+            out.append(
+                _V(
+                    p + "/keyframe_indexes",
+                    "edit-keyframes-parallel-lists",
+                    "edit.keyframes and edit.keyframe_indexes go together",
                 )
-            if _h244 is not _M:
-                if not (type(_h244) is list):
+            )
+        if _h244 is not _M and (not type(_h244) is list):
+            out.append(
+                _V(
+                    p + "/keyframe_indexes",
+                    "edit-keyframes-parallel-lists",
+                    "edit.keyframes and edit.keyframe_indexes go together",
+                )
+            )
+    if (type(x) is not dict or type(_h244) is list) and type(x) is dict:
+        if _h243 is _M:
+            out.append(
+                _V(
+                    p + "/keyframes",
+                    "edit-keyframes-parallel-lists",
+                    "edit.keyframes and edit.keyframe_indexes go together",
+                )
+            )
+        if _h243 is not _M and (not type(_h243) is list):
+            out.append(
+                _V(
+                    p + "/keyframes",
+                    "edit-keyframes-parallel-lists",
+                    "edit.keyframes and edit.keyframe_indexes go together",
+                )
+            )
+    if type(x) is dict and type(_h243) is list:
+        for _i255, _x256 in enumerate(_h243):
+            if type(_x256) is dict:
+                _x257 = _x256.get("media_type", _M)
+                if type(_x257) is str and (not _x257.startswith("image/")):
                     out.append(
                         _V(
-                            p + "/keyframe_indexes",
-                            "edit-keyframes-parallel-lists",
-                            "edit.keyframes and edit.keyframe_indexes go together",
+                            p + "/keyframes/" + str(_i255) + "/media_type",
+                            "edit-keyframes-image-media",
+                            "edit.keyframes take image media (media_type image/*)",
                         )
                     )
-    if type(x) is not dict or (_h244 is not _M and (type(_h244) is list)):
-        if type(x) is dict:
-            if _h243 is _M:
-                out.append(
-                    _V(
-                        p + "/keyframes",
-                        "edit-keyframes-parallel-lists",
-                        "edit.keyframes and edit.keyframe_indexes go together",
-                    )
-                )
-            if _h243 is not _M:
-                if not (type(_h243) is list):
-                    out.append(
-                        _V(
-                            p + "/keyframes",
-                            "edit-keyframes-parallel-lists",
-                            "edit.keyframes and edit.keyframe_indexes go together",
-                        )
-                    )
-    if type(x) is dict:
-        if _h243 is not _M:
-            if type(_h243) is list:
-                for _i255, _x256 in enumerate(_h243):
-                    if type(_x256) is dict:
-                        _x257 = _x256.get("media_type", _M)
-                        if _x257 is not _M:
-                            if type(_x257) is str:
-                                if not _x257.startswith("image/"):
-                                    out.append(
-                                        _V(
-                                            p + "/keyframes/" + str(_i255) + "/media_type",
-                                            "edit-keyframes-image-media",
-                                            "edit.keyframes take image media (media_type image/*)",
-                                        )
-                                    )
 
 
 def _cel268(self: Any) -> bool | str:
@@ -2380,7 +2134,7 @@ def _cel268(self: Any) -> bool | str:
             lambda: _C.or_(
                 lambda: (
                     True
-                    if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
+                    if not "keyframes" in self or not "keyframe_indexes" in self
                     else _C.truth(_C.eq(self["keyframes"], None))
                 ),
                 lambda: _C.eq(self["keyframe_indexes"], None),
@@ -2401,17 +2155,12 @@ def _ok_VideoEditOptions(x: Any) -> bool:
     _h260 = x.get("strength", _M)
     _h261 = x.get("keyframes", _M)
     _h262 = x.get("keyframe_indexes", _M)
-    if _h258 is not _M:
-        if not (type(_h258) is bool or _h258 is None):
-            return False
-    if _h259 is not _M:
-        if _h259 is not None:
-            if not (_ok_AdvancedControls(_h259)):
-                return False
-    if _h260 is not _M:
-        if _h260 is not None:
-            if not ((type(_h260) is str) and (_h260 in _E245)):
-                return False
+    if _h258 is not _M and (not (type(_h258) is bool or _h258 is None)):
+        return False
+    if _h259 is not _M and _h259 is not None and (not _ok_AdvancedControls(_h259)):
+        return False
+    if _h260 is not _M and _h260 is not None and (not (type(_h260) is str and _h260 in _E245)):
+        return False
     if _h261 is not _M:
         if not (type(_h261) is list or _h261 is None):
             return False
@@ -2437,27 +2186,22 @@ def _ok_VideoEditOptions(x: Any) -> bool:
                 return False
     if _cel268(x) is not True:
         return False
-    if _h261 is not _M and (type(_h261) is list):
+    if type(_h261) is list:
         if _h262 is _M:
             return False
-        if _h262 is not _M:
-            if not (type(_h262) is list):
-                return False
-    if _h262 is not _M and (type(_h262) is list):
+        if not type(_h262) is list:
+            return False
+    if type(_h262) is list:
         if _h261 is _M:
             return False
-        if _h261 is not _M:
-            if not (type(_h261) is list):
-                return False
-    if _h261 is not _M:
-        if type(_h261) is list:
-            for _x270 in _h261:
-                if type(_x270) is dict:
-                    _x271 = _x270.get("media_type", _M)
-                    if _x271 is not _M:
-                        if type(_x271) is str:
-                            if not _x271.startswith("image/"):
-                                return False
+        if not type(_h261) is list:
+            return False
+    if type(_h261) is list:
+        for _x270 in _h261:
+            if type(_x270) is dict:
+                _x271 = _x270.get("media_type", _M)
+                if type(_x271) is str and (not _x271.startswith("image/")):
+                    return False
     return True
 
 
@@ -2470,7 +2214,7 @@ def _v_SourcePosition(x: Any, p: str, out: list[Violation]) -> None:
         _h275 = x.get("h_norm", _M)
     else:
         _h272 = _h273 = _h274 = _h275 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "SourcePosition.type", "must be an object"))
     if type(x) is dict:
         if _h272 is _M:
@@ -2545,34 +2289,30 @@ def _ok_SourcePosition(x: Any) -> bool:
         return False
     if _h281 is _M:
         return False
-    if _h278 is not _M:
-        if not (type(_h278) is int or (type(_h278) is float and _h278 - _h278 == 0)):
-            return False
-        if not _h278 >= -2:
-            return False
-        if not _h278 <= 2:
-            return False
-    if _h279 is not _M:
-        if not (type(_h279) is int or (type(_h279) is float and _h279 - _h279 == 0)):
-            return False
-        if not _h279 >= -2:
-            return False
-        if not _h279 <= 2:
-            return False
-    if _h280 is not _M:
-        if not (type(_h280) is int or (type(_h280) is float and _h280 - _h280 == 0)):
-            return False
-        if not _h280 <= 2:
-            return False
-        if not _h280 > 0:
-            return False
-    if _h281 is not _M:
-        if not (type(_h281) is int or (type(_h281) is float and _h281 - _h281 == 0)):
-            return False
-        if not _h281 <= 2:
-            return False
-        if not _h281 > 0:
-            return False
+    if not (type(_h278) is int or (type(_h278) is float and _h278 - _h278 == 0)):
+        return False
+    if not _h278 >= -2:
+        return False
+    if not _h278 <= 2:
+        return False
+    if not (type(_h279) is int or (type(_h279) is float and _h279 - _h279 == 0)):
+        return False
+    if not _h279 >= -2:
+        return False
+    if not _h279 <= 2:
+        return False
+    if not (type(_h280) is int or (type(_h280) is float and _h280 - _h280 == 0)):
+        return False
+    if not _h280 <= 2:
+        return False
+    if not _h280 > 0:
+        return False
+    if not (type(_h281) is int or (type(_h281) is float and _h281 - _h281 == 0)):
+        return False
+    if not _h281 <= 2:
+        return False
+    if not _h281 > 0:
+        return False
     if not _P276.issuperset(x):
         for _k282 in x:
             if _k282 not in _P276:
@@ -2587,7 +2327,7 @@ def _cel285(self: Any) -> bool | str:
             lambda: _C.or_(
                 lambda: (
                     True
-                    if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
+                    if not "keyframes" in self or not "keyframe_indexes" in self
                     else _C.truth(_C.eq(self["keyframes"], None))
                 ),
                 lambda: _C.eq(self["keyframe_indexes"], None),
@@ -2615,38 +2355,25 @@ def _v_VideoOptions(x: Any, p: str, out: list[Violation]) -> None:
         _h232 = x.get("source_position", _M)
     else:
         _h222 = _h223 = _h224 = _h225 = _h226 = _h227 = _h228 = _h229 = _h230 = _h231 = _h232 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "VideoOptions.type", "must be an object"))
     if type(x) is dict:
-        if _h222 is not _M:
-            if _h222 is not None:
-                if not ((type(_h222) is str) and (_h222 in _E233)):
-                    _v_VideoDuration(_h222, p + "/duration", out)
-        if _h223 is not _M:
-            if _h223 is not None:
-                if not ((type(_h223) is str) and (_h223 in _E234)):
-                    _v_VideoResolution(_h223, p + "/resolution", out)
-        if _h224 is not _M:
-            if not (type(_h224) is bool or _h224 is None):
-                out.append(_V(p + "/hdr", "VideoOptions.hdr.type", "must be a boolean or null"))
-        if _h225 is not _M:
-            if not (type(_h225) is bool or _h225 is None):
-                out.append(
-                    _V(
-                        p + "/exr_export",
-                        "VideoOptions.exr_export.type",
-                        "must be a boolean or null",
-                    )
-                )
-        if _h226 is not _M:
-            if not (type(_h226) is bool or _h226 is None):
-                out.append(_V(p + "/loop", "VideoOptions.loop.type", "must be a boolean or null"))
-        if _h227 is not _M:
-            if _h227 is not None:
-                _v_ImageRef(_h227, p + "/start_frame", out)
-        if _h228 is not _M:
-            if _h228 is not None:
-                _v_ImageRef(_h228, p + "/end_frame", out)
+        if _h222 is not _M and _h222 is not None and (not (type(_h222) is str and _h222 in _E233)):
+            _v_VideoDuration(_h222, p + "/duration", out)
+        if _h223 is not _M and _h223 is not None and (not (type(_h223) is str and _h223 in _E234)):
+            _v_VideoResolution(_h223, p + "/resolution", out)
+        if _h224 is not _M and (not (type(_h224) is bool or _h224 is None)):
+            out.append(_V(p + "/hdr", "VideoOptions.hdr.type", "must be a boolean or null"))
+        if _h225 is not _M and (not (type(_h225) is bool or _h225 is None)):
+            out.append(
+                _V(p + "/exr_export", "VideoOptions.exr_export.type", "must be a boolean or null")
+            )
+        if _h226 is not _M and (not (type(_h226) is bool or _h226 is None)):
+            out.append(_V(p + "/loop", "VideoOptions.loop.type", "must be a boolean or null"))
+        if _h227 is not _M and _h227 is not None:
+            _v_ImageRef(_h227, p + "/start_frame", out)
+        if _h228 is not _M and _h228 is not None:
+            _v_ImageRef(_h228, p + "/end_frame", out)
         if _h229 is not _M:
             if not (type(_h229) is list or _h229 is None):
                 out.append(
@@ -2673,7 +2400,7 @@ def _v_VideoOptions(x: Any, p: str, out: list[Violation]) -> None:
                 if not all(_m237):
                     for _i235 in _compress(_count(), map(_not, _m237)):
                         _x236 = _h229[_i235]
-                        if not (_ok_ImageRef(_x236)):
+                        if not _ok_ImageRef(_x236):
                             _v_ImageRef(_x236, p + "/keyframes/" + str(_i235), out)
         if _h230 is not _M:
             if not (type(_h230) is list or _h230 is None):
@@ -2702,21 +2429,18 @@ def _v_VideoOptions(x: Any, p: str, out: list[Violation]) -> None:
                                 "must be an integer",
                             )
                         )
-                    if type(_x239) is int or type(_x239) is float:
-                        if not _x239 >= 0:
-                            out.append(
-                                _V(
-                                    p + "/keyframe_indexes/" + str(_i238),
-                                    "VideoOptions.keyframe_indexes[].minimum",
-                                    "must be >= 0",
-                                )
+                    if (type(_x239) is int or type(_x239) is float) and (not _x239 >= 0):
+                        out.append(
+                            _V(
+                                p + "/keyframe_indexes/" + str(_i238),
+                                "VideoOptions.keyframe_indexes[].minimum",
+                                "must be >= 0",
                             )
-        if _h231 is not _M:
-            if _h231 is not None:
-                _v_VideoEditOptions(_h231, p + "/edit", out)
-        if _h232 is not _M:
-            if _h232 is not None:
-                _v_SourcePosition(_h232, p + "/source_position", out)
+                        )
+        if _h231 is not _M and _h231 is not None:
+            _v_VideoEditOptions(_h231, p + "/edit", out)
+        if _h232 is not _M and _h232 is not None:
+            _v_SourcePosition(_h232, p + "/source_position", out)
         if not _P283.issuperset(x):
             for _k284 in x:
                 if _k284 not in _P283:
@@ -2728,7 +2452,7 @@ def _v_VideoOptions(x: Any, p: str, out: list[Violation]) -> None:
                         )
                     )
         _r286 = _cel285(x)
-        if _r286 is False or (_r286 is not True and not _C.blocked(out)):
+        if _r286 is False or (_r286 is not True and (not _C.blocked(out))):
             out.append(
                 _V(
                     p + "/keyframe_indexes",
@@ -2738,227 +2462,177 @@ def _v_VideoOptions(x: Any, p: str, out: list[Violation]) -> None:
                     ),
                 )
             )
-    if type(x) is not dict or (_h225 is True):
-        if type(x) is dict:
-            if _h224 is _M:
-                out.append(
-                    _V(p + "/hdr", "video-exr-export-requires-hdr", "exr_export requires hdr=true")
+    if (type(x) is not dict or _h225 is True) and type(x) is dict:
+        if _h224 is _M:
+            out.append(
+                _V(p + "/hdr", "video-exr-export-requires-hdr", "exr_export requires hdr=true")
+            )
+        if _h224 is not _M and _h224 is not True:
+            out.append(
+                _V(p + "/hdr", "video-exr-export-requires-hdr", "exr_export requires hdr=true")
+            )
+    if (type(x) is not dict or _h226 is True) and type(x) is dict:
+        if _h222 == "10s":
+            out.append(
+                _V(
+                    p + "/duration",
+                    "video-loop-not-with-10s",
+                    "loop is not supported with duration=10s",
                 )
-            if _h224 is not _M:
-                if _h224 is not True:
+            )
+        if _h224 is True:
+            out.append(
+                _V(p + "/hdr", "video-loop-not-with-hdr", "loop is not supported with hdr=true")
+            )
+    if (type(x) is not dict or type(_h229) is list) and type(x) is dict:
+        if _h227 is not _M and (not _h227 is None):
+            out.append(
+                _V(
+                    p + "/start_frame",
+                    "video-keyframes-exclusive-start-frame",
+                    "keyframes and start_frame are mutually exclusive",
+                )
+            )
+        if _h228 is not _M and (not _h228 is None):
+            out.append(
+                _V(
+                    p + "/end_frame",
+                    "video-keyframes-exclusive-end-frame",
+                    "keyframes and end_frame are mutually exclusive",
+                )
+            )
+        if _h226 is True:
+            out.append(
+                _V(
+                    p + "/loop",
+                    "video-keyframes-exclusive-loop",
+                    "keyframes and loop=true are mutually exclusive",
+                )
+            )
+        if _h230 is _M:
+            out.append(
+                _V(
+                    p + "/keyframe_indexes",
+                    "video-keyframes-parallel-lists",
+                    "keyframes and keyframe_indexes go together",
+                )
+            )
+        if _h230 is not _M and (not type(_h230) is list):
+            out.append(
+                _V(
+                    p + "/keyframe_indexes",
+                    "video-keyframes-parallel-lists",
+                    "keyframes and keyframe_indexes go together",
+                )
+            )
+    if (type(x) is not dict or type(_h230) is list) and type(x) is dict:
+        if _h229 is _M:
+            out.append(
+                _V(
+                    p + "/keyframes",
+                    "video-keyframes-parallel-lists",
+                    "keyframes and keyframe_indexes go together",
+                )
+            )
+        if _h229 is not _M and (not type(_h229) is list):
+            out.append(
+                _V(
+                    p + "/keyframes",
+                    "video-keyframes-parallel-lists",
+                    "keyframes and keyframe_indexes go together",
+                )
+            )
+    if type(x) is not dict or _h222 == "10s":
+        if type(x) is dict and type(_h230) is list:
+            for _i287, _x288 in enumerate(_h230):
+                if (type(_x288) is int or type(_x288) is float) and (not _x288 <= 240):
                     out.append(
                         _V(
-                            p + "/hdr",
-                            "video-exr-export-requires-hdr",
-                            "exr_export requires hdr=true",
+                            p + "/keyframe_indexes/" + str(_i287),
+                            "video-keyframe-indexes-in-grid",
+                            "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
                         )
                     )
-    if type(x) is not dict or (_h226 is True):
-        if type(x) is dict:
-            if _h222 is not _M:
-                if _h222 == "10s":
-                    out.append(
-                        _V(
-                            p + "/duration",
-                            "video-loop-not-with-10s",
-                            "loop is not supported with duration=10s",
-                        )
-                    )
-    if type(x) is not dict or (_h226 is True):
-        if type(x) is dict:
-            if _h224 is not _M:
-                if _h224 is True:
-                    out.append(
-                        _V(
-                            p + "/hdr",
-                            "video-loop-not-with-hdr",
-                            "loop is not supported with hdr=true",
-                        )
-                    )
-    if type(x) is not dict or (_h229 is not _M and (type(_h229) is list)):
-        if type(x) is dict:
-            if _h227 is not _M:
-                if not (_h227 is None):
-                    out.append(
-                        _V(
-                            p + "/start_frame",
-                            "video-keyframes-exclusive-start-frame",
-                            "keyframes and start_frame are mutually exclusive",
-                        )
-                    )
-    if type(x) is not dict or (_h229 is not _M and (type(_h229) is list)):
-        if type(x) is dict:
-            if _h228 is not _M:
-                if not (_h228 is None):
-                    out.append(
-                        _V(
-                            p + "/end_frame",
-                            "video-keyframes-exclusive-end-frame",
-                            "keyframes and end_frame are mutually exclusive",
-                        )
-                    )
-    if type(x) is not dict or (_h229 is not _M and (type(_h229) is list)):
-        if type(x) is dict:
-            if _h226 is not _M:
-                if _h226 is True:
-                    out.append(
-                        _V(
-                            p + "/loop",
-                            "video-keyframes-exclusive-loop",
-                            "keyframes and loop=true are mutually exclusive",
-                        )
-                    )
-    if type(x) is not dict or (_h229 is not _M and (type(_h229) is list)):
-        if type(x) is dict:
-            if _h230 is _M:
+    elif type(_h230) is list:
+        for _i289, _x290 in enumerate(_h230):
+            if (type(_x290) is int or type(_x290) is float) and (not _x290 <= 120):
                 out.append(
                     _V(
-                        p + "/keyframe_indexes",
-                        "video-keyframes-parallel-lists",
-                        "keyframes and keyframe_indexes go together",
+                        p + "/keyframe_indexes/" + str(_i289),
+                        "video-keyframe-indexes-in-grid",
+                        "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
                     )
                 )
-            if _h230 is not _M:
-                if not (type(_h230) is list):
-                    out.append(
-                        _V(
-                            p + "/keyframe_indexes",
-                            "video-keyframes-parallel-lists",
-                            "keyframes and keyframe_indexes go together",
-                        )
-                    )
-    if type(x) is not dict or (_h230 is not _M and (type(_h230) is list)):
-        if type(x) is dict:
-            if _h229 is _M:
-                out.append(
-                    _V(
-                        p + "/keyframes",
-                        "video-keyframes-parallel-lists",
-                        "keyframes and keyframe_indexes go together",
-                    )
+    if (type(x) is not dict or type(_h227) is dict or type(_h228) is dict) and type(x) is dict:
+        if _h222 == "10s":
+            out.append(
+                _V(
+                    p + "/duration",
+                    "video-start-frame-not-with-10s",
+                    "start_frame/end_frame (the legacy 2-frame surface) do not support duration=10s; use keyframes",
                 )
-            if _h229 is not _M:
-                if not (type(_h229) is list):
-                    out.append(
-                        _V(
-                            p + "/keyframes",
-                            "video-keyframes-parallel-lists",
-                            "keyframes and keyframe_indexes go together",
-                        )
-                    )
-    if type(x) is not dict or (_h222 == "10s"):
-        if type(x) is dict:
-            if _h230 is not _M:
-                if type(_h230) is list:
-                    for _i287, _x288 in enumerate(_h230):
-                        if type(_x288) is int or type(_x288) is float:
-                            if not _x288 <= 240:
-                                out.append(
-                                    _V(
-                                        p + "/keyframe_indexes/" + str(_i287),
-                                        "video-keyframe-indexes-in-grid",
-                                        "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
-                                    )
-                                )
-    else:
-        if type(x) is dict:
-            if _h230 is not _M:
-                if type(_h230) is list:
-                    for _i289, _x290 in enumerate(_h230):
-                        if type(_x290) is int or type(_x290) is float:
-                            if not _x290 <= 120:
-                                out.append(
-                                    _V(
-                                        p + "/keyframe_indexes/" + str(_i289),
-                                        "video-keyframe-indexes-in-grid",
-                                        "keyframe_indexes must lie in the duration x 24 fps grid (0..120 for 5s or no duration, 0..240 for 10s)",
-                                    )
-                                )
-    if (type(x) is not dict or (_h227 is not _M and (type(_h227) is dict))) or (
-        type(x) is not dict or (_h228 is not _M and (type(_h228) is dict))
-    ):
-        if type(x) is dict:
-            if _h222 is not _M:
-                if _h222 == "10s":
-                    out.append(
-                        _V(
-                            p + "/duration",
-                            "video-start-frame-not-with-10s",
-                            "start_frame/end_frame (the legacy 2-frame surface) do not support duration=10s; use keyframes",
-                        )
-                    )
-    if (type(x) is not dict or (_h227 is not _M and (type(_h227) is dict))) or (
-        type(x) is not dict or (_h228 is not _M and (type(_h228) is dict))
-    ):
-        if type(x) is dict:
-            if _h224 is not _M:
-                if _h224 is True:
-                    out.append(
-                        _V(
-                            p + "/hdr",
-                            "video-start-frame-not-with-hdr",
-                            "start_frame/end_frame (the legacy 2-frame surface) do not support hdr=true; use keyframes",
-                        )
-                    )
-    if type(x) is not dict or (
-        _h231 is not _M
-        and (
-            (type(_h231) is dict)
-            and ((_w291 := _h231.get("keyframes", _M)) is not _M and (type(_w291) is list))
+            )
+        if _h224 is True:
+            out.append(
+                _V(
+                    p + "/hdr",
+                    "video-start-frame-not-with-hdr",
+                    "start_frame/end_frame (the legacy 2-frame surface) do not support hdr=true; use keyframes",
+                )
+            )
+    if (
+        (
+            type(x) is not dict
+            or (
+                type(_h231) is dict
+                and (_w291 := _h231.get("keyframes", _M)) is not _M
+                and (type(_w291) is list)
+            )
         )
+        and type(x) is dict
+        and (_h227 is not _M)
+        and (not _h227 is None)
     ):
-        if type(x) is dict:
-            if _h227 is not _M:
-                if not (_h227 is None):
-                    out.append(
-                        _V(
-                            p + "/start_frame",
-                            "edit-keyframes-exclusive-start-frame",
-                            "edit.keyframes and video.start_frame are mutually exclusive",
-                        )
-                    )
+        out.append(
+            _V(
+                p + "/start_frame",
+                "edit-keyframes-exclusive-start-frame",
+                "edit.keyframes and video.start_frame are mutually exclusive",
+            )
+        )
     if type(x) is dict:
-        if _h227 is not _M:
-            if type(_h227) is dict:
-                _x292 = _h227.get("media_type", _M)
-                if _x292 is not _M:
-                    if type(_x292) is str:
-                        if not _x292.startswith("image/"):
-                            out.append(
-                                _V(
-                                    p + "/start_frame/media_type",
-                                    "video-frames-image-media",
-                                    "start_frame, end_frame and keyframes take image media (media_type image/*)",
-                                )
+        if type(_h227) is dict:
+            _x292 = _h227.get("media_type", _M)
+            if type(_x292) is str and (not _x292.startswith("image/")):
+                out.append(
+                    _V(
+                        p + "/start_frame/media_type",
+                        "video-frames-image-media",
+                        "start_frame, end_frame and keyframes take image media (media_type image/*)",
+                    )
+                )
+        if type(_h228) is dict:
+            _x293 = _h228.get("media_type", _M)
+            if type(_x293) is str and (not _x293.startswith("image/")):
+                out.append(
+                    _V(
+                        p + "/end_frame/media_type",
+                        "video-frames-image-media",
+                        "start_frame, end_frame and keyframes take image media (media_type image/*)",
+                    )
+                )
+        if type(_h229) is list:
+            for _i294, _x295 in enumerate(_h229):
+                if type(_x295) is dict:
+                    _x296 = _x295.get("media_type", _M)
+                    if type(_x296) is str and (not _x296.startswith("image/")):
+                        out.append(
+                            _V(
+                                p + "/keyframes/" + str(_i294) + "/media_type",
+                                "video-frames-image-media",
+                                "start_frame, end_frame and keyframes take image media (media_type image/*)",
                             )
-        if _h228 is not _M:
-            if type(_h228) is dict:
-                _x293 = _h228.get("media_type", _M)
-                if _x293 is not _M:
-                    if type(_x293) is str:
-                        if not _x293.startswith("image/"):
-                            out.append(
-                                _V(
-                                    p + "/end_frame/media_type",
-                                    "video-frames-image-media",
-                                    "start_frame, end_frame and keyframes take image media (media_type image/*)",
-                                )
-                            )
-        if _h229 is not _M:
-            if type(_h229) is list:
-                for _i294, _x295 in enumerate(_h229):
-                    if type(_x295) is dict:
-                        _x296 = _x295.get("media_type", _M)
-                        if _x296 is not _M:
-                            if type(_x296) is str:
-                                if not _x296.startswith("image/"):
-                                    out.append(
-                                        _V(
-                                            p + "/keyframes/" + str(_i294) + "/media_type",
-                                            "video-frames-image-media",
-                                            "start_frame, end_frame and keyframes take image media (media_type image/*)",
-                                        )
-                                    )
+                        )
 
 
 def _cel313(self: Any) -> bool | str:
@@ -2968,7 +2642,7 @@ def _cel313(self: Any) -> bool | str:
             lambda: _C.or_(
                 lambda: (
                     True
-                    if ((not ("keyframes" in self)) or (not ("keyframe_indexes" in self)))
+                    if not "keyframes" in self or not "keyframe_indexes" in self
                     else _C.truth(_C.eq(self["keyframes"], None))
                 ),
                 lambda: _C.eq(self["keyframe_indexes"], None),
@@ -2995,31 +2669,20 @@ def _ok_VideoOptions(x: Any) -> bool:
     _h305 = x.get("keyframe_indexes", _M)
     _h306 = x.get("edit", _M)
     _h307 = x.get("source_position", _M)
-    if _h297 is not _M:
-        if _h297 is not None:
-            if not ((type(_h297) is str) and (_h297 in _E233)):
-                return False
-    if _h298 is not _M:
-        if _h298 is not None:
-            if not ((type(_h298) is str) and (_h298 in _E234)):
-                return False
-    if _h299 is not _M:
-        if not (type(_h299) is bool or _h299 is None):
-            return False
-    if _h300 is not _M:
-        if not (type(_h300) is bool or _h300 is None):
-            return False
-    if _h301 is not _M:
-        if not (type(_h301) is bool or _h301 is None):
-            return False
-    if _h302 is not _M:
-        if _h302 is not None:
-            if not (_ok_ImageRef(_h302)):
-                return False
-    if _h303 is not _M:
-        if _h303 is not None:
-            if not (_ok_ImageRef(_h303)):
-                return False
+    if _h297 is not _M and _h297 is not None and (not (type(_h297) is str and _h297 in _E233)):
+        return False
+    if _h298 is not _M and _h298 is not None and (not (type(_h298) is str and _h298 in _E234)):
+        return False
+    if _h299 is not _M and (not (type(_h299) is bool or _h299 is None)):
+        return False
+    if _h300 is not _M and (not (type(_h300) is bool or _h300 is None)):
+        return False
+    if _h301 is not _M and (not (type(_h301) is bool or _h301 is None)):
+        return False
+    if _h302 is not _M and _h302 is not None and (not _ok_ImageRef(_h302)):
+        return False
+    if _h303 is not _M and _h303 is not None and (not _ok_ImageRef(_h303)):
+        return False
     if _h304 is not _M:
         if not (type(_h304) is list or _h304 is None):
             return False
@@ -3041,14 +2704,10 @@ def _ok_VideoOptions(x: Any) -> bool:
                     return False
                 if not _x311 >= 0:
                     return False
-    if _h306 is not _M:
-        if _h306 is not None:
-            if not (_ok_VideoEditOptions(_h306)):
-                return False
-    if _h307 is not _M:
-        if _h307 is not None:
-            if not (_ok_SourcePosition(_h307)):
-                return False
+    if _h306 is not _M and _h306 is not None and (not _ok_VideoEditOptions(_h306)):
+        return False
+    if _h307 is not _M and _h307 is not None and (not _ok_SourcePosition(_h307)):
+        return False
     if not _P283.issuperset(x):
         for _k312 in x:
             if _k312 not in _P283:
@@ -3058,112 +2717,82 @@ def _ok_VideoOptions(x: Any) -> bool:
     if _h300 is True:
         if _h299 is _M:
             return False
-        if _h299 is not _M:
-            if _h299 is not True:
-                return False
+        if _h299 is not True:
+            return False
     if _h301 is True:
-        if _h297 is not _M:
-            if _h297 == "10s":
-                return False
-    if _h301 is True:
-        if _h299 is not _M:
-            if _h299 is True:
-                return False
-    if _h304 is not _M and (type(_h304) is list):
-        if _h302 is not _M:
-            if not (_h302 is None):
-                return False
-    if _h304 is not _M and (type(_h304) is list):
-        if _h303 is not _M:
-            if not (_h303 is None):
-                return False
-    if _h304 is not _M and (type(_h304) is list):
-        if _h301 is not _M:
-            if _h301 is True:
-                return False
-    if _h304 is not _M and (type(_h304) is list):
+        if _h297 == "10s":
+            return False
+        if _h299 is True:
+            return False
+    if type(_h304) is list:
+        if _h302 is not _M and (not _h302 is None):
+            return False
+        if _h303 is not _M and (not _h303 is None):
+            return False
+        if _h301 is True:
+            return False
         if _h305 is _M:
             return False
-        if _h305 is not _M:
-            if not (type(_h305) is list):
-                return False
-    if _h305 is not _M and (type(_h305) is list):
+        if not type(_h305) is list:
+            return False
+    if type(_h305) is list:
         if _h304 is _M:
             return False
-        if _h304 is not _M:
-            if not (type(_h304) is list):
-                return False
+        if not type(_h304) is list:
+            return False
     if _h297 == "10s":
-        if _h305 is not _M:
-            if type(_h305) is list:
-                for _x315 in _h305:
-                    if type(_x315) is int or type(_x315) is float:
-                        if not _x315 <= 240:
-                            return False
-    else:
-        if _h305 is not _M:
-            if type(_h305) is list:
-                for _x317 in _h305:
-                    if type(_x317) is int or type(_x317) is float:
-                        if not _x317 <= 120:
-                            return False
-    if (_h302 is not _M and (type(_h302) is dict)) or (_h303 is not _M and (type(_h303) is dict)):
-        if _h297 is not _M:
-            if _h297 == "10s":
+        if type(_h305) is list:
+            for _x315 in _h305:
+                if (type(_x315) is int or type(_x315) is float) and (not _x315 <= 240):
+                    return False
+    elif type(_h305) is list:
+        for _x317 in _h305:
+            if (type(_x317) is int or type(_x317) is float) and (not _x317 <= 120):
                 return False
-    if (_h302 is not _M and (type(_h302) is dict)) or (_h303 is not _M and (type(_h303) is dict)):
-        if _h299 is not _M:
-            if _h299 is True:
-                return False
-    if _h306 is not _M and (
-        (type(_h306) is dict)
-        and ((_w318 := _h306.get("keyframes", _M)) is not _M and (type(_w318) is list))
+    if type(_h302) is dict or type(_h303) is dict:
+        if _h297 == "10s":
+            return False
+        if _h299 is True:
+            return False
+    if (
+        type(_h306) is dict
+        and (_w318 := _h306.get("keyframes", _M)) is not _M
+        and (type(_w318) is list)
+        and (_h302 is not _M)
+        and (not _h302 is None)
     ):
-        if _h302 is not _M:
-            if not (_h302 is None):
-                return False
-    if _h302 is not _M:
-        if type(_h302) is dict:
-            _x319 = _h302.get("media_type", _M)
-            if _x319 is not _M:
-                if type(_x319) is str:
-                    if not _x319.startswith("image/"):
-                        return False
-    if _h303 is not _M:
-        if type(_h303) is dict:
-            _x320 = _h303.get("media_type", _M)
-            if _x320 is not _M:
-                if type(_x320) is str:
-                    if not _x320.startswith("image/"):
-                        return False
-    if _h304 is not _M:
-        if type(_h304) is list:
-            for _x322 in _h304:
-                if type(_x322) is dict:
-                    _x323 = _x322.get("media_type", _M)
-                    if _x323 is not _M:
-                        if type(_x323) is str:
-                            if not _x323.startswith("image/"):
-                                return False
+        return False
+    if type(_h302) is dict:
+        _x319 = _h302.get("media_type", _M)
+        if type(_x319) is str and (not _x319.startswith("image/")):
+            return False
+    if type(_h303) is dict:
+        _x320 = _h303.get("media_type", _M)
+        if type(_x320) is str and (not _x320.startswith("image/")):
+            return False
+    if type(_h304) is list:
+        for _x322 in _h304:
+            if type(_x322) is dict:
+                _x323 = _x322.get("media_type", _M)
+                if type(_x323) is str and (not _x323.startswith("image/")):
+                    return False
     return True
 
 
 def _v_LayeringResolution(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of LayeringResolution (/components/schemas/LayeringResolution)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         out.append(_V(p, "LayeringResolution.type", "must be a string"))
-    else:
-        if type(x) is not str or x not in _E325:
-            out.append(_V(p, "LayeringResolution.enum", "must be one of: 1k, 2k"))
+    elif x not in _E325:
+        out.append(_V(p, "LayeringResolution.enum", "must be one of: 1k, 2k"))
 
 
 def _ok_LayeringResolution(x: Any) -> bool:
     """Whether x is a valid LayeringResolution (/components/schemas/LayeringResolution)."""
-    if not (type(x) is str):
+    if not type(x) is str:
         return False
-    else:
-        if x not in _E325:
-            return False
+    elif x not in _E325:
+        return False
     return True
 
 
@@ -3173,12 +2802,11 @@ def _v_LayeringOptions(x: Any, p: str, out: list[Violation]) -> None:
         _h324 = x.get("resolution", _M)
     else:
         _h324 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "LayeringOptions.type", "must be an object"))
     if type(x) is dict:
-        if _h324 is not _M:
-            if not ((type(_h324) is str) and (_h324 in _E325)):
-                _v_LayeringResolution(_h324, p + "/resolution", out)
+        if _h324 is not _M and (not (type(_h324) is str and _h324 in _E325)):
+            _v_LayeringResolution(_h324, p + "/resolution", out)
         if not _P326.issuperset(x):
             for _k327 in x:
                 if _k327 not in _P326:
@@ -3196,9 +2824,8 @@ def _ok_LayeringOptions(x: Any) -> bool:
     if type(x) is not dict:
         return False
     _h328 = x.get("resolution", _M)
-    if _h328 is not _M:
-        if not ((type(_h328) is str) and (_h328 in _E325)):
-            return False
+    if _h328 is not _M and (not (type(_h328) is str and _h328 in _E325)):
+        return False
     if not _P326.issuperset(x):
         for _k329 in x:
             if _k329 not in _P326:
@@ -3225,7 +2852,7 @@ def _v_GenerationCreateParams(x: Any, p: str, out: list[Violation]) -> None:
         _h192 = _h193 = _h194 = _h195 = _h196 = _h197 = _h198 = _h199 = _h200 = _h201 = _h202 = (
             _h203
         ) = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "GenerationCreateParams.type", "must be an object"))
     if type(x) is dict:
         if _h192 is _M:
@@ -3233,7 +2860,7 @@ def _v_GenerationCreateParams(x: Any, p: str, out: list[Violation]) -> None:
                 _V(p + "/prompt", "GenerationCreateParams.prompt.required", "prompt is required")
             )
         if _h192 is not _M:
-            if not (type(_h192) is str):
+            if not type(_h192) is str:
                 out.append(
                     _V(p + "/prompt", "GenerationCreateParams.prompt.type", "must be a string")
                 )
@@ -3254,23 +2881,16 @@ def _v_GenerationCreateParams(x: Any, p: str, out: list[Violation]) -> None:
                             "must be at most 6000 characters long",
                         )
                     )
-        if _h193 is not _M:
-            if not ((type(_h193) is str) and (_h193 in _E162)):
-                _v_GenerationType(_h193, p + "/type", out)
-        if _h194 is not _M:
-            if not ((type(_h194) is str) and (_h194 in _E160)):
-                _v_Model(_h194, p + "/model", out)
-        if _h195 is not _M:
-            if _h195 is not None:
-                if not ((type(_h195) is str) and (_h195 in _E48)):
-                    _v_AspectRatio(_h195, p + "/aspect_ratio", out)
-        if _h196 is not _M:
-            if _h196 is not None:
-                if not ((type(_h196) is str) and (_h196 in _E204)):
-                    _v_OutputFormat(_h196, p + "/output_format", out)
-        if _h197 is not _M:
-            if not ((type(_h197) is str) and (_h197 in _E205)):
-                _v_Style(_h197, p + "/style", out)
+        if _h193 is not _M and (not (type(_h193) is str and _h193 in _E162)):
+            _v_GenerationType(_h193, p + "/type", out)
+        if _h194 is not _M and (not (type(_h194) is str and _h194 in _E160)):
+            _v_Model(_h194, p + "/model", out)
+        if _h195 is not _M and _h195 is not None and (not (type(_h195) is str and _h195 in _E48)):
+            _v_AspectRatio(_h195, p + "/aspect_ratio", out)
+        if _h196 is not _M and _h196 is not None and (not (type(_h196) is str and _h196 in _E204)):
+            _v_OutputFormat(_h196, p + "/output_format", out)
+        if _h197 is not _M and (not (type(_h197) is str and _h197 in _E205)):
+            _v_Style(_h197, p + "/style", out)
         if _h198 is not _M:
             if not (type(_h198) is str or _h198 is None):
                 out.append(
@@ -3280,26 +2900,20 @@ def _v_GenerationCreateParams(x: Any, p: str, out: list[Violation]) -> None:
                         "must be a string or null",
                     )
                 )
-            if type(_h198) is str:
-                if len(_h198) > 256:
-                    out.append(
-                        _V(
-                            p + "/user_id",
-                            "GenerationCreateParams.user_id.maxLength",
-                            "must be at most 256 characters long",
-                        )
-                    )
-        if _h199 is not _M:
-            if not (type(_h199) is bool):
+            if type(_h198) is str and len(_h198) > 256:
                 out.append(
                     _V(
-                        p + "/web_search",
-                        "GenerationCreateParams.web_search.type",
-                        "must be a boolean",
+                        p + "/user_id",
+                        "GenerationCreateParams.user_id.maxLength",
+                        "must be at most 256 characters long",
                     )
                 )
+        if _h199 is not _M and (not type(_h199) is bool):
+            out.append(
+                _V(p + "/web_search", "GenerationCreateParams.web_search.type", "must be a boolean")
+            )
         if _h200 is not _M:
-            if not (type(_h200) is list):
+            if not type(_h200) is list:
                 out.append(
                     _V(
                         p + "/image_ref",
@@ -3312,17 +2926,14 @@ def _v_GenerationCreateParams(x: Any, p: str, out: list[Violation]) -> None:
                 if not all(_m221):
                     for _i206 in _compress(_count(), map(_not, _m221)):
                         _x207 = _h200[_i206]
-                        if not (_ok_ImageRef(_x207)):
+                        if not _ok_ImageRef(_x207):
                             _v_ImageRef(_x207, p + "/image_ref/" + str(_i206), out)
-        if _h201 is not _M:
-            if _h201 is not None:
-                _v_ImageRef(_h201, p + "/source", out)
-        if _h202 is not _M:
-            if _h202 is not None:
-                _v_VideoOptions(_h202, p + "/video", out)
-        if _h203 is not _M:
-            if _h203 is not None:
-                _v_LayeringOptions(_h203, p + "/layering", out)
+        if _h201 is not _M and _h201 is not None:
+            _v_ImageRef(_h201, p + "/source", out)
+        if _h202 is not _M and _h202 is not None:
+            _v_VideoOptions(_h202, p + "/video", out)
+        if _h203 is not _M and _h203 is not None:
+            _v_LayeringOptions(_h203, p + "/layering", out)
         if not _P330.issuperset(x):
             for _k331 in x:
                 if _k331 not in _P330:
@@ -3333,251 +2944,259 @@ def _v_GenerationCreateParams(x: Any, p: str, out: list[Violation]) -> None:
                             _unknown(_k331, _P330),
                         )
                     )
-    if type(x) is not dict or (_h193 is _M or (_h193 == "image")):
-        if type(x) is dict:
-            if _h200 is not _M:
-                if type(_h200) is list:
-                    if len(_h200) > 9:
-                        out.append(
-                            _V(
-                                p + "/image_ref",
-                                "image-ref-max-9-for-image",
-                                "image_ref holds at most 9 images for type image",
-                            )
-                        )
-    if type(x) is not dict or (_h193 == "image_edit"):
-        if type(x) is dict:
-            if _h200 is not _M:
-                if type(_h200) is list:
-                    if len(_h200) > 8:
-                        out.append(
-                            _V(
-                                p + "/image_ref",
-                                "image-ref-max-8-for-image-edit",
-                                "image_ref holds at most 8 images for type image_edit",
-                            )
-                        )
-    if type(x) is dict:
-        if _h200 is not _M:
-            if type(_h200) is list:
-                for _i332, _x333 in enumerate(_h200):
-                    if type(_x333) is dict:
-                        _x334 = _x333.get("media_type", _M)
-                        if _x334 is not _M:
-                            if type(_x334) is str:
-                                if not _x334.startswith("image/"):
-                                    out.append(
-                                        _V(
-                                            p + "/image_ref/" + str(_i332) + "/media_type",
-                                            "image-ref-image-media",
-                                            "image_ref takes image media (media_type image/*)",
-                                        )
-                                    )
-    if type(x) is not dict or (type(_h193) is str and _h193 in _E335):
-        if type(x) is dict:
-            if _h201 is _M:
-                out.append(
-                    _V(
-                        p + "/source",
-                        "source-required-for-edit-types",
-                        "image_edit, video_edit and video_reframe need a source to edit",
-                    )
-                )
-            if _h201 is not _M:
-                if not (type(_h201) is dict):
-                    out.append(
-                        _V(
-                            p + "/source",
-                            "source-required-for-edit-types",
-                            "image_edit, video_edit and video_reframe need a source to edit",
-                        )
-                    )
-    if type(x) is not dict or (_h193 is _M or (type(_h193) is str and _h193 in _E336)):
-        if type(x) is dict:
-            if _h201 is not _M:
-                if type(_h201) is dict:
-                    _x337 = _h201.get("media_type", _M)
-                    if _x337 is not _M:
-                        if type(_x337) is str:
-                            if not _x337.startswith("image/"):
-                                out.append(
-                                    _V(
-                                        p + "/source/media_type",
-                                        "source-image-media-for-image-types",
-                                        "for image and image_edit the source takes image media (media_type image/*)",
-                                    )
-                                )
-    if type(x) is not dict or (type(_h193) is str and _h193 in _E338):
-        if type(x) is dict:
-            if _h201 is not _M:
-                if type(_h201) is not dict or (
-                    (_w339 := _h201.get("url", _M)) is not _M and (type(_w339) is str)
-                ):
-                    if type(_h201) is dict:
-                        if "media_type" not in _h201:
-                            out.append(
-                                _V(
-                                    p + "/source/media_type",
-                                    "source-media-type-with-url-for-video-edit",
-                                    "source.media_type is required with source.url on video_edit and video_reframe",
-                                )
-                            )
-                        _x340 = _h201.get("media_type", _M)
-                        if _x340 is not _M:
-                            if not (type(_x340) is str):
-                                out.append(
-                                    _V(
-                                        p + "/source/media_type",
-                                        "source-media-type-with-url-for-video-edit",
-                                        "source.media_type is required with source.url on video_edit and video_reframe",
-                                    )
-                                )
-    if type(x) is not dict or (_h193 is _M or (type(_h193) is str and _h193 in _E336)):
-        if type(x) is dict:
-            if _h194 is not _M:
-                if type(_h194) is not str or _h194 not in _E341:
-                    out.append(
-                        _V(
-                            p + "/model",
-                            "model-fits-image-types",
-                            "image and image_edit run on uni-1 or uni-1-max",
-                        )
-                    )
-    if type(x) is not dict or (type(_h193) is str and _h193 in _E342):
-        if type(x) is dict:
-            if _h194 is not _M:
-                if _h194 != "ray-3.2":
-                    out.append(
-                        _V(
-                            p + "/model",
-                            "model-fits-video-types",
-                            "video, video_edit and video_reframe run on ray-3.2",
-                        )
-                    )
-    if type(x) is not dict or (_h193 is _M or (type(_h193) is str and _h193 in _E343)):
-        if type(x) is dict:
-            if _h202 is not _M:
-                if not (_h202 is None):
-                    out.append(
-                        _V(
-                            p + "/video",
-                            "video-options-only-for-video-types",
-                            "video options apply only to type video, video_edit or video_reframe",
-                        )
-                    )
-    if type(x) is not dict or (type(_h193) is str and _h193 in _E344):
-        if type(x) is dict:
-            if _h202 is not _M:
-                if type(_h202) is dict:
-                    _x345 = _h202.get("edit", _M)
-                    if _x345 is not _M:
-                        if not (_x345 is None):
-                            out.append(
-                                _V(
-                                    p + "/video/edit",
-                                    "video-edit-only-for-video-edit",
-                                    "video.edit is only valid when type is video_edit",
-                                )
-                            )
-    if type(x) is not dict or (_h193 == "video_reframe"):
-        if type(x) is dict:
-            if _h202 is not _M:
-                if type(_h202) is dict:
-                    _x346 = _h202.get("hdr", _M)
-                    if _x346 is not _M:
-                        if _x346 is True:
-                            out.append(
-                                _V(
-                                    p + "/video/hdr",
-                                    "video-hdr-not-for-reframe",
-                                    "hdr is not supported for video_reframe",
-                                )
-                            )
-    if type(x) is not dict or (type(_h193) is str and _h193 in _E338):
-        if type(x) is dict:
-            if _h202 is not _M:
-                if type(_h202) is dict:
-                    _x347 = _h202.get("loop", _M)
-                    if _x347 is not _M:
-                        if _x347 is True:
-                            out.append(
-                                _V(
-                                    p + "/video/loop",
-                                    "video-loop-only-for-video",
-                                    "loop=true is only valid for type video",
-                                )
-                            )
-    if type(x) is not dict or (type(_h193) is str and _h193 in _E338):
-        if type(x) is dict:
-            if _h202 is not _M:
-                if type(_h202) is dict:
-                    _x348 = _h202.get("keyframes", _M)
-                    if _x348 is not _M:
-                        if not (_x348 is None):
-                            out.append(
-                                _V(
-                                    p + "/video/keyframes",
-                                    "video-keyframes-only-for-video",
-                                    "video.keyframes are only valid for type video (use video.edit.keyframes on video_edit)",
-                                )
-                            )
-    if type(x) is not dict or (
-        _h202 is not _M
-        and (
-            (type(_h202) is dict)
-            and ((_w349 := _h202.get("keyframes", _M)) is not _M and (type(_w349) is list))
-        )
+    if (
+        (type(x) is not dict or _h193 is _M or _h193 == "image")
+        and type(x) is dict
+        and (type(_h200) is list)
+        and (len(_h200) > 9)
     ):
-        if type(x) is dict:
-            if _h194 is not _M:
-                if _h194 != "ray-3.2":
-                    out.append(
-                        _V(
-                            p + "/model",
-                            "video-keyframes-only-on-ray-3.2",
-                            "video.keyframes are only supported on model ray-3.2",
-                        )
-                    )
-    if type(x) is not dict or (
-        (_h193 == "video")
-        and (
-            _h202 is not _M
-            and (
-                (type(_h202) is dict)
-                and ((_w350 := _h202.get("resolution", _M)) is not _M and (_w350 == "360p"))
+        out.append(
+            _V(
+                p + "/image_ref",
+                "image-ref-max-9-for-image",
+                "image_ref holds at most 9 images for type image",
             )
         )
+    if (
+        (type(x) is not dict or _h193 == "image_edit")
+        and type(x) is dict
+        and (type(_h200) is list)
+        and (len(_h200) > 8)
     ):
-        if type(x) is dict:
-            if _h202 is not _M:
-                if type(_h202) is dict:
-                    _x351 = _h202.get("hdr", _M)
-                    if _x351 is not _M:
-                        if _x351 is True:
-                            out.append(
-                                _V(
-                                    p + "/video/hdr",
-                                    "video-360p-not-with-hdr-on-video",
-                                    "360p is SDR-only on type video (not valid with hdr=true)",
-                                )
-                            )
-    if type(x) is not dict or (type(_h193) is str and _h193 in _E352):
-        if type(x) is dict:
-            if _h202 is not _M:
-                if type(_h202) is dict:
-                    _x353 = _h202.get("source_position", _M)
-                    if _x353 is not _M:
-                        if not (_x353 is None):
-                            out.append(
-                                _V(
-                                    p + "/video/source_position",
-                                    "source-position-only-for-reframe",
-                                    "video.source_position applies only to type video_reframe",
-                                )
-                            )
-    if type(x) is not dict or (_h193 == "layering"):
-        if type(x) is dict:
-            if _h201 is _M:
+        out.append(
+            _V(
+                p + "/image_ref",
+                "image-ref-max-8-for-image-edit",
+                "image_ref holds at most 8 images for type image_edit",
+            )
+        )
+    if type(x) is dict and type(_h200) is list:
+        for _i332, _x333 in enumerate(_h200):
+            if type(_x333) is dict:
+                _x334 = _x333.get("media_type", _M)
+                if type(_x334) is str and (not _x334.startswith("image/")):
+                    out.append(
+                        _V(
+                            p + "/image_ref/" + str(_i332) + "/media_type",
+                            "image-ref-image-media",
+                            "image_ref takes image media (media_type image/*)",
+                        )
+                    )
+    if (type(x) is not dict or (type(_h193) is str and _h193 in _E335)) and type(x) is dict:
+        if _h201 is _M:
+            out.append(
+                _V(
+                    p + "/source",
+                    "source-required-for-edit-types",
+                    "image_edit, video_edit and video_reframe need a source to edit",
+                )
+            )
+        if _h201 is not _M and (not type(_h201) is dict):
+            out.append(
+                _V(
+                    p + "/source",
+                    "source-required-for-edit-types",
+                    "image_edit, video_edit and video_reframe need a source to edit",
+                )
+            )
+    if (
+        (type(x) is not dict or _h193 is _M or (type(_h193) is str and _h193 in _E336))
+        and type(x) is dict
+        and (type(_h201) is dict)
+    ):
+        _x337 = _h201.get("media_type", _M)
+        if type(_x337) is str and (not _x337.startswith("image/")):
+            out.append(
+                _V(
+                    p + "/source/media_type",
+                    "source-image-media-for-image-types",
+                    "for image and image_edit the source takes image media (media_type image/*)",
+                )
+            )
+    if (
+        (type(x) is not dict or (type(_h193) is str and _h193 in _E338))
+        and type(x) is dict
+        and (_h201 is not _M)
+        and (
+            type(_h201) is not dict
+            or ((_w339 := _h201.get("url", _M)) is not _M and type(_w339) is str)
+        )
+        and (type(_h201) is dict)
+    ):
+        if "media_type" not in _h201:
+            out.append(
+                _V(
+                    p + "/source/media_type",
+                    "source-media-type-with-url-for-video-edit",
+                    "source.media_type is required with source.url on video_edit and video_reframe",
+                )
+            )
+        _x340 = _h201.get("media_type", _M)
+        if _x340 is not _M and (not type(_x340) is str):
+            out.append(
+                _V(
+                    p + "/source/media_type",
+                    "source-media-type-with-url-for-video-edit",
+                    "source.media_type is required with source.url on video_edit and video_reframe",
+                )
+            )
+    if (
+        (type(x) is not dict or _h193 is _M or (type(_h193) is str and _h193 in _E336))
+        and type(x) is dict
+        and (_h194 is not _M)
+        and (type(_h194) is not str or _h194 not in _E341)
+    ):
+        out.append(
+            _V(
+                p + "/model",
+                "model-fits-image-types",
+                "image and image_edit run on uni-1 or uni-1-max",
+            )
+        )
+    if (
+        (type(x) is not dict or (type(_h193) is str and _h193 in _E342))
+        and type(x) is dict
+        and (_h194 is not _M)
+        and (_h194 != "ray-3.2")
+    ):
+        out.append(
+            _V(
+                p + "/model",
+                "model-fits-video-types",
+                "video, video_edit and video_reframe run on ray-3.2",
+            )
+        )
+    if (
+        (type(x) is not dict or _h193 is _M or (type(_h193) is str and _h193 in _E343))
+        and type(x) is dict
+        and (_h202 is not _M)
+        and (not _h202 is None)
+    ):
+        out.append(
+            _V(
+                p + "/video",
+                "video-options-only-for-video-types",
+                "video options apply only to type video, video_edit or video_reframe",
+            )
+        )
+    if (
+        (type(x) is not dict or (type(_h193) is str and _h193 in _E344))
+        and type(x) is dict
+        and (type(_h202) is dict)
+    ):
+        _x345 = _h202.get("edit", _M)
+        if _x345 is not _M and (not _x345 is None):
+            out.append(
+                _V(
+                    p + "/video/edit",
+                    "video-edit-only-for-video-edit",
+                    "video.edit is only valid when type is video_edit",
+                )
+            )
+    if (
+        (type(x) is not dict or _h193 == "video_reframe")
+        and type(x) is dict
+        and (type(_h202) is dict)
+    ):
+        _x346 = _h202.get("hdr", _M)
+        if _x346 is True:
+            out.append(
+                _V(
+                    p + "/video/hdr",
+                    "video-hdr-not-for-reframe",
+                    "hdr is not supported for video_reframe",
+                )
+            )
+    if (
+        (type(x) is not dict or (type(_h193) is str and _h193 in _E338))
+        and type(x) is dict
+        and (type(_h202) is dict)
+    ):
+        _x347 = _h202.get("loop", _M)
+        if _x347 is True:
+            out.append(
+                _V(
+                    p + "/video/loop",
+                    "video-loop-only-for-video",
+                    "loop=true is only valid for type video",
+                )
+            )
+        _x348 = _h202.get("keyframes", _M)
+        if _x348 is not _M and (not _x348 is None):
+            out.append(
+                _V(
+                    p + "/video/keyframes",
+                    "video-keyframes-only-for-video",
+                    "video.keyframes are only valid for type video (use video.edit.keyframes on video_edit)",
+                )
+            )
+    if (
+        (
+            type(x) is not dict
+            or (
+                type(_h202) is dict
+                and (_w349 := _h202.get("keyframes", _M)) is not _M
+                and (type(_w349) is list)
+            )
+        )
+        and type(x) is dict
+        and (_h194 is not _M)
+        and (_h194 != "ray-3.2")
+    ):
+        out.append(
+            _V(
+                p + "/model",
+                "video-keyframes-only-on-ray-3.2",
+                "video.keyframes are only supported on model ray-3.2",
+            )
+        )
+    if (
+        (
+            type(x) is not dict
+            or (
+                _h193 == "video"
+                and type(_h202) is dict
+                and ((_w350 := _h202.get("resolution", _M)) is not _M)
+                and (_w350 == "360p")
+            )
+        )
+        and type(x) is dict
+        and (type(_h202) is dict)
+    ):
+        _x351 = _h202.get("hdr", _M)
+        if _x351 is True:
+            out.append(
+                _V(
+                    p + "/video/hdr",
+                    "video-360p-not-with-hdr-on-video",
+                    "360p is SDR-only on type video (not valid with hdr=true)",
+                )
+            )
+    if (
+        (type(x) is not dict or (type(_h193) is str and _h193 in _E352))
+        and type(x) is dict
+        and (type(_h202) is dict)
+    ):
+        _x353 = _h202.get("source_position", _M)
+        if _x353 is not _M and (not _x353 is None):
+            out.append(
+                _V(
+                    p + "/video/source_position",
+                    "source-position-only-for-reframe",
+                    "video.source_position applies only to type video_reframe",
+                )
+            )
+    if (type(x) is not dict or _h193 == "layering") and type(x) is dict:
+        if _h201 is _M:
+            out.append(
+                _V(
+                    p + "/source",
+                    "layering-needs-source",
+                    "layering needs a source (the image to decompose into layers)",
+                )
+            )
+        if _h201 is not _M:
+            if not type(_h201) is dict:
                 out.append(
                     _V(
                         p + "/source",
@@ -3585,92 +3204,64 @@ def _v_GenerationCreateParams(x: Any, p: str, out: list[Violation]) -> None:
                         "layering needs a source (the image to decompose into layers)",
                     )
                 )
-            if _h201 is not _M:
-                if not (type(_h201) is dict):
+            if type(_h201) is dict:
+                _x354 = _h201.get("media_type", _M)
+                if type(_x354) is str and (not _x354.startswith("image/")):
                     out.append(
                         _V(
-                            p + "/source",
-                            "layering-needs-source",
-                            "layering needs a source (the image to decompose into layers)",
+                            p + "/source/media_type",
+                            "layering-source-image-media",
+                            "layering decomposes an image; its source takes image media (media_type image/*), not a video",
                         )
                     )
-    if type(x) is not dict or (_h193 == "layering"):
-        if type(x) is dict:
-            if _h201 is not _M:
-                if type(_h201) is dict:
-                    _x354 = _h201.get("media_type", _M)
-                    if _x354 is not _M:
-                        if type(_x354) is str:
-                            if not _x354.startswith("image/"):
-                                out.append(
-                                    _V(
-                                        p + "/source/media_type",
-                                        "layering-source-image-media",
-                                        "layering decomposes an image; its source takes image media (media_type image/*), not a video",
-                                    )
-                                )
-    if type(x) is not dict or (_h193 == "layering"):
-        if type(x) is dict:
-            if _h194 is not _M:
-                if _h194 != "uni-1":
-                    out.append(
-                        _V(p + "/model", "layering-model-uni-1", "layering runs on model uni-1")
-                    )
-    if type(x) is not dict or (_h193 == "layering"):
-        if type(x) is dict:
-            if _h192 is not _M:
-                if type(_h192) is str:
-                    if len(_h192) > 500:
-                        out.append(
-                            _V(
-                                p + "/prompt",
-                                "layering-prompt-max-500",
-                                "the prompt of a layering job is at most 500 characters",
-                            )
-                        )
-    if type(x) is not dict or (_h193 is _M or (type(_h193) is str and _h193 in _E355)):
-        if type(x) is dict:
-            if _h203 is not _M:
-                if not (_h203 is None):
-                    out.append(
-                        _V(
-                            p + "/layering",
-                            "layering-options-only-for-layering",
-                            "layering options apply only to type layering",
-                        )
-                    )
-    if type(x) is not dict or (_h193 == "layering"):
-        if type(x) is dict:
-            if _h200 is not _M:
-                out.append(
-                    _V(
-                        p + "/image_ref",
-                        "layering-no-image-ref",
-                        "image_ref (style or content references for a new image) does not apply to layering, which decomposes its source",
-                    )
+        if _h194 is not _M and _h194 != "uni-1":
+            out.append(_V(p + "/model", "layering-model-uni-1", "layering runs on model uni-1"))
+        if type(_h192) is str and len(_h192) > 500:
+            out.append(
+                _V(
+                    p + "/prompt",
+                    "layering-prompt-max-500",
+                    "the prompt of a layering job is at most 500 characters",
                 )
-    if type(x) is not dict or (_h193 == "layering"):
-        if type(x) is dict:
-            if _h195 is not _M:
-                if not (_h195 is None):
-                    out.append(
-                        _V(
-                            p + "/aspect_ratio",
-                            "layering-no-aspect-ratio",
-                            "layers keep the source's framing; aspect_ratio does not apply to layering",
-                        )
-                    )
-    if type(x) is not dict or (_h193 == "layering"):
-        if type(x) is dict:
-            if _h196 is not _M:
-                if _h196 == "jpeg":
-                    out.append(
-                        _V(
-                            p + "/output_format",
-                            "layering-output-png",
-                            "layers carry transparency, which JPEG cannot hold; layering outputs PNG (output_format png)",
-                        )
-                    )
+            )
+    if (
+        (type(x) is not dict or _h193 is _M or (type(_h193) is str and _h193 in _E355))
+        and type(x) is dict
+        and (_h203 is not _M)
+        and (not _h203 is None)
+    ):
+        out.append(
+            _V(
+                p + "/layering",
+                "layering-options-only-for-layering",
+                "layering options apply only to type layering",
+            )
+        )
+    if (type(x) is not dict or _h193 == "layering") and type(x) is dict:
+        if _h200 is not _M:
+            out.append(
+                _V(
+                    p + "/image_ref",
+                    "layering-no-image-ref",
+                    "image_ref (style or content references for a new image) does not apply to layering, which decomposes its source",
+                )
+            )
+        if _h195 is not _M and (not _h195 is None):
+            out.append(
+                _V(
+                    p + "/aspect_ratio",
+                    "layering-no-aspect-ratio",
+                    "layers keep the source's framing; aspect_ratio does not apply to layering",
+                )
+            )
+        if _h196 == "jpeg":
+            out.append(
+                _V(
+                    p + "/output_format",
+                    "layering-output-png",
+                    "layers carry transparency, which JPEG cannot hold; layering outputs PNG (output_format png)",
+                )
+            )
 
 
 def _ok_GenerationCreateParams(x: Any) -> bool:
@@ -3691,294 +3282,195 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     _h367 = x.get("layering", _M)
     if _h356 is _M:
         return False
-    if _h356 is not _M:
-        if not (type(_h356) is str):
-            return False
-        if len(_h356) < 1:
-            return False
-        if len(_h356) > 6000:
-            return False
-    if _h357 is not _M:
-        if not ((type(_h357) is str) and (_h357 in _E162)):
-            return False
-    if _h358 is not _M:
-        if not ((type(_h358) is str) and (_h358 in _E160)):
-            return False
-    if _h359 is not _M:
-        if _h359 is not None:
-            if not ((type(_h359) is str) and (_h359 in _E48)):
-                return False
-    if _h360 is not _M:
-        if _h360 is not None:
-            if not ((type(_h360) is str) and (_h360 in _E204)):
-                return False
-    if _h361 is not _M:
-        if not ((type(_h361) is str) and (_h361 in _E205)):
-            return False
+    if not type(_h356) is str:
+        return False
+    if len(_h356) < 1:
+        return False
+    if len(_h356) > 6000:
+        return False
+    if _h357 is not _M and (not (type(_h357) is str and _h357 in _E162)):
+        return False
+    if _h358 is not _M and (not (type(_h358) is str and _h358 in _E160)):
+        return False
+    if _h359 is not _M and _h359 is not None and (not (type(_h359) is str and _h359 in _E48)):
+        return False
+    if _h360 is not _M and _h360 is not None and (not (type(_h360) is str and _h360 in _E204)):
+        return False
+    if _h361 is not _M and (not (type(_h361) is str and _h361 in _E205)):
+        return False
     if _h362 is not _M:
         if not (type(_h362) is str or _h362 is None):
             return False
-        if type(_h362) is str:
-            if len(_h362) > 256:
-                return False
-    if _h363 is not _M:
-        if not (type(_h363) is bool):
+        if type(_h362) is str and len(_h362) > 256:
             return False
-    if _h364 is not _M and not (type(_h364) is list):
+    if _h363 is not _M and (not type(_h363) is bool):
         return False
-    if _h365 is not _M:
-        if _h365 is not None:
-            if not (_ok_ImageRef(_h365)):
-                return False
-    if _h366 is not _M:
-        if _h366 is not None:
-            if not (_ok_VideoOptions(_h366)):
-                return False
-    if _h367 is not _M:
-        if _h367 is not None:
-            if not (_ok_LayeringOptions(_h367)):
-                return False
+    if _h364 is not _M and (not type(_h364) is list):
+        return False
+    if _h365 is not _M and _h365 is not None and (not _ok_ImageRef(_h365)):
+        return False
+    if _h366 is not _M and _h366 is not None and (not _ok_VideoOptions(_h366)):
+        return False
+    if _h367 is not _M and _h367 is not None and (not _ok_LayeringOptions(_h367)):
+        return False
     if not _P330.issuperset(x):
         for _k370 in x:
             if _k370 not in _P330:
                 return False
     if _h357 is _M:
-        if _h364 is not _M:
-            if len(_h364) > 9:
+        if _h364 is not _M and len(_h364) > 9:
+            return False
+        if type(_h365) is dict:
+            _x371 = _h365.get("media_type", _M)
+            if type(_x371) is str and (not _x371.startswith("image/")):
                 return False
-        if _h365 is not _M:
-            if type(_h365) is dict:
-                _x371 = _h365.get("media_type", _M)
-                if _x371 is not _M:
-                    if type(_x371) is str:
-                        if not _x371.startswith("image/"):
-                            return False
-        if _h358 is not _M:
-            if _h358 not in _E341:
-                return False
-        if _h366 is not _M:
-            if not (_h366 is None):
-                return False
-        if _h367 is not _M:
-            if not (_h367 is None):
-                return False
+        if _h358 is not _M and _h358 not in _E341:
+            return False
+        if _h366 is not _M and (not _h366 is None):
+            return False
+        if _h367 is not _M and (not _h367 is None):
+            return False
     elif _h357 == "image":
-        if _h364 is not _M:
-            if len(_h364) > 9:
+        if _h364 is not _M and len(_h364) > 9:
+            return False
+        if type(_h365) is dict:
+            _x371 = _h365.get("media_type", _M)
+            if type(_x371) is str and (not _x371.startswith("image/")):
                 return False
-        if _h365 is not _M:
-            if type(_h365) is dict:
-                _x371 = _h365.get("media_type", _M)
-                if _x371 is not _M:
-                    if type(_x371) is str:
-                        if not _x371.startswith("image/"):
-                            return False
-        if _h358 is not _M:
-            if _h358 not in _E341:
-                return False
-        if _h366 is not _M:
-            if not (_h366 is None):
-                return False
-        if _h367 is not _M:
-            if not (_h367 is None):
-                return False
+        if _h358 is not _M and _h358 not in _E341:
+            return False
+        if _h366 is not _M and (not _h366 is None):
+            return False
+        if _h367 is not _M and (not _h367 is None):
+            return False
     elif _h357 == "image_edit":
-        if _h364 is not _M:
-            if len(_h364) > 8:
-                return False
+        if _h364 is not _M and len(_h364) > 8:
+            return False
         if _h365 is _M:
             return False
-        if _h365 is not _M:
-            if not (type(_h365) is dict):
-                return False
-        if _h365 is not _M:
-            if type(_h365) is dict:
-                _x371 = _h365.get("media_type", _M)
-                if _x371 is not _M:
-                    if type(_x371) is str:
-                        if not _x371.startswith("image/"):
-                            return False
-        if _h358 is not _M:
-            if _h358 not in _E341:
-                return False
-        if _h366 is not _M:
-            if not (_h366 is None):
-                return False
-        if _h367 is not _M:
-            if not (_h367 is None):
-                return False
+        if not type(_h365) is dict:
+            return False
+        _x371 = _h365.get("media_type", _M)
+        if type(_x371) is str and (not _x371.startswith("image/")):
+            return False
+        if _h358 is not _M and _h358 not in _E341:
+            return False
+        if _h366 is not _M and (not _h366 is None):
+            return False
+        if _h367 is not _M and (not _h367 is None):
+            return False
     elif _h357 == "video_edit":
         if _h365 is _M:
             return False
-        if _h365 is not _M:
-            if not (type(_h365) is dict):
+        if not type(_h365) is dict:
+            return False
+        if (_w372 := _h365.get("url", _M)) is not _M and type(_w372) is str:
+            if "media_type" not in _h365:
                 return False
-        if _h365 is not _M:
-            if type(_h365) is not dict or (
-                (_w372 := _h365.get("url", _M)) is not _M and (type(_w372) is str)
-            ):
-                if type(_h365) is dict:
-                    if "media_type" not in _h365:
-                        return False
-                    _x373 = _h365.get("media_type", _M)
-                    if _x373 is not _M:
-                        if not (type(_x373) is str):
-                            return False
-        if _h358 is not _M:
-            if _h358 != "ray-3.2":
+            _x373 = _h365.get("media_type", _M)
+            if _x373 is not _M and (not type(_x373) is str):
                 return False
-        if _h366 is not _M:
-            if type(_h366) is dict:
-                _x376 = _h366.get("loop", _M)
-                if _x376 is not _M:
-                    if _x376 is True:
-                        return False
-        if _h366 is not _M:
-            if type(_h366) is dict:
-                _x377 = _h366.get("keyframes", _M)
-                if _x377 is not _M:
-                    if not (_x377 is None):
-                        return False
-        if _h366 is not _M:
-            if type(_h366) is dict:
-                _x378 = _h366.get("source_position", _M)
-                if _x378 is not _M:
-                    if not (_x378 is None):
-                        return False
-        if _h367 is not _M:
-            if not (_h367 is None):
+        if _h358 is not _M and _h358 != "ray-3.2":
+            return False
+        if type(_h366) is dict:
+            _x376 = _h366.get("loop", _M)
+            if _x376 is True:
                 return False
+            _x377 = _h366.get("keyframes", _M)
+            if _x377 is not _M and (not _x377 is None):
+                return False
+            _x378 = _h366.get("source_position", _M)
+            if _x378 is not _M and (not _x378 is None):
+                return False
+        if _h367 is not _M and (not _h367 is None):
+            return False
     elif _h357 == "video_reframe":
         if _h365 is _M:
             return False
-        if _h365 is not _M:
-            if not (type(_h365) is dict):
+        if not type(_h365) is dict:
+            return False
+        if (_w372 := _h365.get("url", _M)) is not _M and type(_w372) is str:
+            if "media_type" not in _h365:
                 return False
-        if _h365 is not _M:
-            if type(_h365) is not dict or (
-                (_w372 := _h365.get("url", _M)) is not _M and (type(_w372) is str)
-            ):
-                if type(_h365) is dict:
-                    if "media_type" not in _h365:
-                        return False
-                    _x373 = _h365.get("media_type", _M)
-                    if _x373 is not _M:
-                        if not (type(_x373) is str):
-                            return False
-        if _h358 is not _M:
-            if _h358 != "ray-3.2":
+            _x373 = _h365.get("media_type", _M)
+            if _x373 is not _M and (not type(_x373) is str):
                 return False
-        if _h366 is not _M:
-            if type(_h366) is dict:
-                _x374 = _h366.get("edit", _M)
-                if _x374 is not _M:
-                    if not (_x374 is None):
-                        return False
-        if _h366 is not _M:
-            if type(_h366) is dict:
-                _x375 = _h366.get("hdr", _M)
-                if _x375 is not _M:
-                    if _x375 is True:
-                        return False
-        if _h366 is not _M:
-            if type(_h366) is dict:
-                _x376 = _h366.get("loop", _M)
-                if _x376 is not _M:
-                    if _x376 is True:
-                        return False
-        if _h366 is not _M:
-            if type(_h366) is dict:
-                _x377 = _h366.get("keyframes", _M)
-                if _x377 is not _M:
-                    if not (_x377 is None):
-                        return False
-        if _h367 is not _M:
-            if not (_h367 is None):
+        if _h358 is not _M and _h358 != "ray-3.2":
+            return False
+        if type(_h366) is dict:
+            _x374 = _h366.get("edit", _M)
+            if _x374 is not _M and (not _x374 is None):
                 return False
+            _x375 = _h366.get("hdr", _M)
+            if _x375 is True:
+                return False
+            _x376 = _h366.get("loop", _M)
+            if _x376 is True:
+                return False
+            _x377 = _h366.get("keyframes", _M)
+            if _x377 is not _M and (not _x377 is None):
+                return False
+        if _h367 is not _M and (not _h367 is None):
+            return False
     elif _h357 == "video":
-        if _h358 is not _M:
-            if _h358 != "ray-3.2":
+        if _h358 is not _M and _h358 != "ray-3.2":
+            return False
+        if type(_h366) is dict:
+            _x374 = _h366.get("edit", _M)
+            if _x374 is not _M and (not _x374 is None):
                 return False
-        if _h366 is not _M:
-            if type(_h366) is dict:
-                _x374 = _h366.get("edit", _M)
-                if _x374 is not _M:
-                    if not (_x374 is None):
-                        return False
-        if _h366 is not _M:
-            if type(_h366) is dict:
-                _x378 = _h366.get("source_position", _M)
-                if _x378 is not _M:
-                    if not (_x378 is None):
-                        return False
-        if _h367 is not _M:
-            if not (_h367 is None):
+            _x378 = _h366.get("source_position", _M)
+            if _x378 is not _M and (not _x378 is None):
                 return False
+        if _h367 is not _M and (not _h367 is None):
+            return False
     elif _h357 == "layering":
-        if _h366 is not _M:
-            if not (_h366 is None):
-                return False
+        if _h366 is not _M and (not _h366 is None):
+            return False
         if _h365 is _M:
             return False
-        if _h365 is not _M:
-            if not (type(_h365) is dict):
-                return False
-        if _h365 is not _M:
-            if type(_h365) is dict:
-                _x379 = _h365.get("media_type", _M)
-                if _x379 is not _M:
-                    if type(_x379) is str:
-                        if not _x379.startswith("image/"):
-                            return False
-        if _h358 is not _M:
-            if _h358 != "uni-1":
-                return False
-        if _h356 is not _M:
-            if len(_h356) > 500:
-                return False
+        if not type(_h365) is dict:
+            return False
+        _x379 = _h365.get("media_type", _M)
+        if type(_x379) is str and (not _x379.startswith("image/")):
+            return False
+        if _h358 is not _M and _h358 != "uni-1":
+            return False
+        if len(_h356) > 500:
+            return False
         if _h364 is not _M:
             return False
-        if _h359 is not _M:
-            if not (_h359 is None):
-                return False
-        if _h360 is not _M:
-            if _h360 == "jpeg":
-                return False
+        if _h359 is not _M and (not _h359 is None):
+            return False
+        if _h360 == "jpeg":
+            return False
     else:
         pass
     if _h364 is not _M:
         for _x381 in _h364:
             if type(_x381) is dict:
                 _x382 = _x381.get("media_type", _M)
-                if _x382 is not _M:
-                    if type(_x382) is str:
-                        if not _x382.startswith("image/"):
-                            return False
-    if _h366 is not _M and (
-        (type(_h366) is dict)
-        and ((_w383 := _h366.get("keyframes", _M)) is not _M and (type(_w383) is list))
+                if type(_x382) is str and (not _x382.startswith("image/")):
+                    return False
+    if (
+        type(_h366) is dict
+        and (_w383 := _h366.get("keyframes", _M)) is not _M
+        and (type(_w383) is list)
+        and (_h358 is not _M)
+        and (_h358 != "ray-3.2")
     ):
-        if _h358 is not _M:
-            if _h358 != "ray-3.2":
-                return False
-    if (_h357 == "video") and (
-        _h366 is not _M
-        and (
-            (type(_h366) is dict)
-            and ((_w384 := _h366.get("resolution", _M)) is not _M and (_w384 == "360p"))
-        )
+        return False
+    if (
+        _h357 == "video"
+        and type(_h366) is dict
+        and ((_w384 := _h366.get("resolution", _M)) is not _M)
+        and (_w384 == "360p")
     ):
-        if _h366 is not _M:
-            if type(_h366) is dict:
-                _x385 = _h366.get("hdr", _M)
-                if _x385 is not _M:
-                    if _x385 is True:
-                        return False
-    if _h364 is not _M:
-        if not (type(_h364) is list):
+        _x385 = _h366.get("hdr", _M)
+        if _x385 is True:
             return False
-        if not all(map(_ok_ImageRef, _h364)):
-            return False
+    if _h364 is not _M and (not all(map(_ok_ImageRef, _h364))):
+        return False
     return True
 
 
@@ -3988,7 +3480,7 @@ def _v_getGeneration_parameters(x: Any, p: str, out: list[Violation]) -> None:
         _h386 = x.get("generation_id", _M)
     else:
         _h386 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "getGeneration.parameters.type", "must be an object"))
     if type(x) is dict:
         if _h386 is _M:
@@ -4000,7 +3492,7 @@ def _v_getGeneration_parameters(x: Any, p: str, out: list[Violation]) -> None:
                 )
             )
         if _h386 is not _M:
-            if not (type(_h386) is str):
+            if not type(_h386) is str:
                 out.append(
                     _V(
                         p + "/generation_id",
@@ -4008,15 +3500,14 @@ def _v_getGeneration_parameters(x: Any, p: str, out: list[Violation]) -> None:
                         "must be a string",
                     )
                 )
-            if type(_h386) is str:
-                if len(_h386) != 36 or _UUID_MATCH(_h386) is None:
-                    out.append(
-                        _V(
-                            p + "/generation_id",
-                            "getGeneration.parameters.generation_id.format",
-                            "must be a valid uuid",
-                        )
+            if type(_h386) is str and (len(_h386) != 36 or _UUID_MATCH(_h386) is None):
+                out.append(
+                    _V(
+                        p + "/generation_id",
+                        "getGeneration.parameters.generation_id.format",
+                        "must be a valid uuid",
                     )
+                )
 
 
 def _ok_getGeneration_parameters(x: Any) -> bool:
@@ -4026,11 +3517,10 @@ def _ok_getGeneration_parameters(x: Any) -> bool:
     _h387 = x.get("generation_id", _M)
     if _h387 is _M:
         return False
-    if _h387 is not _M:
-        if not (type(_h387) is str):
-            return False
-        if len(_h387) != 36 or _UUID_MATCH(_h387) is None:
-            return False
+    if not type(_h387) is str:
+        return False
+    if len(_h387) != 36 or _UUID_MATCH(_h387) is None:
+        return False
     return True
 
 
@@ -4043,14 +3533,11 @@ def _v_listFiles_parameters(x: Any, p: str, out: list[Violation]) -> None:
         _h391 = x.get("state", _M)
     else:
         _h388 = _h389 = _h390 = _h391 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "listFiles.parameters.type", "must be an object"))
     if type(x) is dict:
-        if _h388 is not _M:
-            if not (type(_h388) is str):
-                out.append(
-                    _V(p + "/cursor", "listFiles.parameters.cursor.type", "must be a string")
-                )
+        if _h388 is not _M and (not type(_h388) is str):
+            out.append(_V(p + "/cursor", "listFiles.parameters.cursor.type", "must be a string"))
         if _h389 is not _M:
             if not (type(_h389) is int or (type(_h389) is float and _h389.is_integer())):
                 out.append(
@@ -4065,12 +3552,10 @@ def _v_listFiles_parameters(x: Any, p: str, out: list[Violation]) -> None:
                     out.append(
                         _V(p + "/limit", "listFiles.parameters.limit.maximum", "must be <= 100")
                     )
-        if _h390 is not _M:
-            if not ((type(_h390) is str) and (_h390 in _E65)):
-                _v_FilePurpose(_h390, p + "/purpose", out)
-        if _h391 is not _M:
-            if not ((type(_h391) is str) and (_h391 in _E53)):
-                _v_FileState(_h391, p + "/state", out)
+        if _h390 is not _M and (not (type(_h390) is str and _h390 in _E65)):
+            _v_FilePurpose(_h390, p + "/purpose", out)
+        if _h391 is not _M and (not (type(_h391) is str and _h391 in _E53)):
+            _v_FileState(_h391, p + "/state", out)
 
 
 def _ok_listFiles_parameters(x: Any) -> bool:
@@ -4081,9 +3566,8 @@ def _ok_listFiles_parameters(x: Any) -> bool:
     _h393 = x.get("limit", _M)
     _h394 = x.get("purpose", _M)
     _h395 = x.get("state", _M)
-    if _h392 is not _M:
-        if not (type(_h392) is str):
-            return False
+    if _h392 is not _M and (not type(_h392) is str):
+        return False
     if _h393 is not _M:
         if not (type(_h393) is int or (type(_h393) is float and _h393.is_integer())):
             return False
@@ -4091,12 +3575,10 @@ def _ok_listFiles_parameters(x: Any) -> bool:
             return False
         if not _h393 <= 100:
             return False
-    if _h394 is not _M:
-        if not ((type(_h394) is str) and (_h394 in _E65)):
-            return False
-    if _h395 is not _M:
-        if not ((type(_h395) is str) and (_h395 in _E53)):
-            return False
+    if _h394 is not _M and (not (type(_h394) is str and _h394 in _E65)):
+        return False
+    if _h395 is not _M and (not (type(_h395) is str and _h395 in _E53)):
+        return False
     return True
 
 
@@ -4106,7 +3588,7 @@ def _v_getFile_parameters(x: Any, p: str, out: list[Violation]) -> None:
         _h396 = x.get("file_id", _M)
     else:
         _h396 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "getFile.parameters.type", "must be an object"))
     if type(x) is dict:
         if _h396 is _M:
@@ -4114,19 +3596,14 @@ def _v_getFile_parameters(x: Any, p: str, out: list[Violation]) -> None:
                 _V(p + "/file_id", "getFile.parameters.file_id.required", "file_id is required")
             )
         if _h396 is not _M:
-            if not (type(_h396) is str):
+            if not type(_h396) is str:
                 out.append(
                     _V(p + "/file_id", "getFile.parameters.file_id.type", "must be a string")
                 )
-            if type(_h396) is str:
-                if len(_h396) != 36 or _UUID_MATCH(_h396) is None:
-                    out.append(
-                        _V(
-                            p + "/file_id",
-                            "getFile.parameters.file_id.format",
-                            "must be a valid uuid",
-                        )
-                    )
+            if type(_h396) is str and (len(_h396) != 36 or _UUID_MATCH(_h396) is None):
+                out.append(
+                    _V(p + "/file_id", "getFile.parameters.file_id.format", "must be a valid uuid")
+                )
 
 
 def _ok_getFile_parameters(x: Any) -> bool:
@@ -4136,11 +3613,10 @@ def _ok_getFile_parameters(x: Any) -> bool:
     _h397 = x.get("file_id", _M)
     if _h397 is _M:
         return False
-    if _h397 is not _M:
-        if not (type(_h397) is str):
-            return False
-        if len(_h397) != 36 or _UUID_MATCH(_h397) is None:
-            return False
+    if not type(_h397) is str:
+        return False
+    if len(_h397) != 36 or _UUID_MATCH(_h397) is None:
+        return False
     return True
 
 
@@ -4150,7 +3626,7 @@ def _v_deleteFile_parameters(x: Any, p: str, out: list[Violation]) -> None:
         _h398 = x.get("file_id", _M)
     else:
         _h398 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "deleteFile.parameters.type", "must be an object"))
     if type(x) is dict:
         if _h398 is _M:
@@ -4158,19 +3634,18 @@ def _v_deleteFile_parameters(x: Any, p: str, out: list[Violation]) -> None:
                 _V(p + "/file_id", "deleteFile.parameters.file_id.required", "file_id is required")
             )
         if _h398 is not _M:
-            if not (type(_h398) is str):
+            if not type(_h398) is str:
                 out.append(
                     _V(p + "/file_id", "deleteFile.parameters.file_id.type", "must be a string")
                 )
-            if type(_h398) is str:
-                if len(_h398) != 36 or _UUID_MATCH(_h398) is None:
-                    out.append(
-                        _V(
-                            p + "/file_id",
-                            "deleteFile.parameters.file_id.format",
-                            "must be a valid uuid",
-                        )
+            if type(_h398) is str and (len(_h398) != 36 or _UUID_MATCH(_h398) is None):
+                out.append(
+                    _V(
+                        p + "/file_id",
+                        "deleteFile.parameters.file_id.format",
+                        "must be a valid uuid",
                     )
+                )
 
 
 def _ok_deleteFile_parameters(x: Any) -> bool:
@@ -4180,11 +3655,10 @@ def _ok_deleteFile_parameters(x: Any) -> bool:
     _h399 = x.get("file_id", _M)
     if _h399 is _M:
         return False
-    if _h399 is not _M:
-        if not (type(_h399) is str):
-            return False
-        if len(_h399) != 36 or _UUID_MATCH(_h399) is None:
-            return False
+    if not type(_h399) is str:
+        return False
+    if len(_h399) != 36 or _UUID_MATCH(_h399) is None:
+        return False
     return True
 
 
@@ -4194,7 +3668,7 @@ def _v_completeFile_parameters(x: Any, p: str, out: list[Violation]) -> None:
         _h400 = x.get("file_id", _M)
     else:
         _h400 = _M
-    if not (type(x) is dict):
+    if not type(x) is dict:
         out.append(_V(p, "completeFile.parameters.type", "must be an object"))
     if type(x) is dict:
         if _h400 is _M:
@@ -4206,19 +3680,18 @@ def _v_completeFile_parameters(x: Any, p: str, out: list[Violation]) -> None:
                 )
             )
         if _h400 is not _M:
-            if not (type(_h400) is str):
+            if not type(_h400) is str:
                 out.append(
                     _V(p + "/file_id", "completeFile.parameters.file_id.type", "must be a string")
                 )
-            if type(_h400) is str:
-                if len(_h400) != 36 or _UUID_MATCH(_h400) is None:
-                    out.append(
-                        _V(
-                            p + "/file_id",
-                            "completeFile.parameters.file_id.format",
-                            "must be a valid uuid",
-                        )
+            if type(_h400) is str and (len(_h400) != 36 or _UUID_MATCH(_h400) is None):
+                out.append(
+                    _V(
+                        p + "/file_id",
+                        "completeFile.parameters.file_id.format",
+                        "must be a valid uuid",
                     )
+                )
 
 
 def _ok_completeFile_parameters(x: Any) -> bool:
@@ -4228,11 +3701,10 @@ def _ok_completeFile_parameters(x: Any) -> bool:
     _h401 = x.get("file_id", _M)
     if _h401 is _M:
         return False
-    if _h401 is not _M:
-        if not (type(_h401) is str):
-            return False
-        if len(_h401) != 36 or _UUID_MATCH(_h401) is None:
-            return False
+    if not type(_h401) is str:
+        return False
+    if len(_h401) != 36 or _UUID_MATCH(_h401) is None:
+        return False
     return True
 
 

@@ -27,6 +27,7 @@ from genspec.load.errors import SpecError, SpecErrors
 from genspec.load.ir import Api
 from genspec.model import contract
 from genspec.schema.compile import Compiled
+from genspec.schema import peephole
 from genspec.surface import emit, emit_files
 
 #: the templates ship inside genspec (the ``genspec.templates`` package, the ``templates/``
@@ -91,7 +92,7 @@ def _ctx_validators(i: Inputs) -> dict[str, Any]:
 
     return {
         "constants": i.compiled.constants,
-        "functions": i.compiled.functions,
+        "functions": [(name, peephole.simplify(lines)) for name, lines in i.compiled.functions],
         "request_entries": entries("request"),
         "response_entries": entries("response"),
         "params_entries": entries("params"),
