@@ -183,10 +183,10 @@ def _v_DepthControl(x: Any, p: str, out: list[Violation]) -> None:
     if not type(x) is dict:
         out.append(_V(p, "DepthControl.type", "must be an object"))
     if type(x) is dict:
-        if _h6 is not _M and (not (type(_h6) is bool or _h6 is None)):
+        if _h6 is not _M and (not (_h6 is None or type(_h6) is bool)):
             out.append(_V(p + "/enabled", "DepthControl.enabled.type", "must be a boolean or null"))
         if _h7 is not _M:
-            if not (type(_h7) is int or (type(_h7) is float and _h7 - _h7 == 0) or _h7 is None):
+            if not (_h7 is None or type(_h7) is int or (type(_h7) is float and _h7 - _h7 == 0)):
                 out.append(_V(p + "/blur", "DepthControl.blur.type", "must be a number or null"))
             if type(_h7) is int or type(_h7) is float:
                 if not _h7 >= 0:
@@ -211,12 +211,13 @@ def _ok_DepthControl(x: Any) -> bool:
         return False
     _h10 = x.get("enabled", _M)
     _h11 = x.get("blur", _M)
-    if _h10 is not _M and (not (type(_h10) is bool or _h10 is None)):
+    _th11 = type(_h11)
+    if _h10 is not _M and (not (_h10 is None or type(_h10) is bool)):
         return False
     if _h11 is not _M:
-        if not (type(_h11) is int or (type(_h11) is float and _h11 - _h11 == 0) or _h11 is None):
+        if not (_h11 is None or _th11 is int or (_th11 is float and _h11 - _h11 == 0)):
             return False
-        if type(_h11) is int or type(_h11) is float:
+        if _th11 is int or _th11 is float:
             if not _h11 >= 0:
                 return False
             if not _h11 <= 1:
@@ -237,7 +238,7 @@ def _v_FaceControl(x: Any, p: str, out: list[Violation]) -> None:
     if not type(x) is dict:
         out.append(_V(p, "FaceControl.type", "must be an object"))
     if type(x) is dict:
-        if _h13 is not _M and (not (type(_h13) is bool or _h13 is None)):
+        if _h13 is not _M and (not (_h13 is None or type(_h13) is bool)):
             out.append(_V(p + "/enabled", "FaceControl.enabled.type", "must be a boolean or null"))
         if not _P14.issuperset(x):
             for _k15 in x:
@@ -256,7 +257,7 @@ def _ok_FaceControl(x: Any) -> bool:
     if type(x) is not dict:
         return False
     _h16 = x.get("enabled", _M)
-    if _h16 is not _M and (not (type(_h16) is bool or _h16 is None)):
+    if _h16 is not _M and (not (_h16 is None or type(_h16) is bool)):
         return False
     if not _P14.issuperset(x):
         for _k17 in x:
@@ -275,13 +276,13 @@ def _v_NormalsControl(x: Any, p: str, out: list[Violation]) -> None:
     if not type(x) is dict:
         out.append(_V(p, "NormalsControl.type", "must be an object"))
     if type(x) is dict:
-        if _h18 is not _M and (not (type(_h18) is bool or _h18 is None)):
+        if _h18 is not _M and (not (_h18 is None or type(_h18) is bool)):
             out.append(
                 _V(p + "/enabled", "NormalsControl.enabled.type", "must be a boolean or null")
             )
         if _h19 is not _M:
             if not (
-                type(_h19) is int or (type(_h19) is float and _h19 - _h19 == 0) or _h19 is None
+                _h19 is None or type(_h19) is int or (type(_h19) is float and _h19 - _h19 == 0)
             ):
                 out.append(
                     _V(
@@ -325,12 +326,13 @@ def _ok_NormalsControl(x: Any) -> bool:
         return False
     _h22 = x.get("enabled", _M)
     _h23 = x.get("augmentation", _M)
-    if _h22 is not _M and (not (type(_h22) is bool or _h22 is None)):
+    _th23 = type(_h23)
+    if _h22 is not _M and (not (_h22 is None or type(_h22) is bool)):
         return False
     if _h23 is not _M:
-        if not (type(_h23) is int or (type(_h23) is float and _h23 - _h23 == 0) or _h23 is None):
+        if not (_h23 is None or _th23 is int or (_th23 is float and _h23 - _h23 == 0)):
             return False
-        if type(_h23) is int or type(_h23) is float:
+        if _th23 is int or _th23 is float:
             if not _h23 >= 0:
                 return False
             if not _h23 <= 1:
@@ -369,7 +371,7 @@ def _v_PoseControl(x: Any, p: str, out: list[Violation]) -> None:
     if not type(x) is dict:
         out.append(_V(p, "PoseControl.type", "must be an object"))
     if type(x) is dict:
-        if _h25 is not _M and (not (type(_h25) is bool or _h25 is None)):
+        if _h25 is not _M and (not (_h25 is None or type(_h25) is bool)):
             out.append(_V(p + "/enabled", "PoseControl.enabled.type", "must be a boolean or null"))
         if _h26 is not _M and _h26 is not None and (not (type(_h26) is str and _h26 in _E27)):
             _v_PoseControlStrength(_h26, p + "/strength", out)
@@ -391,7 +393,7 @@ def _ok_PoseControl(x: Any) -> bool:
         return False
     _h30 = x.get("enabled", _M)
     _h31 = x.get("strength", _M)
-    if _h30 is not _M and (not (type(_h30) is bool or _h30 is None)):
+    if _h30 is not _M and (not (_h30 is None or type(_h30) is bool)):
         return False
     if _h31 is not _M and _h31 is not None and (not (type(_h31) is str and _h31 in _E27)):
         return False
@@ -412,13 +414,13 @@ def _v_TrajectoryControl(x: Any, p: str, out: list[Violation]) -> None:
     if not type(x) is dict:
         out.append(_V(p, "TrajectoryControl.type", "must be an object"))
     if type(x) is dict:
-        if _h33 is not _M and (not (type(_h33) is bool or _h33 is None)):
+        if _h33 is not _M and (not (_h33 is None or type(_h33) is bool)):
             out.append(
                 _V(p + "/enabled", "TrajectoryControl.enabled.type", "must be a boolean or null")
             )
         if _h34 is not _M:
             if not (
-                type(_h34) is int or (type(_h34) is float and _h34 - _h34 == 0) or _h34 is None
+                _h34 is None or type(_h34) is int or (type(_h34) is float and _h34 - _h34 == 0)
             ):
                 out.append(
                     _V(
@@ -454,12 +456,13 @@ def _ok_TrajectoryControl(x: Any) -> bool:
         return False
     _h37 = x.get("enabled", _M)
     _h38 = x.get("sparsity", _M)
-    if _h37 is not _M and (not (type(_h37) is bool or _h37 is None)):
+    _th38 = type(_h38)
+    if _h37 is not _M and (not (_h37 is None or type(_h37) is bool)):
         return False
     if _h38 is not _M:
-        if not (type(_h38) is int or (type(_h38) is float and _h38 - _h38 == 0) or _h38 is None):
+        if not (_h38 is None or _th38 is int or (_th38 is float and _h38 - _h38 == 0)):
             return False
-        if type(_h38) is int or type(_h38) is float:
+        if _th38 is int or _th38 is float:
             if not _h38 >= 0:
                 return False
             if not _h38 <= 1:
@@ -644,7 +647,7 @@ def _v_File(x: Any, p: str, out: list[Violation]) -> None:
         if _h59 is not _M and (not (type(_h59) is str and _h59 in _E53)):
             _v_FileState(_h59, p + "/state", out)
         if _h60 is not _M:
-            if not (type(_h60) is str or _h60 is None):
+            if not (_h60 is None or type(_h60) is str):
                 out.append(
                     _V(p + "/deleted_at", "File.deleted_at.type", "must be a string or null")
                 )
@@ -653,7 +656,7 @@ def _v_File(x: Any, p: str, out: list[Violation]) -> None:
                     _V(p + "/deleted_at", "File.deleted_at.format", "must be a valid date-time")
                 )
         if _h61 is not _M:
-            if not (type(_h61) is str or _h61 is None):
+            if not (_h61 is None or type(_h61) is str):
                 out.append(
                     _V(p + "/expires_at", "File.expires_at.type", "must be a string or null")
                 )
@@ -661,13 +664,13 @@ def _v_File(x: Any, p: str, out: list[Violation]) -> None:
                 out.append(
                     _V(p + "/expires_at", "File.expires_at.format", "must be a valid date-time")
                 )
-        if _h62 is not _M and (not (type(_h62) is str or _h62 is None)):
+        if _h62 is not _M and (not (_h62 is None or type(_h62) is str)):
             out.append(
                 _V(p + "/failure_reason", "File.failure_reason.type", "must be a string or null")
             )
-        if _h63 is not _M and (not (type(_h63) is str or _h63 is None)):
+        if _h63 is not _M and (not (_h63 is None or type(_h63) is str)):
             out.append(_V(p + "/filename", "File.filename.type", "must be a string or null"))
-        if _h64 is not _M and (not (type(_h64) is str or _h64 is None)):
+        if _h64 is not _M and (not (_h64 is None or type(_h64) is str)):
             out.append(_V(p + "/user_id", "File.user_id.type", "must be a string or null"))
     if (type(x) is not dict or _h59 == "failed") and type(x) is dict:
         if _h62 is _M:
@@ -716,6 +719,7 @@ def _ok_File(x: Any) -> bool:
     _h70 = x.get("size_bytes", _M)
     _h71 = x.get("state", _M)
     _h72 = x.get("deleted_at", _M)
+    _th72 = type(_h72)
     _h73 = x.get("expires_at", _M)
     _h74 = x.get("failure_reason", _M)
     _h75 = x.get("filename", _M)
@@ -751,20 +755,20 @@ def _ok_File(x: Any) -> bool:
     if not (type(_h71) is str and _h71 in _E53):
         return False
     if _h72 is not _M:
-        if not (type(_h72) is str or _h72 is None):
+        if not (_h72 is None or _th72 is str):
             return False
-        if type(_h72) is str and (not _fmt_date_time(_h72)):
+        if _th72 is str and (not _fmt_date_time(_h72)):
             return False
     if _h73 is not _M:
-        if not (type(_h73) is str or _h73 is None):
+        if not (_h73 is None or type(_h73) is str):
             return False
         if type(_h73) is str and (not _fmt_date_time(_h73)):
             return False
-    if _h74 is not _M and (not (type(_h74) is str or _h74 is None)):
+    if _h74 is not _M and (not (_h74 is None or type(_h74) is str)):
         return False
-    if _h75 is not _M and (not (type(_h75) is str or _h75 is None)):
+    if _h75 is not _M and (not (_h75 is None or type(_h75) is str)):
         return False
-    if _h76 is not _M and (not (type(_h76) is str or _h76 is None)):
+    if _h76 is not _M and (not (_h76 is None or type(_h76) is str)):
         return False
     if _h71 == "failed":
         if _h74 is _M:
@@ -774,7 +778,7 @@ def _ok_File(x: Any) -> bool:
     if _h71 == "deleted":
         if _h72 is _M:
             return False
-        if not type(_h72) is str:
+        if not _th72 is str:
             return False
     return True
 
@@ -1127,7 +1131,7 @@ def _v_FileCreateParams(x: Any, p: str, out: list[Violation]) -> None:
                         )
                     )
         if _h115 is not _M:
-            if not (type(_h115) is str or _h115 is None):
+            if not (_h115 is None or type(_h115) is str):
                 out.append(
                     _V(
                         p + "/expires_at",
@@ -1143,13 +1147,13 @@ def _v_FileCreateParams(x: Any, p: str, out: list[Violation]) -> None:
                         "must be a valid date-time",
                     )
                 )
-        if _h116 is not _M and (not (type(_h116) is str or _h116 is None)):
+        if _h116 is not _M and (not (_h116 is None or type(_h116) is str)):
             out.append(
                 _V(p + "/filename", "FileCreateParams.filename.type", "must be a string or null")
             )
         if _h117 is not _M and (not (type(_h117) is str and _h117 in _E65)):
             _v_FilePurpose(_h117, p + "/purpose", out)
-        if _h118 is not _M and (not (type(_h118) is str or _h118 is None)):
+        if _h118 is not _M and (not (_h118 is None or type(_h118) is str)):
             out.append(
                 _V(p + "/user_id", "FileCreateParams.user_id.type", "must be a string or null")
             )
@@ -1190,15 +1194,15 @@ def _ok_FileCreateParams(x: Any) -> bool:
     if not _h122 <= 5368709120:
         return False
     if _h123 is not _M:
-        if not (type(_h123) is str or _h123 is None):
+        if not (_h123 is None or type(_h123) is str):
             return False
         if type(_h123) is str and (not _fmt_date_time(_h123)):
             return False
-    if _h124 is not _M and (not (type(_h124) is str or _h124 is None)):
+    if _h124 is not _M and (not (_h124 is None or type(_h124) is str)):
         return False
     if _h125 is not _M and (not (type(_h125) is str and _h125 in _E65)):
         return False
-    if _h126 is not _M and (not (type(_h126) is str or _h126 is None)):
+    if _h126 is not _M and (not (_h126 is None or type(_h126) is str)):
         return False
     if not _P119.issuperset(x):
         for _k127 in x:
@@ -1234,7 +1238,7 @@ def _v_FileList(x: Any, p: str, out: list[Violation]) -> None:
                             _v_File(_x132, p + "/data/" + str(_i131), out)
         if _h129 is not _M and (not type(_h129) is bool):
             out.append(_V(p + "/has_more", "FileList.has_more.type", "must be a boolean"))
-        if _h130 is not _M and (not (type(_h130) is str or _h130 is None)):
+        if _h130 is not _M and (not (_h130 is None or type(_h130) is str)):
             out.append(
                 _V(p + "/next_cursor", "FileList.next_cursor.type", "must be a string or null")
             )
@@ -1272,7 +1276,7 @@ def _ok_FileList(x: Any) -> bool:
         return False
     if not type(_h135) is bool:
         return False
-    if _h136 is not _M and (not (type(_h136) is str or _h136 is None)):
+    if _h136 is not _M and (not (_h136 is None or type(_h136) is str)):
         return False
     if _h135 is True:
         if _h136 is _M:
@@ -1614,7 +1618,7 @@ def _v_Generation(x: Any, p: str, out: list[Violation]) -> None:
             _v_GenerationType(_h156, p + "/type", out)
         if _h157 is not _M and _h157 is not None and (not (type(_h157) is str and _h157 in _E163)):
             _v_GenerationFailureCode(_h157, p + "/failure_code", out)
-        if _h158 is not _M and (not (type(_h158) is str or _h158 is None)):
+        if _h158 is not _M and (not (_h158 is None or type(_h158) is str)):
             out.append(
                 _V(
                     p + "/failure_reason",
@@ -1623,7 +1627,7 @@ def _v_Generation(x: Any, p: str, out: list[Violation]) -> None:
                 )
             )
         if _h159 is not _M:
-            if not (type(_h159) is list or _h159 is None):
+            if not (_h159 is None or type(_h159) is list):
                 out.append(_V(p + "/output", "Generation.output.type", "must be an array or null"))
             if type(_h159) is list:
                 _m181 = list(map(_ok_GenerationOutput, _h159))
@@ -1689,6 +1693,7 @@ def _ok_Generation(x: Any) -> bool:
     _h187 = x.get("failure_code", _M)
     _h188 = x.get("failure_reason", _M)
     _h189 = x.get("output", _M)
+    _th189 = type(_h189)
     if _h182 is _M:
         return False
     if _h183 is _M:
@@ -1713,17 +1718,17 @@ def _ok_Generation(x: Any) -> bool:
         return False
     if _h187 is not _M and _h187 is not None and (not (type(_h187) is str and _h187 in _E163)):
         return False
-    if _h188 is not _M and (not (type(_h188) is str or _h188 is None)):
+    if _h188 is not _M and (not (_h188 is None or type(_h188) is str)):
         return False
     if _h189 is not _M:
-        if not (type(_h189) is list or _h189 is None):
+        if not (_h189 is None or _th189 is list):
             return False
-        if type(_h189) is list and (not all(map(_ok_GenerationOutput, _h189))):
+        if _th189 is list and (not all(map(_ok_GenerationOutput, _h189))):
             return False
     if _h185 == "completed":
         if _h189 is _M:
             return False
-        if not type(_h189) is list:
+        if not _th189 is list:
             return False
         if len(_h189) < 1:
             return False
@@ -1783,14 +1788,14 @@ def _v_ImageRef(x: Any, p: str, out: list[Violation]) -> None:
         out.append(_V(p, "ImageRef.type", "must be an object"))
     if type(x) is dict:
         if _h208 is not _M:
-            if not (type(_h208) is str or _h208 is None):
+            if not (_h208 is None or type(_h208) is str):
                 out.append(_V(p + "/url", "ImageRef.url.type", "must be a string or null"))
             if type(_h208) is str and _URI_MATCH(_h208) is None:
                 out.append(_V(p + "/url", "ImageRef.url.format", "must be a valid uri"))
-        if _h209 is not _M and (not (type(_h209) is str or _h209 is None)):
+        if _h209 is not _M and (not (_h209 is None or type(_h209) is str)):
             out.append(_V(p + "/data", "ImageRef.data.type", "must be a string or null"))
         if _h210 is not _M:
-            if not (type(_h210) is str or _h210 is None):
+            if not (_h210 is None or type(_h210) is str):
                 out.append(
                     _V(
                         p + "/generation_id",
@@ -1807,11 +1812,11 @@ def _v_ImageRef(x: Any, p: str, out: list[Violation]) -> None:
                     )
                 )
         if _h211 is not _M:
-            if not (type(_h211) is str or _h211 is None):
+            if not (_h211 is None or type(_h211) is str):
                 out.append(_V(p + "/file_id", "ImageRef.file_id.type", "must be a string or null"))
             if type(_h211) is str and (len(_h211) != 36 or _UUID_MATCH(_h211) is None):
                 out.append(_V(p + "/file_id", "ImageRef.file_id.format", "must be a valid uuid"))
-        if _h212 is not _M and (not (type(_h212) is str or _h212 is None)):
+        if _h212 is not _M and (not (_h212 is None or type(_h212) is str)):
             out.append(
                 _V(p + "/media_type", "ImageRef.media_type.type", "must be a string or null")
             )
@@ -1859,38 +1864,40 @@ def _ok_ImageRef(x: Any) -> bool:
     if type(x) is not dict:
         return False
     _h215 = x.get("url", _M)
+    _th215 = type(_h215)
     _h216 = x.get("data", _M)
+    _th216 = type(_h216)
     _h217 = x.get("generation_id", _M)
+    _th217 = type(_h217)
     _h218 = x.get("file_id", _M)
+    _th218 = type(_h218)
     _h219 = x.get("media_type", _M)
     if _h215 is not _M:
-        if not (type(_h215) is str or _h215 is None):
+        if not (_h215 is None or _th215 is str):
             return False
-        if type(_h215) is str and _URI_MATCH(_h215) is None:
+        if _th215 is str and _URI_MATCH(_h215) is None:
             return False
-    if _h216 is not _M and (not (type(_h216) is str or _h216 is None)):
+    if _h216 is not _M and (not (_h216 is None or _th216 is str)):
         return False
     if _h217 is not _M:
-        if not (type(_h217) is str or _h217 is None):
+        if not (_h217 is None or _th217 is str):
             return False
-        if type(_h217) is str and (len(_h217) != 36 or _UUID_MATCH(_h217) is None):
+        if _th217 is str and (len(_h217) != 36 or _UUID_MATCH(_h217) is None):
             return False
     if _h218 is not _M:
-        if not (type(_h218) is str or _h218 is None):
+        if not (_h218 is None or _th218 is str):
             return False
-        if type(_h218) is str and (len(_h218) != 36 or _UUID_MATCH(_h218) is None):
+        if _th218 is str and (len(_h218) != 36 or _UUID_MATCH(_h218) is None):
             return False
-    if _h219 is not _M and (not (type(_h219) is str or _h219 is None)):
+    if _h219 is not _M and (not (_h219 is None or type(_h219) is str)):
         return False
     if not _P213.issuperset(x):
         for _k220 in x:
             if _k220 not in _P213:
                 return False
-    if (type(_h215) is str) + (type(_h216) is str) + (type(_h217) is str) + (
-        type(_h218) is str
-    ) != 1:
+    if (_th215 is str) + (_th216 is str) + (_th217 is str) + (_th218 is str) != 1:
         return False
-    if type(_h216) is str:
+    if _th216 is str:
         if _h219 is _M:
             return False
         if not type(_h219) is str:
@@ -1987,7 +1994,7 @@ def _v_VideoEditOptions(x: Any, p: str, out: list[Violation]) -> None:
     if not type(x) is dict:
         out.append(_V(p, "VideoEditOptions.type", "must be an object"))
     if type(x) is dict:
-        if _h240 is not _M and (not (type(_h240) is bool or _h240 is None)):
+        if _h240 is not _M and (not (_h240 is None or type(_h240) is bool)):
             out.append(
                 _V(
                     p + "/auto_controls",
@@ -2000,7 +2007,7 @@ def _v_VideoEditOptions(x: Any, p: str, out: list[Violation]) -> None:
         if _h242 is not _M and _h242 is not None and (not (type(_h242) is str and _h242 in _E245)):
             _v_VideoEditStrength(_h242, p + "/strength", out)
         if _h243 is not _M:
-            if not (type(_h243) is list or _h243 is None):
+            if not (_h243 is None or type(_h243) is list):
                 out.append(
                     _V(
                         p + "/keyframes",
@@ -2024,7 +2031,7 @@ def _v_VideoEditOptions(x: Any, p: str, out: list[Violation]) -> None:
                         if not _ok_ImageRef(_x247):
                             _v_ImageRef(_x247, p + "/keyframes/" + str(_i246), out)
         if _h244 is not _M:
-            if not (type(_h244) is list or _h244 is None):
+            if not (_h244 is None or type(_h244) is list):
                 out.append(
                     _V(
                         p + "/keyframe_indexes",
@@ -2154,25 +2161,27 @@ def _ok_VideoEditOptions(x: Any) -> bool:
     _h259 = x.get("controls", _M)
     _h260 = x.get("strength", _M)
     _h261 = x.get("keyframes", _M)
+    _th261 = type(_h261)
     _h262 = x.get("keyframe_indexes", _M)
-    if _h258 is not _M and (not (type(_h258) is bool or _h258 is None)):
+    _th262 = type(_h262)
+    if _h258 is not _M and (not (_h258 is None or type(_h258) is bool)):
         return False
     if _h259 is not _M and _h259 is not None and (not _ok_AdvancedControls(_h259)):
         return False
     if _h260 is not _M and _h260 is not None and (not (type(_h260) is str and _h260 in _E245)):
         return False
     if _h261 is not _M:
-        if not (type(_h261) is list or _h261 is None):
+        if not (_h261 is None or _th261 is list):
             return False
-        if type(_h261) is list:
+        if _th261 is list:
             if len(_h261) > 64:
                 return False
             if not all(map(_ok_ImageRef, _h261)):
                 return False
     if _h262 is not _M:
-        if not (type(_h262) is list or _h262 is None):
+        if not (_h262 is None or _th262 is list):
             return False
-        if type(_h262) is list:
+        if _th262 is list:
             if not _unique(_h262):
                 return False
             for _x266 in _h262:
@@ -2186,17 +2195,17 @@ def _ok_VideoEditOptions(x: Any) -> bool:
                 return False
     if _cel268(x) is not True:
         return False
-    if type(_h261) is list:
+    if _th261 is list:
         if _h262 is _M:
             return False
-        if not type(_h262) is list:
+        if not _th262 is list:
             return False
-    if type(_h262) is list:
+    if _th262 is list:
         if _h261 is _M:
             return False
-        if not type(_h261) is list:
+        if not _th261 is list:
             return False
-    if type(_h261) is list:
+    if _th261 is list:
         for _x270 in _h261:
             if type(_x270) is dict:
                 _x271 = _x270.get("media_type", _M)
@@ -2362,20 +2371,20 @@ def _v_VideoOptions(x: Any, p: str, out: list[Violation]) -> None:
             _v_VideoDuration(_h222, p + "/duration", out)
         if _h223 is not _M and _h223 is not None and (not (type(_h223) is str and _h223 in _E234)):
             _v_VideoResolution(_h223, p + "/resolution", out)
-        if _h224 is not _M and (not (type(_h224) is bool or _h224 is None)):
+        if _h224 is not _M and (not (_h224 is None or type(_h224) is bool)):
             out.append(_V(p + "/hdr", "VideoOptions.hdr.type", "must be a boolean or null"))
-        if _h225 is not _M and (not (type(_h225) is bool or _h225 is None)):
+        if _h225 is not _M and (not (_h225 is None or type(_h225) is bool)):
             out.append(
                 _V(p + "/exr_export", "VideoOptions.exr_export.type", "must be a boolean or null")
             )
-        if _h226 is not _M and (not (type(_h226) is bool or _h226 is None)):
+        if _h226 is not _M and (not (_h226 is None or type(_h226) is bool)):
             out.append(_V(p + "/loop", "VideoOptions.loop.type", "must be a boolean or null"))
         if _h227 is not _M and _h227 is not None:
             _v_ImageRef(_h227, p + "/start_frame", out)
         if _h228 is not _M and _h228 is not None:
             _v_ImageRef(_h228, p + "/end_frame", out)
         if _h229 is not _M:
-            if not (type(_h229) is list or _h229 is None):
+            if not (_h229 is None or type(_h229) is list):
                 out.append(
                     _V(p + "/keyframes", "VideoOptions.keyframes.type", "must be an array or null")
                 )
@@ -2403,7 +2412,7 @@ def _v_VideoOptions(x: Any, p: str, out: list[Violation]) -> None:
                         if not _ok_ImageRef(_x236):
                             _v_ImageRef(_x236, p + "/keyframes/" + str(_i235), out)
         if _h230 is not _M:
-            if not (type(_h230) is list or _h230 is None):
+            if not (_h230 is None or type(_h230) is list):
                 out.append(
                     _V(
                         p + "/keyframe_indexes",
@@ -2666,27 +2675,29 @@ def _ok_VideoOptions(x: Any) -> bool:
     _h302 = x.get("start_frame", _M)
     _h303 = x.get("end_frame", _M)
     _h304 = x.get("keyframes", _M)
+    _th304 = type(_h304)
     _h305 = x.get("keyframe_indexes", _M)
+    _th305 = type(_h305)
     _h306 = x.get("edit", _M)
     _h307 = x.get("source_position", _M)
     if _h297 is not _M and _h297 is not None and (not (type(_h297) is str and _h297 in _E233)):
         return False
     if _h298 is not _M and _h298 is not None and (not (type(_h298) is str and _h298 in _E234)):
         return False
-    if _h299 is not _M and (not (type(_h299) is bool or _h299 is None)):
+    if _h299 is not _M and (not (_h299 is None or type(_h299) is bool)):
         return False
-    if _h300 is not _M and (not (type(_h300) is bool or _h300 is None)):
+    if _h300 is not _M and (not (_h300 is None or type(_h300) is bool)):
         return False
-    if _h301 is not _M and (not (type(_h301) is bool or _h301 is None)):
+    if _h301 is not _M and (not (_h301 is None or type(_h301) is bool)):
         return False
     if _h302 is not _M and _h302 is not None and (not _ok_ImageRef(_h302)):
         return False
     if _h303 is not _M and _h303 is not None and (not _ok_ImageRef(_h303)):
         return False
     if _h304 is not _M:
-        if not (type(_h304) is list or _h304 is None):
+        if not (_h304 is None or _th304 is list):
             return False
-        if type(_h304) is list:
+        if _th304 is list:
             if len(_h304) < 1:
                 return False
             if len(_h304) > 64:
@@ -2694,9 +2705,9 @@ def _ok_VideoOptions(x: Any) -> bool:
             if not all(map(_ok_ImageRef, _h304)):
                 return False
     if _h305 is not _M:
-        if not (type(_h305) is list or _h305 is None):
+        if not (_h305 is None or _th305 is list):
             return False
-        if type(_h305) is list:
+        if _th305 is list:
             if not _unique(_h305):
                 return False
             for _x311 in _h305:
@@ -2724,7 +2735,7 @@ def _ok_VideoOptions(x: Any) -> bool:
             return False
         if _h299 is True:
             return False
-    if type(_h304) is list:
+    if _th304 is list:
         if _h302 is not _M and (not _h302 is None):
             return False
         if _h303 is not _M and (not _h303 is None):
@@ -2733,19 +2744,19 @@ def _ok_VideoOptions(x: Any) -> bool:
             return False
         if _h305 is _M:
             return False
-        if not type(_h305) is list:
+        if not _th305 is list:
             return False
-    if type(_h305) is list:
+    if _th305 is list:
         if _h304 is _M:
             return False
-        if not type(_h304) is list:
+        if not _th304 is list:
             return False
     if _h297 == "10s":
-        if type(_h305) is list:
+        if _th305 is list:
             for _x315 in _h305:
                 if (type(_x315) is int or type(_x315) is float) and (not _x315 <= 240):
                     return False
-    elif type(_h305) is list:
+    elif _th305 is list:
         for _x317 in _h305:
             if (type(_x317) is int or type(_x317) is float) and (not _x317 <= 120):
                 return False
@@ -2770,7 +2781,7 @@ def _ok_VideoOptions(x: Any) -> bool:
         _x320 = _h303.get("media_type", _M)
         if type(_x320) is str and (not _x320.startswith("image/")):
             return False
-    if type(_h304) is list:
+    if _th304 is list:
         for _x322 in _h304:
             if type(_x322) is dict:
                 _x323 = _x322.get("media_type", _M)
@@ -2892,7 +2903,7 @@ def _v_GenerationCreateParams(x: Any, p: str, out: list[Violation]) -> None:
         if _h197 is not _M and (not (type(_h197) is str and _h197 in _E205)):
             _v_Style(_h197, p + "/style", out)
         if _h198 is not _M:
-            if not (type(_h198) is str or _h198 is None):
+            if not (_h198 is None or type(_h198) is str):
                 out.append(
                     _V(
                         p + "/user_id",
@@ -3278,7 +3289,9 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     _h363 = x.get("web_search", _M)
     _h364 = x.get("image_ref", _M)
     _h365 = x.get("source", _M)
+    _th365 = type(_h365)
     _h366 = x.get("video", _M)
+    _th366 = type(_h366)
     _h367 = x.get("layering", _M)
     if _h356 is _M:
         return False
@@ -3299,7 +3312,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     if _h361 is not _M and (not (type(_h361) is str and _h361 in _E205)):
         return False
     if _h362 is not _M:
-        if not (type(_h362) is str or _h362 is None):
+        if not (_h362 is None or type(_h362) is str):
             return False
         if type(_h362) is str and len(_h362) > 256:
             return False
@@ -3320,7 +3333,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     if _h357 is _M:
         if _h364 is not _M and len(_h364) > 9:
             return False
-        if type(_h365) is dict:
+        if _th365 is dict:
             _x371 = _h365.get("media_type", _M)
             if type(_x371) is str and (not _x371.startswith("image/")):
                 return False
@@ -3333,7 +3346,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     elif _h357 == "image":
         if _h364 is not _M and len(_h364) > 9:
             return False
-        if type(_h365) is dict:
+        if _th365 is dict:
             _x371 = _h365.get("media_type", _M)
             if type(_x371) is str and (not _x371.startswith("image/")):
                 return False
@@ -3348,7 +3361,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
             return False
         if _h365 is _M:
             return False
-        if not type(_h365) is dict:
+        if not _th365 is dict:
             return False
         _x371 = _h365.get("media_type", _M)
         if type(_x371) is str and (not _x371.startswith("image/")):
@@ -3362,7 +3375,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     elif _h357 == "video_edit":
         if _h365 is _M:
             return False
-        if not type(_h365) is dict:
+        if not _th365 is dict:
             return False
         if (_w372 := _h365.get("url", _M)) is not _M and type(_w372) is str:
             if "media_type" not in _h365:
@@ -3372,7 +3385,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
                 return False
         if _h358 is not _M and _h358 != "ray-3.2":
             return False
-        if type(_h366) is dict:
+        if _th366 is dict:
             _x376 = _h366.get("loop", _M)
             if _x376 is True:
                 return False
@@ -3387,7 +3400,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     elif _h357 == "video_reframe":
         if _h365 is _M:
             return False
-        if not type(_h365) is dict:
+        if not _th365 is dict:
             return False
         if (_w372 := _h365.get("url", _M)) is not _M and type(_w372) is str:
             if "media_type" not in _h365:
@@ -3397,7 +3410,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
                 return False
         if _h358 is not _M and _h358 != "ray-3.2":
             return False
-        if type(_h366) is dict:
+        if _th366 is dict:
             _x374 = _h366.get("edit", _M)
             if _x374 is not _M and (not _x374 is None):
                 return False
@@ -3415,7 +3428,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     elif _h357 == "video":
         if _h358 is not _M and _h358 != "ray-3.2":
             return False
-        if type(_h366) is dict:
+        if _th366 is dict:
             _x374 = _h366.get("edit", _M)
             if _x374 is not _M and (not _x374 is None):
                 return False
@@ -3429,7 +3442,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
             return False
         if _h365 is _M:
             return False
-        if not type(_h365) is dict:
+        if not _th365 is dict:
             return False
         _x379 = _h365.get("media_type", _M)
         if type(_x379) is str and (not _x379.startswith("image/")):
@@ -3453,7 +3466,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
                 if type(_x382) is str and (not _x382.startswith("image/")):
                     return False
     if (
-        type(_h366) is dict
+        _th366 is dict
         and (_w383 := _h366.get("keyframes", _M)) is not _M
         and (type(_w383) is list)
         and (_h358 is not _M)
@@ -3462,7 +3475,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
         return False
     if (
         _h357 == "video"
-        and type(_h366) is dict
+        and _th366 is dict
         and ((_w384 := _h366.get("resolution", _M)) is not _M)
         and (_w384 == "360p")
     ):
@@ -3781,22 +3794,34 @@ OPERATIONS = (
 )
 
 
-def _run(fns: _Fns, value: Any) -> list[Violation]:
-    """Every violation of ``value``: one boolean pass, then (only for an invalid value) the
-    pass that collects every violation with its JSON Pointer. A NaN or infinite float anywhere
-    is a violation too (:func:`non_finite`): JSON cannot carry it. ``pinned``: the schema
-    itself rejects such floats, so a value its boolean pass accepts holds none."""
-    collect, ok, pinned = fns
+def _run(fns: _Fns, value: Any, valid: bool | None) -> list[Violation]:
+    """Every violation of ``value``, whose boolean pass (``fns[1]``) said ``valid`` (None: it
+    nested too deeply): then, only for an invalid value, the pass that collects every violation
+    with its JSON Pointer. A NaN or infinite float anywhere is a violation too
+    (:func:`non_finite`): JSON cannot carry it. ``pinned``: the schema itself rejects such
+    floats, so a value its boolean pass accepts holds none."""
+    collect, _, pinned = fns
     out: list[Violation] = []
+    if valid:
+        return out if pinned or _finite(value) else non_finite(value)
     try:
-        if ok(value):
-            return out if pinned or _finite(value) else non_finite(value)
+        if valid is None:
+            raise RecursionError
         collect(value, "", out)
     except RecursionError:
         out.append(_V("", "nesting", "the value nests too deeply to check"))
     if not _finite(value):
         out = non_finite(value) + out
     return _dedupe(out) if len(out) > 1 else out
+
+
+def _check(fns: _Fns, value: Any) -> list[Violation]:
+    """:func:`_run` after the boolean pass."""
+    try:
+        valid: bool | None = fns[1](value)
+    except RecursionError:
+        valid = None
+    return _run(fns, value, valid)
 
 
 def validate_request(operation_id: str, body: Any) -> list[Violation]:
@@ -3811,7 +3836,11 @@ def validate_request(operation_id: str, body: Any) -> list[Violation]:
         if operation_id in OPERATIONS:
             return [] if body is None else [_V("", "body", f"{operation_id} takes no request body")]
         raise UnknownOperationError(operation_id, OPERATIONS)
-    return _run(fns, body)
+    try:  # the boolean pass here, not in _check: a valid body costs one call less
+        valid: bool | None = fns[1](body)
+    except RecursionError:
+        valid = None
+    return [] if valid and fns[2] else _run(fns, body, valid)
 
 
 def validate_response(operation_id: str, body: Any) -> list[Violation]:
@@ -3824,7 +3853,11 @@ def validate_response(operation_id: str, body: Any) -> list[Violation]:
         if operation_id in OPERATIONS:
             return []
         raise UnknownOperationError(operation_id, OPERATIONS)
-    return _run(fns, body)
+    try:  # as in validate_request
+        valid: bool | None = fns[1](body)
+    except RecursionError:
+        valid = None
+    return [] if valid and fns[2] else _run(fns, body, valid)
 
 
 def validate_params(operation_id: str, params: Any) -> list[Violation]:
@@ -3838,7 +3871,7 @@ def validate_params(operation_id: str, params: Any) -> list[Violation]:
         if operation_id in OPERATIONS:
             return []
         raise UnknownOperationError(operation_id, OPERATIONS)
-    return _run(fns, params)
+    return _check(fns, params)
 
 
 def validate_schema(name: str, value: Any) -> list[Violation]:
@@ -3849,4 +3882,4 @@ def validate_schema(name: str, value: Any) -> list[Violation]:
     fns = _SCHEMAS.get(name)
     if fns is None:
         raise KeyError(f"unknown schema {name!r}")
-    return _run(fns, value)
+    return _check(fns, value)

@@ -168,7 +168,7 @@ class ExprCompiler:
             if "integer" in types and "number" in types:
                 types = [t for t in types if t != "integer"]
             if not (len(types) == 1 and known.is_a(v, types[0])):
-                parts.append(" or ".join(_TYPE_TEST[t].format(v=v) for t in types))
+                parts.append(" or ".join(_TYPE_TEST[t].format(v=v) for t in sorted(types, key=lambda t: t != "null")))
         is_str = known.is_a(v, "string") or types == ["string"]
         for piece in (self._enum_expr(schema, v, is_str), self._const_expr(schema, v)):
             if piece is False:
