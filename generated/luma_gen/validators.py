@@ -211,13 +211,12 @@ def _ok_DepthControl(x: Any) -> bool:
         return False
     _h10 = x.get("enabled", _M)
     _h11 = x.get("blur", _M)
-    _th11 = type(_h11)
-    if _h10 is not _M and (not (_h10 is None or type(_h10) is bool)):
+    if _h10 is not _M and _h10 is not None and (not type(_h10) is bool):
         return False
-    if _h11 is not _M:
-        if not (_h11 is None or _th11 is int or (_th11 is float and _h11 - _h11 == 0)):
+    if _h11 is not _M and _h11 is not None:
+        if not (type(_h11) is int or (type(_h11) is float and _h11 - _h11 == 0)):
             return False
-        if _th11 is int or _th11 is float:
+        if type(_h11) is int or type(_h11) is float:
             if not _h11 >= 0:
                 return False
             if not _h11 <= 1:
@@ -257,7 +256,7 @@ def _ok_FaceControl(x: Any) -> bool:
     if type(x) is not dict:
         return False
     _h16 = x.get("enabled", _M)
-    if _h16 is not _M and (not (_h16 is None or type(_h16) is bool)):
+    if _h16 is not _M and _h16 is not None and (not type(_h16) is bool):
         return False
     if not _P14.issuperset(x):
         for _k17 in x:
@@ -326,13 +325,12 @@ def _ok_NormalsControl(x: Any) -> bool:
         return False
     _h22 = x.get("enabled", _M)
     _h23 = x.get("augmentation", _M)
-    _th23 = type(_h23)
-    if _h22 is not _M and (not (_h22 is None or type(_h22) is bool)):
+    if _h22 is not _M and _h22 is not None and (not type(_h22) is bool):
         return False
-    if _h23 is not _M:
-        if not (_h23 is None or _th23 is int or (_th23 is float and _h23 - _h23 == 0)):
+    if _h23 is not _M and _h23 is not None:
+        if not (type(_h23) is int or (type(_h23) is float and _h23 - _h23 == 0)):
             return False
-        if _th23 is int or _th23 is float:
+        if type(_h23) is int or type(_h23) is float:
             if not _h23 >= 0:
                 return False
             if not _h23 <= 1:
@@ -393,7 +391,7 @@ def _ok_PoseControl(x: Any) -> bool:
         return False
     _h30 = x.get("enabled", _M)
     _h31 = x.get("strength", _M)
-    if _h30 is not _M and (not (_h30 is None or type(_h30) is bool)):
+    if _h30 is not _M and _h30 is not None and (not type(_h30) is bool):
         return False
     if _h31 is not _M and _h31 is not None and (not (type(_h31) is str and _h31 in _E27)):
         return False
@@ -456,13 +454,12 @@ def _ok_TrajectoryControl(x: Any) -> bool:
         return False
     _h37 = x.get("enabled", _M)
     _h38 = x.get("sparsity", _M)
-    _th38 = type(_h38)
-    if _h37 is not _M and (not (_h37 is None or type(_h37) is bool)):
+    if _h37 is not _M and _h37 is not None and (not type(_h37) is bool):
         return False
-    if _h38 is not _M:
-        if not (_h38 is None or _th38 is int or (_th38 is float and _h38 - _h38 == 0)):
+    if _h38 is not _M and _h38 is not None:
+        if not (type(_h38) is int or (type(_h38) is float and _h38 - _h38 == 0)):
             return False
-        if _th38 is int or _th38 is float:
+        if type(_h38) is int or type(_h38) is float:
             if not _h38 >= 0:
                 return False
             if not _h38 <= 1:
@@ -719,7 +716,6 @@ def _ok_File(x: Any) -> bool:
     _h70 = x.get("size_bytes", _M)
     _h71 = x.get("state", _M)
     _h72 = x.get("deleted_at", _M)
-    _th72 = type(_h72)
     _h73 = x.get("expires_at", _M)
     _h74 = x.get("failure_reason", _M)
     _h75 = x.get("filename", _M)
@@ -754,21 +750,21 @@ def _ok_File(x: Any) -> bool:
         return False
     if not (type(_h71) is str and _h71 in _E53):
         return False
-    if _h72 is not _M:
-        if not (_h72 is None or _th72 is str):
+    if _h72 is not _M and _h72 is not None:
+        if not type(_h72) is str:
             return False
-        if _th72 is str and (not _fmt_date_time(_h72)):
+        if not _fmt_date_time(_h72):
             return False
-    if _h73 is not _M:
-        if not (_h73 is None or type(_h73) is str):
+    if _h73 is not _M and _h73 is not None:
+        if not type(_h73) is str:
             return False
-        if type(_h73) is str and (not _fmt_date_time(_h73)):
+        if not _fmt_date_time(_h73):
             return False
-    if _h74 is not _M and (not (_h74 is None or type(_h74) is str)):
+    if _h74 is not _M and _h74 is not None and (not type(_h74) is str):
         return False
-    if _h75 is not _M and (not (_h75 is None or type(_h75) is str)):
+    if _h75 is not _M and _h75 is not None and (not type(_h75) is str):
         return False
-    if _h76 is not _M and (not (_h76 is None or type(_h76) is str)):
+    if _h76 is not _M and _h76 is not None and (not type(_h76) is str):
         return False
     if _h71 == "failed":
         if _h74 is _M:
@@ -778,7 +774,7 @@ def _ok_File(x: Any) -> bool:
     if _h71 == "deleted":
         if _h72 is _M:
             return False
-        if not _th72 is str:
+        if not type(_h72) is str:
             return False
     return True
 
@@ -1193,16 +1189,16 @@ def _ok_FileCreateParams(x: Any) -> bool:
         return False
     if not _h122 <= 5368709120:
         return False
-    if _h123 is not _M:
-        if not (_h123 is None or type(_h123) is str):
+    if _h123 is not _M and _h123 is not None:
+        if not type(_h123) is str:
             return False
-        if type(_h123) is str and (not _fmt_date_time(_h123)):
+        if not _fmt_date_time(_h123):
             return False
-    if _h124 is not _M and (not (_h124 is None or type(_h124) is str)):
+    if _h124 is not _M and _h124 is not None and (not type(_h124) is str):
         return False
     if _h125 is not _M and (not (type(_h125) is str and _h125 in _E65)):
         return False
-    if _h126 is not _M and (not (_h126 is None or type(_h126) is str)):
+    if _h126 is not _M and _h126 is not None and (not type(_h126) is str):
         return False
     if not _P119.issuperset(x):
         for _k127 in x:
@@ -1276,7 +1272,7 @@ def _ok_FileList(x: Any) -> bool:
         return False
     if not type(_h135) is bool:
         return False
-    if _h136 is not _M and (not (_h136 is None or type(_h136) is str)):
+    if _h136 is not _M and _h136 is not None and (not type(_h136) is str):
         return False
     if _h135 is True:
         if _h136 is _M:
@@ -1693,7 +1689,6 @@ def _ok_Generation(x: Any) -> bool:
     _h187 = x.get("failure_code", _M)
     _h188 = x.get("failure_reason", _M)
     _h189 = x.get("output", _M)
-    _th189 = type(_h189)
     if _h182 is _M:
         return False
     if _h183 is _M:
@@ -1718,17 +1713,17 @@ def _ok_Generation(x: Any) -> bool:
         return False
     if _h187 is not _M and _h187 is not None and (not (type(_h187) is str and _h187 in _E163)):
         return False
-    if _h188 is not _M and (not (_h188 is None or type(_h188) is str)):
+    if _h188 is not _M and _h188 is not None and (not type(_h188) is str):
         return False
-    if _h189 is not _M:
-        if not (_h189 is None or _th189 is list):
+    if _h189 is not _M and _h189 is not None:
+        if not type(_h189) is list:
             return False
-        if _th189 is list and (not all(map(_ok_GenerationOutput, _h189))):
+        if not all(map(_ok_GenerationOutput, _h189)):
             return False
     if _h185 == "completed":
         if _h189 is _M:
             return False
-        if not _th189 is list:
+        if not type(_h189) is list:
             return False
         if len(_h189) < 1:
             return False
@@ -1864,40 +1859,38 @@ def _ok_ImageRef(x: Any) -> bool:
     if type(x) is not dict:
         return False
     _h215 = x.get("url", _M)
-    _th215 = type(_h215)
     _h216 = x.get("data", _M)
-    _th216 = type(_h216)
     _h217 = x.get("generation_id", _M)
-    _th217 = type(_h217)
     _h218 = x.get("file_id", _M)
-    _th218 = type(_h218)
     _h219 = x.get("media_type", _M)
-    if _h215 is not _M:
-        if not (_h215 is None or _th215 is str):
+    if _h215 is not _M and _h215 is not None:
+        if not type(_h215) is str:
             return False
-        if _th215 is str and _URI_MATCH(_h215) is None:
+        if _URI_MATCH(_h215) is None:
             return False
-    if _h216 is not _M and (not (_h216 is None or _th216 is str)):
+    if _h216 is not _M and _h216 is not None and (not type(_h216) is str):
         return False
-    if _h217 is not _M:
-        if not (_h217 is None or _th217 is str):
+    if _h217 is not _M and _h217 is not None:
+        if not type(_h217) is str:
             return False
-        if _th217 is str and (len(_h217) != 36 or _UUID_MATCH(_h217) is None):
+        if len(_h217) != 36 or _UUID_MATCH(_h217) is None:
             return False
-    if _h218 is not _M:
-        if not (_h218 is None or _th218 is str):
+    if _h218 is not _M and _h218 is not None:
+        if not type(_h218) is str:
             return False
-        if _th218 is str and (len(_h218) != 36 or _UUID_MATCH(_h218) is None):
+        if len(_h218) != 36 or _UUID_MATCH(_h218) is None:
             return False
-    if _h219 is not _M and (not (_h219 is None or type(_h219) is str)):
+    if _h219 is not _M and _h219 is not None and (not type(_h219) is str):
         return False
     if not _P213.issuperset(x):
         for _k220 in x:
             if _k220 not in _P213:
                 return False
-    if (_th215 is str) + (_th216 is str) + (_th217 is str) + (_th218 is str) != 1:
+    if (type(_h215) is str) + (type(_h216) is str) + (type(_h217) is str) + (
+        type(_h218) is str
+    ) != 1:
         return False
-    if _th216 is str:
+    if type(_h216) is str:
         if _h219 is _M:
             return False
         if not type(_h219) is str:
@@ -2161,51 +2154,47 @@ def _ok_VideoEditOptions(x: Any) -> bool:
     _h259 = x.get("controls", _M)
     _h260 = x.get("strength", _M)
     _h261 = x.get("keyframes", _M)
-    _th261 = type(_h261)
     _h262 = x.get("keyframe_indexes", _M)
-    _th262 = type(_h262)
-    if _h258 is not _M and (not (_h258 is None or type(_h258) is bool)):
+    if _h258 is not _M and _h258 is not None and (not type(_h258) is bool):
         return False
     if _h259 is not _M and _h259 is not None and (not _ok_AdvancedControls(_h259)):
         return False
     if _h260 is not _M and _h260 is not None and (not (type(_h260) is str and _h260 in _E245)):
         return False
-    if _h261 is not _M:
-        if not (_h261 is None or _th261 is list):
+    if _h261 is not _M and _h261 is not None:
+        if not type(_h261) is list:
             return False
-        if _th261 is list:
-            if len(_h261) > 64:
-                return False
-            if not all(map(_ok_ImageRef, _h261)):
-                return False
-    if _h262 is not _M:
-        if not (_h262 is None or _th262 is list):
+        if len(_h261) > 64:
             return False
-        if _th262 is list:
-            if not _unique(_h262):
+        if not all(map(_ok_ImageRef, _h261)):
+            return False
+    if _h262 is not _M and _h262 is not None:
+        if not type(_h262) is list:
+            return False
+        if not _unique(_h262):
+            return False
+        for _x266 in _h262:
+            if not (type(_x266) is int or (type(_x266) is float and _x266.is_integer())):
                 return False
-            for _x266 in _h262:
-                if not (type(_x266) is int or (type(_x266) is float and _x266.is_integer())):
-                    return False
-                if not _x266 >= 0:
-                    return False
+            if (type(_x266) is int or type(_x266) is float) and (not _x266 >= 0):
+                return False
     if not _P251.issuperset(x):
         for _k267 in x:
             if _k267 not in _P251:
                 return False
     if _cel268(x) is not True:
         return False
-    if _th261 is list:
+    if type(_h261) is list:
         if _h262 is _M:
             return False
-        if not _th262 is list:
+        if not type(_h262) is list:
             return False
-    if _th262 is list:
+    if type(_h262) is list:
         if _h261 is _M:
             return False
-        if not _th261 is list:
+        if not type(_h261) is list:
             return False
-    if _th261 is list:
+    if type(_h261) is list:
         for _x270 in _h261:
             if type(_x270) is dict:
                 _x271 = _x270.get("media_type", _M)
@@ -2675,46 +2664,42 @@ def _ok_VideoOptions(x: Any) -> bool:
     _h302 = x.get("start_frame", _M)
     _h303 = x.get("end_frame", _M)
     _h304 = x.get("keyframes", _M)
-    _th304 = type(_h304)
     _h305 = x.get("keyframe_indexes", _M)
-    _th305 = type(_h305)
     _h306 = x.get("edit", _M)
     _h307 = x.get("source_position", _M)
     if _h297 is not _M and _h297 is not None and (not (type(_h297) is str and _h297 in _E233)):
         return False
     if _h298 is not _M and _h298 is not None and (not (type(_h298) is str and _h298 in _E234)):
         return False
-    if _h299 is not _M and (not (_h299 is None or type(_h299) is bool)):
+    if _h299 is not _M and _h299 is not None and (not type(_h299) is bool):
         return False
-    if _h300 is not _M and (not (_h300 is None or type(_h300) is bool)):
+    if _h300 is not _M and _h300 is not None and (not type(_h300) is bool):
         return False
-    if _h301 is not _M and (not (_h301 is None or type(_h301) is bool)):
+    if _h301 is not _M and _h301 is not None and (not type(_h301) is bool):
         return False
     if _h302 is not _M and _h302 is not None and (not _ok_ImageRef(_h302)):
         return False
     if _h303 is not _M and _h303 is not None and (not _ok_ImageRef(_h303)):
         return False
-    if _h304 is not _M:
-        if not (_h304 is None or _th304 is list):
+    if _h304 is not _M and _h304 is not None:
+        if not type(_h304) is list:
             return False
-        if _th304 is list:
-            if len(_h304) < 1:
-                return False
-            if len(_h304) > 64:
-                return False
-            if not all(map(_ok_ImageRef, _h304)):
-                return False
-    if _h305 is not _M:
-        if not (_h305 is None or _th305 is list):
+        if len(_h304) < 1:
             return False
-        if _th305 is list:
-            if not _unique(_h305):
+        if len(_h304) > 64:
+            return False
+        if not all(map(_ok_ImageRef, _h304)):
+            return False
+    if _h305 is not _M and _h305 is not None:
+        if not type(_h305) is list:
+            return False
+        if not _unique(_h305):
+            return False
+        for _x311 in _h305:
+            if not (type(_x311) is int or (type(_x311) is float and _x311.is_integer())):
                 return False
-            for _x311 in _h305:
-                if not (type(_x311) is int or (type(_x311) is float and _x311.is_integer())):
-                    return False
-                if not _x311 >= 0:
-                    return False
+            if (type(_x311) is int or type(_x311) is float) and (not _x311 >= 0):
+                return False
     if _h306 is not _M and _h306 is not None and (not _ok_VideoEditOptions(_h306)):
         return False
     if _h307 is not _M and _h307 is not None and (not _ok_SourcePosition(_h307)):
@@ -2735,7 +2720,7 @@ def _ok_VideoOptions(x: Any) -> bool:
             return False
         if _h299 is True:
             return False
-    if _th304 is list:
+    if type(_h304) is list:
         if _h302 is not _M and (not _h302 is None):
             return False
         if _h303 is not _M and (not _h303 is None):
@@ -2744,19 +2729,19 @@ def _ok_VideoOptions(x: Any) -> bool:
             return False
         if _h305 is _M:
             return False
-        if not _th305 is list:
+        if not type(_h305) is list:
             return False
-    if _th305 is list:
+    if type(_h305) is list:
         if _h304 is _M:
             return False
-        if not _th304 is list:
+        if not type(_h304) is list:
             return False
     if _h297 == "10s":
-        if _th305 is list:
+        if type(_h305) is list:
             for _x315 in _h305:
                 if (type(_x315) is int or type(_x315) is float) and (not _x315 <= 240):
                     return False
-    elif _th305 is list:
+    elif type(_h305) is list:
         for _x317 in _h305:
             if (type(_x317) is int or type(_x317) is float) and (not _x317 <= 120):
                 return False
@@ -2781,7 +2766,7 @@ def _ok_VideoOptions(x: Any) -> bool:
         _x320 = _h303.get("media_type", _M)
         if type(_x320) is str and (not _x320.startswith("image/")):
             return False
-    if _th304 is list:
+    if type(_h304) is list:
         for _x322 in _h304:
             if type(_x322) is dict:
                 _x323 = _x322.get("media_type", _M)
@@ -3289,9 +3274,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     _h363 = x.get("web_search", _M)
     _h364 = x.get("image_ref", _M)
     _h365 = x.get("source", _M)
-    _th365 = type(_h365)
     _h366 = x.get("video", _M)
-    _th366 = type(_h366)
     _h367 = x.get("layering", _M)
     if _h356 is _M:
         return False
@@ -3311,10 +3294,10 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
         return False
     if _h361 is not _M and (not (type(_h361) is str and _h361 in _E205)):
         return False
-    if _h362 is not _M:
-        if not (_h362 is None or type(_h362) is str):
+    if _h362 is not _M and _h362 is not None:
+        if not type(_h362) is str:
             return False
-        if type(_h362) is str and len(_h362) > 256:
+        if len(_h362) > 256:
             return False
     if _h363 is not _M and (not type(_h363) is bool):
         return False
@@ -3333,7 +3316,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     if _h357 is _M:
         if _h364 is not _M and len(_h364) > 9:
             return False
-        if _th365 is dict:
+        if type(_h365) is dict:
             _x371 = _h365.get("media_type", _M)
             if type(_x371) is str and (not _x371.startswith("image/")):
                 return False
@@ -3346,7 +3329,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     elif _h357 == "image":
         if _h364 is not _M and len(_h364) > 9:
             return False
-        if _th365 is dict:
+        if type(_h365) is dict:
             _x371 = _h365.get("media_type", _M)
             if type(_x371) is str and (not _x371.startswith("image/")):
                 return False
@@ -3361,7 +3344,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
             return False
         if _h365 is _M:
             return False
-        if not _th365 is dict:
+        if not type(_h365) is dict:
             return False
         _x371 = _h365.get("media_type", _M)
         if type(_x371) is str and (not _x371.startswith("image/")):
@@ -3375,7 +3358,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     elif _h357 == "video_edit":
         if _h365 is _M:
             return False
-        if not _th365 is dict:
+        if not type(_h365) is dict:
             return False
         if (_w372 := _h365.get("url", _M)) is not _M and type(_w372) is str:
             if "media_type" not in _h365:
@@ -3385,7 +3368,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
                 return False
         if _h358 is not _M and _h358 != "ray-3.2":
             return False
-        if _th366 is dict:
+        if type(_h366) is dict:
             _x376 = _h366.get("loop", _M)
             if _x376 is True:
                 return False
@@ -3400,7 +3383,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     elif _h357 == "video_reframe":
         if _h365 is _M:
             return False
-        if not _th365 is dict:
+        if not type(_h365) is dict:
             return False
         if (_w372 := _h365.get("url", _M)) is not _M and type(_w372) is str:
             if "media_type" not in _h365:
@@ -3410,7 +3393,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
                 return False
         if _h358 is not _M and _h358 != "ray-3.2":
             return False
-        if _th366 is dict:
+        if type(_h366) is dict:
             _x374 = _h366.get("edit", _M)
             if _x374 is not _M and (not _x374 is None):
                 return False
@@ -3428,7 +3411,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
     elif _h357 == "video":
         if _h358 is not _M and _h358 != "ray-3.2":
             return False
-        if _th366 is dict:
+        if type(_h366) is dict:
             _x374 = _h366.get("edit", _M)
             if _x374 is not _M and (not _x374 is None):
                 return False
@@ -3442,7 +3425,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
             return False
         if _h365 is _M:
             return False
-        if not _th365 is dict:
+        if not type(_h365) is dict:
             return False
         _x379 = _h365.get("media_type", _M)
         if type(_x379) is str and (not _x379.startswith("image/")):
@@ -3466,7 +3449,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
                 if type(_x382) is str and (not _x382.startswith("image/")):
                     return False
     if (
-        _th366 is dict
+        type(_h366) is dict
         and (_w383 := _h366.get("keyframes", _M)) is not _M
         and (type(_w383) is list)
         and (_h358 is not _M)
@@ -3475,7 +3458,7 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
         return False
     if (
         _h357 == "video"
-        and _th366 is dict
+        and type(_h366) is dict
         and ((_w384 := _h366.get("resolution", _M)) is not _M)
         and (_w384 == "360p")
     ):

@@ -70,7 +70,6 @@ def simplify(lines: list[str]) -> list[str]:
                 if after == before:
                     break
                 before = after
-            _cache_types(node)
     return ast.unparse(ast.fix_missing_locations(tree)).splitlines()
 
 
@@ -398,53 +397,3 @@ def _if(st: ast.If, facts: Facts) -> list[ast.stmt]:
         _learn(facts, test, True)
     return [node]
 
-
-# -- type() once per variable ---------------------------------------------------------------
-
-#: a variable whose type() is taken this many times gets a local holding it
-TYPE_CACHE_MIN = 3
-
-
-def _type_of(n: ast.AST) -> str | None:
-    if (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "type"
-            and len(n.args) == 1 and not n.keywords and isinstance(n.args[0], ast.Name)):
-        return n.args[0].id
-    return None
-
-
-def _cache_types(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-    """``t = type(v)`` once, right after the one assignment of ``v`` at the top level of the
-    function, where ``type(v)`` is taken :data:`TYPE_CACHE_MIN` times or more."""
-    stores: dict[str, int] = {}
-    uses: dict[str, int] = {}
-    for n in ast.walk(fn):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            stores[n.id] = stores.get(n.id, 0) + 1
-        elif isinstance(n, (ast.Global, ast.Nonlocal)):
-            return
-        elif (v := _type_of(n)) is not None:
-            uses[v] = uses.get(v, 0) + 1
-    taken = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
-    names: dict[str, str] = {}
-    body: list[ast.stmt] = []
-    for st in fn.body:
-        body.append(st)
-        if (isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
-                and stores.get(v := st.targets[0].id) == 1 and uses.get(v, 0) >= TYPE_CACHE_MIN):
-            local = "_t" + v.lstrip("_")
-            while local in taken:
-                local += "_"
-            taken.add(local)
-            names[v] = local
-            body.append(ast.Assign(targets=[ast.Name(id=local, ctx=ast.Store())], value=ast.Call(func=ast.Name(id="type", ctx=ast.Load()), args=[ast.Name(id=v, ctx=ast.Load())], keywords=[])))
-    if not names:
-        return
-
-    class Swap(ast.NodeTransformer):
-        def visit_Call(self, node: ast.Call) -> ast.AST:
-            v = _type_of(node)
-            if v in names:
-                return ast.Name(id=names[v], ctx=ast.Load())
-            return self.generic_visit(node)
-
-    fn.body = [body[0]] + [Swap().visit(st) if not (isinstance(st, ast.Assign) and st.targets[0].id in names.values()) else st for st in body[1:]]  # type: ignore[union-attr]

@@ -24,6 +24,14 @@ ASSERTIONS = frozenset({
     "unevaluatedProperties", "unevaluatedItems",
 })
 UNSUPPORTED = frozenset({"$recursiveRef", "$recursiveAnchor"})
+#: assertions that apply to values of one JSON type and accept every other value (so null)
+TYPE_SPECIFIC = frozenset({
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength",
+    "maxLength", "pattern", "format", "items", "prefixItems", "contains", "minContains",
+    "maxContains", "minItems", "maxItems", "uniqueItems", "properties", "patternProperties",
+    "additionalProperties", "required", "dependentRequired", "dependentSchemas",
+    "propertyNames", "minProperties", "maxProperties",
+})
 JSON_TYPES = ("object", "array", "string", "integer", "number", "boolean", "null")
 #: formats the validators can assert, each when the spec lists it in
 #: ``info.x-genspec.assert-formats`` (every other format is an annotation, as 2020-12 says)

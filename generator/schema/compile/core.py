@@ -21,6 +21,7 @@ from genspec.schema.vocabulary import (
     ANNOTATIONS,
     ASSERTIONS,
     DEFAULT_FORMATS,
+    TYPE_SPECIFIC,
     UNSUPPORTED,
     VALIDATION_KEYWORDS,
     VALIDATION_VOCABULARY,
@@ -219,6 +220,8 @@ class CoreCompiler(ExprCompiler):
             rule = self._rule(schema["x-rule"], ctx, "schema", None)
             if rule is not None:
                 ctx = replace(ctx, rule=rule, rule_path=path)
+        if ctx.mode == "bool" and self._null_split(schema, v, path, ctx, code):
+            return
         if "$ref" in schema:
             self._ref(schema, v, path, ctx, code)
         if "$dynamicRef" in schema:
@@ -240,6 +243,24 @@ class CoreCompiler(ExprCompiler):
         self._combinators(schema, v, path, ctx, code)
         if "unevaluatedProperties" in schema or "unevaluatedItems" in schema:
             self._unevaluated(schema, v, path, ctx, code)
+
+    def _null_split(self, schema: dict, v: str, path: Path, ctx: Ctx, code: Code) -> bool:
+        """Boolean pass of ``{type: [T..., "null"], ...}`` whose other keywords all ignore
+        null (each applies to one JSON type only): ``if v is not None:`` then the schema
+        without ``null``, so a null costs one test. True when emitted."""
+        types = schema.get("type")
+        if not isinstance(types, list) or "null" not in types or len(types) < 2 or not all(isinstance(t, str) for t in types):
+            return False
+        if not all(k == "type" or k in TYPE_SPECIFIC or k in ANNOTATIONS or (isinstance(k, str) and k.startswith("x-") and k not in ("x-rule", "x-validations")) for k in schema):
+            return False
+        inner = Code()
+        self.compile({**schema, "type": [t for t in types if t != "null"]}, v, path, replace(ctx, top=False), inner)
+        if inner:
+            code.add(f"if {v} is not None:")
+            code.depth += 1
+            code.extend(inner)
+            code.depth -= 1
+        return True
 
     def _check_keywords(self, schema: dict, ptr: str) -> None:
         if ptr in self._checked:
