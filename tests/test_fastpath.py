@@ -117,3 +117,22 @@ def test_runtime_shortcuts_keep_json_semantics() -> None:
     plain = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f]*")
     differ = [c for c in range(sys.maxunicode + 1) if (plain.fullmatch("a:" + chr(c)) is None) != (_URI.fullmatch("a:" + chr(c)) is None)]
     assert differ == []
+
+
+def test_a_nullable_schema_tests_null_once_and_keeps_its_verdicts(tmp_path: Path) -> None:
+    """``type: [T, null]`` whose other keywords ignore null: the boolean pass tests null
+    first, then the schema without null; with ``enum`` (which judges null too) it does not."""
+    schemas = {
+        "Split": {"type": ["string", "null"], "minLength": 3, "pattern": "^a"},
+        "Many": {"type": ["integer", "array", "null"], "minimum": 2, "maxItems": 1, "items": {"type": "string"}},
+        "Kept": {"type": ["string", "null"], "enum": ["abc", None, "xy"], "minLength": 2},
+    }
+    validators = _compile(tmp_path, schemas)
+    source = Path(validators.__file__).read_text()
+    ok_split = source[source.index("def _ok_Split"):source.index("\ndef ", source.index("def _ok_Split") + 1)]
+    assert "x is not None" in ok_split and "x is None" not in ok_split
+    pool = [None, "", "ab", "abc", "abd", "bbb", "x", "xy", 0, 1, 2, 2.0, 3.5, True, [], ["s"], ["s", "t"], [1], {}, {"a": 1}]
+    for name in schemas:
+        reference = _reference(schemas, name)
+        for value in pool:
+            assert (not validators.validate_schema(name, value)) == reference.is_valid(value), (name, value)
