@@ -173,6 +173,54 @@ _E352: Final = frozenset({"video", "video_edit"})
 _E355: Final = frozenset({"image", "image_edit", "video", "video_edit", "video_reframe"})
 
 
+def _probe() -> None:
+    """A function of this module: a Python function, unless mypyc compiled the module."""
+
+
+#: whether this module runs compiled (mypyc): the uuid and uri formats are then checked byte
+#: by byte (:func:`_uuid_bytes`, :func:`_uri_bytes`), else by the regular expressions, which
+#: pure Python runs faster; both give the same verdicts
+_COMPILED: Final[bool] = not isinstance(_probe, type(_true))
+
+
+def _uuid_bytes(s: str) -> bool:
+    """RFC 4122 textual form, 8-4-4-4-12 hex digits: what ``_UUID_MATCH`` accepts."""
+    if len(s) != 36 or not s.isascii():
+        return False
+    b = s.encode()
+    for i in range(36):
+        o = b[i]
+        if i == 8 or i == 13 or i == 18 or i == 23:
+            if o != 45:  # "-"
+                return False
+        elif not (48 <= o <= 57 or 97 <= (o | 32) <= 102):  # 0-9, a-f, A-F
+            return False
+    return True
+
+
+def _uri_bytes(s: str) -> bool:
+    """An absolute URI: what ``_URI_MATCH`` accepts (a scheme ``[A-Za-z][A-Za-z0-9+.-]*``, a
+    colon, then no whitespace or control character), for ASCII text; other text goes to it."""
+    if not s.isascii():
+        return _URI_MATCH(s) is not None
+    b = s.encode()
+    n = len(b)
+    if n == 0 or not 97 <= (b[0] | 32) <= 122:
+        return False
+    i = 1
+    while i < n and b[i] != 58:  # ":"
+        o = b[i]
+        if not (97 <= (o | 32) <= 122 or 48 <= o <= 57 or o == 43 or o == 46 or o == 45):
+            return False
+        i += 1
+    if i == n:
+        return False
+    for j in range(i + 1, n):
+        if not 33 <= b[j] <= 126:
+            return False
+    return True
+
+
 def _v_DepthControl(x: Any, p: str, out: list[Violation]) -> None:
     """Collect violations of DepthControl (/components/schemas/DepthControl)."""
     if type(x) is dict:
@@ -221,10 +269,8 @@ def _ok_DepthControl(x: Any) -> bool:
                 return False
             if not _h11 <= 1:
                 return False
-    if not _P8.issuperset(x):
-        for _k12 in x:
-            if _k12 not in _P8:
-                return False
+    if len(x) != (_h10 is not _M) + (_h11 is not _M) if _COMPILED else not _P8.issuperset(x):
+        return False
     return True
 
 
@@ -258,10 +304,8 @@ def _ok_FaceControl(x: Any) -> bool:
     _h16 = x.get("enabled", _M)
     if _h16 is not _M and _h16 is not None and (not type(_h16) is bool):
         return False
-    if not _P14.issuperset(x):
-        for _k17 in x:
-            if _k17 not in _P14:
-                return False
+    if len(x) != (_h16 is not _M) if _COMPILED else not _P14.issuperset(x):
+        return False
     return True
 
 
@@ -335,10 +379,8 @@ def _ok_NormalsControl(x: Any) -> bool:
                 return False
             if not _h23 <= 1:
                 return False
-    if not _P20.issuperset(x):
-        for _k24 in x:
-            if _k24 not in _P20:
-                return False
+    if len(x) != (_h22 is not _M) + (_h23 is not _M) if _COMPILED else not _P20.issuperset(x):
+        return False
     return True
 
 
@@ -395,10 +437,8 @@ def _ok_PoseControl(x: Any) -> bool:
         return False
     if _h31 is not _M and _h31 is not None and (not (type(_h31) is str and _h31 in _E27)):
         return False
-    if not _P28.issuperset(x):
-        for _k32 in x:
-            if _k32 not in _P28:
-                return False
+    if len(x) != (_h30 is not _M) + (_h31 is not _M) if _COMPILED else not _P28.issuperset(x):
+        return False
     return True
 
 
@@ -464,10 +504,8 @@ def _ok_TrajectoryControl(x: Any) -> bool:
                 return False
             if not _h38 <= 1:
                 return False
-    if not _P35.issuperset(x):
-        for _k39 in x:
-            if _k39 not in _P35:
-                return False
+    if len(x) != (_h37 is not _M) + (_h38 is not _M) if _COMPILED else not _P35.issuperset(x):
+        return False
     return True
 
 
@@ -525,10 +563,17 @@ def _ok_AdvancedControls(x: Any) -> bool:
         return False
     if _h46 is not _M and _h46 is not None and (not _ok_TrajectoryControl(_h46)):
         return False
-    if not _P40.issuperset(x):
-        for _k47 in x:
-            if _k47 not in _P40:
-                return False
+    if (
+        len(x)
+        != (_h42 is not _M)
+        + (_h43 is not _M)
+        + (_h44 is not _M)
+        + (_h45 is not _M)
+        + (_h46 is not _M)
+        if _COMPILED
+        else not _P40.issuperset(x)
+    ):
+        return False
     return True
 
 
@@ -623,7 +668,9 @@ def _v_File(x: Any, p: str, out: list[Violation]) -> None:
         if _h54 is not _M:
             if not type(_h54) is str:
                 out.append(_V(p + "/id", "File.id.type", "must be a string"))
-            if type(_h54) is str and (len(_h54) != 36 or _UUID_MATCH(_h54) is None):
+            if type(_h54) is str and (
+                not _uuid_bytes(_h54) if _COMPILED else len(_h54) != 36 or _UUID_MATCH(_h54) is None
+            ):
                 out.append(_V(p + "/id", "File.id.format", "must be a valid uuid"))
         if _h55 is not _M:
             if not type(_h55) is str:
@@ -734,7 +781,7 @@ def _ok_File(x: Any) -> bool:
         return False
     if not type(_h66) is str:
         return False
-    if len(_h66) != 36 or _UUID_MATCH(_h66) is None:
+    if not _uuid_bytes(_h66) if _COMPILED else len(_h66) != 36 or _UUID_MATCH(_h66) is None:
         return False
     if not type(_h67) is str:
         return False
@@ -806,7 +853,9 @@ def _v_PresignedUpload(x: Any, p: str, out: list[Violation]) -> None:
         if _h77 is not _M:
             if not type(_h77) is str:
                 out.append(_V(p + "/url", "PresignedUpload.url.type", "must be a string"))
-            if type(_h77) is str and _URI_MATCH(_h77) is None:
+            if type(_h77) is str and (
+                not _uri_bytes(_h77) if _COMPILED else _URI_MATCH(_h77) is None
+            ):
                 out.append(_V(p + "/url", "PresignedUpload.url.format", "must be a valid uri"))
         if _h78 is not _M:
             if not type(_h78) is str:
@@ -859,7 +908,7 @@ def _ok_PresignedUpload(x: Any) -> bool:
         return False
     if not type(_h84) is str:
         return False
-    if _URI_MATCH(_h84) is None:
+    if not _uri_bytes(_h84) if _COMPILED else _URI_MATCH(_h84) is None:
         return False
     if not type(_h85) is str:
         return False
@@ -901,7 +950,9 @@ def _v_CreateFileResponse(x: Any, p: str, out: list[Violation]) -> None:
         if _h49 is not _M:
             if not type(_h49) is str:
                 out.append(_V(p + "/id", "CreateFileResponse.id.type", "must be a string"))
-            if type(_h49) is str and (len(_h49) != 36 or _UUID_MATCH(_h49) is None):
+            if type(_h49) is str and (
+                not _uuid_bytes(_h49) if _COMPILED else len(_h49) != 36 or _UUID_MATCH(_h49) is None
+            ):
                 out.append(_V(p + "/id", "CreateFileResponse.id.format", "must be a valid uuid"))
         if _h50 is not _M and (not (type(_h50) is str and _h50 in _E53)):
             _v_FileState(_h50, p + "/state", out)
@@ -927,7 +978,7 @@ def _ok_CreateFileResponse(x: Any) -> bool:
         return False
     if not type(_h90) is str:
         return False
-    if len(_h90) != 36 or _UUID_MATCH(_h90) is None:
+    if not _uuid_bytes(_h90) if _COMPILED else len(_h90) != 36 or _UUID_MATCH(_h90) is None:
         return False
     if not (type(_h91) is str and _h91 in _E53):
         return False
@@ -1200,10 +1251,18 @@ def _ok_FileCreateParams(x: Any) -> bool:
         return False
     if _h126 is not _M and _h126 is not None and (not type(_h126) is str):
         return False
-    if not _P119.issuperset(x):
-        for _k127 in x:
-            if _k127 not in _P119:
-                return False
+    if (
+        len(x)
+        != (_h121 is not _M)
+        + (_h122 is not _M)
+        + (_h123 is not _M)
+        + (_h124 is not _M)
+        + (_h125 is not _M)
+        + (_h126 is not _M)
+        if _COMPILED
+        else not _P119.issuperset(x)
+    ):
+        return False
     return True
 
 
@@ -1367,10 +1426,17 @@ def _ok_FileUploadParams(x: Any) -> bool:
             return False
     if _h150 is not _M and (not type(_h150) is str):
         return False
-    if not _P144.issuperset(x):
-        for _k151 in x:
-            if _k151 not in _P144:
-                return False
+    if (
+        len(x)
+        != (_h146 is not _M)
+        + (_h147 is not _M)
+        + (_h148 is not _M)
+        + (_h149 is not _M)
+        + (_h150 is not _M)
+        if _COMPILED
+        else not _P144.issuperset(x)
+    ):
+        return False
     return True
 
 
@@ -1543,7 +1609,9 @@ def _v_GenerationOutput(x: Any, p: str, out: list[Violation]) -> None:
         if _h167 is not _M:
             if not type(_h167) is str:
                 out.append(_V(p + "/url", "GenerationOutput.url.type", "must be a string"))
-            if type(_h167) is str and _URI_MATCH(_h167) is None:
+            if type(_h167) is str and (
+                not _uri_bytes(_h167) if _COMPILED else _URI_MATCH(_h167) is None
+            ):
                 out.append(_V(p + "/url", "GenerationOutput.url.format", "must be a valid uri"))
         if _h168 is not _M and _h168 is not None:
             _v_Layer(_h168, p + "/layer", out)
@@ -1564,7 +1632,7 @@ def _ok_GenerationOutput(x: Any) -> bool:
         return False
     if not type(_h179) is str:
         return False
-    if _URI_MATCH(_h179) is None:
+    if not _uri_bytes(_h179) if _COMPILED else _URI_MATCH(_h179) is None:
         return False
     if _h180 is not _M and _h180 is not None and (not _ok_Layer(_h180)):
         return False
@@ -1602,7 +1670,11 @@ def _v_Generation(x: Any, p: str, out: list[Violation]) -> None:
         if _h152 is not _M:
             if not type(_h152) is str:
                 out.append(_V(p + "/id", "Generation.id.type", "must be a string"))
-            if type(_h152) is str and (len(_h152) != 36 or _UUID_MATCH(_h152) is None):
+            if type(_h152) is str and (
+                not _uuid_bytes(_h152)
+                if _COMPILED
+                else len(_h152) != 36 or _UUID_MATCH(_h152) is None
+            ):
                 out.append(_V(p + "/id", "Generation.id.format", "must be a valid uuid"))
         if _h153 is not _M and (not type(_h153) is str):
             out.append(_V(p + "/created_at", "Generation.created_at.type", "must be a string"))
@@ -1701,7 +1773,7 @@ def _ok_Generation(x: Any) -> bool:
         return False
     if not type(_h182) is str:
         return False
-    if len(_h182) != 36 or _UUID_MATCH(_h182) is None:
+    if not _uuid_bytes(_h182) if _COMPILED else len(_h182) != 36 or _UUID_MATCH(_h182) is None:
         return False
     if not type(_h183) is str:
         return False
@@ -1785,7 +1857,9 @@ def _v_ImageRef(x: Any, p: str, out: list[Violation]) -> None:
         if _h208 is not _M:
             if not (_h208 is None or type(_h208) is str):
                 out.append(_V(p + "/url", "ImageRef.url.type", "must be a string or null"))
-            if type(_h208) is str and _URI_MATCH(_h208) is None:
+            if type(_h208) is str and (
+                not _uri_bytes(_h208) if _COMPILED else _URI_MATCH(_h208) is None
+            ):
                 out.append(_V(p + "/url", "ImageRef.url.format", "must be a valid uri"))
         if _h209 is not _M and (not (_h209 is None or type(_h209) is str)):
             out.append(_V(p + "/data", "ImageRef.data.type", "must be a string or null"))
@@ -1798,7 +1872,11 @@ def _v_ImageRef(x: Any, p: str, out: list[Violation]) -> None:
                         "must be a string or null",
                     )
                 )
-            if type(_h210) is str and (len(_h210) != 36 or _UUID_MATCH(_h210) is None):
+            if type(_h210) is str and (
+                not _uuid_bytes(_h210)
+                if _COMPILED
+                else len(_h210) != 36 or _UUID_MATCH(_h210) is None
+            ):
                 out.append(
                     _V(
                         p + "/generation_id",
@@ -1809,7 +1887,11 @@ def _v_ImageRef(x: Any, p: str, out: list[Violation]) -> None:
         if _h211 is not _M:
             if not (_h211 is None or type(_h211) is str):
                 out.append(_V(p + "/file_id", "ImageRef.file_id.type", "must be a string or null"))
-            if type(_h211) is str and (len(_h211) != 36 or _UUID_MATCH(_h211) is None):
+            if type(_h211) is str and (
+                not _uuid_bytes(_h211)
+                if _COMPILED
+                else len(_h211) != 36 or _UUID_MATCH(_h211) is None
+            ):
                 out.append(_V(p + "/file_id", "ImageRef.file_id.format", "must be a valid uuid"))
         if _h212 is not _M and (not (_h212 is None or type(_h212) is str)):
             out.append(
@@ -1866,26 +1948,33 @@ def _ok_ImageRef(x: Any) -> bool:
     if _h215 is not _M and _h215 is not None:
         if not type(_h215) is str:
             return False
-        if _URI_MATCH(_h215) is None:
+        if not _uri_bytes(_h215) if _COMPILED else _URI_MATCH(_h215) is None:
             return False
     if _h216 is not _M and _h216 is not None and (not type(_h216) is str):
         return False
     if _h217 is not _M and _h217 is not None:
         if not type(_h217) is str:
             return False
-        if len(_h217) != 36 or _UUID_MATCH(_h217) is None:
+        if not _uuid_bytes(_h217) if _COMPILED else len(_h217) != 36 or _UUID_MATCH(_h217) is None:
             return False
     if _h218 is not _M and _h218 is not None:
         if not type(_h218) is str:
             return False
-        if len(_h218) != 36 or _UUID_MATCH(_h218) is None:
+        if not _uuid_bytes(_h218) if _COMPILED else len(_h218) != 36 or _UUID_MATCH(_h218) is None:
             return False
     if _h219 is not _M and _h219 is not None and (not type(_h219) is str):
         return False
-    if not _P213.issuperset(x):
-        for _k220 in x:
-            if _k220 not in _P213:
-                return False
+    if (
+        len(x)
+        != (_h215 is not _M)
+        + (_h216 is not _M)
+        + (_h217 is not _M)
+        + (_h218 is not _M)
+        + (_h219 is not _M)
+        if _COMPILED
+        else not _P213.issuperset(x)
+    ):
+        return False
     if (type(_h215) is str) + (type(_h216) is str) + (type(_h217) is str) + (
         type(_h218) is str
     ) != 1:
@@ -2178,10 +2267,17 @@ def _ok_VideoEditOptions(x: Any) -> bool:
                 return False
             if (type(_x266) is int or type(_x266) is float) and (not _x266 >= 0):
                 return False
-    if not _P251.issuperset(x):
-        for _k267 in x:
-            if _k267 not in _P251:
-                return False
+    if (
+        len(x)
+        != (_h258 is not _M)
+        + (_h259 is not _M)
+        + (_h260 is not _M)
+        + (_h261 is not _M)
+        + (_h262 is not _M)
+        if _COMPILED
+        else not _P251.issuperset(x)
+    ):
+        return False
     if _cel268(x) is not True:
         return False
     if type(_h261) is list:
@@ -2311,10 +2407,12 @@ def _ok_SourcePosition(x: Any) -> bool:
         return False
     if not _h281 > 0:
         return False
-    if not _P276.issuperset(x):
-        for _k282 in x:
-            if _k282 not in _P276:
-                return False
+    if (
+        len(x) != (_h278 is not _M) + (_h279 is not _M) + (_h280 is not _M) + (_h281 is not _M)
+        if _COMPILED
+        else not _P276.issuperset(x)
+    ):
+        return False
     return True
 
 
@@ -2704,10 +2802,23 @@ def _ok_VideoOptions(x: Any) -> bool:
         return False
     if _h307 is not _M and _h307 is not None and (not _ok_SourcePosition(_h307)):
         return False
-    if not _P283.issuperset(x):
-        for _k312 in x:
-            if _k312 not in _P283:
-                return False
+    if (
+        len(x)
+        != (_h297 is not _M)
+        + (_h298 is not _M)
+        + (_h299 is not _M)
+        + (_h300 is not _M)
+        + (_h301 is not _M)
+        + (_h302 is not _M)
+        + (_h303 is not _M)
+        + (_h304 is not _M)
+        + (_h305 is not _M)
+        + (_h306 is not _M)
+        + (_h307 is not _M)
+        if _COMPILED
+        else not _P283.issuperset(x)
+    ):
+        return False
     if _cel313(x) is not True:
         return False
     if _h300 is True:
@@ -2822,10 +2933,8 @@ def _ok_LayeringOptions(x: Any) -> bool:
     _h328 = x.get("resolution", _M)
     if _h328 is not _M and (not (type(_h328) is str and _h328 in _E325)):
         return False
-    if not _P326.issuperset(x):
-        for _k329 in x:
-            if _k329 not in _P326:
-                return False
+    if len(x) != (_h328 is not _M) if _COMPILED else not _P326.issuperset(x):
+        return False
     return True
 
 
@@ -3309,10 +3418,24 @@ def _ok_GenerationCreateParams(x: Any) -> bool:
         return False
     if _h367 is not _M and _h367 is not None and (not _ok_LayeringOptions(_h367)):
         return False
-    if not _P330.issuperset(x):
-        for _k370 in x:
-            if _k370 not in _P330:
-                return False
+    if (
+        len(x)
+        != (_h356 is not _M)
+        + (_h357 is not _M)
+        + (_h358 is not _M)
+        + (_h359 is not _M)
+        + (_h360 is not _M)
+        + (_h361 is not _M)
+        + (_h362 is not _M)
+        + (_h363 is not _M)
+        + (_h364 is not _M)
+        + (_h365 is not _M)
+        + (_h366 is not _M)
+        + (_h367 is not _M)
+        if _COMPILED
+        else not _P330.issuperset(x)
+    ):
+        return False
     if _h357 is _M:
         if _h364 is not _M and len(_h364) > 9:
             return False
@@ -3496,7 +3619,11 @@ def _v_getGeneration_parameters(x: Any, p: str, out: list[Violation]) -> None:
                         "must be a string",
                     )
                 )
-            if type(_h386) is str and (len(_h386) != 36 or _UUID_MATCH(_h386) is None):
+            if type(_h386) is str and (
+                not _uuid_bytes(_h386)
+                if _COMPILED
+                else len(_h386) != 36 or _UUID_MATCH(_h386) is None
+            ):
                 out.append(
                     _V(
                         p + "/generation_id",
@@ -3515,7 +3642,7 @@ def _ok_getGeneration_parameters(x: Any) -> bool:
         return False
     if not type(_h387) is str:
         return False
-    if len(_h387) != 36 or _UUID_MATCH(_h387) is None:
+    if not _uuid_bytes(_h387) if _COMPILED else len(_h387) != 36 or _UUID_MATCH(_h387) is None:
         return False
     return True
 
@@ -3596,7 +3723,11 @@ def _v_getFile_parameters(x: Any, p: str, out: list[Violation]) -> None:
                 out.append(
                     _V(p + "/file_id", "getFile.parameters.file_id.type", "must be a string")
                 )
-            if type(_h396) is str and (len(_h396) != 36 or _UUID_MATCH(_h396) is None):
+            if type(_h396) is str and (
+                not _uuid_bytes(_h396)
+                if _COMPILED
+                else len(_h396) != 36 or _UUID_MATCH(_h396) is None
+            ):
                 out.append(
                     _V(p + "/file_id", "getFile.parameters.file_id.format", "must be a valid uuid")
                 )
@@ -3611,7 +3742,7 @@ def _ok_getFile_parameters(x: Any) -> bool:
         return False
     if not type(_h397) is str:
         return False
-    if len(_h397) != 36 or _UUID_MATCH(_h397) is None:
+    if not _uuid_bytes(_h397) if _COMPILED else len(_h397) != 36 or _UUID_MATCH(_h397) is None:
         return False
     return True
 
@@ -3634,7 +3765,11 @@ def _v_deleteFile_parameters(x: Any, p: str, out: list[Violation]) -> None:
                 out.append(
                     _V(p + "/file_id", "deleteFile.parameters.file_id.type", "must be a string")
                 )
-            if type(_h398) is str and (len(_h398) != 36 or _UUID_MATCH(_h398) is None):
+            if type(_h398) is str and (
+                not _uuid_bytes(_h398)
+                if _COMPILED
+                else len(_h398) != 36 or _UUID_MATCH(_h398) is None
+            ):
                 out.append(
                     _V(
                         p + "/file_id",
@@ -3653,7 +3788,7 @@ def _ok_deleteFile_parameters(x: Any) -> bool:
         return False
     if not type(_h399) is str:
         return False
-    if len(_h399) != 36 or _UUID_MATCH(_h399) is None:
+    if not _uuid_bytes(_h399) if _COMPILED else len(_h399) != 36 or _UUID_MATCH(_h399) is None:
         return False
     return True
 
@@ -3680,7 +3815,11 @@ def _v_completeFile_parameters(x: Any, p: str, out: list[Violation]) -> None:
                 out.append(
                     _V(p + "/file_id", "completeFile.parameters.file_id.type", "must be a string")
                 )
-            if type(_h400) is str and (len(_h400) != 36 or _UUID_MATCH(_h400) is None):
+            if type(_h400) is str and (
+                not _uuid_bytes(_h400)
+                if _COMPILED
+                else len(_h400) != 36 or _UUID_MATCH(_h400) is None
+            ):
                 out.append(
                     _V(
                         p + "/file_id",
@@ -3699,7 +3838,7 @@ def _ok_completeFile_parameters(x: Any) -> bool:
         return False
     if not type(_h401) is str:
         return False
-    if len(_h401) != 36 or _UUID_MATCH(_h401) is None:
+    if not _uuid_bytes(_h401) if _COMPILED else len(_h401) != 36 or _UUID_MATCH(_h401) is None:
         return False
     return True
 

@@ -68,7 +68,13 @@ class ObjectsMixin:
             names = self.constant("_P", str_set(props))
             k = self._name("_k")
             other = f"{k} not in {names}" + "".join(f" and {rx}.search({k}) is None" for rx in patterns)
-            if extra is False:
+            if extra is False and ctx.mode == "bool" and not patterns and props and all((v, n) in lookups for n in props):
+                # every declared property was looked up: no other key iff len() counts only
+                # those present (compiled: C comparisons; pure Python: one set operation)
+                present = " + ".join(f"({lookups[(v, n)]} is not _M)" for n in props)
+                with_block(inner, f"if (len({v}) != {present}) if _COMPILED else not {names}.issuperset({v}):",
+                           lambda: self.fail(inner, ctx, path, "additionalProperties", "has unknown properties"))
+            elif extra is False:
                 inner.add(f"if not {names}.issuperset({v}):")
                 inner.depth += 1
                 inner.add(f"for {k} in {v}:")

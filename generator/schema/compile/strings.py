@@ -11,10 +11,11 @@ from genspec.schema.vocabulary import FORMAT_ASSERTION_VOCABULARY
 #: formats the generated strategies draw strings of
 FORMATS = ("uuid", "uri", "date-time", "date", "email")
 #: when a string fails an asserted format (``_UUID_MATCH``/``_URI_MATCH`` are bound regex
-#: methods, ``_fmt_*`` functions of ``_runtime``); see vocabulary.ASSERTABLE_FORMATS
+#: methods, ``_fmt_*`` functions of ``_runtime``; the compiled build checks uuid and uri byte
+#: by byte, see the validators template); see vocabulary.ASSERTABLE_FORMATS
 _FORMAT_FAILS = {
-    "uuid": "len({v}) != 36 or _UUID_MATCH({v}) is None",
-    "uri": "_URI_MATCH({v}) is None",
+    "uuid": "not _uuid_bytes({v}) if _COMPILED else len({v}) != 36 or _UUID_MATCH({v}) is None",
+    "uri": "not _uri_bytes({v}) if _COMPILED else _URI_MATCH({v}) is None",
     "uri-reference": "not _fmt_uri_reference({v})",
     **{f: f"not _fmt_{f.replace('-', '_')}({{v}})" for f in (
         "date", "date-time", "time", "duration", "email", "hostname", "ipv4", "ipv6",
