@@ -336,5 +336,7 @@ def create_app(config: EmulatorConfig | None = None, clock: Clock = system_clock
         exception_handlers={HTTPException: _http_error, Exception: _internal},
         lifespan=lifespan,
     )
+    # no 307 to the path without its trailing slash: an id of "/" (or an empty id) is a 404
+    app.router.redirect_slashes = False
     app.state.emulator = emulator
     return app

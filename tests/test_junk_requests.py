@@ -344,4 +344,6 @@ def test_the_emulator_answers_any_generation_id_with_400_or_404(ident: str, emul
     path = ident if ident.startswith("%") else quote(ident.encode("utf-8", "surrogatepass"), safe="")
     with httpx.Client(timeout=60) as client:
         response = client.get(f"{emulator_url}/generations/{path}", headers={"Authorization": "Bearer junk-caller"})
-    assert response.status_code in (400, 404), (response.status_code, response.text[:300])
+    # "." is a dot segment: the client removes it (RFC 3986), so GET reaches the collection
+    dot_segment = ident == "." and response.status_code == 405
+    assert response.status_code in (400, 404) or dot_segment, (response.status_code, response.text[:300])
