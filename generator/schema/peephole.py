@@ -29,7 +29,8 @@ name they touch forgotten, before and after.
 from __future__ import annotations
 
 import ast
-from typing import Iterable
+import functools
+from typing import Any, Callable, Iterable
 
 #: functions whose result depends only on their arguments and which change nothing
 PURE_CALLS = frozenset({"type", "len", "isinstance"})
@@ -60,6 +61,13 @@ def simplify(lines: list[str]) -> list[str]:
     the function unparsed from its simplified AST (unformatted: the renderer formats every file
     afterwards). Raises ``SyntaxError`` when ``lines`` is not Python (a generator bug).
     """
+    return list(_simplify(tuple(lines)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _simplify(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`simplify`, once per function source (the check and the package render both ask)."""
+    _MEMO.clear()
     tree = ast.parse("\n".join(lines))
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -70,16 +78,39 @@ def simplify(lines: list[str]) -> list[str]:
                 if after == before:
                     break
                 before = after
-    return ast.unparse(ast.fix_missing_locations(tree)).splitlines()
+    _MEMO.clear()
+    return tuple(ast.unparse(ast.fix_missing_locations(tree)).splitlines())
 
 
 # -- names --------------------------------------------------------------------------------
 
+#: (question, id(node)) -> (node, answer): the questions below asked of one expression node
+#: again and again within one function (nodes are never changed once built); cleared per function
+_MEMO: dict[tuple[str, int], tuple[ast.AST, Any]] = {}
 
+
+def _memo(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    name = fn.__name__
+
+    def cached(node: Any) -> Any:
+        hit = _MEMO.get((name, id(node)))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        answer = fn(node)
+        _MEMO[(name, id(node))] = (node, answer)
+        return answer
+
+    cached.__doc__ = fn.__doc__
+    return cached
+
+
+
+@_memo
 def _reads(node: ast.AST) -> frozenset[str]:
     return frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
 
 
+@_memo
 def _touched(node: ast.AST) -> set[str]:
     """Names a statement (or expression) may change: assigned, or handed to impure code."""
     out: set[str] = set()
@@ -109,6 +140,7 @@ _PURE_NODES = (
 )
 
 
+@_memo
 def _pure(node: ast.AST) -> bool:
     for n in ast.walk(node):
         if isinstance(n, ast.Call):
@@ -122,7 +154,23 @@ def _pure(node: ast.AST) -> bool:
     return True
 
 
+@_memo
 def _key(node: ast.AST) -> str:
+    """A text equal for equal expressions (ast.dump's information, written faster)."""
+    if isinstance(node, ast.Name):
+        return "$" + node.id
+    if isinstance(node, ast.Constant):
+        return "C" + repr(node.value) + type(node.value).__name__
+    if isinstance(node, ast.Compare):
+        return "(cmp " + _key(node.left) + "".join(f" {type(op).__name__} {_key(c)}" for op, c in zip(node.ops, node.comparators)) + ")"
+    if isinstance(node, ast.BoolOp):
+        return "(bool " + type(node.op).__name__ + " " + " ".join(_key(v) for v in node.values) + ")"
+    if isinstance(node, ast.UnaryOp):
+        return "(unary " + type(node.op).__name__ + " " + _key(node.operand) + ")"
+    if isinstance(node, ast.Call) and not node.keywords:
+        return "(call " + _key(node.func) + " " + " ".join(_key(a) for a in node.args) + ")"
+    if isinstance(node, ast.Attribute):
+        return "(attr " + _key(node.value) + " " + node.attr + ")"
     return ast.dump(node, annotate_fields=False)
 
 

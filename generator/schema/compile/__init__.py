@@ -20,7 +20,9 @@ then one module per keyword family, each a mixin of :class:`Compiler`: :mod:`.ty
 :mod:`.numbers`, :mod:`.strings`, :mod:`.arrays`, :mod:`.objects`, :mod:`.applicators`,
 :mod:`.references` (with :mod:`.resources`), :mod:`.unevaluated`, :mod:`.rules`;
 patterns are ECMA-262, translated by :mod:`.ecma`. Modules import only :mod:`.code` and :mod:`.core` of this
-package (never each other), so there is no import cycle.
+package (never each other), so there is no import cycle. The renderer then runs each emitted
+function through :mod:`genspec.schema.peephole`, which removes the repeated tests the keyword
+families leave side by side.
 """
 
 from __future__ import annotations
