@@ -114,7 +114,13 @@ def _reads(node: ast.AST) -> frozenset[str]:
 def _touched(node: ast.AST) -> set[str]:
     """Names a statement (or expression) may change: assigned, or handed to impure code."""
     out: set[str] = set()
-    for n in ast.walk(node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n is not node and isinstance(n, ast.stmt):
+            out |= _touched(n)  # memoised: a statement's subtree is walked once
+            continue
+        stack.extend(ast.iter_child_nodes(n))
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
             out.add(n.id)
         elif isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name):
