@@ -123,3 +123,17 @@ def test_a_key_with_control_characters_is_reported_on_one_line_escaped(tmp_path:
     problems = [str(e) for e in caught.value.errors]
     assert any("T\\n\\x1b[2J" in p for p in problems), problems
     assert all("\n" not in p and "\x1b" not in p for p in problems)
+
+
+def test_a_type_list_holding_a_list_is_reported(tmp_path: Path, strict_check: Any) -> None:
+    """Found by the test above (ci profile, 2026-12-02): ``type: [[]]`` on a property's
+    schema crashed the NaN analysis (genspec.schema.finite) with "unhashable type"."""
+    doc = copy.deepcopy(BASE)
+    schema = next(s for s in doc["components"]["schemas"].values() if s.get("properties"))
+    name = next(iter(schema["properties"]))
+    schema["properties"][name] = {"type": [[]], "items": {"type": "string"}}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with pytest.raises(SpecErrors) as caught:
+        strict_check(path)
+    assert any("type" in str(e) for e in caught.value.errors)

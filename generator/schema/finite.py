@@ -97,6 +97,8 @@ class _Walk:
             return False
         member = frozenset()
         for t in types:
+            if not isinstance(t, str):  # a malformed type (the compiler reports it)
+                return False
             if t in _SCALARS:
                 continue
             if t == "object":
